@@ -1,0 +1,122 @@
+/**
+ * The resolved attention problem: what the engine and the float64 reference both compute.
+ * A JobSpec (what the user asked for) becomes an AttentionProblem (numbers only) in
+ * `resolve.ts`: sources loaded, projections applied, transpose applied by swapping the
+ * query and key matrices, every parameter defaulted, every random matrix generated.
+ * Nothing downstream of this type reads files, seeds or defaults.
+ */
+import type { Matrix } from '../linalg/matrix';
+
+export type NormalizerId = 'softmax' | 'kernel' | 'sparsemax';
+export type PoolKind = 'mean' | 'max';
+
+/** Per-head parameter matrices are row-major float64 arrays, one entry per head. */
+export type PerHead = Float64Array[];
+
+export type ResolvedMetric =
+  | { id: 'dot'; c: number }
+  | { id: 'cosine'; tau: number }
+  | { id: 'rbf'; tau: number }
+  | { id: 'laplacian'; tau: number }
+  | { id: 'euclidean'; tau: number }
+  /** M: dh×dh symmetric PSD per head (already checked). */
+  | { id: 'mahalanobis'; tau: number; M: PerHead }
+  | { id: 'polynomial'; a: number; r: number; p: number; tau: number }
+  /** W: dqh×dkh per head. */
+  | { id: 'bilinear'; tau: number; W: PerHead }
+  /** Aq: m×dqh, Ak: m×dkh, v: m, per head. */
+  | { id: 'additive'; tau: number; m: number; Aq: PerHead; Ak: PerHead; v: PerHead }
+  /** aq: dqh, ak: dkh per head; LeakyReLU slope 0.2. */
+  | { id: 'gat'; tau: number; slope: number; aq: PerHead; ak: PerHead }
+  /** R: bits×dh per head. */
+  | { id: 'hamming'; tau: number; bits: number; R: PerHead };
+
+export type MetricId = ResolvedMetric['id'];
+
+export type ResolvedMask =
+  /** visible iff j ≤ i + offset */
+  | { id: 'causal'; offset: number }
+  /** keep[j] = 1 iff key j is not padding (length Tk) */
+  | { id: 'padding'; keep: Uint8Array }
+  /** visible iff |i − j| ≤ size */
+  | { id: 'window'; size: number }
+  /** visible iff (i − j) mod stride = 0 */
+  | { id: 'dilated'; stride: number }
+  /** visible iff queryIds[i] = keyIds[j] */
+  | { id: 'segments'; queryIds: Int32Array; keyIds: Int32Array }
+  /** visible iff sign(R q_i) = sign(R k_j) on all bits; R: bits×dh per head */
+  | { id: 'buckets'; bits: number; R: PerHead }
+  /** Tq×Tk 0/1, row-major (graph adjacency or custom matrix) */
+  | { id: 'graph'; allowed: Uint8Array }
+  | { id: 'custom'; allowed: Uint8Array }
+  /** of the pairs every other mask leaves visible, the k best-scoring keys of each row */
+  | { id: 'topk'; k: number };
+
+export type MaskId = ResolvedMask['id'] | 'none';
+
+export type OutputKind = 'scores' | 'weights' | 'output' | 'entropy' | 'argmax' | 'topk' | 'overview';
+
+export interface OverviewRequest {
+  /** overview size in cells (≤ Tq, ≤ Tk); each cell pools a block of ceil(Tq/rows) × ceil(Tk/cols) */
+  rows: number;
+  cols: number;
+  pool: PoolKind;
+}
+
+export interface AttentionProblem {
+  heads: number;
+  /** Tq × (H·dqh), Tk × (H·dkh), Tk × (H·dvh); head h is the h-th contiguous column slice. */
+  q: Matrix;
+  k: Matrix;
+  v: Matrix;
+  metric: ResolvedMetric;
+  /** combined by AND; `topk` masks apply after all others, in stack order */
+  masks: ResolvedMask[];
+  normalizer: NormalizerId;
+  outputs: OutputKind[];
+  /** k of the per-row top-k output (when outputs has 'topk') */
+  topk: number;
+  overview?: OverviewRequest;
+  tokens: { queries: string[] | null; keys: string[] | null };
+}
+
+/**
+ * What a run returns. Head-major flat arrays: entry (h, i, j) of an H×Tq×Tk array sits at
+ * (h·Tq + i)·Tk + j. Arrays appear only when requested (entropy-family arrays always do).
+ */
+export interface AttentionResult {
+  heads: number;
+  Tq: number;
+  Tk: number;
+  /** value width per head */
+  dv: number;
+  /** H×Tq×Tk, blocked = −Infinity */
+  scores?: Float32Array;
+  /** H×Tq×Tk */
+  weights?: Float32Array;
+  /** H×Tq×dv */
+  output?: Float32Array;
+  /** H×Tq, nats */
+  entropy: Float32Array;
+  /** H×Tq: entropy / ln(n_i), 0 when n_i ≤ 1 */
+  normEntropy: Float32Array;
+  /** H×Tq: exp(entropy) */
+  effective: Float32Array;
+  /** H×Tq: n_i, the number of visible keys */
+  visible: Int32Array;
+  /** H×Tq, −1 for an empty row */
+  argmax: Int32Array;
+  /** H×Tq */
+  maxWeight: Float32Array;
+  /** H×Tq×k, when requested */
+  topkIndices?: Int32Array;
+  topkWeights?: Float32Array;
+  topk?: number;
+  overview?: OverviewRequest & { data: Float32Array };
+  /** per head, the query rows with no visible key */
+  emptyRows: number[][];
+  /** per head */
+  meanEntropy: number[];
+  /** ln(Tk), the reference maximum */
+  maxEntropy: number;
+}
