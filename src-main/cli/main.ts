@@ -1,0 +1,131 @@
+/**
+ * `qklab`: the lab without a display. A thin adapter over the service, like the IPC
+ * handlers: parse arguments, call the service, print or write, exit with a clear message.
+ */
+import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { WasmPool } from '../engine/pool';
+import { runJob } from '../service/run-job';
+import { loadFile } from '../service/files';
+import { writeResultDir } from '../service/result-dir';
+import { resultToJson } from '../service/result-json';
+import { formatCatalogue } from './metrics-text';
+import { inspectText } from './inspect-text';
+
+const USAGE = `qklab — QK Lab without a display
+
+Usage:
+  qklab run JOB.json [--json | --out DIR] [--workers N] [--threads N]
+  qklab inspect FILE [--part NAME]
+  qklab metrics [--json]
+  qklab help
+
+Options:
+  --json         print the result as one JSON object
+  --out DIR      write weights.npy, output.npy, entropy.npy and result.json into DIR
+  --workers N    compute workers (default: the core count)
+  --threads N    onnxruntime threads per worker (default 1)
+  --debug        print stack traces on errors`;
+
+/** An error worth one line to the user, with the exit code to leave with. */
+class UsageError extends Error {}
+
+async function readJob(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read the job file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+async function cmdRun(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      workers: { type: 'string' },
+      threads: { type: 'string' },
+      debug: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('run takes one JOB.json');
+  if (!values.json && !values.out) throw new UsageError('run needs --json or --out DIR');
+  const jobPath = resolve(positionals[0]);
+  const input = await readJob(jobPath);
+  const pool = new WasmPool({
+    workers: values.workers ? Number(values.workers) : undefined,
+    threadsPerWorker: values.threads ? Number(values.threads) : undefined,
+  });
+  try {
+    const t0 = performance.now();
+    const run = await runJob(pool, input, dirname(jobPath), {
+      onProgress: values.json ? undefined : (p) => process.stderr.write(`\r${Math.round(p.fraction * 100)}% `),
+    });
+    const timing = { loadMs: run.loadMs, computeMs: run.result.timing.totalMs, totalMs: performance.now() - t0, tiles: run.result.timing.tiles, backend: run.result.backend };
+    if (values.out) {
+      const written = await writeResultDir(resolve(values.out), run, timing);
+      process.stderr.write(`\rwrote ${written.join(', ')} to ${values.out}\n`);
+    }
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ ...resultToJson(run.result), tokens: run.problem.tokens, timing }) + '\n');
+    }
+  } finally {
+    await pool.close();
+  }
+}
+
+async function cmdInspect(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { part: { type: 'string' }, debug: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('inspect takes one FILE');
+  const loaded = await loadFile(resolve(positionals[0]), { part: values.part });
+  process.stdout.write(inspectText(positionals[0], loaded) + '\n');
+}
+
+function cmdMetrics(args: string[]): void {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, debug: { type: 'boolean' } } });
+  process.stdout.write(formatCatalogue(Boolean(values.json)) + '\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const debug = argv.includes('--debug');
+  try {
+    switch (command) {
+      case 'run':
+        await cmdRun(rest);
+        return 0;
+      case 'inspect':
+        await cmdInspect(rest);
+        return 0;
+      case 'metrics':
+        cmdMetrics(rest);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    const e = err as Error;
+    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`qklab: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`qklab: ${e.message}\n`);
+    if (debug && e.stack) process.stderr.write(e.stack + '\n');
+    return 1;
+  }
+}

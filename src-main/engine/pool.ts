@@ -1,0 +1,244 @@
+/**
+ * The wasm backend: a pool of worker_threads, each running onnxruntime-web. Jobs are cut
+ * into tiles (plan.ts), tiles are handed to idle workers in job order, workers write their
+ * tile straight into the job's shared result arrays. A cancelled job stops being dispatched
+ * at once; a worker that dies is replaced, the job it was serving fails with a clear error,
+ * and every other job goes on.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { AttentionProblem } from '../../src-shared/job/problem';
+import { CancelledError, EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
+import { planTiles, sizeProblem, type Tile } from './plan';
+import { allocateResult, finishResult } from './result';
+import { shareProblem } from './share';
+import type { ToMain, ToWorker } from './protocol';
+
+export interface PoolOptions {
+  /** worker threads (default: the core count, at most 4) */
+  workers?: number;
+  /** onnxruntime-web threads inside each worker (default 1: the pool parallelises) */
+  threadsPerWorker?: number;
+  /** per-run memory budget for tiling, bytes */
+  budgetBytes?: number;
+}
+
+interface Job {
+  id: number;
+  problem: AttentionProblem;
+  result: ReturnType<typeof allocateResult>;
+  tiles: Tile[];
+  next: number;
+  done: number;
+  inFlight: number;
+  options: RunOptions;
+  submitted: number;
+  started?: number;
+  settled: boolean;
+  resolve: (r: EngineResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  task: { job: Job; tile: number } | null;
+  known: Set<number>;
+  alive: boolean;
+}
+
+function workerUrl(): { url: URL; workerData?: unknown } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // running from sources: boot through tsx
+    return { url: new URL('./worker-boot.mjs', here), workerData: { entry: new URL('./worker.ts', here).href } };
+  }
+  // bundled (electron-vite / CLI build): the worker is emitted beside this chunk
+  return { url: new URL('./engine-worker.js', here) };
+}
+
+export class WasmPool implements Backend {
+  readonly id = 'wasm';
+  readonly workers: number;
+  readonly threadsPerWorker: number;
+  private readonly budgetBytes?: number;
+  private readonly slots: Slot[] = [];
+  private readonly jobs: Job[] = [];
+  private nextJobId = 1;
+  private closed = false;
+
+  constructor(options: PoolOptions = {}) {
+    const cores = availableParallelism();
+    this.workers = Math.max(1, options.workers ?? Math.min(4, cores));
+    this.threadsPerWorker = Math.max(1, options.threadsPerWorker ?? 1);
+    this.budgetBytes = options.budgetBytes;
+    for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const { url, workerData } = workerUrl();
+    const worker = new Worker(url, { workerData });
+    let markReady: () => void;
+    const slot: Slot = {
+      worker,
+      ready: new Promise<void>((r) => (markReady = r)),
+      task: null,
+      known: new Set(),
+      alive: true,
+    };
+    worker.on('message', (m: ToMain) => {
+      if (m.type === 'ready') {
+        markReady();
+        this.pump();
+      } else this.onTileMessage(slot, m);
+    });
+    worker.on('error', (err) => this.onWorkerDeath(slot, `it threw ${err.message}`));
+    worker.on('exit', (code) => this.onWorkerDeath(slot, `it exited with code ${code}`));
+    this.post(slot, { type: 'init', threads: this.threadsPerWorker });
+    return slot;
+  }
+
+  private post(slot: Slot, message: ToWorker): void {
+    slot.worker.postMessage(message);
+  }
+
+  run(problem: AttentionProblem, options: RunOptions = {}): Promise<EngineResult> {
+    if (this.closed) return Promise.reject(new EngineError('the engine has been shut down'));
+    const tooBig = sizeProblem(problem);
+    if (tooBig) return Promise.reject(new EngineError(tooBig));
+    if (options.signal?.aborted) return Promise.reject(new CancelledError());
+    return new Promise<EngineResult>((resolve, reject) => {
+      const shared = shareProblem(problem);
+      const job: Job = {
+        id: this.nextJobId++,
+        problem: shared,
+        result: allocateResult(shared, true),
+        tiles: planTiles(shared, { workers: this.workers, budgetBytes: this.budgetBytes }),
+        next: 0,
+        done: 0,
+        inFlight: 0,
+        options,
+        submitted: performance.now(),
+        settled: false,
+        resolve,
+        reject,
+      };
+      options.signal?.addEventListener('abort', () => this.fail(job, new CancelledError()), { once: true });
+      this.jobs.push(job);
+      this.pump();
+    });
+  }
+
+  /** Hand tiles to idle, ready workers, oldest job first. */
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (!slot.alive || slot.task) continue;
+      const job = this.jobs.find((j) => !j.settled && j.next < j.tiles.length);
+      if (!job) return;
+      void slot.ready.then(() => this.dispatch(slot));
+    }
+  }
+
+  private dispatch(slot: Slot): void {
+    if (!slot.alive || slot.task) return;
+    const job = this.jobs.find((j) => !j.settled && j.next < j.tiles.length);
+    if (!job) return;
+    if (!slot.known.has(job.id)) {
+      this.post(slot, { type: 'job', jobId: job.id, problem: job.problem, result: job.result });
+      slot.known.add(job.id);
+    }
+    const tile = job.next++;
+    job.inFlight++;
+    job.started ??= performance.now();
+    slot.task = { job, tile };
+    this.post(slot, { type: 'tile', jobId: job.id, tileIndex: tile, tile: job.tiles[tile] });
+  }
+
+  private onTileMessage(slot: Slot, m: ToMain): void {
+    const task = slot.task;
+    slot.task = null;
+    if (!task) return;
+    const { job } = task;
+    job.inFlight--;
+    if (m.type === 'tileFailed') {
+      this.fail(job, new EngineError(m.message));
+    } else if (m.type === 'tileDone' && !job.settled) {
+      job.done++;
+      const n = job.tiles.length;
+      job.options.onProgress?.({ fraction: job.done / n, tilesDone: job.done, tiles: n });
+      if (job.done === n) this.complete(job);
+    }
+    this.forgetIfIdle(job);
+    this.pump();
+  }
+
+  private complete(job: Job): void {
+    job.settled = true;
+    const now = performance.now();
+    const result = finishResult(job.result);
+    job.resolve({
+      ...result,
+      backend: `wasm (${this.workers} worker${this.workers > 1 ? 's' : ''} × ${this.threadsPerWorker} thread${this.threadsPerWorker > 1 ? 's' : ''})`,
+      timing: { totalMs: now - job.submitted, queuedMs: (job.started ?? now) - job.submitted, tiles: job.tiles.length, workers: this.workers },
+    });
+    this.forgetIfIdle(job);
+  }
+
+  private fail(job: Job, error: Error): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.reject(error);
+    this.forgetIfIdle(job);
+    this.pump();
+  }
+
+  /** Once no tile of a settled job is running, drop it everywhere so its memory can go. */
+  private forgetIfIdle(job: Job): void {
+    if (!job.settled || job.inFlight > 0) return;
+    const i = this.jobs.indexOf(job);
+    if (i >= 0) this.jobs.splice(i, 1);
+    for (const slot of this.slots) {
+      if (slot.known.delete(job.id) && slot.alive) this.post(slot, { type: 'drop', jobId: job.id });
+    }
+  }
+
+  private onWorkerDeath(slot: Slot, how: string): void {
+    if (!slot.alive) return;
+    slot.alive = false;
+    const index = this.slots.indexOf(slot);
+    const task = slot.task;
+    slot.task = null;
+    if (task) {
+      task.job.inFlight--;
+      const t = task.job.tiles[task.tile];
+      this.fail(
+        task.job,
+        new EngineError(`a compute worker stopped while running this job (${how}, on heads ${t.h0}–${t.h1 - 1}, rows ${t.r0}–${t.r1 - 1}); the job was not completed and can be run again`),
+      );
+    }
+    if (this.closed || index < 0) return;
+    this.slots[index] = this.spawn();
+    this.pump();
+  }
+
+  /** Test and fault-injection hook: terminate one worker as if it had crashed. */
+  async killWorker(index = 0): Promise<void> {
+    await this.slots[index]?.worker.terminate();
+  }
+
+  /** Jobs waiting or running. */
+  get pending(): number {
+    return this.jobs.filter((j) => !j.settled).length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of [...this.jobs]) this.fail(job, new EngineError('the engine was shut down'));
+    await Promise.all(
+      this.slots.map((s) => {
+        s.alive = false;
+        return s.worker.terminate();
+      }),
+    );
+  }
+}

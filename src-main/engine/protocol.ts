@@ -1,0 +1,15 @@
+/** Messages between the pool (main thread) and its workers. */
+import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
+import type { Tile } from './plan';
+
+export type ToWorker =
+  | { type: 'init'; threads: number }
+  /** a job's problem and its shared result arrays, sent once per worker per job */
+  | { type: 'job'; jobId: number; problem: AttentionProblem; result: AttentionResult }
+  | { type: 'tile'; jobId: number; tileIndex: number; tile: Tile }
+  | { type: 'drop'; jobId: number };
+
+export type ToMain =
+  | { type: 'ready' }
+  | { type: 'tileDone'; jobId: number; tileIndex: number }
+  | { type: 'tileFailed'; jobId: number; tileIndex: number; message: string };

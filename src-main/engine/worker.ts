@@ -1,0 +1,43 @@
+/**
+ * A pool worker: runs tiles with onnxruntime-web (wasm) and writes them into the job's
+ * shared result arrays. Knows nothing of scheduling; the pool decides what runs where.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
+import { TileRunner, assembleTile } from './tile-runner';
+import type { ToMain, ToWorker } from './protocol';
+
+const port = parentPort!;
+const jobs = new Map<number, { problem: AttentionProblem; result: AttentionResult }>();
+let runner: TileRunner | null = null;
+
+function send(m: ToMain): void {
+  port.postMessage(m);
+}
+
+port.on('message', async (m: ToWorker) => {
+  switch (m.type) {
+    case 'init':
+      runner = new TileRunner(m.threads);
+      send({ type: 'ready' });
+      return;
+    case 'job':
+      jobs.set(m.jobId, { problem: m.problem, result: m.result });
+      return;
+    case 'drop':
+      jobs.delete(m.jobId);
+      return;
+    case 'tile': {
+      const job = jobs.get(m.jobId);
+      try {
+        if (!job || !runner) throw new Error('the worker was given a tile of a job it does not know');
+        const tileResult = await runner.run(job.problem, m.tile);
+        assembleTile(job.result, job.problem, m.tile, tileResult);
+        send({ type: 'tileDone', jobId: m.jobId, tileIndex: m.tileIndex });
+      } catch (err) {
+        send({ type: 'tileFailed', jobId: m.jobId, tileIndex: m.tileIndex, message: (err as Error).message });
+      }
+      return;
+    }
+  }
+});

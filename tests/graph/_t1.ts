@@ -1,0 +1,22 @@
+import * as ort from 'onnxruntime-web';
+import { GraphBuilder } from '/work/main/src-shared/graph/builder';
+const b = new GraphBuilder();
+const x = b.input('x','float32',['h','n','d']);
+const y = b.op('Mul',[x,b.scalar(2)]);
+const m = b.op('MatMul',[y, b.op('Transpose',[x],{perm:[0,2,1]})]);
+b.output('y', m, 'float32', ['h','n','n']);
+const bytes = b.encode();
+ort.env.wasm.numThreads = 2;
+const s = await ort.InferenceSession.create(bytes);
+const r = await s.run({x: new ort.Tensor('float32', new Float32Array([1,2,3,4]), [1,2,2])});
+console.log(r.y.data, r.y.dims, s.inputNames, s.outputNames);
+// double matmul supported?
+const b2 = new GraphBuilder();
+const x2 = b2.input('x','float32',['n','d']);
+const xd = b2.op('Cast',[x2],{to:11});
+const md = b2.op('MatMul',[xd, b2.op('Transpose',[xd])]);
+const sq = b2.op('Sqrt',[b2.op('Max',[b2.op('Sub',[md, b2.scalar(0,'float64')]), b2.scalar(0,'float64')])]);
+b2.output('y', b2.op('Cast',[sq],{to:1}), 'float32', ['n','n']);
+const s2 = await ort.InferenceSession.create(b2.encode());
+const r2 = await s2.run({x: new ort.Tensor('float32', new Float32Array([1,2,3,4]), [2,2])});
+console.log(r2.y.data);
