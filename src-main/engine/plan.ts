@@ -21,8 +21,8 @@ export interface PlanOptions {
   minTiles?: number;
 }
 
-/** Largest full-result arrays (scores, weights) we agree to hold: 1 GiB each. */
-export const MAX_FULL_MATRIX_BYTES = 2 ** 30;
+/** Largest full-result arrays (scores, weights) we agree to hold: 512 MiB each (H·Tq·Tk ≤ 2^27). */
+export const MAX_FULL_MATRIX_BYTES = 2 ** 29;
 
 /** Bytes of intermediates one score cell costs inside a run (measured order of magnitude). */
 export function bytesPerCell(problem: AttentionProblem): number {

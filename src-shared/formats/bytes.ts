@@ -189,7 +189,7 @@ export async function* readLines(source: ByteSource, options: LineReaderOptions 
  * reading a record costs no promise unless a chunk boundary is crossed.
  */
 export class ByteCursor {
-  buffer = new Uint8Array(0);
+  buffer: Uint8Array = new Uint8Array(0);
   pos = 0;
   private base: number;
   private readonly progress: (fraction: number) => void;

@@ -6,8 +6,11 @@
 
 // 10^0 … 10^22 are exact doubles: the basis of Clinger's fast path below.
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-const latin1 = (bytes: Uint8Array, start: number, end: number) =>
-  String.fromCharCode(...bytes.subarray(start, Math.min(end, start + 4096)));
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
+  return text;
+}
 
 /**
  * Parses a decimal number `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` that
@@ -31,8 +34,7 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number):
     if (c < 0 || c > 9) break;
     digits++;
     if (mantissa !== 0 || c !== 0) {
-      if (significant < 17) mantissa = mantissa * 10 + c;
-      else scale++;
+      if (significant < 15) mantissa = mantissa * 10 + c;
       significant++;
     }
   }
@@ -43,7 +45,7 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number):
       if (c < 0 || c > 9) break;
       digits++;
       if (mantissa !== 0 || c !== 0) {
-        if (significant < 17) {
+        if (significant < 15) {
           mantissa = mantissa * 10 + c;
           scale--;
         }
@@ -106,14 +108,15 @@ export function nonFiniteProblem(found: string): string {
 }
 
 /**
- * Checks that a parsed value survives conversion to float32. Returns null when it does, else
- * the problem in words: a non-finite value, or one outside the float32 range.
+ * Checks that a value survives conversion to float32. Returns null when it does, else the
+ * problem in words. `text` is the literal a text file held: a decimal literal that overflows
+ * is out of range, whereas a binary NaN/Infinity is non-finite as stored.
  */
-export function float32Problem(value: number): string | null {
+export function float32Problem(value: number, text?: string): string | null {
   const f = Math.fround(value);
   if (f - f === 0) return null;
-  if (value - value !== 0) return nonFiniteProblem(String(value));
-  return `the value ${value} is outside the float32 range (±3.4e38) and would become Infinity; the lab refuses non-finite embeddings`;
+  if (text === undefined && value - value !== 0) return nonFiniteProblem(String(value));
+  return `the value ${text ?? value} is outside the float32 range (±3.4e38) and would become Infinity; the lab refuses non-finite embeddings`;
 }
 
 /** A found text, quoted and shortened, with control characters escaped, for messages. */

@@ -191,7 +191,7 @@ function describe(value: unknown): string {
 function firstProblem(issues: v.BaseIssue<unknown>[]): JobSpecError {
   const outer = issues[0];
   let issue = outer;
-  let path = outer.path ?? [];
+  let path: readonly v.IssuePathItem[] = outer.path ?? [];
   // a union reports its alternatives' issues nested, with paths relative to the union;
   // the alternative that got deepest into the input says the most useful thing
   const nested = outer.issues

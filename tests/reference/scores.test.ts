@@ -57,17 +57,17 @@ describe('score functions s(q, k) for q = (1, 2), k = (3, −1)', () => {
     expect(s.bilinearScore(metric, 0, k, q)).toBe(6);
   });
 
-  it('additive: vᵀtanh(Aq q + Ak k)/τ = tanh(1) − tanh(2) ≈ −0.202434 with dq = 2, dk = 3, m = 2', () => {
+  it('additive: vᵀtanh(Aq q + Ak k)/τ = tanh(1) − tanh(2) ≈ −0.2024334 with dq = 2, dk = 3, m = 2', () => {
     const metric = {
       id: 'additive' as const,
       tau: 1,
       m: 2,
-      Aq: [f64([1, 0, 0, 1])], // Aq q = (1, 2)
+      Aq: [f64([1, 0, 0, 1])], // Aq q = (1, 2); tanh(1) = 0.7615942, tanh(2) = 0.9640276
       Ak: [f64([1, 1, 1, 0, 0, 0])], // Ak k = (1 + 0 − 1, 0) = (0, 0)
       v: [f64([1, -1])],
     };
     expect(s.additiveScore(metric, 0, q, [1, 0, -1])).toBeCloseTo(Math.tanh(1) - Math.tanh(2), 12);
-    expect(s.additiveScore(metric, 0, q, [1, 0, -1])).toBeCloseTo(-0.202434, 6);
+    expect(s.additiveScore(metric, 0, q, [1, 0, -1])).toBeCloseTo(-0.2024334, 7);
   });
 
   it('gat: LeakyReLU₀.₂(aqᵀq + akᵀk)/τ: 3 + 1 = 4 stays, 3 − 5 = −2 becomes −0.4', () => {

@@ -1,0 +1,25 @@
+/** The benchmark cases of the engine issue: one list, read by every contender. */
+export interface BenchCase {
+  name: string;
+  H: number;
+  T: number;
+  d: number;
+  /** 'full': weights + output + entropy; 'stats': entropy + output + argmax + overview, no T×T result */
+  kind: 'full' | 'stats';
+  quick: boolean;
+  /** timed repetitions after one warm-up */
+  reps: number;
+}
+
+export const CASES: BenchCase[] = [
+  { name: 'H12_T512_d64', H: 12, T: 512, d: 64, kind: 'full', quick: true, reps: 7 },
+  { name: 'H12_T1024_d64', H: 12, T: 1024, d: 64, kind: 'full', quick: true, reps: 7 },
+  { name: 'H1_T4096_d64', H: 1, T: 4096, d: 64, kind: 'full', quick: false, reps: 5 },
+  { name: 'H1_T16384_d64_stats', H: 1, T: 16384, d: 64, kind: 'stats', quick: false, reps: 2 },
+];
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: the engine beside numpy and a plain-JS loop on the same float32 inputs,
+ * each contender in its own process (so peak RSS is per contender and case), medians of
+ * repeated runs after a warm-up. Writes bench/report.json and prints a table.
+ * Speed targets are judged here, never in timed unit tests: these machines are shared.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, cpus } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CASES, median, type BenchCase } from './cases';
+import { writeBenchInput, benchInput } from './inputs';
+import { runEngineCase } from './engine-case';
+import { plainJsAttention } from './js-case';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+interface Contender {
+  medianMs: number | null;
+  times?: number[];
+  peakRssMb?: number;
+  entropySum?: number;
+  note?: string;
+  [k: string]: unknown;
+}
+
+function child(args: string[]): Contender {
+  const r = spawnSync(process.execPath, [join(root, 'bin/bench.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) return { medianMs: null, note: `failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}` };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return { ...out, medianMs: median(out.times) };
+}
+
+function numpy(c: BenchCase, input: string): Contender {
+  try {
+    const out = execFileSync('python3', [join(here, 'numpy_case.py'), input, String(c.H), String(c.T), String(c.d), c.kind, String(c.reps)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
+    const parsed = JSON.parse(out.trim().split('\n').pop()!);
+    return { ...parsed, medianMs: median(parsed.times) };
+  } catch (e) {
+    return { medianMs: null, note: `numpy unavailable or failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+async function childMain(argv: string[]): Promise<void> {
+  const get = (k: string) => argv[argv.indexOf(k) + 1];
+  const c = CASES.find((x) => x.name === get('--case'))!;
+  if (get('--child') === 'engine') {
+    const workers = argv.includes('--workers') ? Number(get('--workers')) : undefined;
+    const threads = argv.includes('--threads') ? Number(get('--threads')) : undefined;
+    process.stdout.write(JSON.stringify(await runEngineCase(c, workers, threads)) + '\n');
+  } else {
+    const x = benchInput(c);
+    plainJsAttention(x, c); // warm-up
+    const times: number[] = [];
+    let entropySum = 0;
+    for (let i = 0; i < Math.min(3, c.reps); i++) {
+      const t0 = performance.now();
+      const r = plainJsAttention(x, c);
+      times.push(performance.now() - t0);
+      entropySum = r.entropy.reduce((a, b) => a + b, 0);
+    }
+    process.stdout.write(JSON.stringify({ times, entropySum, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  }
+}
+
+export async function benchMain(argv: string[]): Promise<void> {
+  if (argv.includes('--child')) return childMain(argv);
+  const quick = argv.includes('--quick');
+  const cases = CASES.filter((c) => !quick || c.quick);
+  const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-'));
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    note: 'median wall ms per run after one warm-up; each contender in its own process; ratio = engine / numpy (≤ 1 means the engine is at least as fast)',
+    cases: [] as unknown[],
+  };
+  const rows: string[] = [];
+  try {
+    for (const c of cases) {
+      const input = await writeBenchInput(c, dir);
+      const contenders: Record<string, Contender> = {
+        engine: child(['--child', 'engine', '--case', c.name]),
+        'engine 1 worker × 2 threads': child(['--child', 'engine', '--case', c.name, '--workers', '1', '--threads', '2']),
+        numpy: numpy(c, input),
+      };
+      // the plain-JS loop at T = 16384 would take minutes: measured only on the smaller cases
+      contenders['plain JS'] = c.T <= 4096 ? child(['--child', 'js', '--case', c.name]) : { medianMs: null, note: 'skipped: T=16384 takes minutes in plain JS' };
+      const e = contenders.engine.medianMs;
+      const n = contenders.numpy.medianMs;
+      const entry = { case: c, contenders, ratioEngineToNumpy: e && n ? e / n : null };
+      (report.cases as unknown[]).push(entry);
+      const fmt = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(1).padStart(9));
+      rows.push(
+        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(contenders['engine 1 worker × 2 threads'].medianMs)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${entry.ratioEngineToNumpy?.toFixed(2) ?? '—'}   ${fmt(contenders.engine.peakRssMb)}`,
+      );
+      process.stderr.write(`${rows[rows.length - 1]}\n`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await writeFile(join(here, 'report.json'), JSON.stringify(report, null, 2));
+  process.stdout.write(
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)}\n${rows.join('\n')}\n\nwrote bench/report.json\n`,
+  );
+}

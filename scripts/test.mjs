@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// `npm test`: every test suite (unit + integration under Node, then end-to-end in Chromium),
+// and one closing line `N passed, N failed` that CI reads. Exits non-zero on any failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const suites = [
+  { name: 'unit', config: 'vitest.config.ts' },
+  { name: 'e2e', config: 'vitest.e2e.config.ts' },
+].filter((s) => existsSync(s.config));
+
+const extra = process.argv.slice(2);
+const dir = mkdtempSync(join(tmpdir(), 'qklab-test-'));
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let broken = false;
+for (const suite of suites) {
+  const out = join(dir, `${suite.name}.json`);
+  const r = spawnSync('npx', ['vitest', 'run', '--config', suite.config, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra], {
+    stdio: 'inherit',
+  });
+  if (!existsSync(out)) {
+    console.error(`test: the ${suite.name} suite produced no report (exit ${r.status})`);
+    broken = true;
+    continue;
+  }
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+  // a suite that failed to load counts as broken even when no test inside it failed
+  if (r.status !== 0 && report.numFailedTests === 0) broken = true;
+}
+rmSync(dir, { recursive: true, force: true });
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || broken || passed === 0 ? 1 : 0);
