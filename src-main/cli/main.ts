@@ -12,11 +12,14 @@ import { writeResultDir } from '../service/result-dir';
 import { resultToJson } from '../service/result-json';
 import { formatCatalogue } from './metrics-text';
 import { inspectText } from './inspect-text';
+import { cmdExport } from './export-command';
 
 const USAGE = `qklab — QK Lab without a display
 
 Usage:
   qklab run JOB.json [--json | --out DIR] [--workers N] [--threads N]
+  qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N] [--scale 1|2|4]
+               [--colormap viridis] [--matrix weights|scores] [--log] [--width PX] [--height PX]
   qklab inspect FILE [--part NAME]
   qklab metrics [--json]
   qklab help
@@ -102,6 +105,9 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'run':
         await cmdRun(rest);
+        return 0;
+      case 'export':
+        await cmdExport(rest, { usage: (m) => new UsageError(m), readJob });
         return 0;
       case 'inspect':
         await cmdInspect(rest);

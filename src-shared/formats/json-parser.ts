@@ -222,23 +222,27 @@ function isNumberByte(c: number): boolean {
 }
 
 /** JSON's strict number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+function isDigit(b: Uint8Array, k: number, end: number): boolean {
+  return k < end && b[k] >= 0x30 && b[k] <= 0x39;
+}
+
+/** JSON's strict number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
 function isJsonNumber(b: Uint8Array, start: number, end: number): boolean {
   let i = start;
-  const digit = (k: number) => k < end && b[k] >= 0x30 && b[k] <= 0x39;
   if (b[i] === 0x2d) i++;
   if (b[i] === 0x30 && i < end) i++;
-  else if (digit(i)) while (digit(i)) i++;
+  else if (isDigit(b, i, end)) while (isDigit(b, i, end)) i++;
   else return false;
   if (i < end && b[i] === 0x2e) {
     i++;
-    if (!digit(i)) return false;
-    while (digit(i)) i++;
+    if (!isDigit(b, i, end)) return false;
+    while (isDigit(b, i, end)) i++;
   }
   if (i < end && (b[i] === 0x65 || b[i] === 0x45)) {
     i++;
     if (i < end && (b[i] === 0x2b || b[i] === 0x2d)) i++;
-    if (!digit(i)) return false;
-    while (digit(i)) i++;
+    if (!isDigit(b, i, end)) return false;
+    while (isDigit(b, i, end)) i++;
   }
   return i === end;
 }

@@ -3,7 +3,7 @@
  * magic bytes first (unambiguous), then the file's extension, then a content guess for
  * extension-less text. `recognise` is the union of the three, for callers that ask one format.
  */
-import type { EmbeddingFormat, ReadOptions } from './types';
+import type { ByteSource, EmbeddingFormat, LoadedEmbeddings, ReadOptions } from './types';
 
 export interface FormatModule extends EmbeddingFormat {
   /** a human name for messages, e.g. "GloVe / word2vec text" */
@@ -12,6 +12,7 @@ export interface FormatModule extends EmbeddingFormat {
   magic?(head: Uint8Array): boolean;
   /** a weaker content guess, tried only when neither magic nor extension decided */
   sniff?(head: Uint8Array): boolean;
+  read(source: ByteSource, options?: FormatReadOptions): Promise<LoadedEmbeddings>;
 }
 
 /** ReadOptions plus the chunk size, which tests shrink to exercise chunk boundaries. */

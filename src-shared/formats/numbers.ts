@@ -96,6 +96,11 @@ export function parseNumberString(text: string): number {
 
 const NON_FINITE_WORDS = /^[+-]?(nan|inf|infinity|1\.#inf|1\.#ind|1\.#qnan)$/i;
 
+/** "nan", "-inf", "Infinity", …: not numbers to the parser, but clearly meant as numbers */
+export function isNonFiniteWord(text: string): boolean {
+  return NON_FINITE_WORDS.test(text.trim());
+}
+
 /** The problem with a cell that should hold a number, in words. */
 export function describeBadNumber(text: string): string {
   if (text.trim() === '') return 'expected a number, found an empty cell';

@@ -108,6 +108,11 @@ export class GraphBuilder {
     return output;
   }
 
+  /** Cast to one of the lab's element types. */
+  cast(value: string, to: Elem): string {
+    return this.op('Cast', [value], { to: DTYPE[to] });
+  }
+
   /** A constant tensor, stored as an initializer; equal constants share one name. */
   tensor(type: Elem, values: ArrayLike<number>, dims: number[]): string {
     const key = `${type}|${dims.join(',')}|${Array.from(values).join(',')}`;

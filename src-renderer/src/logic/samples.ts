@@ -28,6 +28,12 @@ export interface SampleData {
 }
 
 export const SAMPLE_DIM = 16;
+/**
+ * Overall length of the vectors (≈ √d, like trained embeddings), so that the default
+ * scaled dot product q·k/√d is neither uniform nor one-hot: each word attends mostly to
+ * itself, "the" to the other "the"s, cat ↔ mouse and chased ↔ across visibly.
+ */
+export const SAMPLE_SCALE = 2.5;
 export const SAMPLE_WORDS = ['the', 'cat', 'chased', 'the', 'mouse', 'across', 'the', 'kitchen'];
 
 /** What each word shares with related words: direction name → weight. */
@@ -52,7 +58,7 @@ function unitGaussian(seed: number, label: string, dim: number): number[] {
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The sentence sample's vectors: T × SAMPLE_DIM, rounded to 3 decimals. */
-export function sentenceVectors(words: string[] = SAMPLE_WORDS, dim = SAMPLE_DIM, seed = 2024): number[][] {
+export function sentenceVectors(words: string[] = SAMPLE_WORDS, dim = SAMPLE_DIM, seed = 2024, scale = SAMPLE_SCALE): number[][] {
   const directions = Object.fromEntries(DIRECTIONS.map((name) => [name, unitGaussian(seed, `sample/direction/${name}`, dim)]));
   return words.map((word, position) => {
     const own = unitGaussian(seed, `sample/word/${word}`, dim);
@@ -67,7 +73,7 @@ export function sentenceVectors(words: string[] = SAMPLE_WORDS, dim = SAMPLE_DIM
       v[c] += 0.12 * Math.sin(position * freq);
       if (c + 1 < dim) v[c + 1] += 0.12 * Math.cos(position * freq);
     }
-    return v.map(round3);
+    return v.map((x) => round3(x * scale));
   });
 }
 

@@ -1,0 +1,169 @@
+/**
+ * `qklab export JOB.json --format png|svg|csv|npy|json --out FILE`: run a job the way
+ * `qklab run` does (WasmPool + runJob) and write one export of its result.
+ */
+import { parseArgs } from 'node:util';
+import { mkdir } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { WasmPool } from '../engine/pool';
+import { runJob } from '../service/run-job';
+import { writeFileAtomic } from '../service/result-dir';
+import { DEFAULT_OUTPUTS } from '../../src-shared/job/resolve';
+import type { OutputKind } from '../../src-shared/job/problem';
+import type { HeatmapView } from '../../src-shared/api/lab-api';
+import { COLORMAPS, DEFAULT_SEQUENTIAL, isColormap } from '../../src-shared/charts/colormaps';
+import { describeJob } from '../../src-shared/charts/caption';
+import { exportHeatmap } from '../service/export/heatmap-export';
+import { exportData } from '../service/export/data-export';
+import { PNG_SCALES, type PngScale } from '../service/export/render';
+
+export const EXPORT_USAGE = 'qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N] [--scale 1|2|4] [--colormap NAME] [--matrix weights|scores] [--log] [--width PX] [--height PX] [--theme light|dark]';
+
+export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npy', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportCommandDeps {
+  /** makes the error main.ts reports with the usage text and exit code 2 */
+  usage: (message: string) => Error;
+  /** reads and parses the job file with messages that name it */
+  readJob: (path: string) => Promise<unknown>;
+}
+
+export interface ExportArgs {
+  jobPath: string;
+  out: string;
+  format: ExportFormat;
+  head: number;
+  scale: PngScale;
+  colormap: string;
+  matrix: 'weights' | 'scores';
+  log: boolean;
+  width?: number;
+  height?: number;
+  theme: 'light' | 'dark';
+  workers?: number;
+  threads?: number;
+}
+
+function positiveInt(name: string, text: string | undefined, usage: (m: string) => Error, min = 0): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw usage(`--${name} expects a whole number${min > 0 ? ` ≥ ${min}` : ' ≥ 0'}, got "${text}"`);
+  return n;
+}
+
+/** Parse and check the arguments; every mistake is a usage error that names the option. */
+export function parseExportArgs(args: string[], usage: (m: string) => Error): ExportArgs {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      head: { type: 'string' },
+      scale: { type: 'string' },
+      colormap: { type: 'string' },
+      matrix: { type: 'string' },
+      log: { type: 'boolean' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      theme: { type: 'string' },
+      workers: { type: 'string' },
+      threads: { type: 'string' },
+      debug: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw usage('export takes one JOB.json');
+  if (!values.out) throw usage('export needs --out FILE');
+  const fromExt = extname(values.out).slice(1).toLowerCase();
+  const format = (values.format ?? fromExt) as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw usage(values.format ? `--format must be one of ${EXPORT_FORMATS.join(', ')}, got "${values.format}"` : `cannot tell the format from "${values.out}": give --format ${EXPORT_FORMATS.join('|')}`);
+  }
+  const scale = Number(values.scale ?? 2) as PngScale;
+  if (!PNG_SCALES.includes(scale)) throw usage(`--scale must be 1, 2 or 4, got "${values.scale}"`);
+  const colormap = values.colormap ?? DEFAULT_SEQUENTIAL;
+  if (!isColormap(colormap)) throw usage(`--colormap must be one of ${COLORMAPS.map((c) => c.id).join(', ')}, got "${colormap}"`);
+  const matrix = values.matrix ?? 'weights';
+  if (matrix !== 'weights' && matrix !== 'scores') throw usage(`--matrix must be weights or scores, got "${matrix}"`);
+  const theme = values.theme ?? 'light';
+  if (theme !== 'light' && theme !== 'dark') throw usage(`--theme must be light or dark, got "${theme}"`);
+  return {
+    jobPath: resolve(positionals[0]),
+    out: resolve(values.out),
+    format,
+    head: positiveInt('head', values.head, usage) ?? 0,
+    scale,
+    colormap,
+    matrix,
+    log: Boolean(values.log),
+    width: positiveInt('width', values.width, usage, 120),
+    height: positiveInt('height', values.height, usage, 120),
+    theme,
+    workers: positiveInt('workers', values.workers, usage, 1),
+    threads: positiveInt('threads', values.threads, usage, 1),
+  };
+}
+
+/** The outputs a job must produce for this export, added to the ones it asks for. */
+export function outputsFor(format: ExportFormat, matrix: 'weights' | 'scores'): OutputKind[] {
+  const needed: OutputKind[] = ['weights'];
+  // images draw masked pairs from the scores (−∞), so they always ask for them
+  if (format === 'png' || format === 'svg' || matrix === 'scores') needed.push('scores');
+  return needed;
+}
+
+function withOutputs(input: unknown, needed: OutputKind[]): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const job = input as Record<string, unknown>;
+  const current = job.outputs === undefined ? DEFAULT_OUTPUTS : job.outputs;
+  // a malformed list is left for the JobSpec validation to report
+  if (!Array.isArray(current)) return input;
+  return { ...job, outputs: [...current, ...needed.filter((k) => !current.includes(k))] };
+}
+
+export async function cmdExport(args: string[], deps: ExportCommandDeps): Promise<void> {
+  const a = parseExportArgs(args, deps.usage);
+  const input = withOutputs(await deps.readJob(a.jobPath), outputsFor(a.format, a.matrix));
+  const pool = new WasmPool({ workers: a.workers, threadsPerWorker: a.threads });
+  try {
+    let progressShown = false;
+    const run = await runJob(pool, input, dirname(a.jobPath), {
+      onProgress: (p) => {
+        progressShown = true;
+        process.stderr.write(`\r${Math.round(p.fraction * 100)}% `);
+      },
+    });
+    // clear the progress figure so that what follows (the written file, or an error) starts the line
+    if (progressShown) process.stderr.write('\r      \r');
+    const result = run.result;
+    if (a.head >= result.heads) {
+      throw deps.usage(`--head ${a.head}: the job has ${result.heads} head${result.heads === 1 ? '' : 's'} (0–${result.heads - 1})`);
+    }
+    const tokens = run.problem.tokens;
+    const caption = describeJob(run.spec);
+    let data: Uint8Array | string;
+    let what: string = a.format;
+    if (a.format === 'png' || a.format === 'svg') {
+      const view: HeatmapView = { matrix: a.matrix, colormap: a.colormap, scale: a.log ? 'log' : 'linear', head: a.head };
+      data = exportHeatmap(result, tokens, view, { format: a.format, scale: a.scale, caption, width: a.width, height: a.height, theme: a.theme });
+      if (a.format === 'png') what = `png, ${pngSize(data as Uint8Array)}`;
+    } else {
+      // the engine's result carries its own bookkeeping (backend, timing); the JSON export is the AttentionResult plus the job
+      const { backend, timing, ...plain } = result;
+      data = exportData(plain, tokens, a.format, { head: a.head, matrix: a.matrix, extra: { job: run.spec, caption, backend, timing } });
+      if (a.format === 'csv') what = `csv, head ${a.head} ${a.matrix}, ${result.Tq}×${result.Tk}`;
+      if (a.format === 'npy') what = `npy, ${a.matrix} ${result.heads}×${result.Tq}×${result.Tk}`;
+    }
+    await mkdir(dirname(a.out), { recursive: true });
+    await writeFileAtomic(a.out, data);
+    process.stderr.write(`wrote ${a.out} (${what})\n`);
+  } finally {
+    await pool.close();
+  }
+}
+
+function pngSize(png: Uint8Array): string {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return `${view.getUint32(16)}×${view.getUint32(20)} px`;
+}

@@ -1,0 +1,52 @@
+/** The Electron Host: native Open/Save dialogs, attached to the app's window, and the userData folder. */
+import { dialog, type BrowserWindow, type FileFilter } from 'electron';
+import type { Host, SaveKind } from '../service/lab-service';
+
+export const EMBEDDING_EXTENSIONS = ['npy', 'safetensors', 'json', 'csv', 'tsv', 'txt', 'vec', 'glove', 'bin'];
+
+const OPEN_FILTERS: Record<'embeddings' | 'session', FileFilter[]> = {
+  embeddings: [
+    { name: 'Embeddings', extensions: EMBEDDING_EXTENSIONS },
+    { name: 'All Files', extensions: ['*'] },
+  ],
+  session: [{ name: 'QK Lab Session', extensions: ['qklab'] }],
+};
+
+const SAVE_FILTERS: Record<SaveKind, FileFilter> = {
+  session: { name: 'QK Lab Session', extensions: ['qklab'] },
+  png: { name: 'PNG Image', extensions: ['png'] },
+  svg: { name: 'SVG Image', extensions: ['svg'] },
+  csv: { name: 'CSV', extensions: ['csv'] },
+  npy: { name: 'NumPy Array', extensions: ['npy'] },
+  json: { name: 'JSON', extensions: ['json'] },
+};
+
+export class ElectronHost implements Host {
+  constructor(
+    private readonly window: () => BrowserWindow | null,
+    readonly userDataDir: string,
+  ) {}
+
+  async chooseOpenPath(kind: 'embeddings' | 'session'): Promise<string | null> {
+    const options = {
+      title: kind === 'session' ? 'Open Session' : 'Open Embeddings',
+      properties: ['openFile' as const],
+      filters: OPEN_FILTERS[kind],
+    };
+    const win = this.window();
+    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
+  }
+
+  async chooseSavePath(kind: SaveKind, defaultName: string): Promise<string | null> {
+    const options = {
+      title: kind === 'session' ? 'Save Session' : `Export ${kind.toUpperCase()}`,
+      defaultPath: defaultName,
+      filters: [SAVE_FILTERS[kind]],
+      properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const],
+    };
+    const win = this.window();
+    const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    return result.canceled || !result.filePath ? null : result.filePath;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * A heatmap as a file: the app's own option builder (src-shared/charts/heatmap.ts) rendered
+ * headless to SVG, and rasterised to PNG at 1×, 2× or 4×.
+ */
+import type { HeatmapView } from '../../../src-shared/api/lab-api';
+import type { AttentionResult } from '../../../src-shared/job/problem';
+import { headHeatmapInput, heatmapOption } from '../../../src-shared/charts/heatmap';
+import type { ChartTheme } from '../../../src-shared/charts/theme';
+import { renderSvg, svgToPng, type PngScale } from './render';
+
+export interface HeatmapExportOptions {
+  format: 'png' | 'svg';
+  /** PNG pixels per CSS pixel (1, 2 or 4; default 2). Ignored for SVG. */
+  scale?: PngScale;
+  /** the configuration in words, printed under the plot (see describeJob) */
+  caption?: string;
+  /** CSS pixels; default 800 wide, and tall enough for the matrix's shape */
+  width?: number;
+  height?: number;
+  /** default: "Attention weights · head 0 (2 heads)" */
+  title?: string;
+  theme?: ChartTheme;
+}
+
+export type Tokens = { queries: string[] | null; keys: string[] | null };
+
+export const DEFAULT_EXPORT_WIDTH = 800;
+
+/** A height that gives a Tq×Tk matrix roughly square cells in the default width, plus room for labels. */
+export function defaultExportHeight(Tq: number, Tk: number, width = DEFAULT_EXPORT_WIDTH): number {
+  const plotW = Math.max(200, width - 220);
+  return Math.round(Math.min(plotW * 1.25, Math.max(100, (plotW * Tq) / Math.max(1, Tk))) + 230);
+}
+
+export function defaultHeatmapTitle(result: AttentionResult, view: HeatmapView): string {
+  const what = view.matrix === 'weights' ? 'Attention weights' : 'Attention scores';
+  return result.heads > 1 ? `${what} · head ${view.head} (${result.heads} heads)` : what;
+}
+
+export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions & { format: 'png' }): Uint8Array;
+export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions & { format: 'svg' }): string;
+export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string;
+export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string {
+  const width = Math.round(options.width ?? DEFAULT_EXPORT_WIDTH);
+  const height = Math.round(options.height ?? defaultExportHeight(result.Tq, result.Tk, width));
+  if (!(width >= 120 && height >= 120)) throw new Error(`a heatmap export needs at least 120×120 pixels, got ${width}×${height}`);
+  const input = headHeatmapInput(result, tokens, view, {
+    title: options.title ?? defaultHeatmapTitle(result, view),
+    caption: options.caption,
+  });
+  const option = heatmapOption(input, { width, height, theme: options.theme ?? 'light', forExport: true });
+  const svg = renderSvg(option, width, height);
+  if (options.format === 'svg') return svg;
+  if (options.format !== 'png') throw new Error(`a heatmap exports as png or svg, not ${String(options.format)}`);
+  return svgToPng(svg, options.scale ?? 2);
+}

@@ -1,0 +1,41 @@
+/**
+ * A ByteSource over a file on disk, read with positioned reads through one FileHandle, so
+ * the format readers can take a 1 GB vocabulary chunk by chunk. The only Node-specific part
+ * of reading embeddings.
+ */
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ByteSource } from '../../src-shared/formats/types';
+
+export type FileSource = ByteSource & { close(): Promise<void> };
+
+export async function openFileSource(path: string): Promise<FileSource> {
+  const handle = await open(path, 'r');
+  let size: number;
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`${path}: not a regular file`);
+    size = stat.size;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return {
+    name: basename(path),
+    size,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      const start = Math.max(0, Math.min(offset, size));
+      const want = Math.max(0, Math.min(length, size - start));
+      const buffer = new Uint8Array(want);
+      let filled = 0;
+      // a positioned read may return fewer bytes than asked: loop until done or end of file
+      while (filled < want) {
+        const { bytesRead } = await handle.read(buffer, filled, want - filled, start + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === want ? buffer : buffer.subarray(0, filled);
+    },
+    close: () => handle.close(),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * exportRun's last step: turn a kept run into the bytes of the asked format (the export
+ * modules in ./export do the drawing and encoding) and write them atomically.
+ */
+import type { ExportRequest, HeatmapView } from '../../src-shared/api/lab-api';
+import type { JobSpec } from '../../src-shared/job/spec';
+import type { EngineResult } from '../engine/backend';
+import { exportData } from './export/data-export';
+import { exportHeatmap, type Tokens } from './export/heatmap-export';
+import type { PngScale } from './export/render';
+import { writeFileAtomic } from './session-file';
+
+/** A finished run kept for export. */
+export interface StoredRun {
+  result: EngineResult;
+  tokens: Tokens;
+  spec: JobSpec;
+}
+
+export const DEFAULT_VIEW: HeatmapView = { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 };
+
+export async function exportRunResult(run: StoredRun, req: ExportRequest, path: string): Promise<void> {
+  const view = req.view ?? DEFAULT_VIEW;
+  if (view.head >= run.result.heads) throw new Error(`head ${view.head} does not exist: the run has ${run.result.heads} head${run.result.heads > 1 ? 's' : ''}`);
+  let bytes: Uint8Array | string;
+  switch (req.format) {
+    case 'png':
+    case 'svg': {
+      const matrix = view.matrix === 'scores' ? run.result.scores : run.result.weights;
+      if (!matrix) throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
+      bytes = exportHeatmap(run.result, run.tokens, view, { format: req.format, scale: req.scale as PngScale | undefined, caption: req.caption });
+      break;
+    }
+    case 'csv':
+    case 'npy':
+    case 'json': {
+      const matrix = view.matrix === 'scores' ? run.result.scores : run.result.weights;
+      if (req.format !== 'json' && !matrix) throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
+      // the JSON export carries the job too, so the numbers can be reproduced
+      bytes = exportData(run.result, run.tokens, req.format, { head: view.head, matrix: view.matrix, extra: { job: run.spec } });
+      break;
+    }
+    default:
+      throw new Error(`cannot export as "${String(req.format)}": expected png, svg, csv, npy or json`);
+  }
+  await writeFileAtomic(path, bytes);
+}

@@ -1,0 +1,136 @@
+/**
+ * `.qklab` files on disk: written atomically, read back as untrusted input.
+ *
+ * Atomic write: the bytes go to a temporary file in the same folder (same file system, so
+ * the rename is atomic), the temporary file is fsync'ed, then renamed over the target, then
+ * the folder is fsync'ed so the rename itself survives a power cut. A crash or kill at
+ * any moment leaves either the old file or the new one, never half of one; a stale
+ * temporary file is all that can be left over.
+ */
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as v from 'valibot';
+import { sessionDocSchema } from '../../src-shared/api/requests';
+import type { SessionDoc } from '../../src-shared/api/lab-api';
+import { parseJobSpec } from '../../src-shared/job/spec';
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'wx', 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await syncDir(dir);
+}
+
+/** fsync a folder so a rename in it is durable (not possible on Windows: skipped there). */
+async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // some file systems refuse to fsync a directory; the rename is still atomic
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+/** A session file that could not be read; the message names the file and what is wrong. */
+export class SessionFileError extends Error {
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`${basename(path)}: ${problem}`);
+    this.name = 'SessionFileError';
+  }
+}
+
+/** Parse and validate a session file's text (JobSpec checked with its own, field-naming messages). */
+export function parseSessionText(path: string, text: string): SessionDoc {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new SessionFileError(path, `not a QK Lab session (the file is not valid JSON: ${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || (json as { format?: unknown }).format !== 'qklab-session') {
+    throw new SessionFileError(path, 'not a QK Lab session (expected "format": "qklab-session")');
+  }
+  try {
+    parseJobSpec((json as { job?: unknown }).job);
+  } catch (e) {
+    throw new SessionFileError(path, `the saved job is not valid: ${(e as Error).message}`);
+  }
+  const result = v.safeParse(sessionDocSchema, json);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const field = (issue.path ?? []).map((p) => String(p.key)).join('.');
+    throw new SessionFileError(path, `${field ? field + ': ' : ''}${issue.message}`);
+  }
+  return result.output as SessionDoc;
+}
+
+export async function readSessionFile(path: string, maxBytes = 512 * 2 ** 20): Promise<SessionDoc> {
+  let text: string;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > maxBytes) throw new SessionFileError(path, `the file is ${Math.round(size / 2 ** 20)} MiB; sessions larger than ${maxBytes / 2 ** 20} MiB are refused`);
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    if (e instanceof SessionFileError) throw e;
+    throw new SessionFileError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseSessionText(path, text);
+}
+
+/**
+ * A session as text: objects indented for reading and diffing, but a list of numbers or
+ * strings (a vector, a token list) on one line, so embedded data stays compact.
+ */
+export function sessionText(doc: SessionDoc): string {
+  return prettyJson(doc, '') + '\n';
+}
+
+function prettyJson(value: unknown, indent: string): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const inner = indent + ' ';
+  if (Array.isArray(value)) {
+    if (value.every((x) => x === null || typeof x !== 'object')) return JSON.stringify(value);
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((x) => inner + prettyJson(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value).filter(([, x]) => x !== undefined && typeof x !== 'function');
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${prettyJson(x, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+/** Read a small JSON file the app keeps for itself (recent list, window state); null if absent or unreadable. */
+export async function readJsonQuietly(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}

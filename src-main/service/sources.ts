@@ -1,0 +1,229 @@
+/**
+ * Loaded files: a small cache keyed by path, part, size and mtime (a slider drag re-runs
+ * the same JobSpec many times a second and must not re-read a 100 MB file each time), the
+ * streamed sha256 a session records, and the SourceInfo the renderer sees.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type { LoadedEmbeddings } from '../../src-shared/formats/types';
+import type { SourceInfo } from '../../src-shared/api/lab-api';
+import { loadFile } from './files';
+import { canonicalPath } from './paths';
+
+/** SourceInfo carries every token only for files up to this many rows. */
+export const MAX_LISTED_TOKENS = 4096;
+
+/** sha256 of a file, read as a stream (a 1 GB vocabulary is never held whole). */
+export function sha256File(path: string, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
+    stream.on('data', (chunk) => hash.update(chunk));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/** Whether the UI should offer a sentence box rather than list every token. */
+export function isVocabulary(loaded: LoadedEmbeddings): boolean {
+  const { tokens, T } = loaded.embeddings;
+  if (!tokens) return false;
+  return T > MAX_LISTED_TOKENS || /glove|word2vec/i.test(loaded.format);
+}
+
+export function sourceInfo(id: string, path: string, loaded: LoadedEmbeddings, sha256: string): SourceInfo {
+  const { T, d, tokens } = loaded.embeddings;
+  return {
+    id,
+    name: basename(path),
+    path,
+    format: loaded.format,
+    dtype: loaded.dtype,
+    shape: [...loaded.shape],
+    T,
+    d,
+    tokens: tokens && T <= MAX_LISTED_TOKENS ? [...tokens] : null,
+    vocabulary: isVocabulary(loaded),
+    ...(loaded.parts ? { parts: [...loaded.parts] } : {}),
+    ...(loaded.part !== undefined ? { part: loaded.part } : {}),
+    sha256,
+  };
+}
+
+/** Inline vectors (a session's embedded data) as a LoadedEmbeddings. */
+export function loadedFromInline(inline: { tokens: string[] | null; vectors: number[][] }, where: string): LoadedEmbeddings {
+  const T = inline.vectors.length;
+  const d = T ? inline.vectors[0].length : 0;
+  if (T === 0 || d === 0) throw new Error(`${where}: the embedded data has no vectors`);
+  const data = new Float32Array(T * d);
+  inline.vectors.forEach((row, i) => {
+    if (row.length !== d) throw new Error(`${where}: embedded row ${i} has ${row.length} numbers, expected ${d} like row 0`);
+    data.set(row, i * d);
+  });
+  if (inline.tokens && inline.tokens.length !== T) throw new Error(`${where}: ${inline.tokens.length} embedded tokens for ${T} vectors`);
+  return { format: 'embedded', dtype: 'float32', shape: [T, d], embeddings: { tokens: inline.tokens, data, T, d } };
+}
+
+export function inlineFromLoaded(loaded: LoadedEmbeddings): { tokens: string[] | null; vectors: number[][] } {
+  const { T, d, data, tokens } = loaded.embeddings;
+  const vectors: number[][] = [];
+  for (let i = 0; i < T; i++) vectors.push(Array.from(data.subarray(i * d, (i + 1) * d)));
+  return { tokens: tokens ? [...tokens] : null, vectors };
+}
+
+interface Entry {
+  key: string;
+  mtimeMs: number;
+  size: number;
+  loaded: Promise<LoadedEmbeddings>;
+  bytes: number;
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+  /** refuse files whose float32 data would exceed this */
+  maxBytes?: number;
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error) return reason;
+  const e = new Error('the job was cancelled');
+  e.name = 'AbortError';
+  return e;
+}
+
+/** Resolve with the promise, or reject as soon as the signal aborts (the promise itself goes on). */
+export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (x) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(x);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Loaded files by (path, part), valid while the file's size and mtime are unchanged.
+ * A load in flight is shared by every caller asking for the same file; one caller's
+ * cancellation does not cancel the load for the others (the load finishes into the cache).
+ */
+export class FileCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly hashes = new Map<string, { mtimeMs: number; size: number; sha: Promise<string> }>();
+  /** stand-ins for files a session carried inline, used when the file itself is gone */
+  private readonly embedded = new Map<string, LoadedEmbeddings>();
+
+  constructor(
+    private readonly maxEntries = 8,
+    private readonly maxBytes = 2 ** 31,
+  ) {}
+
+  private static key(path: string, part?: string): string {
+    return part ? `${canonicalPath(path)}#${part}` : canonicalPath(path);
+  }
+
+  setEmbedded(path: string, part: string | undefined, loaded: LoadedEmbeddings): void {
+    this.embedded.set(FileCache.key(path, part), loaded);
+  }
+
+  embeddedFor(path: string, part?: string): LoadedEmbeddings | undefined {
+    return this.embedded.get(FileCache.key(path, part));
+  }
+
+  /** The file as loaded now (re-read when it changed on disk); falls back to embedded data if the file is gone. */
+  async load(path: string, part: string | undefined, options: LoadOptions = {}): Promise<{ loaded: LoadedEmbeddings; embedded: boolean }> {
+    const key = FileCache.key(path, part);
+    let st;
+    try {
+      st = await stat(path);
+    } catch (e) {
+      const fallback = this.embedded.get(key);
+      if (fallback && (e as NodeJS.ErrnoException).code === 'ENOENT') return { loaded: fallback, embedded: true };
+      throw new Error(`${basename(path)}: cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (!st.isFile()) throw new Error(`${basename(path)}: not a file`);
+    let entry = this.entries.get(key);
+    if (entry && (entry.mtimeMs !== st.mtimeMs || entry.size !== st.size)) {
+      this.entries.delete(key);
+      entry = undefined;
+    }
+    if (!entry) {
+      const loaded = loadFile(path, { part, onProgress: options.onProgress, maxBytes: options.maxBytes });
+      const created: Entry = { key, mtimeMs: st.mtimeMs, size: st.size, loaded, bytes: 0 };
+      entry = created;
+      this.entries.set(key, created);
+      loaded.then(
+        (l) => {
+          created.bytes = l.embeddings.data.byteLength;
+          this.evict();
+        },
+        () => {
+          if (this.entries.get(key) === created) this.entries.delete(key);
+        },
+      );
+    } else {
+      // most recently used last
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    return { loaded: await raceAbort(entry.loaded, options.signal), embedded: false };
+  }
+
+  /** sha256 of the file as it is now, computed once per (size, mtime). */
+  async sha256(path: string, signal?: AbortSignal): Promise<string> {
+    const key = canonicalPath(path);
+    const st = await stat(path);
+    let h = this.hashes.get(key);
+    if (!h || h.mtimeMs !== st.mtimeMs || h.size !== st.size) {
+      const sha = sha256File(path);
+      h = { mtimeMs: st.mtimeMs, size: st.size, sha };
+      this.hashes.set(key, h);
+      sha.catch(() => this.hashes.delete(key));
+    }
+    return raceAbort(h.sha, signal);
+  }
+
+  /** The sha256 already known for this file (no disk read beyond a stat), or ''. */
+  async knownSha256(path: string): Promise<string> {
+    const h = this.hashes.get(canonicalPath(path));
+    if (!h) return '';
+    try {
+      const st = await stat(path);
+      if (st.mtimeMs !== h.mtimeMs || st.size !== h.size) return '';
+      return await h.sha;
+    } catch {
+      return '';
+    }
+  }
+
+  private evict(): void {
+    let total = 0;
+    for (const e of this.entries.values()) total += e.bytes;
+    for (const [key, e] of this.entries) {
+      if (this.entries.size <= this.maxEntries && total <= this.maxBytes) break;
+      if (this.entries.size === 1) break;
+      this.entries.delete(key);
+      total -= e.bytes;
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.hashes.clear();
+    this.embedded.clear();
+  }
+}

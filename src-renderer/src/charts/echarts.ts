@@ -1,0 +1,34 @@
+/**
+ * The ECharts build the renderer uses: echarts/core with only the charts and components
+ * the option builders of src-shared/charts (and the overlays here) produce.
+ */
+import * as echarts from 'echarts/core';
+import { BarChart, HeatmapChart, LineChart } from 'echarts/charts';
+import {
+  AriaComponent,
+  GraphicComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+
+echarts.use([
+  HeatmapChart,
+  LineChart,
+  BarChart,
+  GridComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  TitleComponent,
+  GraphicComponent,
+  LegendComponent,
+  MarkLineComponent,
+  AriaComponent,
+  CanvasRenderer,
+]);
+
+export { echarts };

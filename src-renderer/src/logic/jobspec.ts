@@ -1,0 +1,388 @@
+/**
+ * Store state → JobSpec, and back (for opening a session). Pure functions: the stores call
+ * them, the unit tests call them, nothing here touches the DOM or the LabApi.
+ *
+ * The JobSpec's `mask` list IS the mask stack, index for index, so an engine error about
+ * `mask.1.size` lands on the second card of the stack. The data panel's padding toggles
+ * edit the first `padding` mask of the stack (adding one when there is none).
+ */
+import type { SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
+import { catalogueEntry, MASKS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
+import { JobSpecError, parseJobSpec, type EntrySpec, type JobSpec, type ProjectionSpec, type SourceSpec } from '../../../src-shared/job/spec';
+import type { OutputKind } from '../../../src-shared/job/problem';
+import { defaultFormValues, formatList, formToParams, paramsToForm, parseNumberList, type FormValues } from './form';
+import type { InlineData } from './samples';
+
+// ---------------------------------------------------------------- state shapes
+
+export type SourceRole = 'embeddings' | 'queries' | 'keys' | 'values';
+
+export type SlotState =
+  | { kind: 'inline'; name: string; data: InlineData }
+  | {
+      kind: 'file';
+      info: SourceInfo;
+      /** for vocabulary files: the sentence whose tokens to use */
+      sentence?: string;
+      lookup?: SentenceLookup | null;
+    };
+
+export interface SourcesState {
+  /** one embedding set for Q, K and V, or separate sources */
+  mode: 'shared' | 'separate';
+  embeddings: SlotState | null;
+  queries: SlotState | null;
+  keys: SlotState | null;
+  /** optional in separate mode: the values default to the keys */
+  values: SlotState | null;
+}
+
+export interface EntryState {
+  id: string;
+  values: FormValues;
+}
+
+export interface MaskState extends EntryState {
+  /** stable identity for the list (drag / reorder / Vue keys) */
+  key: number;
+  /** added by the padding toggles (removed again when the last toggle is cleared) */
+  auto?: boolean;
+}
+
+export interface ProjectionState {
+  id: 'identity' | 'random' | 'file';
+  seed: number | null;
+  width: number | null;
+  q: string;
+  k: string;
+  v: string;
+}
+
+export interface ConfigState {
+  metric: EntryState;
+  masks: MaskState[];
+  normalizer: string;
+  transpose: boolean;
+  heads: number | null;
+  projection: ProjectionState;
+}
+
+/** dotted JobSpec field path → message (`metric.tau`, `mask.1.size`, `embeddings`) */
+export type FieldErrors = Record<string, string>;
+
+// ---------------------------------------------------------------- defaults
+
+export function scoreEntry(id: string): CatalogueEntry {
+  const e = catalogueEntry('score', id);
+  if (!e) throw new Error(`no score function "${id}" in the catalogue`);
+  return e;
+}
+
+export function maskEntry(id: string): CatalogueEntry {
+  const e = catalogueEntry('mask', id);
+  if (!e) throw new Error(`no mask "${id}" in the catalogue`);
+  return e;
+}
+
+export function defaultConfig(): ConfigState {
+  return {
+    metric: { id: 'dot', values: defaultFormValues(scoreEntry('dot')) },
+    masks: [],
+    normalizer: 'softmax',
+    transpose: false,
+    heads: 1,
+    projection: { id: 'identity', seed: 0, width: null, q: '', k: '', v: '' },
+  };
+}
+
+export function emptySources(): SourcesState {
+  return { mode: 'shared', embeddings: null, queries: null, keys: null, values: null };
+}
+
+let nextMaskKey = 1;
+export function newMask(id: string, values?: FormValues): MaskState {
+  return { key: nextMaskKey++, id, values: values ?? defaultFormValues(maskEntry(id)) };
+}
+
+// ---------------------------------------------------------------- sources
+
+export function slotTokens(slot: SlotState | null): string[] | null {
+  if (!slot) return null;
+  if (slot.kind === 'inline') return slot.data.tokens;
+  if (slot.lookup) return slot.lookup.tokens;
+  return slot.info.tokens;
+}
+
+export function slotLength(slot: SlotState | null): number {
+  if (!slot) return 0;
+  if (slot.kind === 'inline') return slot.data.vectors.length;
+  if (slot.lookup) return slot.lookup.indices.length;
+  return slot.info.T;
+}
+
+export function slotWidth(slot: SlotState | null): number {
+  if (!slot) return 0;
+  if (slot.kind === 'inline') return slot.data.vectors[0]?.length ?? 0;
+  return slot.info.d;
+}
+
+export function slotName(slot: SlotState | null): string {
+  if (!slot) return '';
+  return slot.kind === 'inline' ? slot.name : slot.info.name;
+}
+
+export function slotToSource(slot: SlotState): SourceSpec {
+  if (slot.kind === 'inline') {
+    return { inline: { tokens: [...slot.data.tokens], vectors: slot.data.vectors.map((r) => [...r]) } };
+  }
+  const spec: { path: string; part?: string; sentence?: string } = { path: slot.info.path };
+  if (slot.info.part) spec.part = slot.info.part;
+  if (slot.sentence && slot.sentence.trim()) spec.sentence = slot.sentence.trim();
+  return spec;
+}
+
+/** The roles the JobSpec gets from the data panel. */
+export function activeRoles(sources: SourcesState): SourceRole[] {
+  return sources.mode === 'shared' ? ['embeddings'] : ['queries', 'keys', 'values'];
+}
+
+/** The slot whose tokens are the keys (the padding toggles act on them). */
+export function keySlot(sources: SourcesState): SlotState | null {
+  return sources.mode === 'shared' ? sources.embeddings : sources.keys;
+}
+
+export function querySlot(sources: SourcesState): SlotState | null {
+  return sources.mode === 'shared' ? sources.embeddings : sources.queries;
+}
+
+// ---------------------------------------------------------------- padding ⇄ mask stack
+
+export function paddingMaskIndex(masks: MaskState[]): number {
+  return masks.findIndex((m) => m.id === 'padding');
+}
+
+/** The key positions the padding toggles show as padded (the first padding mask's positions). */
+export function paddedPositions(masks: MaskState[]): number[] {
+  const i = paddingMaskIndex(masks);
+  if (i < 0) return [];
+  const parsed = parseNumberList(String(masks[i].values.positions ?? ''), true);
+  return typeof parsed === 'string' ? [] : parsed;
+}
+
+/** The stack with key position `j` padded or unpadded (a new stack; the input is not changed). */
+export function togglePadding(masks: MaskState[], j: number): MaskState[] {
+  const out = masks.map((m) => ({ ...m, values: { ...m.values } }));
+  const i = paddingMaskIndex(out);
+  const current = new Set(paddedPositions(out));
+  if (current.has(j)) current.delete(j);
+  else current.add(j);
+  const positions = [...current].sort((a, b) => a - b);
+  if (i < 0) {
+    if (positions.length === 0) return out;
+    const m = newMask('padding');
+    m.auto = true;
+    m.values.positions = formatList(positions);
+    out.push(m);
+    return out;
+  }
+  const trailing = out[i].values.trailing;
+  if (positions.length === 0 && out[i].auto && (trailing === null || trailing === undefined || trailing === '')) {
+    out.splice(i, 1);
+    return out;
+  }
+  out[i].values.positions = formatList(positions);
+  return out;
+}
+
+/** Move a mask within the stack (indices clamped). */
+export function moveMask(masks: MaskState[], from: number, to: number): MaskState[] {
+  const out = [...masks];
+  if (from < 0 || from >= out.length) return out;
+  const target = Math.max(0, Math.min(out.length - 1, to));
+  const [m] = out.splice(from, 1);
+  out.splice(target, 0, m);
+  return out;
+}
+
+// ---------------------------------------------------------------- the builder
+
+/** Beyond this many cells per head the engine is asked for a pooled overview, not the full matrices. */
+export const FULL_MATRIX_CELLS = 1024 * 1024;
+export const OVERVIEW_SIZE = 512;
+
+export interface BuildResult {
+  /** the JobSpec, when there is something to run and no field has an error */
+  job: JobSpec | null;
+  /** the JobSpec as far as it could be built (for captions, sessions and autosave) */
+  draft: JobSpec;
+  errors: FieldErrors;
+}
+
+function entrySpec(entry: CatalogueEntry, state: EntryState, field: string, errors: FieldErrors): EntrySpec {
+  const { params, errors: paramErrors } = formToParams(entry, state.values);
+  for (const [name, message] of Object.entries(paramErrors)) errors[`${field}.${name}`] = message;
+  return { id: entry.id, ...params };
+}
+
+function projectionSpec(p: ProjectionState): ProjectionSpec {
+  if (p.id === 'random') {
+    const spec: ProjectionSpec = { id: 'random', seed: p.seed ?? 0 };
+    if (p.width !== null) spec.width = p.width;
+    return spec;
+  }
+  if (p.id === 'file') {
+    const spec: { id: 'file'; q?: string; k?: string; v?: string } = { id: 'file' };
+    if (p.q.trim()) spec.q = p.q.trim();
+    if (p.k.trim()) spec.k = p.k.trim();
+    if (p.v.trim()) spec.v = p.v.trim();
+    return spec;
+  }
+  return { id: 'identity' };
+}
+
+/** Tq × Tk of the run (after transpose), from what the data panel knows. */
+export function runShape(sources: SourcesState, config: ConfigState): { Tq: number; Tk: number } {
+  const tq = slotLength(querySlot(sources));
+  const tk = slotLength(keySlot(sources));
+  return config.transpose ? { Tq: tk, Tk: tq } : { Tq: tq, Tk: tk };
+}
+
+/** What to ask the engine for: the full matrices when they are small enough, else an overview. */
+export function outputsFor(Tq: number, Tk: number): { outputs: OutputKind[]; overview?: JobSpec['overview'] } {
+  if (Tq * Tk <= FULL_MATRIX_CELLS) return { outputs: ['weights', 'scores', 'entropy'] };
+  return { outputs: ['overview', 'entropy'], overview: { rows: OVERVIEW_SIZE, cols: OVERVIEW_SIZE, pool: 'mean' } };
+}
+
+/**
+ * The JobSpec of the panels' state, validated with parseJobSpec (the same schema main
+ * applies), so a field error shows the instant it is typed.
+ */
+export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildResult {
+  const errors: FieldErrors = {};
+  const draft: JobSpec = {};
+
+  for (const role of activeRoles(sources)) {
+    const slot = sources[role];
+    if (!slot) {
+      if (role !== 'values') errors[role] = role === 'embeddings' ? 'no embeddings loaded: open a file or pick a sample' : `no ${role} loaded`;
+      continue;
+    }
+    if (slot.kind === 'file' && slot.info.vocabulary && !(slot.sentence && slot.sentence.trim())) {
+      errors[`${role}.sentence`] = `${slot.info.name} is a vocabulary of ${slot.info.T.toLocaleString('en')} words: type a sentence to pick tokens`;
+    }
+    if (slot.kind === 'file' && slot.lookup && slot.lookup.indices.length === 0) {
+      errors[`${role}.sentence`] = `none of the words were found in ${slot.info.name}`;
+    }
+    draft[role] = slotToSource(slot);
+  }
+
+  draft.projection = projectionSpec(config.projection);
+  if (config.heads !== null) draft.heads = config.heads;
+
+  const metric = catalogueEntry('score', config.metric.id);
+  if (!metric) errors.metric = `unknown score function "${config.metric.id}"`;
+  else draft.metric = entrySpec(metric, config.metric, 'metric', errors);
+
+  draft.mask = config.masks.map((m, i) => {
+    const entry = catalogueEntry('mask', m.id);
+    if (!entry) {
+      errors[`mask.${i}`] = `unknown mask "${m.id}"`;
+      return { id: m.id };
+    }
+    return entrySpec(entry, m, `mask.${i}`, errors);
+  });
+  draft.normalizer = config.normalizer;
+  if (config.transpose) draft.transpose = true;
+
+  const { Tq, Tk } = runShape(sources, config);
+  Object.assign(draft, outputsFor(Tq, Tk));
+
+  if (Object.keys(errors).length > 0) return { job: null, draft, errors };
+  try {
+    return { job: parseJobSpec(draft), draft, errors };
+  } catch (e) {
+    if (e instanceof JobSpecError) {
+      errors[e.field || 'job'] = e.problem;
+      return { job: null, draft, errors };
+    }
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- JobSpec → state (sessions)
+
+export interface RestoredState {
+  sources: SourcesState;
+  config: ConfigState;
+  /** what could not be restored, in words */
+  problems: string[];
+}
+
+export type EmbeddedData = Record<string, { tokens: string[] | null; vectors: number[][] }>;
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() || path;
+}
+
+function restoreSlot(spec: SourceSpec | undefined, infos: SourceInfo[], role: SourceRole, problems: string[], embedded: EmbeddedData = {}): SlotState | null {
+  if (!spec) return null;
+  if ('inline' in spec) {
+    const tokens = spec.inline.tokens ?? spec.inline.vectors.map((_, i) => String(i));
+    return { kind: 'inline', name: `inline ${role}`, data: { tokens, vectors: spec.inline.vectors } };
+  }
+  const info = infos.find((s) => s.path === spec.path && (spec.part === undefined || s.part === spec.part)) ?? infos.find((s) => s.path === spec.path);
+  if (!info) {
+    const data = embedded[spec.path];
+    if (data) {
+      const tokens = data.tokens ?? data.vectors.map((_, i) => String(i));
+      return { kind: 'inline', name: `${baseName(spec.path)} (embedded in the session)`, data: { tokens, vectors: data.vectors } };
+    }
+    problems.push(`${role}: the file ${spec.path} was not reopened`);
+    return null;
+  }
+  return { kind: 'file', info, sentence: spec.sentence, lookup: null };
+}
+
+function restoreEntry(entries: CatalogueEntry[], spec: EntrySpec | undefined, fallback: string): EntryState {
+  const entry = entries.find((e) => e.id === spec?.id) ?? entries.find((e) => e.id === fallback)!;
+  const { id: _id, ...params } = spec ?? { id: fallback };
+  void _id;
+  return { id: entry.id, values: paramsToForm(entry, params) };
+}
+
+/** A JobSpec (from a session file) as panel state; the files it names come from `infos`. */
+export function stateFromJob(job: JobSpec, infos: SourceInfo[], embedded: EmbeddedData = {}): RestoredState {
+  const problems: string[] = [];
+  const separate = !job.embeddings && (job.queries !== undefined || job.keys !== undefined);
+  const sources: SourcesState = separate
+    ? {
+        mode: 'separate',
+        embeddings: null,
+        queries: restoreSlot(job.queries, infos, 'queries', problems, embedded),
+        keys: restoreSlot(job.keys, infos, 'keys', problems, embedded),
+        values: restoreSlot(job.values, infos, 'values', problems, embedded),
+      }
+    : { mode: 'shared', embeddings: restoreSlot(job.embeddings, infos, 'embeddings', problems, embedded), queries: null, keys: null, values: null };
+
+  const p = job.projection ?? { id: 'identity' };
+  const projection: ProjectionState = {
+    id: p.id,
+    seed: p.id === 'random' ? (p.seed ?? 0) : 0,
+    width: p.id === 'random' ? (p.width ?? null) : null,
+    q: p.id === 'file' ? (p.q ?? '') : '',
+    k: p.id === 'file' ? (p.k ?? '') : '',
+    v: p.id === 'file' ? (p.v ?? '') : '',
+  };
+  const config: ConfigState = {
+    metric: restoreEntry(SCORE_FUNCTIONS, job.metric, 'dot'),
+    masks: (job.mask ?? []).map((m) => {
+      const e = restoreEntry(MASKS, m, 'none');
+      return newMask(e.id, e.values);
+    }),
+    normalizer: job.normalizer ?? 'softmax',
+    transpose: job.transpose === true,
+    heads: job.heads ?? 1,
+    projection,
+  };
+  return { sources, config, problems };
+}

@@ -1,0 +1,165 @@
+/**
+ * App-level commands: the native menu (LabApi.onMenuCommand), keyboard shortcuts, drag and
+ * drop, export, and the dialogs (about, metrics reference). One dispatcher serves them all.
+ */
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { DataFormat, ImageFormat, MenuCommand } from '../../../src-shared/api/lab-api';
+import { labApi } from '../host';
+import { dropKind } from '../logic/drop';
+import { errorText } from '../logic/errors';
+import { matchShortcut, type AppAction, type KeyLike } from '../logic/shortcuts';
+import { useJobStore } from './job';
+import { useRunStore } from './run';
+import { useSessionStore } from './session';
+import { useSourcesStore } from './sources';
+import { useViewStore } from './view';
+
+export type Dialog = 'about' | 'metrics' | null;
+
+/** A menu command repeating a shortcut handled this recently is the same key press: ignored. */
+export const ECHO_MS = 400;
+
+export const useAppStore = defineStore('app', () => {
+  const dialog = ref<Dialog>(null);
+  /** a short status message (export written, file dropped, …) */
+  const notice = ref<{ kind: 'info' | 'error'; text: string } | null>(null);
+  const info = ref<{ version: string; backend: string; workers: number } | null>(null);
+  const exporting = ref(false);
+  let lastShortcut: { action: AppAction; at: number } | null = null;
+
+  async function exportRun(format: ImageFormat | DataFormat = 'png', scale?: number): Promise<string | null> {
+    const run = useRunStore();
+    const view = useViewStore();
+    const job = useJobStore();
+    if (!run.reply) {
+      notice.value = { kind: 'error', text: 'Nothing to export yet: no run has finished' };
+      return null;
+    }
+    exporting.value = true;
+    try {
+      const path = await labApi().exportRun({
+        runId: run.reply.runId,
+        format,
+        scale: format === 'png' ? (scale ?? view.exportScale) : undefined,
+        view: { ...view.heatmapView, head: Math.min(view.head, run.reply.result.heads - 1) },
+        caption: job.caption,
+      });
+      if (path) notice.value = { kind: 'info', text: `Exported ${path}` };
+      return path;
+    } catch (e) {
+      notice.value = { kind: 'error', text: `Export failed: ${errorText(e)}` };
+      return null;
+    } finally {
+      exporting.value = false;
+    }
+  }
+
+  async function openAbout() {
+    dialog.value = 'about';
+    if (!info.value) {
+      try {
+        info.value = await labApi().appInfo();
+      } catch {
+        info.value = null;
+      }
+    }
+  }
+
+  async function perform(action: AppAction, format?: ImageFormat | DataFormat, scale?: number): Promise<void> {
+    const sources = useSourcesStore();
+    const session = useSessionStore();
+    const run = useRunStore();
+    const job = useJobStore();
+    const view = useViewStore();
+    switch (action) {
+      case 'open-embeddings':
+        await sources.open();
+        return;
+      case 'open-session':
+        await session.open();
+        return;
+      case 'save-session':
+        await session.save(false);
+        return;
+      case 'save-session-as':
+        await session.save(true);
+        return;
+      case 'export-png':
+        await exportRun(format ?? 'png', scale);
+        return;
+      case 'cancel-run':
+        if (dialog.value) dialog.value = null;
+        else await run.cancel();
+        return;
+      case 'run-now':
+        await job.runNow();
+        return;
+      case 'toggle-theme':
+        view.toggleTheme();
+        return;
+      case 'about':
+        await openAbout();
+        return;
+      case 'metrics-reference':
+        dialog.value = dialog.value === 'metrics' ? null : 'metrics';
+        return;
+    }
+  }
+
+  /** A keyboard event: performs its shortcut and returns true (the caller prevents the default). */
+  function handleKey(e: KeyLike): boolean {
+    const action = matchShortcut(e);
+    if (!action) return false;
+    lastShortcut = { action, at: Date.now() };
+    void perform(action);
+    return true;
+  }
+
+  /** A native menu command. */
+  async function handleMenu(command: MenuCommand): Promise<void> {
+    const session = useSessionStore();
+    const sources = useSourcesStore();
+    const action: AppAction | null =
+      command.type === 'export' ? 'export-png' : command.type === 'open-recent' ? null : command.type;
+    if (action && lastShortcut && lastShortcut.action === action && Date.now() - lastShortcut.at < ECHO_MS && (command.type !== 'export' || command.format === 'png')) {
+      lastShortcut = null;
+      return;
+    }
+    if (command.type === 'open-recent') {
+      if (dropKind(command.path) === 'session') await session.open(command.path);
+      else await sources.open(undefined, command.path);
+      return;
+    }
+    if (command.type === 'export') {
+      await perform('export-png', command.format, command.scale);
+      return;
+    }
+    await perform(command.type);
+  }
+
+  /** Files dropped on the window: `.qklab` opens a session, anything else opens as embeddings. */
+  async function dropFiles(files: File[]): Promise<void> {
+    const sources = useSourcesStore();
+    const session = useSessionStore();
+    for (const file of files) {
+      const path = labApi().pathForFile(file);
+      if (!path) {
+        notice.value = { kind: 'error', text: `Cannot open ${file.name}: its path on disk is not available` };
+        continue;
+      }
+      if (dropKind(file.name) === 'session') await session.open(path);
+      else await sources.open(undefined, path);
+    }
+  }
+
+  function closeDialog() {
+    dialog.value = null;
+  }
+
+  function dismissNotice() {
+    notice.value = null;
+  }
+
+  return { dialog, notice, info, exporting, exportRun, perform, handleKey, handleMenu, dropFiles, openAbout, closeDialog, dismissNotice };
+});

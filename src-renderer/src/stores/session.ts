@@ -1,0 +1,169 @@
+/**
+ * Sessions: save / open `.qklab` files, autosave (debounced) for crash recovery, and the
+ * recovery offer at start. Autosave starts only after the recovery offer is answered, so
+ * the autosave of a crashed run is never overwritten before the user has seen it.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, watch, type WatchStopHandle } from 'vue';
+import type { SessionDoc, SourceInfo } from '../../../src-shared/api/lab-api';
+import type { JobSpec } from '../../../src-shared/job/spec';
+import { labApi } from '../host';
+import { debounce } from '../logic/debounce';
+import { errorText } from '../logic/errors';
+import { stateFromJob, type SourceRole } from '../logic/jobspec';
+import { useCompareStore } from './compare';
+import { useConfigStore } from './config';
+import { useJobStore } from './job';
+import { useSourcesStore } from './sources';
+import { useViewStore } from './view';
+
+export const AUTOSAVE_MS = 1000;
+
+export type SessionBody = Omit<SessionDoc, 'format' | 'version' | 'files' | 'savedAt'>;
+
+export const useSessionStore = defineStore('session', () => {
+  const job = useJobStore();
+  const view = useViewStore();
+  const sources = useSourcesStore();
+  const config = useConfigStore();
+  const compare = useCompareStore();
+
+  /** the file this session was last saved to or opened from */
+  const path = ref<string | null>(null);
+  const savedAt = ref<string | null>(null);
+  /** what the last save / open did, or went wrong, in words */
+  const message = ref<{ kind: 'info' | 'error'; text: string } | null>(null);
+  /** an autosaved session left by a run that did not exit cleanly */
+  const recovery = shallowRef<{ session: SessionDoc; sources: SourceInfo[] } | null>(null);
+  const autosaving = ref(false);
+  const autosaveCount = ref(0);
+  /** the last saved body's text, to tell whether there are unsaved changes */
+  const savedText = ref<string | null>(null);
+
+  const body = computed<SessionBody>(() => ({ job: (job.job ?? job.draft) as JobSpec, view: view.snapshot() }));
+  const bodyText = computed(() => JSON.stringify(body.value));
+  const dirty = computed(() => savedText.value !== null && savedText.value !== bodyText.value);
+
+  async function save(saveAs = false, embedData = false): Promise<string | null> {
+    try {
+      const written = await labApi().saveSession({ session: body.value, path: saveAs ? undefined : (path.value ?? undefined), saveAs, embedData });
+      if (!written) return null;
+      path.value = written;
+      savedAt.value = new Date().toISOString();
+      savedText.value = bodyText.value;
+      message.value = { kind: 'info', text: `Saved ${written}` };
+      return written;
+    } catch (e) {
+      message.value = { kind: 'error', text: `Could not save the session: ${errorText(e)}` };
+      return null;
+    }
+  }
+
+  /** Put a session's JobSpec and view into the panels. */
+  async function apply(session: SessionDoc, infos: SourceInfo[]): Promise<string[]> {
+    const restored = stateFromJob(session.job, infos, session.embedded ?? {});
+    sources.restore(restored.sources);
+    config.restore(restored.config);
+    view.restore(session.view ?? {});
+    compare.clear();
+    // vocabulary files: look the sentence up again to get the tokens back
+    for (const role of ['embeddings', 'queries', 'keys', 'values'] as SourceRole[]) {
+      const slot = restored.sources[role];
+      if (slot && slot.kind === 'file' && slot.sentence) await sources.lookup(role, slot.sentence);
+    }
+    return restored.problems;
+  }
+
+  async function open(openPath?: string): Promise<boolean> {
+    try {
+      const opened = await labApi().openSession({ path: openPath });
+      if (!opened) return false;
+      const problems = await apply(opened.session, opened.sources);
+      path.value = opened.path;
+      savedText.value = bodyText.value;
+      message.value = problems.length
+        ? { kind: 'error', text: `Opened ${opened.path}, but: ${problems.join('; ')}` }
+        : { kind: 'info', text: `Opened ${opened.path}` };
+      return true;
+    } catch (e) {
+      message.value = { kind: 'error', text: `Could not open the session: ${errorText(e)}` };
+      return false;
+    }
+  }
+
+  let stopAutosave: WatchStopHandle | null = null;
+  const autosaveSoon = debounce(async (session: SessionBody) => {
+    autosaving.value = true;
+    try {
+      await labApi().autosave({ session });
+      autosaveCount.value++;
+    } catch {
+      // autosave is best effort; a failure must never interrupt the user
+    } finally {
+      autosaving.value = false;
+    }
+  }, AUTOSAVE_MS);
+
+  function startAutosave() {
+    if (stopAutosave) return;
+    stopAutosave = watch(bodyText, () => autosaveSoon(body.value));
+  }
+
+  function stopAutosaving() {
+    stopAutosave?.();
+    stopAutosave = null;
+    autosaveSoon.cancel();
+  }
+
+  /** At start: ask main for a crashed run's autosave; autosave starts once that is answered. */
+  async function checkRecovery(): Promise<boolean> {
+    try {
+      recovery.value = await labApi().recoverSession();
+    } catch {
+      recovery.value = null;
+    }
+    if (!recovery.value) startAutosave();
+    return recovery.value !== null;
+  }
+
+  async function restoreRecovery(): Promise<void> {
+    const r = recovery.value;
+    recovery.value = null;
+    if (r) {
+      const problems = await apply(r.session, r.sources);
+      message.value = problems.length
+        ? { kind: 'error', text: `Recovered the unsaved session, but: ${problems.join('; ')}` }
+        : { kind: 'info', text: 'Recovered the unsaved session' };
+    }
+    startAutosave();
+  }
+
+  function discardRecovery() {
+    recovery.value = null;
+    startAutosave();
+  }
+
+  function dismissMessage() {
+    message.value = null;
+  }
+
+  return {
+    path,
+    savedAt,
+    message,
+    recovery,
+    autosaving,
+    autosaveCount,
+    body,
+    dirty,
+    save,
+    open,
+    apply,
+    startAutosave,
+    stopAutosaving,
+    checkRecovery,
+    restoreRecovery,
+    discardRecovery,
+    dismissMessage,
+  };
+});

@@ -1,0 +1,143 @@
+/**
+ * The data panel's state: which embeddings feed the queries, keys and values, and the
+ * tokens they carry. Files are loaded in main (LabApi.openEmbeddings); the renderer keeps
+ * only their SourceInfo. The default is the built-in sample sentence.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { SourceInfo } from '../../../src-shared/api/lab-api';
+import { labApi } from '../host';
+import { errorText } from '../logic/errors';
+import { keySlot, querySlot, slotTokens, type SlotState, type SourceRole, type SourcesState } from '../logic/jobspec';
+import { sample, type SampleData } from '../logic/samples';
+
+type Slots = Record<SourceRole, SlotState | null>;
+
+function sampleSlots(s: SampleData): { mode: SourcesState['mode']; slots: Slots } {
+  if (s.embeddings) {
+    return { mode: 'shared', slots: { embeddings: { kind: 'inline', name: s.label, data: s.embeddings }, queries: null, keys: null, values: null } };
+  }
+  return {
+    mode: 'separate',
+    slots: {
+      embeddings: null,
+      queries: s.queries ? { kind: 'inline', name: `${s.label} · queries`, data: s.queries } : null,
+      keys: s.keys ? { kind: 'inline', name: `${s.label} · keys`, data: s.keys } : null,
+      values: null,
+    },
+  };
+}
+
+export const useSourcesStore = defineStore('sources', () => {
+  const initial = sampleSlots(sample('sentence'));
+  const mode = ref<SourcesState['mode']>(initial.mode);
+  const slots = ref<Slots>(initial.slots);
+  /** the sample shown, or null once a file replaced it */
+  const sampleId = ref<SampleData['id'] | null>('sentence');
+  /** a file that failed to load (or a lookup that failed), per role, in words */
+  const fileErrors = ref<Partial<Record<SourceRole, string>>>({});
+  /** the role a file is being opened for */
+  const loading = ref<SourceRole | null>(null);
+
+  const state = computed<SourcesState>(() => ({ mode: mode.value, ...slots.value }));
+  const keyTokens = computed(() => slotTokens(keySlot(state.value)));
+  const queryTokens = computed(() => slotTokens(querySlot(state.value)));
+
+  function setSlot(role: SourceRole, slot: SlotState | null) {
+    slots.value = { ...slots.value, [role]: slot };
+  }
+
+  function clearError(role: SourceRole) {
+    const next = { ...fileErrors.value };
+    delete next[role];
+    fileErrors.value = next;
+  }
+
+  function useSample(id: SampleData['id']) {
+    const s = sampleSlots(sample(id));
+    mode.value = s.mode;
+    slots.value = s.slots;
+    sampleId.value = id;
+    fileErrors.value = {};
+  }
+
+  function setMode(next: SourcesState['mode']) {
+    if (next === mode.value) return;
+    if (next === 'separate' && !slots.value.queries && !slots.value.keys && slots.value.embeddings) {
+      // start the separate sources from what was shared
+      slots.value = { ...slots.value, queries: slots.value.embeddings, keys: slots.value.embeddings };
+    } else if (next === 'shared' && !slots.value.embeddings) {
+      slots.value = { ...slots.value, embeddings: slots.value.keys ?? slots.value.queries };
+    }
+    mode.value = next;
+  }
+
+  /**
+   * Open an embedding file for a role (the Open dialog when `path` is omitted). A failure
+   * is shown on that role's row and the previous data stays. Returns the SourceInfo, or null
+   * if the dialog was cancelled or the file could not be read.
+   */
+  async function open(role: SourceRole = mode.value === 'shared' ? 'embeddings' : 'keys', path?: string, part?: string): Promise<SourceInfo | null> {
+    loading.value = role;
+    try {
+      const info = await labApi().openEmbeddings({ path, part });
+      if (!info) return null;
+      clearError(role);
+      setSlot(role, { kind: 'file', info, sentence: '', lookup: null });
+      sampleId.value = null;
+      return info;
+    } catch (e) {
+      fileErrors.value = { ...fileErrors.value, [role]: errorText(e) };
+      return null;
+    } finally {
+      loading.value = null;
+    }
+  }
+
+  /** Load a JSON {q, k, v} (or any multi-part) file's parts as separate queries / keys / values. */
+  async function openParts(info: SourceInfo): Promise<void> {
+    const parts = info.parts ?? [];
+    const pick = (name: string) => parts.find((p) => p.toLowerCase() === name);
+    const plan: Array<[SourceRole, string | undefined]> = [
+      ['queries', pick('q') ?? pick('queries')],
+      ['keys', pick('k') ?? pick('keys')],
+      ['values', pick('v') ?? pick('values')],
+    ];
+    mode.value = 'separate';
+    for (const [role, part] of plan) if (part) await open(role, info.path, part);
+  }
+
+  /** Pick tokens from a vocabulary file by a sentence; out-of-vocabulary words are reported. */
+  async function lookup(role: SourceRole, sentence: string): Promise<void> {
+    const slot = slots.value[role];
+    if (!slot || slot.kind !== 'file') return;
+    const text = sentence.trim();
+    if (!text) {
+      setSlot(role, { ...slot, sentence: '', lookup: null });
+      return;
+    }
+    try {
+      const found = await labApi().lookupSentence({ sourceId: slot.info.id, sentence: text });
+      clearError(role);
+      const current = slots.value[role];
+      if (current && current.kind === 'file' && current.info.id === slot.info.id) setSlot(role, { ...current, sentence: text, lookup: found });
+    } catch (e) {
+      fileErrors.value = { ...fileErrors.value, [role]: errorText(e) };
+    }
+  }
+
+  function remove(role: SourceRole) {
+    setSlot(role, null);
+    clearError(role);
+  }
+
+  /** Replace everything (opening a session). */
+  function restore(next: SourcesState) {
+    mode.value = next.mode;
+    slots.value = { embeddings: next.embeddings, queries: next.queries, keys: next.keys, values: next.values };
+    sampleId.value = null;
+    fileErrors.value = {};
+  }
+
+  return { mode, slots, sampleId, fileErrors, loading, state, keyTokens, queryTokens, useSample, setMode, open, openParts, lookup, remove, restore, clearError };
+});

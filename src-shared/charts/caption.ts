@@ -1,0 +1,70 @@
+/**
+ * A job's configuration in words, for captions and exports:
+ * "cosine τ=0.5 · causal + window 3 · softmax · 2 heads". Names and parameter labels come
+ * from the metric catalogue, so a new score function or mask is described with no edit here.
+ */
+import type { EntrySpec, JobSpec } from '../job/spec';
+import { catalogueEntry, type EntryKind, type ParamSpec } from '../metrics/catalogue';
+
+function number(x: number): string {
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
+}
+
+function basename(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
+}
+
+function list(values: unknown[]): string {
+  return values.length <= 4 ? `[${values.map((v) => (typeof v === 'number' ? number(v) : String(v))).join(', ')}]` : `${values.length} values`;
+}
+
+/** One parameter's value, short: numbers trimmed, files by name, lists and matrices by size. */
+function describeValue(p: ParamSpec, v: unknown): string {
+  if (typeof v === 'number') return number(v);
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'string') return p.kind === 'path' ? basename(v) : v;
+  if (Array.isArray(v)) {
+    if (p.kind === 'edgeList') return `${v.length} edge${v.length === 1 ? '' : 's'}`;
+    if (p.kind === 'matrix') return `${v.length}×${Array.isArray(v[0]) ? v[0].length : 0}`;
+    return list(v);
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * An entry with the parameters the job sets: "cosine τ=0.5", "window 3" (a mask with one
+ * number shows it bare), "padding trailing=2". An id the catalogue does not know is shown as is.
+ */
+export function describeEntry(kind: EntryKind, spec: EntrySpec): string {
+  const entry = catalogueEntry(kind, spec.id);
+  if (!entry) return spec.id;
+  const set = entry.params.filter((p) => spec[p.name] !== undefined);
+  if (set.length === 0) return entry.id;
+  if (kind === 'mask' && set.length === 1 && (set[0].kind === 'integer' || set[0].kind === 'number')) {
+    return `${entry.id} ${describeValue(set[0], spec[set[0].name])}`;
+  }
+  return `${entry.id} ${set.map((p) => (p.kind === 'boolean' ? (spec[p.name] ? p.label : `no ${p.label}`) : `${p.label}=${describeValue(p, spec[p.name])}`)).join(', ')}`;
+}
+
+/** The configuration in words, e.g. "cosine τ=0.5 · causal + window 3 · softmax · 2 heads". */
+export function describeJob(job: JobSpec): string {
+  const parts: string[] = [];
+  parts.push(describeEntry('score', job.metric ?? { id: 'dot' }));
+  const masks = (job.mask ?? []).filter((m) => m.id !== 'none');
+  parts.push(masks.length ? masks.map((m) => describeEntry('mask', m)).join(' + ') : 'no mask');
+  const normalizer = job.normalizer ?? 'softmax';
+  parts.push(catalogueEntry('normalizer', normalizer)?.id ?? normalizer);
+  const heads = job.heads ?? 1;
+  parts.push(`${heads} head${heads === 1 ? '' : 's'}`);
+  const projection = job.projection;
+  if (projection?.id === 'random') {
+    const extras = [projection.seed !== undefined ? `seed ${projection.seed}` : null, projection.width !== undefined ? `width ${projection.width}` : null].filter(Boolean);
+    parts.push(`random projection${extras.length ? ` (${extras.join(', ')})` : ''}`);
+  } else if (projection?.id === 'file') {
+    const files = (['q', 'k', 'v'] as const).filter((k) => projection[k]).map((k) => `W${k}=${basename(projection[k]!)}`);
+    parts.push(`projection ${files.join(', ') || 'from file'}`);
+  }
+  if (job.transpose) parts.push('transposed (keys ask queries)');
+  return parts.join(' · ');
+}

@@ -1,0 +1,129 @@
+/**
+ * SPEC §6 Compare: two configurations on the same tokens. The difference heatmap (B − A
+ * weights, diverging colours centred on 0) and the per-row Jensen–Shannon divergence, which
+ * stays finite where one side masks a key the other sees.
+ */
+import type { EChartsOption } from 'echarts';
+import type { HeatmapView } from '../api/lab-api';
+import type { AttentionResult } from '../job/problem';
+import { jensenShannon } from '../stats';
+import { DEFAULT_DIVERGING, colormap } from './colormaps';
+import type { HeatmapInput } from './heatmap';
+import { headSlice } from './pool';
+import { baseOption, displayToken, fontSize, formatValue, labelInterval, palette, textWidth, type ChartOpts } from './theme';
+
+export interface Comparison {
+  /** Tq×Tk, B − A weights of the head */
+  diff: Float32Array;
+  /** Tq, Jensen–Shannon divergence of each row in nats, in [0, ln 2] */
+  js: Float32Array;
+}
+
+export function compareResults(a: AttentionResult, b: AttentionResult, head: number): Comparison {
+  if (a.Tq !== b.Tq || a.Tk !== b.Tk) {
+    throw new Error(`cannot compare a ${a.Tq}×${a.Tk} result with a ${b.Tq}×${b.Tk} one: both runs need the same queries and keys`);
+  }
+  if (head >= a.heads || head >= b.heads) throw new Error(`head ${head} does not exist in both runs (A has ${a.heads}, B has ${b.heads})`);
+  const wa = headSlice(a, head, 'weights');
+  const wb = headSlice(b, head, 'weights');
+  const { Tq, Tk } = a;
+  const diff = new Float32Array(Tq * Tk);
+  for (let k = 0; k < diff.length; k++) diff[k] = wb[k] - wa[k];
+  const js = new Float32Array(Tq);
+  for (let i = 0; i < Tq; i++) js[i] = jensenShannon(wa.subarray(i * Tk, (i + 1) * Tk), wb.subarray(i * Tk, (i + 1) * Tk));
+  return { diff, js };
+}
+
+/** The difference as a heatmap input: diverging, symmetric about 0, labelled "B − A weight". */
+export function diffHeatmapInput(
+  diff: Float32Array,
+  rows: number,
+  cols: number,
+  tokens: { queries: string[] | null; keys: string[] | null },
+  view: HeatmapView,
+  extra: Partial<Pick<HeatmapInput, 'title' | 'caption' | 'range'>> = {},
+): HeatmapInput {
+  const cm = colormap(view.colormap);
+  return {
+    values: diff,
+    rows,
+    cols,
+    rowLabels: tokens.queries,
+    colLabels: tokens.keys,
+    blocked: null,
+    view: { ...view, matrix: 'weights', scale: 'linear', colormap: cm.kind === 'diverging' ? cm.id : DEFAULT_DIVERGING },
+    diverging: true,
+    valueLabel: 'B − A weight',
+    ...extra,
+  };
+}
+
+/** Per-row Jensen–Shannon divergence as bars, on [0, ln 2] with ln 2 (disjoint rows) marked. */
+export function divergenceOption(js: Float32Array, labels: string[] | null, opts: ChartOpts & { title?: string }): EChartsOption {
+  const size = fontSize(opts);
+  const pal = palette(opts.theme, opts.forExport);
+  const n = js.length;
+  const names = Array.from({ length: n }, (_, i) => (labels && i < labels.length ? labels[i] : String(i)));
+  const left = 56;
+  const right = 20;
+  const plotW = Math.max(40, opts.width - left - right);
+  const perRow = plotW / Math.max(1, n);
+  const labelW = names.reduce((w, l) => Math.max(w, textWidth(displayToken(l, 12), size)), 0);
+  const rotate = labelW + 6 <= perRow ? 0 : 90;
+  const bottom = (rotate === 0 ? size + 8 : Math.min(labelW, 12 * size * 0.62) + 8) + size + 18;
+  const top = (opts.title ? size + 24 : 8) + size + 8;
+  return {
+    ...baseOption(opts),
+    title: opts.title ? { text: opts.title, left: 'center', top: 6, textStyle: { color: pal.text, fontSize: size + 3 } } : undefined,
+    grid: { left, right, top, bottom, containLabel: false },
+    tooltip: opts.forExport
+      ? undefined
+      : {
+          trigger: 'axis',
+          axisPointer: { type: 'shadow' },
+          formatter: (params: unknown) => {
+            const i = (params as { dataIndex: number }[])[0]?.dataIndex ?? 0;
+            return `${displayToken(names[i], 24)}: JS ${formatValue(js[i])} nats`;
+          },
+        },
+    xAxis: {
+      type: 'category',
+      data: names,
+      name: 'query',
+      nameLocation: 'middle',
+      nameGap: bottom - size - 8,
+      nameTextStyle: { color: pal.subtle, fontSize: size },
+      axisLine: { lineStyle: { color: pal.axis } },
+      axisTick: { alignWithLabel: true, lineStyle: { color: pal.axis } },
+      axisLabel: { color: pal.text, fontSize: size, rotate, interval: rotate === 0 ? 0 : labelInterval(perRow, size + 4), formatter: (v: string) => displayToken(String(v), 12), hideOverlap: false },
+    },
+    yAxis: {
+      type: 'value',
+      min: 0,
+      max: Math.LN2,
+      name: 'Jensen–Shannon divergence (nats)',
+      nameTextStyle: { color: pal.subtle, fontSize: size, align: 'left' },
+      axisLine: { show: true, lineStyle: { color: pal.axis } },
+      // ln 2 is marked by its own line; its tick label would crowd 0.6
+      axisLabel: { color: pal.text, fontSize: size, formatter: (v: number) => formatValue(v), showMaxLabel: false },
+      splitLine: { lineStyle: { color: pal.split } },
+    },
+    series: [
+      {
+        type: 'bar',
+        name: 'Jensen–Shannon divergence',
+        data: Array.from(js),
+        itemStyle: { color: pal.bar },
+        barMaxWidth: 28,
+        barCategoryGap: n > 100 ? '0%' : '20%',
+        markLine: {
+          silent: true,
+          symbol: 'none',
+          lineStyle: { color: pal.reference, type: 'dashed', width: 1.5 },
+          label: { formatter: 'ln 2 ≈ 0.693: disjoint rows', color: pal.reference, fontSize: size, position: 'insideEndBottom' },
+          data: [{ yAxis: Math.LN2, name: 'ln 2' }],
+        },
+      },
+    ],
+  } as EChartsOption;
+}

@@ -1,0 +1,209 @@
+/**
+ * How spread out each query's attention is (SPEC §5): row entropy in nats against its own
+ * ceiling ln(nᵢ) (nᵢ = the keys the row may see), normalised entropy in [0, 1], or the
+ * effective number of neighbours exp(H) against nᵢ; and one bar per head of the mean entropy
+ * against ln(Tk).
+ */
+import type { EChartsOption } from 'echarts';
+import type { AttentionResult } from '../job/problem';
+import { baseOption, displayToken, fontSize, formatValue, labelInterval, palette, textWidth, type ChartOpts } from './theme';
+
+export type EntropyMode = 'entropy' | 'normalised' | 'effective';
+
+export interface EntropyOpts extends ChartOpts {
+  /** query tokens (one per row); null → row indices */
+  labels?: string[] | null;
+  title?: string;
+}
+
+interface ModeText {
+  /** the bars' legend entry and the tooltip's name for a value */
+  value: string;
+  /** the y axis */
+  axis: string;
+  unit: string;
+  /** the reference line's legend entry: the row's maximum, reached by a uniform row */
+  reference: string;
+}
+
+const MODE_TEXT: Record<EntropyMode, ModeText> = {
+  entropy: { value: 'entropy H', axis: 'entropy H (nats)', unit: 'nats', reference: 'maximum ln(nᵢ)' },
+  normalised: { value: 'H / ln(nᵢ)', axis: 'normalised entropy H / ln(nᵢ)', unit: '', reference: 'maximum 1' },
+  effective: { value: 'exp(H)', axis: 'effective neighbours exp(H)', unit: 'keys', reference: 'maximum nᵢ (visible keys)' },
+};
+
+function checkHead(result: AttentionResult, head: number): void {
+  if (!Number.isInteger(head) || head < 0 || head >= result.heads) {
+    throw new Error(`head ${head} does not exist: the result has ${result.heads} head${result.heads === 1 ? '' : 's'}`);
+  }
+}
+
+/** The plotted value of each row of a head. */
+export function rowValues(result: AttentionResult, head: number, mode: EntropyMode): Float32Array {
+  checkHead(result, head);
+  const src = mode === 'entropy' ? result.entropy : mode === 'normalised' ? result.normEntropy : result.effective;
+  return src.subarray(head * result.Tq, (head + 1) * result.Tq);
+}
+
+/**
+ * Each row's ceiling: ln(nᵢ) for entropy (0 when nᵢ ≤ 1), 1 for normalised entropy (0 when
+ * nᵢ ≤ 1, where it is defined as 0), nᵢ for effective neighbours.
+ */
+export function rowReference(result: AttentionResult, head: number, mode: EntropyMode): Float64Array {
+  checkHead(result, head);
+  const out = new Float64Array(result.Tq);
+  for (let i = 0; i < result.Tq; i++) {
+    const n = result.visible[head * result.Tq + i];
+    out[i] = mode === 'entropy' ? (n > 1 ? Math.log(n) : 0) : mode === 'normalised' ? (n > 1 ? 1 : 0) : n;
+  }
+  return out;
+}
+
+function rowLabels(labels: string[] | null | undefined, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => (labels && i < labels.length ? labels[i] : String(i)));
+}
+
+export function entropyOption(result: AttentionResult, head: number, mode: EntropyMode, opts: EntropyOpts): EChartsOption {
+  const size = fontSize(opts);
+  const pal = palette(opts.theme, opts.forExport);
+  const values = rowValues(result, head, mode);
+  const reference = rowReference(result, head, mode);
+  const labels = rowLabels(opts.labels, result.Tq);
+  const empty = new Set(result.emptyRows[head] ?? []);
+  const text = MODE_TEXT[mode];
+
+  const left = 56;
+  const right = 16;
+  const titleH = opts.title ? size + 22 : 0;
+  // rows above the plot: title, legend, the y axis's name
+  const top = titleH + (size + 14) + (size + 14);
+  const plotW = Math.max(40, opts.width - left - right);
+  const perRow = plotW / Math.max(1, result.Tq);
+  const labelW = labels.reduce((w, l) => Math.max(w, textWidth(displayToken(l, 12), size)), 0);
+  const rotate = labelW + 6 <= perRow ? 0 : 90;
+  const interval = rotate === 0 ? 0 : labelInterval(perRow, size + 4);
+  const bottom = (rotate === 0 ? size + 8 : Math.min(labelW, 12 * size * 0.62) + 8) + size + 18;
+
+  const bars = Array.from(values, (v, i) =>
+    empty.has(i) ? { value: 0, itemStyle: { color: pal.empty } } : Number(v),
+  );
+  const yMax = mode === 'normalised' ? 1 : undefined;
+
+  return {
+    ...baseOption(opts),
+    title: opts.title ? { text: opts.title, left: 'center', top: 6, textStyle: { color: pal.text, fontSize: size + 3 } } : undefined,
+    legend: {
+      top: titleH + 6,
+      left: 'center',
+      itemHeight: size - 2,
+      textStyle: { color: pal.text, fontSize: size },
+      data: [text.value, text.reference],
+    },
+    grid: { left, right, top, bottom, containLabel: false },
+    tooltip: opts.forExport
+      ? undefined
+      : {
+          trigger: 'axis',
+          axisPointer: { type: 'shadow' },
+          formatter: (params: unknown) => {
+            const i = (params as { dataIndex: number }[])[0]?.dataIndex ?? 0;
+            const n = result.visible[head * result.Tq + i];
+            if (empty.has(i)) return `${displayToken(labels[i], 24)}: no visible key`;
+            const unit = text.unit ? ` ${text.unit}` : '';
+            return `${displayToken(labels[i], 24)}: ${text.value} ${formatValue(values[i])}${unit} (max ${formatValue(reference[i])}${unit}, ${n} visible key${n === 1 ? '' : 's'})`;
+          },
+        },
+    xAxis: {
+      type: 'category',
+      data: labels,
+      name: 'query',
+      nameLocation: 'middle',
+      nameGap: bottom - size - 8,
+      nameTextStyle: { color: pal.subtle, fontSize: size },
+      axisLine: { lineStyle: { color: pal.axis } },
+      axisTick: { alignWithLabel: true, lineStyle: { color: pal.axis } },
+      axisLabel: { color: pal.text, fontSize: size, rotate, interval, formatter: (v: string) => displayToken(String(v), 12), hideOverlap: false },
+    },
+    yAxis: {
+      type: 'value',
+      min: 0,
+      max: yMax,
+      name: text.axis,
+      nameLocation: 'end',
+      nameTextStyle: { color: pal.subtle, fontSize: size, align: 'left' },
+      axisLine: { show: true, lineStyle: { color: pal.axis } },
+      axisLabel: { color: pal.text, fontSize: size },
+      splitLine: { lineStyle: { color: pal.split } },
+    },
+    series: [
+      {
+        type: 'bar',
+        name: text.value,
+        data: bars,
+        itemStyle: { color: pal.bar },
+        barMaxWidth: 28,
+        barCategoryGap: result.Tq > 100 ? '0%' : '20%',
+        large: result.Tq > 2000,
+      },
+      {
+        type: 'line',
+        name: text.reference,
+        data: Array.from(reference),
+        step: 'middle',
+        symbol: 'none',
+        lineStyle: { color: pal.reference, width: 1.5, type: 'dashed' },
+        itemStyle: { color: pal.reference },
+        z: 3,
+      },
+    ],
+  } as EChartsOption;
+}
+
+/** Mean entropy per head (over its non-empty rows) against ln(Tk), the entropy of a uniform row. */
+export function headSummaryOption(result: AttentionResult, opts: Partial<ChartOpts> & { title?: string } = {}): EChartsOption {
+  const o: ChartOpts = { width: opts.width ?? 480, height: opts.height ?? 260, theme: opts.theme ?? 'light', forExport: opts.forExport, small: opts.small };
+  const size = fontSize(o);
+  const pal = palette(o.theme, o.forExport);
+  const heads = Array.from({ length: result.heads }, (_, h) => `head ${h}`);
+  const ceiling = result.maxEntropy;
+  const top = (opts.title ? size + 24 : 8) + size + 10;
+  return {
+    ...baseOption(o),
+    title: opts.title ? { text: opts.title, left: 'center', top: 6, textStyle: { color: pal.text, fontSize: size + 3 } } : undefined,
+    grid: { left: 56, right: 20, top, bottom: size + 34, containLabel: false },
+    tooltip: o.forExport ? undefined : { trigger: 'axis', valueFormatter: (v: unknown) => `${formatValue(Number(v))} nats` },
+    xAxis: {
+      type: 'category',
+      data: heads,
+      axisLine: { lineStyle: { color: pal.axis } },
+      axisLabel: { color: pal.text, fontSize: size, interval: labelInterval(Math.max(40, o.width - 128) / Math.max(1, result.heads), textWidth('head 00', size) + 6) },
+    },
+    yAxis: {
+      type: 'value',
+      min: 0,
+      // a round number a little above both the bars and ln(Tk)
+      max: (extent: { max: number }) => Math.ceil(Math.max(extent.max, ceiling, 0.1) * 1.08 * 2) / 2,
+      name: 'mean entropy (nats)',
+      nameTextStyle: { color: pal.subtle, fontSize: size, align: 'left' },
+      axisLine: { show: true, lineStyle: { color: pal.axis } },
+      axisLabel: { color: pal.text, fontSize: size },
+      splitLine: { lineStyle: { color: pal.split } },
+    },
+    series: [
+      {
+        type: 'bar',
+        name: 'mean entropy',
+        data: result.meanEntropy.slice(0, result.heads),
+        itemStyle: { color: pal.bar },
+        barMaxWidth: 36,
+        markLine: {
+          silent: true,
+          symbol: 'none',
+          lineStyle: { color: pal.reference, type: 'dashed', width: 1.5 },
+          label: { formatter: `ln Tk = ${formatValue(ceiling)}`, color: pal.reference, fontSize: size, position: 'insideEndTop' },
+          data: [{ yAxis: ceiling, name: 'ln(Tk)' }],
+        },
+      },
+    ],
+  } as EChartsOption;
+}

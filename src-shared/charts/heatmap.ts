@@ -1,0 +1,584 @@
+/**
+ * The attention heatmap as a pure ECharts option: query tokens down the rows, key tokens
+ * along the columns, a continuous colour bar, masked pairs as their own hatched grey series
+ * (never confused with a zero weight), linear or log colour scale, and a caption for exports.
+ * The Vue component mounts it; the exporter renders it headless (src-main/service/export).
+ *
+ * Big matrices are pooled to at most HEATMAP_CELL_BUDGET cells per axis here; the renderer
+ * draws larger views as an image itself (with `colourScale` and `colorAt`, which agree with
+ * the visualMap).
+ */
+import type { EChartsOption } from 'echarts';
+import type { HeatmapView } from '../api/lab-api';
+import type { AttentionResult } from '../job/problem';
+import { colorAt, colormap, DEFAULT_DIVERGING } from './colormaps';
+import { headBlocked, headSlice, poolMatrix, type PoolMode, type PooledMatrix } from './pool';
+import { baseOption, displayToken, EXPORT_FONT, fontSize, formatValue, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
+
+export interface HeatmapInput {
+  /** rows × cols, row-major; −Infinity = blocked (scores) */
+  values: Float32Array;
+  rows: number;
+  cols: number;
+  /** query tokens (one per row) and key tokens (one per column); null → indices */
+  rowLabels: string[] | null;
+  colLabels: string[] | null;
+  /** 1 = masked pair (needed for weights, whose masked pairs hold 0) */
+  blocked?: Uint8Array | null;
+  title?: string;
+  caption?: string;
+  view: HeatmapView;
+  /** colour range in data units; default [0, max] for weights, [min, max] for scores, ±max|x| diverging */
+  range?: [number, number];
+  /** a signed quantity (Compare: B − A) drawn with a diverging map centred on 0 */
+  diverging?: boolean;
+  /** the other matrix, for the tooltip: the scores when `values` are weights, and back */
+  companion?: Float32Array | null;
+  /** what one value is called in the tooltip and on the colour bar (default "weight" / "score") */
+  valueLabel?: string;
+  /** how blocks of a big matrix are pooled (default mean, as the engine's overview) */
+  pool?: PoolMode;
+}
+
+export type HeatmapOpts = ChartOpts;
+
+/** At most this many cells per axis in a full heatmap option. */
+export const HEATMAP_CELL_BUDGET = 256;
+/** … and in a thumbnail. */
+export const SMALL_CELL_BUDGET = 64;
+/** A log colour scale spans this many decades below the top of the range. */
+export const LOG_DECADES = 4;
+
+export interface ColourScale {
+  colormap: string;
+  log: boolean;
+  /** the visualMap's range in mapped units (log10 of the value for a log scale) */
+  min: number;
+  max: number;
+  /** the range in data units (for a log scale, the lower end is the floor) */
+  range: [number, number];
+  /** data value → the number the visualMap colours, clamped to [min, max] */
+  map(v: number): number;
+  /** data value → its position t ∈ [0, 1] on the colour map */
+  position(v: number): number;
+  /** colour-bar end labels, top (high) first */
+  text: [string, string];
+  /** colour-bar heading: what the colours mean, then how (log scale, pooling) */
+  heading: string[];
+}
+
+function finiteExtent(values: ArrayLike<number>): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = 0; k < values.length; k++) {
+    const x = values[k];
+    if (!Number.isFinite(x)) continue;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+/** The default colour range of a matrix (data units). */
+export function valueRange(values: ArrayLike<number>, matrix: HeatmapView['matrix'], diverging = false): [number, number] {
+  const ext = finiteExtent(values);
+  if (diverging) {
+    const m = ext ? Math.max(Math.abs(ext[0]), Math.abs(ext[1])) : 0;
+    return m > 0 ? [-m, m] : [-1, 1];
+  }
+  if (matrix === 'weights') {
+    const hi = ext ? ext[1] : 0;
+    return [0, hi > 0 ? hi : 1];
+  }
+  if (!ext) return [0, 1];
+  return ext[0] < ext[1] ? ext : [ext[0] - 0.5, ext[0] + 0.5];
+}
+
+/** One colour range over every head (the small multiples share it). */
+export function headsRange(result: AttentionResult, matrix: HeatmapView['matrix']): [number, number] {
+  const data = result[matrix];
+  if (!data) throw new Error(`the result has no ${matrix}: run the job with "${matrix}" among its outputs`);
+  return valueRange(data, matrix);
+}
+
+export function effectiveColormap(input: Pick<HeatmapInput, 'view' | 'diverging'>): string {
+  const cm = colormap(input.view.colormap);
+  // a signed difference on a sequential map would hide the sign; the user's diverging choice stays
+  return input.diverging && cm.kind !== 'diverging' ? DEFAULT_DIVERGING : cm.id;
+}
+
+function defaultValueLabel(input: HeatmapInput): string {
+  if (input.valueLabel) return input.valueLabel;
+  if (input.diverging) return 'B − A';
+  return input.view.matrix === 'weights' ? 'weight' : 'score';
+}
+
+/**
+ * The colour scale of a heatmap. `drawn` are the values the chart draws (pooled, when it
+ * pools); the default range comes from them so that the colours span what is on screen.
+ */
+export function colourScale(input: HeatmapInput, drawn: ArrayLike<number> = input.values, pooled?: Pick<PooledMatrix, 'blockRows' | 'blockCols'> & { mode: PoolMode }): ColourScale {
+  const cm = effectiveColormap(input);
+  const [lo, hi] = input.range ?? valueRange(drawn, input.view.matrix, input.diverging);
+  const label = defaultValueLabel(input);
+  const heading = [label];
+  const ext = finiteExtent(drawn);
+  const wantsLog = input.view.scale === 'log';
+  const canLog = wantsLog && !input.diverging && lo >= 0 && (ext === null || ext[0] >= 0);
+  if (pooled && (pooled.blockRows > 1 || pooled.blockCols > 1)) heading.push(`${pooled.mode} of ${pooled.blockRows}×${pooled.blockCols} blocks`);
+  if (canLog) {
+    const top = hi > 0 ? Math.log10(hi) : 0;
+    const floorExp = lo > 0 ? Math.log10(lo) : Math.ceil(top) - LOG_DECADES;
+    const bottom = Math.min(floorExp, top - 1e-6);
+    const floor = 10 ** bottom;
+    heading.splice(1, 0, 'log scale');
+    const map = (v: number) => Math.min(top, Math.max(bottom, Math.log10(Math.max(v, floor))));
+    return {
+      colormap: cm,
+      log: true,
+      min: bottom,
+      max: top,
+      range: [floor, hi > 0 ? hi : 1],
+      map,
+      position: (v) => (map(v) - bottom) / (top - bottom),
+      text: [formatValue(hi > 0 ? hi : 1), `≤ ${formatValue(floor)}`],
+      heading,
+    };
+  }
+  if (wantsLog) heading.splice(1, 0, 'linear (log needs values ≥ 0)');
+  const span = hi - lo || 1;
+  const map = (v: number) => Math.min(hi, Math.max(lo, v));
+  return {
+    colormap: cm,
+    log: false,
+    min: lo,
+    max: hi,
+    range: [lo, hi],
+    map,
+    position: (v) => (map(v) - lo) / span,
+    text: [formatValue(hi), formatValue(lo)],
+    heading,
+  };
+}
+
+/** Axis labels: the tokens (or indices) when not pooled, index ranges "8–15" when pooled. */
+export function axisLabels(tokens: string[] | null, n: number, block: number, count: number): string[] {
+  if (block <= 1) return Array.from({ length: count }, (_, i) => (tokens && i < tokens.length ? tokens[i] : String(i)));
+  return Array.from({ length: count }, (_, b) => {
+    const a = b * block;
+    const z = Math.min(n, a + block) - 1;
+    return a === z ? String(a) : `${a}–${z}`;
+  });
+}
+
+interface Prepared {
+  pooled: PooledMatrix;
+  mode: PoolMode;
+  companion: PooledMatrix | null;
+  rowLabels: string[];
+  colLabels: string[];
+  scale: ColourScale;
+  masked: number;
+}
+
+function prepare(input: HeatmapInput, maxRows: number, maxCols: number): Prepared {
+  const { rows, cols } = input;
+  if (input.values.length < rows * cols) throw new Error(`heatmap: ${input.values.length} values cannot fill ${rows}×${cols} cells`);
+  const mode = input.pool ?? 'mean';
+  const pooled = poolMatrix(input.values, rows, cols, maxRows, maxCols, mode, input.blocked);
+  const companion = input.companion ? poolMatrix(input.companion, rows, cols, maxRows, maxCols, mode, input.blocked) : null;
+  let masked = 0;
+  for (let k = 0; k < pooled.values.length; k++) if (pooled.values[k] === -Infinity) masked++;
+  return {
+    pooled,
+    mode,
+    companion,
+    rowLabels: axisLabels(input.rowLabels, rows, pooled.blockRows, pooled.rows),
+    colLabels: axisLabels(input.colLabels, cols, pooled.blockCols, pooled.cols),
+    scale: colourScale(input, pooled.values, { blockRows: pooled.blockRows, blockCols: pooled.blockCols, mode }),
+    masked,
+  };
+}
+
+const maxLabelWidth = (labels: string[], size: number, maxChars: number) =>
+  labels.reduce((w, l) => Math.max(w, textWidth(displayToken(l, maxChars), size)), 0);
+
+interface Layout {
+  left: number;
+  top: number;
+  gridW: number;
+  gridH: number;
+  xRotate: number;
+  xInterval: number;
+  yInterval: number;
+  barLeft: number;
+  barTop: number;
+  barLen: number;
+  captionTop: number;
+}
+
+const PAD = 12;
+const BAR_W = 14;
+const Y_NAME_W = 20;
+const X_NAME_H = 22;
+const LABEL_CHARS = 14;
+/** cells never get more than this much longer on one side than the other */
+const MAX_CELL_ASPECT = 1.25;
+
+function layout(p: Prepared, input: HeatmapInput, opts: ChartOpts, size: number): Layout {
+  const { width: W, height: H } = opts;
+  const line = size + 3;
+  const titleH = input.title ? size + 22 : 4;
+  const captionLines = opts.forExport && input.caption ? captionText(input.caption, W, size).split('\n').length : 0;
+  const captionH = captionLines ? captionLines * (size + 5) + 8 : 0;
+  const yLabelW = Math.min(maxLabelWidth(p.rowLabels, size, LABEL_CHARS), 9 * size);
+  const xLabelW = Math.min(maxLabelWidth(p.colLabels, size, LABEL_CHARS), 9 * size);
+  const headingW = Math.max(...p.scale.heading.map((h, i) => textWidth(h, i === 0 ? size : size - 1)));
+  const barLabelW = Math.max(textWidth(p.scale.text[0], size), textWidth(p.scale.text[1], size), p.masked ? textWidth('masked', size) + 26 : 0);
+  const rightW = Math.max(headingW, BAR_W + barLabelW, BAR_W + 40) + 18;
+  const left0 = PAD + Y_NAME_W + yLabelW + 10;
+  const top0 = PAD + titleH;
+  const availW = Math.max(40, W - left0 - rightW - PAD);
+  let gridW = availW;
+  let gridH = 40;
+  let xRotate = 0;
+  let xInterval = 0;
+  let yInterval = 0;
+  let availH = 40;
+  // the x labels' rotation depends on the grid's width, the grid's height on the labels: settle in two passes
+  for (let pass = 0; pass < 2; pass++) {
+    const perCol = gridW / p.pooled.cols;
+    if (xLabelW + 6 <= perCol) {
+      xRotate = 0;
+      xInterval = 0;
+    } else if (perCol >= 20) {
+      xRotate = 45;
+      xInterval = 0;
+    } else {
+      xRotate = 90;
+      xInterval = labelInterval(perCol, line + 1);
+    }
+    const xLabelH = xRotate === 0 ? line + 6 : xRotate === 45 ? (xLabelW + size) * Math.SQRT1_2 + 8 : xLabelW + 8;
+    availH = Math.max(40, H - top0 - xLabelH - X_NAME_H - captionH - PAD);
+    gridW = availW;
+    gridH = availH;
+    const cw = gridW / p.pooled.cols;
+    const ch = gridH / p.pooled.rows;
+    if (cw > MAX_CELL_ASPECT * ch) gridW = MAX_CELL_ASPECT * ch * p.pooled.cols;
+    else if (ch > MAX_CELL_ASPECT * cw) gridH = MAX_CELL_ASPECT * cw * p.pooled.rows;
+  }
+  yInterval = labelInterval(gridH / p.pooled.rows, line + 1);
+  // a narrowed grid sits in the middle of the room it was given
+  const left = left0 + (availW - gridW) / 2;
+  const top = top0 + (availH - gridH) / 2;
+  const barLen = Math.max(40, Math.min(gridH - (p.masked ? 70 : 40) - p.scale.heading.length * line, 320));
+  return {
+    left,
+    top,
+    gridW,
+    gridH,
+    xRotate,
+    xInterval,
+    yInterval,
+    barLeft: left + gridW + 18,
+    barTop: top + p.scale.heading.length * line + 8,
+    barLen,
+    captionTop: H - PAD - captionH + 8,
+  };
+}
+
+/** Relative luminance (sRGB, 0…1) for picking a readable text colour on a cell. */
+function luminance([r, g, b]: [number, number, number]): number {
+  const lin = (c: number) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** The hatch that marks masked cells (ECharts decal: diagonal lines). */
+function hatch(color: string) {
+  return { symbol: 'rect', symbolSize: 1, color, dashArrayX: [1, 0], dashArrayY: [2, 5], rotation: -Math.PI / 4 };
+}
+
+/** The tooltip line of one cell: "query → key: weight 0.123 (score 1.45)". */
+export function cellTooltip(input: HeatmapInput, row: string, col: string, value: number, other: number | null, pooledMode?: PoolMode): string {
+  if (value === -Infinity) return `${row} → ${col}: masked`;
+  const label = defaultValueLabel(input);
+  const otherLabel = input.view.matrix === 'weights' ? 'score' : 'weight';
+  const main = `${pooledMode ? `${pooledMode} ` : ''}${label} ${formatValue(value)}`;
+  return other === null || input.diverging ? `${row} → ${col}: ${main}` : `${row} → ${col}: ${main} (${otherLabel} ${formatValue(other)})`;
+}
+
+export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts): EChartsOption {
+  if (opts.small) return smallMultipleOption(input, opts);
+  const size = fontSize(opts);
+  const pal = palette(opts.theme, opts.forExport);
+  // pool to the cell budget, and to at most one cell per pixel of the plot
+  const budgetRows = Math.max(1, Math.min(HEATMAP_CELL_BUDGET, Math.floor(opts.height - 120)));
+  const budgetCols = Math.max(1, Math.min(HEATMAP_CELL_BUDGET, Math.floor(opts.width - 200)));
+  const p = prepare(input, budgetRows, budgetCols);
+  const L = layout(p, input, opts, size);
+  const { pooled, scale } = p;
+  const isPooled = pooled.blockRows > 1 || pooled.blockCols > 1;
+
+  const cellW = L.gridW / pooled.cols;
+  const cellH = L.gridH / pooled.rows;
+  const cellCount = pooled.rows * pooled.cols;
+  const valueLabels = cellCount <= 400 && cellW >= 34 && cellH >= 18;
+
+  const cells: unknown[] = [];
+  const masked: [number, number, number][] = [];
+  for (let i = 0; i < pooled.rows; i++) {
+    for (let j = 0; j < pooled.cols; j++) {
+      const v = pooled.values[i * pooled.cols + j];
+      if (v === -Infinity) {
+        masked.push([j, i, 1]);
+        continue;
+      }
+      const mapped = scale.map(v);
+      if (valueLabels) {
+        const text = luminance(colorAt(scale.colormap, scale.position(v))) > 0.4 ? '#111111' : '#ffffff';
+        cells.push({ value: [j, i, mapped], label: { color: text } });
+      } else {
+        cells.push([j, i, mapped]);
+      }
+    }
+  }
+
+  const axisCommon = {
+    type: 'category' as const,
+    axisLine: { show: true, lineStyle: { color: pal.axis } },
+    axisTick: { show: true, alignWithLabel: true, lineStyle: { color: pal.axis } },
+    splitArea: { show: false },
+    splitLine: { show: false },
+    nameTextStyle: { color: pal.subtle, fontSize: size },
+  };
+  const fmt = (maxChars: number) => (value: string) => displayToken(String(value), maxChars);
+
+  const series: unknown[] = [
+    {
+      type: 'heatmap',
+      name: defaultValueLabel(input),
+      data: cells,
+      progressive: opts.forExport ? 0 : 4000,
+      itemStyle: cellW >= 16 && cellH >= 16 ? { borderColor: opts.forExport ? pal.background : opts.theme === 'dark' ? '#1c1e23' : '#ffffff', borderWidth: 1 } : { borderWidth: 0 },
+      label: valueLabels ? { show: true, fontSize: size - 1, formatter: (p: { dataIndex: number }) => cellValueText(p.dataIndex) } : { show: false },
+      emphasis: opts.forExport ? { disabled: true } : { itemStyle: { borderColor: pal.text, borderWidth: 1 } },
+    },
+  ];
+  // the text inside a cell shows the data value, not the log-mapped one
+  const drawnValues: number[] = [];
+  for (let k = 0; k < pooled.values.length; k++) if (pooled.values[k] !== -Infinity) drawnValues.push(pooled.values[k]);
+  function cellValueText(index: number): string {
+    const v = drawnValues[index];
+    return v === undefined ? '' : Math.abs(v) < 1e-3 && v !== 0 ? formatValue(v) : v.toFixed(2);
+  }
+
+  const visualMap: unknown[] = [
+    {
+      type: 'continuous',
+      seriesIndex: 0,
+      dimension: 2,
+      min: scale.min,
+      max: scale.max,
+      calculable: false,
+      realtime: false,
+      orient: 'vertical',
+      left: L.barLeft,
+      top: L.barTop,
+      itemWidth: BAR_W,
+      itemHeight: L.barLen,
+      text: scale.text,
+      textGap: 6,
+      textStyle: { color: pal.text, fontSize: size },
+      inRange: { color: [...colormap(scale.colormap).stops] },
+      hoverLink: !opts.forExport,
+    },
+  ];
+  if (masked.length) {
+    series.push({
+      type: 'heatmap',
+      name: 'masked',
+      data: masked,
+      progressive: opts.forExport ? 0 : 4000,
+      itemStyle: { color: pal.masked, decal: hatch(pal.hatch), borderWidth: 0 },
+      emphasis: { disabled: true },
+      label: { show: false },
+    });
+    // ECharts colours a heatmap through a visualMap only; this one is fixed and hidden, the
+    // legend entry beside the colour bar is drawn below as a hatched swatch
+    visualMap.push({ type: 'piecewise', show: false, seriesIndex: 1, dimension: 2, pieces: [{ value: 1, label: 'masked', color: pal.masked }] });
+  }
+
+  const titles: unknown[] = [];
+  if (input.title) {
+    titles.push({ text: input.title, left: 'center', top: PAD - 2, textStyle: { color: pal.text, fontSize: size + 3, fontWeight: 'bold' } });
+  }
+  if (opts.forExport && input.caption) {
+    titles.push({
+      text: captionText(input.caption, opts.width, size),
+      left: opts.width / 2,
+      top: L.captionTop,
+      textAlign: 'center',
+      textStyle: { color: pal.subtle, fontSize: size, fontWeight: 'normal', lineHeight: size + 5 },
+    });
+  }
+
+  const option: EChartsOption = {
+    ...baseOption(opts),
+    title: titles as EChartsOption['title'],
+    grid: { left: L.left, top: L.top, width: L.gridW, height: L.gridH, containLabel: false },
+    xAxis: {
+      ...axisCommon,
+      position: 'bottom',
+      data: p.colLabels,
+      name: isPooled && pooled.blockCols > 1 ? 'keys (index ranges)' : 'key',
+      nameLocation: 'middle',
+      nameGap: xNameGap(p, L, size),
+      axisLabel: { color: pal.text, fontSize: size, rotate: L.xRotate, interval: L.xInterval, formatter: fmt(LABEL_CHARS), hideOverlap: false },
+    },
+    yAxis: {
+      ...axisCommon,
+      inverse: true,
+      data: p.rowLabels,
+      name: isPooled && pooled.blockRows > 1 ? 'queries (index ranges)' : 'query',
+      nameLocation: 'middle',
+      nameRotate: 90,
+      nameGap: Math.min(maxLabelWidth(p.rowLabels, size, LABEL_CHARS), 9 * size) + 14,
+      axisLabel: { color: pal.text, fontSize: size, interval: L.yInterval, formatter: fmt(LABEL_CHARS), hideOverlap: false },
+    },
+    visualMap: visualMap as EChartsOption['visualMap'],
+    graphic: [
+      {
+        type: 'text',
+        id: 'colour-bar-heading',
+        left: L.barLeft,
+        top: L.top,
+        silent: true,
+        style: { text: scale.heading.join('\n'), fill: pal.subtle, fontSize: size, lineHeight: size + 3, fontFamily: opts.forExport ? EXPORT_FONT : undefined },
+      },
+      // below the bar and its two end labels (each a line plus the 6 px text gap)
+      ...(masked.length ? [maskedLegend(L.barLeft, L.barTop + L.barLen + 2 * (size + 10) + 20, size, pal, opts.forExport)] : []),
+    ],
+    series: series as EChartsOption['series'],
+  };
+  if (!opts.forExport) {
+    const rowText = (i: number) => (isPooled ? `queries ${p.rowLabels[i]}` : displayToken(p.rowLabels[i], 24));
+    const colText = (j: number) => (isPooled ? `keys ${p.colLabels[j]}` : displayToken(p.colLabels[j], 24));
+    option.tooltip = {
+      trigger: 'item',
+      confine: true,
+      formatter: (params: unknown) => {
+        const d = (params as { data: unknown }).data;
+        const [j, i] = (Array.isArray(d) ? d : (d as { value: number[] }).value) as number[];
+        const k = i * pooled.cols + j;
+        const other = p.companion ? p.companion.values[k] : null;
+        return cellTooltip(input, rowText(i), colText(j), pooled.values[k], other, isPooled ? p.mode : undefined);
+      },
+    };
+  }
+  return option;
+}
+
+/** The legend entry for masked pairs: a hatched swatch, like the cells, and the word. */
+function maskedLegend(left: number, top: number, size: number, pal: ReturnType<typeof palette>, forExport?: boolean) {
+  const S = BAR_W;
+  const line = (x1: number, y1: number, x2: number, y2: number) => ({ type: 'line', silent: true, shape: { x1, y1, x2, y2 }, style: { stroke: pal.hatch, lineWidth: 1 } });
+  return {
+    type: 'group',
+    id: 'masked-legend',
+    left,
+    top,
+    silent: true,
+    children: [
+      { type: 'rect', shape: { x: 0, y: 0, width: S, height: S }, style: { fill: pal.masked, stroke: pal.hatch, lineWidth: 0.5 } },
+      line(0, S / 2, S / 2, 0),
+      line(0, S, S, 0),
+      line(S / 2, S, S, S / 2),
+      {
+        type: 'text',
+        x: S + 6,
+        y: S / 2,
+        style: { text: 'masked', fill: pal.text, fontSize: size, verticalAlign: 'middle', fontFamily: forExport ? EXPORT_FONT : undefined },
+      },
+    ],
+  };
+}
+
+/** The caption wrapped to the figure's width (at most three lines; the rest is cut with '…'). */
+function captionText(caption: string, width: number, size: number): string {
+  const lines = wrapText(caption, width - 2 * PAD, size);
+  if (lines.length > 3) lines.splice(2, lines.length - 2, `${lines[2]}…`);
+  return lines.join('\n');
+}
+
+function xNameGap(p: Prepared, L: Layout, size: number): number {
+  if (L.xRotate === 0) return size + 16;
+  const w = Math.min(maxLabelWidth(p.colLabels, size, LABEL_CHARS), 9 * size);
+  return (L.xRotate === 45 ? (w + size) * Math.SQRT1_2 : w) + 16;
+}
+
+/**
+ * A per-head thumbnail: the same colour scale as its siblings (pass the shared `range`, e.g.
+ * from `headsRange`), no labels, no tooltip, no colour bar, masked pairs in flat grey.
+ */
+export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts): EChartsOption {
+  const pal = palette(opts.theme, opts.forExport);
+  const budget = (px: number) => Math.max(1, Math.min(SMALL_CELL_BUDGET, Math.floor(px)));
+  const p = prepare(input, budget(opts.height), budget(opts.width));
+  const { pooled, scale } = p;
+  const cells: [number, number, number][] = [];
+  const masked: [number, number, number][] = [];
+  for (let i = 0; i < pooled.rows; i++) {
+    for (let j = 0; j < pooled.cols; j++) {
+      const v = pooled.values[i * pooled.cols + j];
+      if (v === -Infinity) masked.push([j, i, 1]);
+      else cells.push([j, i, scale.map(v)]);
+    }
+  }
+  const hidden = { show: false };
+  const series: unknown[] = [{ type: 'heatmap', data: cells, progressive: 0, silent: true, emphasis: { disabled: true } }];
+  const visualMap: unknown[] = [
+    { type: 'continuous', show: false, seriesIndex: 0, dimension: 2, min: scale.min, max: scale.max, inRange: { color: [...colormap(scale.colormap).stops] } },
+  ];
+  if (masked.length) {
+    series.push({ type: 'heatmap', data: masked, progressive: 0, silent: true, emphasis: { disabled: true } });
+    visualMap.push({ type: 'piecewise', show: false, seriesIndex: 1, dimension: 2, pieces: [{ value: 1, color: pal.masked }] });
+  }
+  return {
+    ...baseOption(opts),
+    animation: false,
+    tooltip: { show: false },
+    grid: { left: 1, right: 1, top: 1, bottom: 1, containLabel: false },
+    xAxis: { type: 'category', data: p.colLabels, show: false, axisLabel: hidden, axisTick: hidden, axisLine: hidden },
+    yAxis: { type: 'category', data: p.rowLabels, inverse: true, show: false, axisLabel: hidden, axisTick: hidden, axisLine: hidden },
+    visualMap: visualMap as EChartsOption['visualMap'],
+    series: series as EChartsOption['series'],
+  };
+}
+
+/**
+ * The HeatmapInput of one head of a result: the view's matrix, the masked pairs (from the
+ * scores, when present), the other matrix for the tooltip, and the tokens.
+ */
+export function headHeatmapInput(
+  result: AttentionResult,
+  tokens: { queries: string[] | null; keys: string[] | null },
+  view: HeatmapView,
+  extra: Partial<Pick<HeatmapInput, 'title' | 'caption' | 'range' | 'pool' | 'valueLabel'>> = {},
+): HeatmapInput {
+  const values = headSlice(result, view.head, view.matrix);
+  const other = view.matrix === 'weights' ? 'scores' : 'weights';
+  return {
+    values,
+    rows: result.Tq,
+    cols: result.Tk,
+    rowLabels: tokens.queries,
+    colLabels: tokens.keys,
+    blocked: headBlocked(result, view.head),
+    companion: result[other] ? headSlice(result, view.head, other) : null,
+    view,
+    ...extra,
+  };
+}

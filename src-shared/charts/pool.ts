@@ -1,0 +1,111 @@
+/**
+ * Matrix views for the charts: one head's slice of a head-major result, and block pooling so
+ * that a chart never has more cells than it can show (docs/semantics.md, "overview": blocks
+ * of ceil(rows/maxRows) × ceil(cols/maxCols), the last block of an axis may be smaller).
+ */
+import type { AttentionResult } from '../job/problem';
+
+export type PoolMode = 'mean' | 'max';
+
+export interface PooledMatrix {
+  /** rows × cols, row-major; a block whose every cell is blocked is −Infinity */
+  values: Float32Array;
+  rows: number;
+  cols: number;
+  /** source rows / columns per block (1 when nothing was pooled) */
+  blockRows: number;
+  blockCols: number;
+  /** per block, the fraction of its cells that are blocked (−Infinity or flagged), 0…1 */
+  blocked: Float32Array;
+}
+
+/**
+ * Pool a rows×cols matrix into at most maxRows×maxCols blocks.
+ *
+ * Blocked cells are the −Infinity entries (blocked scores) and, when `blocked` is given, the
+ * cells it flags with 1. `max` ignores blocked cells. `mean` averages the finite values of the
+ * block: on a weights matrix, whose blocked cells hold 0, that is the docs' "blocked cells
+ * count as 0"; on scores, −∞ would swamp the mean, so −∞ cells are left out. A block with no
+ * unblocked cell is −Infinity (drawn as masked).
+ */
+export function poolMatrix(
+  values: Float32Array,
+  rows: number,
+  cols: number,
+  maxRows: number,
+  maxCols: number,
+  mode: PoolMode,
+  blocked?: Uint8Array | null,
+): PooledMatrix {
+  if (values.length < rows * cols) throw new Error(`poolMatrix: ${values.length} values cannot be a ${rows}×${cols} matrix`);
+  const br = Math.max(1, Math.ceil(rows / Math.max(1, Math.floor(maxRows))));
+  const bc = Math.max(1, Math.ceil(cols / Math.max(1, Math.floor(maxCols))));
+  const outRows = rows === 0 ? 0 : Math.ceil(rows / br);
+  const outCols = cols === 0 ? 0 : Math.ceil(cols / bc);
+  const out = new Float32Array(outRows * outCols);
+  const frac = new Float32Array(outRows * outCols);
+  const isBlocked = (k: number) => values[k] === -Infinity || (blocked != null && blocked[k] === 1);
+  if (br === 1 && bc === 1) {
+    for (let k = 0; k < rows * cols; k++) {
+      const b = isBlocked(k);
+      out[k] = b ? -Infinity : values[k];
+      frac[k] = b ? 1 : 0;
+    }
+    return { values: out, rows: outRows, cols: outCols, blockRows: 1, blockCols: 1, blocked: frac };
+  }
+  for (let R = 0; R < outRows; R++) {
+    const i0 = R * br;
+    const i1 = Math.min(rows, i0 + br);
+    for (let C = 0; C < outCols; C++) {
+      const j0 = C * bc;
+      const j1 = Math.min(cols, j0 + bc);
+      let max = -Infinity;
+      let sum = 0;
+      let nFinite = 0;
+      let nBlocked = 0;
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) {
+          const k = i * cols + j;
+          const x = values[k];
+          const b = isBlocked(k);
+          if (b) nBlocked++;
+          if (!Number.isFinite(x)) continue;
+          // the mean counts a flagged blocked weight (it holds 0) as 0; max ignores it
+          sum += x;
+          nFinite++;
+          if (!b && x > max) max = x;
+        }
+      }
+      const cells = (i1 - i0) * (j1 - j0);
+      const o = R * outCols + C;
+      out[o] = nBlocked === cells || nFinite === 0 ? -Infinity : mode === 'max' ? max : sum / nFinite;
+      frac[o] = nBlocked / cells;
+    }
+  }
+  return { values: out, rows: outRows, cols: outCols, blockRows: br, blockCols: bc, blocked: frac };
+}
+
+export type HeadMatrix = 'weights' | 'scores';
+
+/** The Tq×Tk matrix of one head (a view on the result's array, not a copy). */
+export function headSlice(result: AttentionResult, head: number, matrix: HeadMatrix): Float32Array {
+  const data = result[matrix];
+  if (!data) throw new Error(`the result has no ${matrix}: run the job with "${matrix}" among its outputs`);
+  if (!Number.isInteger(head) || head < 0 || head >= result.heads) {
+    throw new Error(`head ${head} does not exist: the result has ${result.heads} head${result.heads === 1 ? '' : 's'} (0–${result.heads - 1})`);
+  }
+  const n = result.Tq * result.Tk;
+  return data.subarray(head * n, (head + 1) * n);
+}
+
+/**
+ * The blocked pairs of one head (1 = masked), read from the scores (−∞ = blocked); null when
+ * the result carries no scores (weights alone cannot tell a masked pair from a zero weight).
+ */
+export function headBlocked(result: AttentionResult, head: number): Uint8Array | null {
+  if (!result.scores) return null;
+  const s = headSlice(result, head, 'scores');
+  const out = new Uint8Array(s.length);
+  for (let k = 0; k < s.length; k++) out[k] = s[k] === -Infinity ? 1 : 0;
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * The embedding formats, and reading a file whose format is not known in advance. Detection
+ * goes in tiers: magic bytes (.npy, safetensors) decide outright; then the extension; then a
+ * content guess for files without a telling extension (JSON, word2vec binary, GloVe text,
+ * CSV). Adding a format is adding its module to FORMATS.
+ */
+import { readExactly } from './bytes';
+import { csvFormat } from './csv';
+import { gloveFormat } from './glove';
+import { jsonFormat } from './json';
+import { extensionOf, type FormatModule, type FormatReadOptions } from './module';
+import { npyFormat } from './npy';
+import { safetensorsFormat } from './safetensors';
+import { FormatError, type ByteSource, type EmbeddingFormat, type LoadedEmbeddings } from './types';
+import { word2vecBinFormat } from './word2vec-bin';
+
+export { bytesSource } from './bytes';
+export { lookupSentence, subsetEmbeddings } from './sentence';
+export * from './types';
+
+/** in content-guessing order: the more specific guesses first */
+export const FORMATS: readonly FormatModule[] = [npyFormat, safetensorsFormat, jsonFormat, word2vecBinFormat, gloveFormat, csvFormat];
+
+export const HEAD_BYTES = 4096;
+
+/** The format that can read a file with this name starting with these bytes, or null. */
+export function detectFormat(name: string, head: Uint8Array): EmbeddingFormat | null {
+  const ext = extensionOf(name);
+  return (
+    FORMATS.find((f) => f.magic?.(head)) ??
+    FORMATS.find((f) => f.extensions.includes(ext)) ??
+    FORMATS.find((f) => f.sniff?.(head)) ??
+    null
+  );
+}
+
+/** Reads any supported embedding file. Every problem with the file is a FormatError. */
+export async function readEmbeddings(source: ByteSource, options: FormatReadOptions = {}): Promise<LoadedEmbeddings> {
+  if (source.size === 0) throw new FormatError(source.name, '', 'the file is empty (0 bytes); expected embeddings');
+  const head = await readExactly(source, 0, Math.min(HEAD_BYTES, source.size));
+  const format = detectFormat(source.name, head);
+  if (!format) {
+    const expected = FORMATS.map((f) => `${f.title} (${f.extensions.map((e) => '.' + e).join(', ')})`).join(', ');
+    throw new FormatError(source.name, '', `not a recognised embedding file: tried ${expected}; ${describeHead(head)}`);
+  }
+  return format.read(source, options);
+}
+
+/** What the first bytes look like, with a hint for the usual wrong files. */
+function describeHead(head: Uint8Array): string {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  const hex = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return `found a zip archive (a .npz or PyTorch .pt?): unzip it, or save the array with numpy.save`;
+  if (starts(0x1f, 0x8b)) return 'found gzip-compressed data: decompress it first';
+  if (starts(0x80) && head[1] >= 2 && head[1] <= 5) return 'found a Python pickle: save the array with numpy.save instead';
+  if (starts(0x89, 0x48, 0x44, 0x46)) return 'found an HDF5 file: save the dataset with numpy.save instead';
+  return `found bytes ${hex}`;
+}

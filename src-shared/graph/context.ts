@@ -1,0 +1,81 @@
+/**
+ * What every piece of the attention graph shares: the builder, the q/k inputs, and a few
+ * derived values (Kᵀ, sizes, row/column indices) built at most once, on first use, so that
+ * a graph that does not need them does not pay for them.
+ *
+ * Shapes: q [h, n, dq] (n = rows in the tile), k [h, Tk, dk]. All dims are symbolic: one
+ * model serves every tile and every problem with the same signature.
+ */
+import { GraphBuilder, type Dim } from './builder';
+
+export class GraphContext {
+  readonly b = new GraphBuilder();
+  readonly q: string;
+  readonly k: string;
+  private readonly memo = new Map<string, string>();
+
+  constructor() {
+    this.q = this.b.input('q', 'float32', ['h', 'n', 'dq']);
+    this.k = this.b.input('k', 'float32', ['h', 'tk', 'dk']);
+  }
+
+  /** Builds `make()` once per key and returns the same value name afterwards. */
+  once(key: string, make: () => string): string {
+    let v = this.memo.get(key);
+    if (v === undefined) {
+      v = make();
+      this.memo.set(key, v);
+    }
+    return v;
+  }
+
+  /** Kᵀ: [h, dk, Tk]. A transpose of the small side, so MatMul(q, Kᵀ) needs no transB. */
+  kT(): string {
+    return this.once('kT', () => this.b.op('Transpose', [this.k], { perm: [0, 2, 1] }));
+  }
+
+  /** n (rows in this tile) as an int64 scalar. */
+  rows(): string {
+    return this.once('rows', () => this.b.op('Gather', [this.b.op('Shape', [this.q]), this.b.scalar(1, 'int64')], { axis: 0 }));
+  }
+
+  /** Tk as an int64 scalar. */
+  keys(): string {
+    return this.once('keys', () => this.b.op('Gather', [this.b.op('Shape', [this.k]), this.b.scalar(1, 'int64')], { axis: 0 }));
+  }
+
+  /** Tk as an int64 [1] (the form TopK's k wants). */
+  keys1(): string {
+    return this.once('keys1', () => this.b.op('Unsqueeze', [this.keys(), this.b.ints([0])]));
+  }
+
+  /** Absolute query-row indices [n, 1] int32: row0 + 0…n−1 (row0 is a feed: the tile's first row). */
+  rowIndex(): string {
+    return this.once('rowIndex', () => {
+      const b = this.b;
+      const row0 = b.input('row0', 'int64', []);
+      const i = b.op('Range', [row0, b.op('Add', [row0, this.rows()]), b.scalar(1, 'int64')]);
+      return b.op('Unsqueeze', [b.cast(i, 'int32'), b.ints([1])]);
+    });
+  }
+
+  /** Key indices [1, Tk] int32. */
+  colIndex(): string {
+    return this.once('colIndex', () => {
+      const b = this.b;
+      const j = b.op('Range', [b.scalar(0, 'int64'), this.keys(), b.scalar(1, 'int64')]);
+      return b.op('Unsqueeze', [b.cast(j, 'int32'), b.ints([0])]);
+    });
+  }
+
+  /** i − j as [n, Tk] int32, shared by causal, window and dilated masks. */
+  rowMinusCol(): string {
+    return this.once('diff', () => this.b.op('Sub', [this.rowIndex(), this.colIndex()]));
+  }
+
+  /** A float32 per-head parameter input: [h, ...shape] with symbolic per-head dims. */
+  param(name: string, rank: number): string {
+    const dims: Dim[] = ['h', ...Array.from({ length: rank }, (_, i) => `${name}_${i}`)];
+    return this.b.input(name, 'float32', dims);
+  }
+}

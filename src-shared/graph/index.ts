@@ -1,0 +1,81 @@
+/**
+ * AttentionProblem → one ONNX model (opset 17) that serves every tile of the problem, and
+ * the feeds of one tile. Pure TS: no onnxruntime, no node:.
+ *
+ * The model's dims are symbolic (heads in tile, rows in tile, Tk, widths); everything the
+ * graph bakes in — score scalars, mask scalars, normaliser, requested outputs, top-k k,
+ * overview blocks — is in the key, so equal keys mean interchangeable models.
+ */
+import type { AttentionProblem } from '../job/problem';
+import { GraphContext } from './context';
+import { buildScores, scoreKey, scoreParams } from './scores';
+import { applyTopkMasks, maskFeeds, maskKey, pairVisibility, rowsNeverEmpty } from './masks';
+import { normalize } from './normalizers';
+import { emitOutputs, outputSpecs, overviewBlocks, wantsTopk } from './outputs';
+import { headSlice, packHeads, type FeedTensor, type Tile } from './feeds';
+
+export type { FeedTensor, Tile } from './feeds';
+export { outputSpecs, overviewBlocks, type OutputSpec } from './outputs';
+export { GraphBuilder, OPSET } from './builder';
+
+/** Bumped whenever the graph for the same key changes, so stale cached sessions never match. */
+export const GRAPH_VERSION = 1;
+
+const POSITIONAL = new Set(['causal', 'window', 'dilated']);
+
+/** The model signature: everything that changes the model, nothing that only changes feeds. */
+export function graphKey(problem: AttentionProblem): string {
+  const parts = [
+    `v${GRAPH_VERSION}`,
+    scoreKey(problem.metric),
+    `masks[${problem.masks.map(maskKey).join(',')}]`,
+    problem.normalizer,
+    `out[${outputSpecs(problem).map((s) => s.name).join(',')}]`,
+  ];
+  if (wantsTopk(problem)) parts.push(`topk=${problem.topk}`);
+  const o = overviewBlocks(problem);
+  if (o) parts.push(`overview=${o.br}x${o.bc}:${o.pool}`);
+  return parts.join('|');
+}
+
+export function graphFor(problem: AttentionProblem): { key: string; model: Uint8Array } {
+  const ctx = new GraphContext();
+  const b = ctx.b;
+  const scores = buildScores(ctx, problem.metric);
+  const visible = applyTopkMasks(ctx, problem.masks, scores, pairVisibility(ctx, problem.masks));
+  const visibleCount = visible === null
+    ? b.cast(ctx.keys(), 'float32')
+    : b.op('ReduceSum', [b.cast(visible, 'float32'), b.ints([-1])], { keepdims: 1 });
+  const neverEmpty = rowsNeverEmpty(problem.masks) && problem.normalizer !== 'kernel';
+  const norm = normalize(ctx, problem.normalizer, { scores, visible, visibleCount, neverEmpty });
+  emitOutputs(ctx, problem, { scores, visible, visibleCount, norm });
+  return { key: graphKey(problem), model: b.encode() };
+}
+
+/** Graph output names, in the order outputSpecs lists them. */
+export function outputNames(problem: AttentionProblem): string[] {
+  return outputSpecs(problem).map((s) => s.name);
+}
+
+/** The names of the inputs graphFor(problem) declares, which feedsFor fills exactly. */
+export function feedsFor(problem: AttentionProblem, tile: Tile): Record<string, FeedTensor> {
+  checkTile(problem, tile);
+  const H = problem.heads;
+  const feeds: Record<string, FeedTensor> = {
+    q: headSlice(problem.q, H, tile.h0, tile.h1, tile.r0, tile.r1),
+    k: headSlice(problem.k, H, tile.h0, tile.h1, 0, problem.k.rows),
+  };
+  if (problem.outputs.includes('output')) feeds.v = headSlice(problem.v, H, tile.h0, tile.h1, 0, problem.v.rows);
+  if (problem.masks.some((m) => POSITIONAL.has(m.id))) {
+    feeds.row0 = { type: 'int64', data: BigInt64Array.of(BigInt(tile.r0)), dims: [] };
+  }
+  const dims = { dq: problem.q.cols / H, dk: problem.k.cols / H };
+  for (const p of scoreParams(problem.metric, dims)) feeds[p.name] = packHeads(p.perHead, p.shape, tile);
+  return Object.assign(feeds, maskFeeds(problem, tile));
+}
+
+function checkTile(problem: AttentionProblem, t: Tile): void {
+  const ok = Number.isInteger(t.h0) && Number.isInteger(t.h1) && Number.isInteger(t.r0) && Number.isInteger(t.r1)
+    && t.h0 >= 0 && t.h0 < t.h1 && t.h1 <= problem.heads && t.r0 >= 0 && t.r0 < t.r1 && t.r1 <= problem.q.rows;
+  if (!ok) throw new Error(`tile heads [${t.h0}, ${t.h1}) rows [${t.r0}, ${t.r1}) is outside the problem (${problem.heads} heads, ${problem.q.rows} rows)`);
+}

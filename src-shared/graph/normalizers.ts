@@ -1,0 +1,139 @@
+/**
+ * Scores → weights on the visible pairs, plus the per-row numbers every run reports
+ * (entropy, argmax, max weight). Rows with nothing visible may hold garbage here (softmax
+ * of an all −∞ row is NaN); `nonEmpty` says which rows are real and outputs.ts selects
+ * with Where, which never lets the garbage through. Where `nonEmpty` is null no row can be
+ * empty and the clean-up is skipped.
+ *
+ * All per-row values are [h, n, 1] (or broadcastable to it).
+ */
+import type { NormalizerId } from '../job/problem';
+import type { GraphContext } from './context';
+import type { Elem } from './builder';
+import { maskedScores } from './masks';
+
+export interface Normalized {
+  weights: string;
+  entropy: string;
+  /** int64 [h, n, 1], the first maximum */
+  argmax: string;
+  maxWeight: string;
+  /** bool, broadcastable to [h, n, 1]; null when no row can be empty */
+  nonEmpty: string | null;
+  /** the scores with blocked pairs at −∞, when this normaliser built them (reused as the scores output) */
+  masked: string | null;
+  /** extra per-row outputs [h, n, 1] (kernel: the first negative visible score, for the error) */
+  extra: { name: string; value: string; type: Elem }[];
+}
+
+export interface NormalizerInput {
+  /** unmasked scores [h, n, Tk] (finite) */
+  scores: string;
+  /** bool visibility or null (all visible) */
+  visible: string | null;
+  /** float32 count of visible keys, broadcastable to [h, n, 1] */
+  visibleCount: string;
+  /** statically known: no row can be empty */
+  neverEmpty: boolean;
+}
+
+/** the smallest normal float32: ln of it is finite, and 0·ln(it) = 0 */
+const FLT_MIN = 1.1754943508222875e-38;
+
+/** Σ_j a_ij·b_ij per row as [h, n, 1]: Mul + ReduceSum (measured faster than a batched MatMul of [1,Tk]×[Tk,1]). */
+export function rowSum(ctx: GraphContext, a: string, b: string): string {
+  return ctx.b.op('ReduceSum', [ctx.b.op('Mul', [a, b]), ctx.b.ints([-1])], { keepdims: 1 });
+}
+
+/** −Σ w ln w with 0·ln 0 = 0, by clamping the log's argument instead of selecting. */
+function plainEntropy(ctx: GraphContext, w: string): string {
+  const b = ctx.b;
+  return b.op('Neg', [rowSum(ctx, w, b.op('Log', [b.op('Max', [w, b.scalar(FLT_MIN)])]))]);
+}
+
+function hasVisible(ctx: GraphContext, x: NormalizerInput): string | null {
+  return x.neverEmpty ? null : ctx.b.op('Greater', [x.visibleCount, ctx.b.scalar(0)]);
+}
+
+/**
+ * Softmax via the fused Softmax op (row max subtracted inside). Entropy without a log per
+ * element: with m the row max and Z = Σ exp(s − m), max weight = 1/Z, so
+ * H = ln Z − Σ w (s − m) = m − ln(maxWeight) − Σ w·s. The sum runs over the unmasked
+ * (finite) scores: blocked weights are exactly 0, so they add 0 and never 0·∞.
+ */
+function softmax(ctx: GraphContext, x: NormalizerInput): Normalized {
+  const b = ctx.b;
+  const masked = maskedScores(ctx, x.scores, x.visible);
+  const weights = b.op('Softmax', [masked], { axis: -1 });
+  const argmax = b.op('ArgMax', [masked], { axis: -1, keepdims: 1 });
+  const maxWeight = b.op('GatherElements', [weights, argmax], { axis: -1 });
+  const rowMax = b.op('GatherElements', [x.scores, argmax], { axis: -1 });
+  const entropy = b.op('Sub', [b.op('Sub', [rowMax, b.op('Log', [maxWeight])]), rowSum(ctx, weights, x.scores)]);
+  return { weights, entropy, argmax, maxWeight, nonEmpty: hasVisible(ctx, x), masked, extra: [] };
+}
+
+/**
+ * Nadaraya–Watson: w = s / Σ_visible s. A row whose visible scores sum to 0 (or less) is
+ * empty. For the caller's error, each row reports its first visible negative score's column
+ * (−1 if none) and that score.
+ */
+function kernel(ctx: GraphContext, x: NormalizerInput): Normalized {
+  const b = ctx.b;
+  const kept = x.visible === null ? x.scores : b.op('Where', [x.visible, x.scores, b.scalar(0)]);
+  const sum = b.op('ReduceSum', [kept, b.ints([-1])], { keepdims: 1 });
+  const nonEmpty = b.op('Greater', [sum, b.scalar(0)]);
+  const weights = b.op('Div', [kept, b.op('Where', [nonEmpty, sum, b.scalar(1)])]);
+  const argmax = b.op('ArgMax', [weights], { axis: -1, keepdims: 1 });
+  const maxWeight = b.op('GatherElements', [weights, argmax], { axis: -1 });
+  const negative = b.cast(b.op('Less', [kept, b.scalar(0)]), 'float32');
+  const firstNeg = b.op('ArgMax', [negative], { axis: -1, keepdims: 1 });
+  const hasNeg = b.op('Greater', [b.op('GatherElements', [negative, firstNeg], { axis: -1 }), b.scalar(0)]);
+  const negCol = b.cast(b.op('Where', [hasNeg, firstNeg, b.scalar(-1, 'int64')]), 'int32');
+  const negScore = b.op('GatherElements', [x.scores, firstNeg], { axis: -1 });
+  return {
+    weights,
+    entropy: plainEntropy(ctx, weights),
+    argmax,
+    maxWeight,
+    nonEmpty,
+    masked: null,
+    extra: [
+      { name: 'negCol', value: negCol, type: 'int32' },
+      { name: 'negScore', value: negScore, type: 'float32' },
+    ],
+  };
+}
+
+/**
+ * Sparsemax (Martins & Astudillo): sort the visible scores (TopK over the whole row, blocked
+ * = −∞ sort last), support = largest k with 1 + k·z_k > Σ_{r≤k} z_r (a prefix, so its size
+ * is the count of true), θ = (Σ_{r≤k} z_r − 1)/k, w = max(z − θ, 0): exact zeros. Scores are
+ * shifted by the row max first, which keeps the cumulative sums small. An empty row gets
+ * θ = +∞, so its weights are max(−∞, 0) = 0 with no NaN on the way.
+ */
+function sparsemax(ctx: GraphContext, x: NormalizerInput): Normalized {
+  const b = ctx.b;
+  const masked = maskedScores(ctx, x.scores, x.visible);
+  const argmax = b.op('ArgMax', [masked], { axis: -1, keepdims: 1 });
+  const z = b.op('Sub', [masked, b.op('GatherElements', [x.scores, argmax], { axis: -1 })]);
+  const [sorted] = b.opN('TopK', [z, ctx.keys1()], 2, { axis: -1, largest: 1, sorted: 1 });
+  const cumulative = b.op('CumSum', [sorted, b.scalar(-1, 'int32')]);
+  const ranks = b.cast(b.op('Range', [b.scalar(1, 'int64'), b.op('Add', [ctx.keys(), b.scalar(1, 'int64')]), b.scalar(1, 'int64')]), 'float32');
+  const inSupport = b.op('Greater', [b.op('Add', [b.op('Mul', [ranks, sorted]), b.scalar(1)]), cumulative]);
+  const support = b.op('ReduceSum', [b.cast(inSupport, 'float32'), b.ints([-1])], { keepdims: 1 });
+  const size = b.op('Max', [support, b.scalar(1)]);
+  const supportSum = b.op('GatherElements', [cumulative, b.cast(b.op('Sub', [size, b.scalar(1)]), 'int64')], { axis: -1 });
+  const theta = b.op('Div', [b.op('Sub', [supportSum, b.scalar(1)]), size]);
+  const safeTheta = b.op('Where', [b.op('Greater', [support, b.scalar(0)]), theta, b.scalar(Infinity)]);
+  const weights = b.op('Relu', [b.op('Sub', [z, safeTheta])]);
+  const maxWeight = b.op('GatherElements', [weights, argmax], { axis: -1 });
+  return { weights, entropy: plainEntropy(ctx, weights), argmax, maxWeight, nonEmpty: hasVisible(ctx, x), masked, extra: [] };
+}
+
+export function normalize(ctx: GraphContext, kind: NormalizerId, x: NormalizerInput): Normalized {
+  switch (kind) {
+    case 'softmax': return softmax(ctx, x);
+    case 'kernel': return kernel(ctx, x);
+    case 'sparsemax': return sparsemax(ctx, x);
+  }
+}

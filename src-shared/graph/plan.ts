@@ -1,0 +1,53 @@
+/**
+ * Tiles for one problem: rows per run bounded so one run's [h, n, Tk] intermediates stay
+ * under a budget (the wasm heap is 32-bit and never shrinks), and, with an overview, tile
+ * rows a multiple of the block height br so pooled row blocks never straddle tiles.
+ */
+import type { AttentionProblem } from '../job/problem';
+import type { Tile } from './feeds';
+import { overviewBlocks } from './outputs';
+
+export const DEFAULT_BUDGET_BYTES = 64 * 2 ** 20;
+
+/**
+ * Bytes the graph keeps live per score cell ([h, n, Tk] entry) at its peak: a count of
+ * float32-sized planes, from the graph's structure (scores, masked scores, weights, the
+ * entropy product, requested matrix outputs) plus what the heavier pieces add.
+ */
+export function bytesPerCell(problem: AttentionProblem): number {
+  let planes = 4;
+  if (problem.outputs.includes('scores')) planes += 1;
+  if (problem.outputs.includes('weights')) planes += 1;
+  if (problem.masks.length > 0) planes += 1;
+  if (problem.normalizer === 'sparsemax') planes += 8;
+  if (problem.normalizer === 'kernel') planes += 3;
+  planes += 3 * problem.masks.filter((m) => m.id === 'topk').length;
+  const m = problem.metric;
+  if (m.id === 'additive') planes += 2 * m.m;
+  if (m.id === 'laplacian') planes += problem.q.cols / problem.heads;
+  if (m.id === 'rbf' || m.id === 'euclidean' || m.id === 'mahalanobis') planes += 4;
+  return planes * 4;
+}
+
+export interface TilePlanOptions {
+  /** rows per tile (rounded down to the overview block height, at least one block) */
+  tileRows?: number;
+  /** bytes one run's intermediates may take (default 64 MiB) */
+  budgetBytes?: number;
+}
+
+export function planGraphTiles(problem: AttentionProblem, options: TilePlanOptions = {}): Tile[] {
+  const H = problem.heads;
+  const Tq = problem.q.rows;
+  const budget = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
+  const perRow = Math.max(1, problem.k.rows) * bytesPerCell(problem);
+  const quantum = overviewBlocks(problem)?.br ?? 1;
+  let rows = options.tileRows ?? Math.floor(budget / perRow);
+  rows = Math.min(Tq, Math.max(quantum, Math.floor(rows / quantum) * quantum));
+  const heads = Math.min(H, Math.max(1, Math.floor(budget / (perRow * rows))));
+  const tiles: Tile[] = [];
+  for (let h0 = 0; h0 < H; h0 += heads) {
+    for (let r0 = 0; r0 < Tq; r0 += rows) tiles.push({ h0, h1: Math.min(H, h0 + heads), r0, r1: Math.min(Tq, r0 + rows) });
+  }
+  return tiles;
+}

@@ -1,0 +1,32 @@
+/** The eleven score functions of SPEC §2, by id. */
+import type { ResolvedMetric } from '../../job/problem';
+import type { GraphContext } from '../context';
+import type { ParamSpec, ScoreDims, ScoreFunction } from './types';
+import { dot } from './dot';
+import { cosine } from './cosine';
+import { rbf } from './rbf';
+import { laplacian } from './laplacian';
+import { euclidean } from './euclidean';
+import { mahalanobis } from './mahalanobis';
+import { polynomial } from './polynomial';
+import { bilinear } from './bilinear';
+import { additive } from './additive';
+import { gat } from './gat';
+import { hamming } from './hamming';
+
+export type { ParamSpec, ScoreDims } from './types';
+export { simhashCodes } from './hamming';
+
+const SCORES: { [Id in ResolvedMetric['id']]: ScoreFunction<Extract<ResolvedMetric, { id: Id }>> } = {
+  dot, cosine, rbf, laplacian, euclidean, mahalanobis, polynomial, bilinear, additive, gat, hamming,
+};
+
+function scoreFunction(m: ResolvedMetric): ScoreFunction<ResolvedMetric> {
+  const f = SCORES[m.id] as ScoreFunction<ResolvedMetric> | undefined;
+  if (!f) throw new Error(`unknown score function '${(m as { id: string }).id}'`);
+  return f;
+}
+
+export const scoreKey = (m: ResolvedMetric): string => scoreFunction(m).key(m);
+export const buildScores = (ctx: GraphContext, m: ResolvedMetric): string => scoreFunction(m).build(ctx, m);
+export const scoreParams = (m: ResolvedMetric, dims: ScoreDims): ParamSpec[] => scoreFunction(m).params(m, dims);

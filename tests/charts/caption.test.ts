@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { describeEntry, describeJob } from '../../src-shared/charts/caption';
+import { MASKS, SCORE_FUNCTIONS } from '../../src-shared/metrics/catalogue';
+
+describe('describeJob: the configuration in words', () => {
+  it('"cosine τ=0.5 · causal + window 3 · softmax · 2 heads"', () => {
+    expect(
+      describeJob({ metric: { id: 'cosine', tau: 0.5 }, mask: [{ id: 'causal' }, { id: 'window', size: 3 }], normalizer: 'softmax', heads: 2 }),
+    ).toBe('cosine τ=0.5 · causal + window 3 · softmax · 2 heads');
+  });
+
+  it('says what the defaults are when the job leaves everything out', () => {
+    expect(describeJob({})).toBe('dot · no mask · softmax · 1 head');
+  });
+
+  it('names projections and the transpose', () => {
+    expect(describeJob({ metric: { id: 'rbf', tau: 2 }, projection: { id: 'random', seed: 3 }, transpose: true, normalizer: 'sparsemax' })).toBe(
+      'rbf τ=2 · no mask · sparsemax · 1 head · random projection (seed 3) · transposed (keys ask queries)',
+    );
+    expect(describeJob({ projection: { id: 'file', q: 'dir/wq.npy' } })).toContain('projection Wq=wq.npy');
+  });
+
+  it('summarises lists, matrices, files and booleans instead of printing them', () => {
+    expect(describeEntry('mask', { id: 'graph', edges: [[0, 1], [1, 2]], directed: true })).toBe('graph edges=2 edges, directed');
+    expect(describeEntry('mask', { id: 'custom', matrix: [[1, 0], [1, 1]] })).toBe('custom matrix=2×2');
+    expect(describeEntry('mask', { id: 'padding', positions: [4, 5] })).toBe('padding positions=[4, 5]');
+    expect(describeEntry('score', { id: 'mahalanobis', matrix: 'file', path: '/x/y/m.npy' })).toBe('mahalanobis M=file, M file=m.npy');
+  });
+
+  it('takes every name and parameter label from the catalogue (nothing is listed by hand)', () => {
+    for (const entry of [...SCORE_FUNCTIONS, ...MASKS]) {
+      const numeric = entry.params.find((p) => p.kind === 'number' || p.kind === 'integer');
+      const spec = numeric ? { id: entry.id, [numeric.name]: 7 } : { id: entry.id };
+      const text = describeEntry(entry.kind, spec);
+      expect(text.startsWith(entry.id)).toBe(true);
+      if (numeric) expect(text).toContain(entry.kind === 'mask' ? `${entry.id} 7` : `${numeric.label}=7`);
+    }
+    expect(describeEntry('score', { id: 'not-in-catalogue' })).toBe('not-in-catalogue');
+  });
+});

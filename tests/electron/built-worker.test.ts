@@ -1,0 +1,98 @@
+/**
+ * The BUILT engine worker (out/main/engine-worker.js, what the packaged app's WasmPool
+ * starts) run under plain Node: it boots onnxruntime-web, finds its .wasm, and computes the
+ * same numbers as the float64 reference, speaking the pool's protocol. Also checks the
+ * build's shape: the worker beside the main chunk, the preload one CommonJS file that
+ * requires nothing but 'electron'.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { allocateResult, finishResult } from '../../src-main/engine/result';
+import { planTiles } from '../../src-main/engine/plan';
+import { shareProblem } from '../../src-main/engine/share';
+import type { ToMain, ToWorker } from '../../src-main/engine/protocol';
+import { resolveJob } from '../../src-shared/job/resolve';
+import { parseJobSpec } from '../../src-shared/job/spec';
+import { referenceAttention } from '../../src-shared/reference';
+import { vectors } from '../service/helpers';
+
+const out = resolve('out');
+const builtWorker = resolve(out, 'main/engine-worker.js');
+
+beforeAll(() => {
+  // the e2e run builds first; a unit-test run without a build makes one (one build, ~10 s)
+  const sources = ['src-main/engine/worker.ts', 'src-main/engine/tile-runner.ts', 'src-main/index.ts', 'electron.vite.config.ts'];
+  const stale = !existsSync(builtWorker) || sources.some((s) => existsSync(s) && statSync(s).mtimeMs > statSync(builtWorker).mtimeMs);
+  if (stale) execFileSync(process.execPath, [resolve('node_modules/electron-vite/bin/electron-vite.js'), 'build'], { stdio: 'pipe', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+}, 180_000);
+
+describe('the built app', () => {
+  it('puts the engine worker beside the main chunk, where WasmPool looks for it', () => {
+    expect(existsSync(resolve(out, 'main/index.js'))).toBe(true);
+    expect(existsSync(builtWorker)).toBe(true);
+    // pool.ts is in index.js itself (not a chunk in a subfolder), so './engine-worker.js' resolves beside it
+    const index = readFileSync(resolve(out, 'main/index.js'), 'utf8');
+    expect(/new URL\("\.\/engine-worker\.js", \w+\)/.test(index), 'index.js resolves ./engine-worker.js beside itself').toBe(true);
+  });
+
+  it('bundles the preload into one CommonJS file that requires only electron', () => {
+    const preload = readFileSync(resolve(out, 'preload/index.cjs'), 'utf8');
+    const requires = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+    expect([...new Set(requires)]).toEqual(['electron']);
+    expect(preload).not.toMatch(/^\s*import\s/m);
+    expect(preload).toContain('exposeInMainWorld("qklab"');
+  });
+
+  it('runs a job in the built worker under plain Node with the reference numbers', { timeout: 60_000 }, async () => {
+    const spec = parseJobSpec({
+      embeddings: { inline: { vectors: vectors(40, 8, 3) } },
+      heads: 2,
+      metric: { id: 'cosine', tau: 0.5 },
+      mask: [{ id: 'causal' }],
+      outputs: ['weights', 'output', 'entropy'],
+    });
+    const problem = shareProblem(resolveJob(spec));
+    const result = allocateResult(problem, true);
+    const tiles = planTiles(problem, { workers: 2, budgetBytes: 4096 });
+    expect(tiles.length).toBeGreaterThan(1);
+
+    const worker = new Worker(builtWorker);
+    try {
+      const messages: ToMain[] = [];
+      let wake: (() => void) | null = null;
+      worker.on('message', (m: ToMain) => {
+        messages.push(m);
+        wake?.();
+      });
+      const errors: Error[] = [];
+      worker.on('error', (e) => errors.push(e));
+      const next = async (): Promise<ToMain> => {
+        while (!messages.length) {
+          if (errors.length) throw errors[0];
+          await new Promise<void>((r) => (wake = r));
+        }
+        return messages.shift()!;
+      };
+      const post = (m: ToWorker) => worker.postMessage(m);
+      post({ type: 'init', threads: 1 });
+      expect(await next()).toEqual({ type: 'ready' });
+      post({ type: 'job', jobId: 1, problem, result });
+      for (let i = 0; i < tiles.length; i++) {
+        post({ type: 'tile', jobId: 1, tileIndex: i, tile: tiles[i] });
+        const m = await next();
+        expect(m, JSON.stringify(m)).toEqual({ type: 'tileDone', jobId: 1, tileIndex: i });
+      }
+    } finally {
+      await worker.terminate();
+    }
+    const r = finishResult(result);
+    const ref = referenceAttention(resolveJob(spec));
+    let worst = 0;
+    for (let i = 0; i < ref.weights.length; i++) worst = Math.max(worst, Math.abs(r.weights![i] - ref.weights[i]));
+    expect(worst).toBeLessThan(1e-5);
+    for (let i = 0; i < ref.entropy.length; i++) expect(Math.abs(r.entropy[i] - ref.entropy[i])).toBeLessThan(1e-4);
+  });
+});

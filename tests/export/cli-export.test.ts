@@ -1,0 +1,125 @@
+/**
+ * `qklab export` end to end: the job runs on the real engine (WasmPool), as `qklab run` does,
+ * and each format is read back.
+ */
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src-main/cli/main';
+import { outputsFor, parseExportArgs } from '../../src-main/cli/export-command';
+import { SENTENCE, SENTENCE_VECTORS } from '../charts/helpers';
+import { decodePng, distinctColours, pngSize } from './png';
+
+const dir = mkdtempSync(join(tmpdir(), 'qklab-cli-export-'));
+const jobPath = join(dir, 'job.json');
+const job = {
+  embeddings: { inline: { tokens: SENTENCE, vectors: SENTENCE_VECTORS } },
+  metric: { id: 'cosine', tau: 0.5 },
+  mask: [{ id: 'causal' }],
+  // the export adds the weights and scores it needs to the outputs the job asks for
+  outputs: ['entropy'],
+};
+
+let stderr = '';
+beforeAll(() => writeFileSync(jobPath, JSON.stringify(job)));
+afterEach(() => vi.restoreAllMocks());
+
+async function qklab(...args: string[]): Promise<number> {
+  stderr = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    return await main(args);
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe('qklab export', () => {
+  it('png: the job’s heatmap at --scale 2, with its configuration as the caption', async () => {
+    const out = join(dir, 'weights.png');
+    expect(await qklab('export', jobPath, '--format', 'png', '--out', out, '--scale', '2', '--width', '500', '--height', '460', '--workers', '1')).toBe(0);
+    const png = new Uint8Array(readFileSync(out));
+    expect(pngSize(png)).toEqual({ width: 1000, height: 920 });
+    expect(distinctColours(decodePng(png))).toBeGreaterThan(50);
+    expect(stderr).toMatch(/wrote .*weights\.png \(png, 1000×920 px\)/);
+  });
+
+  it('svg: the tokens and the caption "cosine τ=0.5 · causal · softmax · 1 head"', async () => {
+    const out = join(dir, 'scores.svg');
+    expect(await qklab('export', jobPath, '--out', out, '--matrix', 'scores', '--colormap', 'magma', '--workers', '1')).toBe(0);
+    const svg = readFileSync(out, 'utf8');
+    expect(svg).toContain('cosine τ=0.5 · causal · softmax · 1 head');
+    expect(svg).toContain('>mat</text>');
+    expect(svg).toContain('Attention scores');
+  });
+
+  // each export is its own `qklab` run; the JSON export is the yardstick for the CSV and NPY ones
+  const csv = join(dir, 'w.csv');
+  const npy = join(dir, 'w.npy');
+  const json = join(dir, 'r.json');
+  const weightsFromJson = (): number[][] => JSON.parse(readFileSync(json, 'utf8')).heads[0].weights;
+
+  it('json: the full result, with the tokens and the caption', async () => {
+    expect(await qklab('export', jobPath, '--out', json, '--workers', '1')).toBe(0);
+    const result = JSON.parse(readFileSync(json, 'utf8'));
+    expect(result.tokens).toEqual({ queries: SENTENCE, keys: SENTENCE });
+    expect(result.caption).toBe('cosine τ=0.5 · causal · softmax · 1 head');
+    expect(result.job.metric).toEqual({ id: 'cosine', tau: 0.5 });
+    expect(result.heads[0].weights).toHaveLength(6);
+    expect(result.heads[0].scores[0][1]).toBeNull();
+  });
+
+  it('csv: key tokens across, query tokens down, the same weights as the JSON', async () => {
+    expect(await qklab('export', jobPath, '--out', csv, '--workers', '1')).toBe(0);
+    const weights = weightsFromJson();
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\r\n');
+    expect(lines[0]).toBe(`query\\key,${SENTENCE.join(',')}`);
+    lines.slice(1).forEach((line, i) => expect(line.split(',').slice(1).map(Number)).toEqual(weights[i]));
+  });
+
+  it('npy: numpy reads 1×6×6 float32 weights equal to the JSON’s', async () => {
+    expect(await qklab('export', jobPath, '--out', npy, '--workers', '1')).toBe(0);
+    const weights = weightsFromJson();
+    const fromNumpy = JSON.parse(execFileSync('python3', ['-c', `import numpy, json; a = numpy.load(${JSON.stringify(npy)}); print(json.dumps([list(a.shape), str(a.dtype), a[0].tolist()]))`], { encoding: 'utf8' }));
+    expect(fromNumpy[0]).toEqual([1, 6, 6]);
+    expect(fromNumpy[1]).toBe('float32');
+    fromNumpy[2].forEach((row: number[], i: number) => row.forEach((x, j) => expect(Math.fround(x)).toBe(Math.fround(weights[i][j]))));
+  });
+
+  it('a head the job does not have, a bad scale or an unknown format is a usage error (exit 2)', async () => {
+    expect(await qklab('export', jobPath, '--out', join(dir, 'x.png'), '--head', '3', '--workers', '1')).toBe(2);
+    expect(stderr).toContain('--head 3: the job has 1 head (0–0)');
+    expect(await qklab('export', jobPath, '--out', join(dir, 'x.png'), '--scale', '3')).toBe(2);
+    expect(stderr).toContain('--scale must be 1, 2 or 4');
+    expect(await qklab('export', jobPath, '--out', join(dir, 'x.bin'))).toBe(2);
+    expect(stderr).toContain('cannot tell the format');
+    expect(await qklab('export', jobPath, '--out', join(dir, 'x.png'), '--colormap', 'rainbow')).toBe(2);
+    expect(stderr).toMatch(/--colormap must be one of viridis, magma/);
+  });
+
+  it('a missing job file is a plain error that names it (exit 1)', async () => {
+    expect(await qklab('export', join(dir, 'missing.json'), '--out', join(dir, 'x.png'))).toBe(1);
+    expect(stderr).toMatch(/missing\.json: cannot read the job file/);
+  });
+});
+
+describe('export arguments', () => {
+  const usage = (m: string) => new Error(m);
+
+  it('default to weights, head 0, 2×, viridis, linear, light; the format comes from --out when not given', () => {
+    const a = parseExportArgs(['job.json', '--out', 'pic.PNG'], usage);
+    expect(a).toMatchObject({ format: 'png', head: 0, scale: 2, colormap: 'viridis', matrix: 'weights', log: false, theme: 'light' });
+    expect(parseExportArgs(['job.json', '--out', 'pic.dat', '--format', 'npy'], usage).format).toBe('npy');
+  });
+
+  it('images ask the engine for the scores too (to draw masked pairs); data exports only for --matrix scores', () => {
+    expect(outputsFor('png', 'weights')).toEqual(['weights', 'scores']);
+    expect(outputsFor('csv', 'weights')).toEqual(['weights']);
+    expect(outputsFor('npy', 'scores')).toEqual(['weights', 'scores']);
+  });
+});

@@ -1,0 +1,16 @@
+const memories: WebAssembly.Memory[] = [];
+const Orig = WebAssembly.Memory;
+(WebAssembly as any).Memory = function (d: WebAssembly.MemoryDescriptor) { const m = new Orig(d); memories.push(m); return m; } as any;
+(WebAssembly as any).Memory.prototype = Orig.prototype;
+const origInst = WebAssembly.instantiate;
+(WebAssembly as any).instantiate = async (...a: any[]) => { const r: any = await (origInst as any)(...a); const inst = r.instance ?? r; for (const v of Object.values(inst.exports)) if (v instanceof Orig) memories.push(v as WebAssembly.Memory); return r; };
+const { runProblemSingleThreaded, TileRunner } = await import('../../src-main/engine/tile-runner');
+const { makeProblem } = await import('./helpers');
+const budgetMB = Number(process.argv[2]);
+const runner = new TileRunner(1);
+const p = makeProblem({ shape: { heads: 1, Tq: 2048, Tk: 2048, dq: 16, dk: 16, dv: 16 }, metric: 'dot', masks: ['causal'], outputs: ['entropy'] });
+const heap = () => memories.map((m) => (m.buffer.byteLength / 2 ** 20).toFixed(0)).join(',');
+await runProblemSingleThreaded(p, { runner, budgetBytes: 1 * 2 ** 20, tileRows: 8 });
+console.log('after tiny', heap());
+await runProblemSingleThreaded(p, { runner, budgetBytes: budgetMB * 2 ** 20 });
+console.log(budgetMB, 'heap MB', heap(), 'rss', (process.memoryUsage().rss / 2 ** 20).toFixed(0));

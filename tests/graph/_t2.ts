@@ -1,0 +1,12 @@
+import * as ort from 'onnxruntime-web';
+import { GraphBuilder } from '../../src-shared/graph/builder';
+const b = new GraphBuilder();
+const x = b.input('x','float32',['n','t']);
+b.output('sm', b.op('Softmax',[x],{axis:-1}), 'float32', ['n','t']);
+b.output('lsm', b.op('LogSoftmax',[x],{axis:-1}), 'float32', ['n','t']);
+b.output('ex', b.op('Exp',[x]), 'float32', ['n','t']);
+const s = await ort.InferenceSession.create(b.encode());
+const F = -3.4028234663852886e38;
+const vals = [0, F, -1e30, -200, -88, -87, -104, -Infinity, 5, 1,2,3,4,5,6,7];
+const r = await s.run({x: new ort.Tensor('float32', Float32Array.from(vals), [1, vals.length])});
+for (const k of ['sm','lsm','ex']) console.log(k, Array.from(r[k].data as Float32Array).map(v=>v.toExponential(3)).join(' '));

@@ -1,0 +1,62 @@
+/**
+ * The graph's contract with its callers: the key covers exactly what changes the model,
+ * feedsFor fills exactly the inputs the model declares (with the dtypes and dims it
+ * expects), and outputNames lists exactly the model's outputs.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { feedsFor, graphFor, graphKey, outputNames } from '../../src-shared/graph';
+import { createSession } from '../../src-main/engine/ort-node';
+import { TileRunner } from '../../src-main/engine/tile-runner';
+import { MASKS, METRICS, makeMetric, makeProblem } from './helpers';
+
+const shape = { heads: 3, Tq: 11, Tk: 13, dq: 4, dk: 4, dv: 2 };
+
+describe('graph key', () => {
+  it('ignores data, sizes and the causal offset; sees scalars, masks, normaliser and outputs', () => {
+    const base = makeProblem({ shape, metric: 'rbf', masks: ['causal', 'padding'] });
+    const other = makeProblem({ shape: { ...shape, Tq: 5, Tk: 40, dq: 7, dk: 7 }, metric: 'rbf', masks: ['causal', 'padding'], seed: 9 });
+    expect(graphKey(other)).toBe(graphKey(base));
+    const variants = [
+      { ...base, metric: makeMetric('rbf', shape, 1, { tau: 0.3 }) },
+      { ...base, masks: base.masks.slice(0, 1) },
+      { ...base, masks: [{ id: 'causal' as const, offset: -2 }, base.masks[1]] },
+      { ...base, normalizer: 'sparsemax' as const },
+      { ...base, outputs: base.outputs.filter((o) => o !== 'weights') },
+      { ...base, topk: 2 },
+      { ...base, overview: { rows: 3, cols: 3, pool: 'max' as const } },
+    ];
+    const keys = new Set([graphKey(base), ...variants.map(graphKey)]);
+    expect(keys.size).toBe(variants.length + 1);
+    expect(graphFor(base).key).toBe(graphKey(base));
+  });
+});
+
+describe('feeds and outputs', () => {
+  const runner = new TileRunner(1);
+  afterAll(() => runner.close());
+  for (const metric of METRICS) {
+    it(`${metric}: feeds = model inputs, outputNames = model outputs`, async () => {
+      const dk = ['bilinear', 'additive', 'gat'].includes(metric) ? 6 : 4;
+      const p = makeProblem({ shape: { ...shape, dk }, metric, masks: dk === 4 ? MASKS : MASKS.filter((m) => m !== 'buckets'), overview: { rows: 4, cols: 4, pool: 'mean' } });
+      const session = await createSession(graphFor(p).model);
+      const tile = { h0: 1, h1: 3, r0: 2, r1: 9 };
+      const feeds = feedsFor(p, tile);
+      expect(Object.keys(feeds).sort()).toEqual([...session.inputNames].sort());
+      expect([...session.outputNames]).toEqual(outputNames(p));
+      expect(feeds.q.dims).toEqual([2, 7, 4]);
+      expect(feeds.k.dims).toEqual([2, 13, dk]);
+      for (const f of Object.values(feeds)) expect(f.data.length).toBe(f.dims.reduce((a, b) => a * b, 1));
+      await session.release();
+      const t = await runner.run(p, tile);
+      expect(t.entropy.dims).toEqual([2, 7]);
+      expect(t.weights!.dims).toEqual([2, 7, 13]);
+      expect(t.topkIndices!.dims).toEqual([2, 7, 4]);
+      expect(t.overview!.dims).toEqual([2, 3, 4]); // br = ⌈11/4⌉ = 3: rows 2…8 start off-block, fine for a bare run
+    });
+  }
+  it('rejects a tile outside the problem', () => {
+    const p = makeProblem({ shape, metric: 'dot' });
+    expect(() => feedsFor(p, { h0: 0, h1: 4, r0: 0, r1: 1 })).toThrow(/outside the problem/);
+    expect(() => feedsFor(p, { h0: 0, h1: 1, r0: 5, r1: 5 })).toThrow(/outside the problem/);
+  });
+});

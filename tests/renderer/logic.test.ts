@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { matchShortcut, SHORTCUTS } from '../../src-renderer/src/logic/shortcuts';
+import { errorsUnder, errorText, isCancellation, locateError } from '../../src-renderer/src/logic/errors';
+import { dropKind } from '../../src-renderer/src/logic/drop';
+import { clickedRow, drawnRows, gridBox, matrixPixels, needsImage, withImageOverlay, withPinnedRow } from '../../src-renderer/src/charts/image';
+import { focusedInput, rowBars } from '../../src-renderer/src/charts/focus';
+import { heatmapOption } from '../../src-shared/charts/heatmap';
+import { colorAt } from '../../src-shared/charts/colormaps';
+import { replyOf, resultOf } from './fake-lab-api';
+
+describe('keyboard shortcuts', () => {
+  it('the table covers open, save, export, cancel and run-now', () => {
+    expect(matchShortcut({ key: 'o', ctrlKey: true })).toBe('open-embeddings');
+    expect(matchShortcut({ key: 'O', metaKey: true })).toBe('open-embeddings');
+    expect(matchShortcut({ key: 's', ctrlKey: true })).toBe('save-session');
+    expect(matchShortcut({ key: 'S', ctrlKey: true, shiftKey: true })).toBe('save-session-as');
+    expect(matchShortcut({ key: 'e', ctrlKey: true })).toBe('export-png');
+    expect(matchShortcut({ key: 'Escape' })).toBe('cancel-run');
+    expect(matchShortcut({ key: 'Enter', ctrlKey: true })).toBe('run-now');
+    expect(matchShortcut({ key: 'Enter' })).toBeNull();
+    expect(matchShortcut({ key: 'o' })).toBeNull();
+    expect(matchShortcut({ key: 'o', ctrlKey: true, altKey: true })).toBeNull();
+    expect(new Set(SHORTCUTS.map((s) => s.label)).size).toBe(SHORTCUTS.length);
+  });
+});
+
+describe('errors in words, placed by field', () => {
+  it('unwraps IPC and class prefixes and finds the dotted field', () => {
+    const e = new Error("Error invoking remote method 'lab:run': JobSpecError: mask.1.size: expected an integer ≥ 0, got -1");
+    expect(locateError(e)).toEqual({ field: 'mask.1.size', area: 'config', message: 'expected an integer ≥ 0, got -1', full: 'mask.1.size: expected an integer ≥ 0, got -1' });
+    expect(locateError(new Error('embeddings.sentence: none of the words were found')).area).toBe('data');
+    expect(locateError(new Error('worker crashed: out of memory'))).toMatchObject({ field: null, area: 'run' });
+    // a file name with a colon is not a field
+    expect(locateError(new Error('emb.npy: byte 8: bad magic')).field).toBeNull();
+    expect(errorText('plain')).toBe('plain');
+  });
+
+  it('tells a cancellation from a failure', () => {
+    expect(isCancellation(new Error('the run was cancelled'))).toBe(true);
+    expect(isCancellation(Object.assign(new Error('x'), { name: 'AbortError' }))).toBe(true);
+    expect(isCancellation(new Error('metric.tau: bad'))).toBe(false);
+  });
+
+  it('groups errors under a JobSpec prefix', () => {
+    expect(errorsUnder({ 'mask.1.size': 'a', 'mask.1': 'b', 'mask.10.k': 'c', metric: 'd' }, 'mask.1')).toEqual({ size: 'a', '': 'b' });
+  });
+});
+
+describe('drops', () => {
+  it('.qklab files are sessions, anything else embeddings', () => {
+    expect(dropKind('work.QKLAB')).toBe('session');
+    expect(dropKind('glove.6B.50d.txt')).toBe('embeddings');
+  });
+});
+
+describe('big matrices as an image', () => {
+  it('matrices beyond 256 on either axis are drawn as an image', () => {
+    expect(needsImage(256, 256)).toBe(false);
+    expect(needsImage(257, 10)).toBe(true);
+  });
+
+  it('pools to the pixel size and colours with the colour bar’s map; masked blocks are grey', () => {
+    const rows = 600;
+    const cols = 600;
+    const values = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) values[i * cols + j] = i < 300 ? 1 : j < 300 ? -Infinity : 0;
+    const px = matrixPixels(
+      { values, rows, cols, rowLabels: null, colLabels: null, view: { matrix: 'scores', colormap: 'viridis', scale: 'linear', head: 0 } },
+      150,
+      150,
+      '#d9d9d9',
+    );
+    expect([px.width, px.height]).toEqual([150, 150]);
+    const at = (x: number, y: number) => Array.from(px.data.slice((y * px.width + x) * 4, (y * px.width + x) * 4 + 4));
+    expect(at(10, 10)).toEqual([...colorAt('viridis', 1), 255]);
+    expect(at(10, 140)).toEqual([0xd9, 0xd9, 0xd9, 255]);
+    expect(at(140, 140)).toEqual([...colorAt('viridis', 0), 255]);
+  });
+
+  it('overlays the image on the grid, keeps the cells for hover, frames the pinned row', () => {
+    const reply = replyOf('r', resultOf([
+      [0.7, 0.3],
+      [0.2, 0.8],
+    ]));
+    const input = focusedInput(reply, { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 })!;
+    const option = heatmapOption(input, { width: 600, height: 400, theme: 'light' });
+    const box = gridBox(option)!;
+    expect(box.width).toBeGreaterThan(0);
+    expect(drawnRows(option)).toBe(2);
+    const withImage = withImageOverlay(option, 'data:image/png;base64,');
+    const graphics = withImage.graphic as Array<{ type: string; id?: string; style?: { width: number } }>;
+    expect(graphics.find((g) => g.id === 'matrix-image')?.style?.width).toBe(box.width);
+    const pinned = withPinnedRow(option, 1, 2, 1, '#000');
+    const rect = (pinned.graphic as Array<{ id?: string; shape?: { y: number } }>).find((g) => g.id === 'pinned-row')!;
+    expect(rect.shape!.y).toBeCloseTo(box.top + box.height / 2 - 1, 5);
+    expect(withPinnedRow(option, null, 2, 1, '#000')).toBe(option);
+    expect(clickedRow({ data: [1, 0, 0.3] })).toBe(0);
+    expect(clickedRow({ data: { value: [0, 1, 0.2] } })).toBe(1);
+  });
+
+  it('the pinned row is a bar list, largest first, masked keys last', () => {
+    const reply = replyOf('r', resultOf([[0.2, 0, 0.8]]));
+    const bars = rowBars(reply, 0, 0)!;
+    expect(bars.map((b) => [b.index, b.masked])).toEqual([
+      [2, false],
+      [0, false],
+      [1, true],
+    ]);
+    expect(bars[0]).toMatchObject({ token: 'k2', weight: expect.closeTo(0.8, 6) });
+    expect(rowBars(replyOf('r', { ...resultOf([[1]]), weights: undefined }), 0, 0)).toBeNull();
+  });
+
+  it('without full weights the focused view is the engine’s pooled overview', () => {
+    const base = resultOf([[1, 0]]);
+    const result = { ...base, Tq: 1000, Tk: 1000, weights: undefined, scores: undefined, overview: { rows: 2, cols: 2, pool: 'mean' as const, data: new Float32Array([0.1, 0.2, 0.3, 0.4]) } };
+    const input = focusedInput(replyOf('r', result), { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 })!;
+    expect([input.rows, input.cols]).toEqual([2, 2]);
+    expect(input.rowLabels).toEqual(['0–499', '500–999']);
+  });
+});

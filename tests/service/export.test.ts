@@ -1,0 +1,95 @@
+/** exportRun: every format written where the user chose, from a run made with the real engine. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WasmPool } from '../../src-main/engine/pool';
+import { LabService } from '../../src-main/service/lab-service';
+import { defaultExportHeight, DEFAULT_EXPORT_WIDTH } from '../../src-main/service/export/heatmap-export';
+import { ScriptedHost, WORDS, tempDir, vectors } from './helpers';
+import { readPng } from './png';
+
+let pool: WasmPool;
+let tmp: ReturnType<typeof tempDir>;
+let host: ScriptedHost;
+let service: LabService;
+
+beforeAll(async () => {
+  pool = new WasmPool({ workers: 2 });
+  tmp = tempDir();
+  host = new ScriptedHost(join(tmp.dir, 'user'));
+  service = await LabService.create({ host, backend: pool });
+  await service.runJob({
+    runId: 'run-x',
+    job: { embeddings: { inline: { tokens: WORDS, vectors: vectors(8, 6) } }, heads: 2, mask: [{ id: 'causal' }], outputs: ['weights', 'scores', 'entropy'] },
+  });
+});
+afterAll(async () => {
+  await service.close();
+  await pool.close();
+  tmp.cleanup();
+});
+
+function chooseSave(name: string): string {
+  const path = join(tmp.dir, name);
+  host.saves.push(path);
+  return path;
+}
+
+describe('exporting a run', () => {
+  for (const scale of [1, 2, 4]) {
+    it(`writes a valid PNG at ${scale}× the CSS size`, async () => {
+      const path = chooseSave(`heat@${scale}.png`);
+      expect(await service.exportRun({ runId: 'run-x', format: 'png', scale, caption: 'dot · causal · softmax' })).toBe(path);
+      const png = readPng(readFileSync(path));
+      expect(png.width).toBe(DEFAULT_EXPORT_WIDTH * scale);
+      expect(png.height).toBe(defaultExportHeight(8, 8) * scale);
+    });
+  }
+
+  it('writes SVG with the caption, for the asked head and matrix', async () => {
+    const path = chooseSave('heat.svg');
+    await service.exportRun({ runId: 'run-x', format: 'svg', view: { matrix: 'scores', colormap: 'magma', scale: 'linear', head: 1 }, caption: 'my caption' });
+    const svg = readFileSync(path, 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('my caption');
+    expect(svg).toContain('head 1');
+  });
+
+  it('writes CSV, NPY and JSON data', async () => {
+    const csvPath = chooseSave('w.csv');
+    await service.exportRun({ runId: 'run-x', format: 'csv' });
+    const lines = readFileSync(csvPath, 'utf8').trim().split(/\r\n/);
+    expect(lines[0]).toBe(['query\\key', ...WORDS].join(','));
+    expect(lines).toHaveLength(9);
+    const sum = lines[3].split(',').slice(1).reduce((a, x) => a + (x === '' ? 0 : Number(x)), 0);
+    expect(sum).toBeCloseTo(1, 5);
+
+    const npyPath = chooseSave('w.npy');
+    await service.exportRun({ runId: 'run-x', format: 'npy' });
+    const npy = readFileSync(npyPath);
+    expect(npy.subarray(1, 6).toString('latin1')).toBe('NUMPY');
+    expect(npy.toString('latin1', 10, 10 + npy.readUInt16LE(8))).toMatch(/'shape': \(2, 8, 8\)/);
+
+    const jsonPath = chooseSave('r.json');
+    await service.exportRun({ runId: 'run-x', format: 'json' });
+    const json = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    expect(json.heads).toHaveLength(2);
+    expect(json.tokens.queries).toEqual(WORDS);
+    expect(json.job.mask).toEqual([{ id: 'causal' }]);
+  });
+
+  it('returns null when the Save dialog is cancelled, and refuses unknown runs and heads', async () => {
+    host.saves.push(null);
+    expect(await service.exportRun({ runId: 'run-x', format: 'png' })).toBeNull();
+    await expect(service.exportRun({ runId: 'nope', format: 'png' })).rejects.toThrow(/no longer available/);
+    host.saves.push(join(tmp.dir, 'h.png'));
+    await expect(service.exportRun({ runId: 'run-x', format: 'png', view: { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 5 } })).rejects.toThrow(/head 5 does not exist/);
+  });
+
+  it('overwrites a path already chosen once without asking again', async () => {
+    const path = chooseSave('again.svg');
+    await service.exportRun({ runId: 'run-x', format: 'svg' });
+    await service.exportRun({ runId: 'run-x', format: 'svg', path });
+    expect(host.saves).toHaveLength(0);
+  });
+});
