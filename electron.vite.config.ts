@@ -7,6 +7,7 @@
  *   onnxruntime-web's Node build loads its own ort-wasm-simd-threaded.wasm from its own
  *   dist folder: nothing needs copying (tests/electron/built-worker.test.ts runs the built
  *   worker under plain Node to prove it; build/electron-builder.yml unpacks the .wasm).
+ *   `out/main/export-worker.js` draws exports (ECharts + resvg) off the main thread.
  * - preload: one sandbox-safe CommonJS file, `out/preload/index.cjs`, whose only require
  *   is 'electron' (a sandboxed preload cannot require anything else).
  * - renderer: `src-renderer` → `out/renderer`, with the CSP <meta> injected from
@@ -48,6 +49,7 @@ export default defineConfig({
         input: {
           index: r('src-main/index.ts'),
           'engine-worker': r('src-main/engine/worker.ts'),
+          'export-worker': r('src-main/service/lab-service-export-worker.ts'),
         },
         output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

@@ -5,7 +5,7 @@
  * its workers; `runProblemSingleThreaded` is the whole job in one thread (tests, CLI, bench).
  */
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
-import { feedsFor, graphFor, graphKey, outputSpecs, type FeedTensor, type Tile } from '../../src-shared/graph';
+import { feedsFor, graphFor, graphKey, keyRange, outputSpecs, type FeedTensor, type Tile } from '../../src-shared/graph';
 import { allocateResult, finishResult, firstNegative, kernelNegativeMessage, writeTile, type TileResult } from '../../src-shared/graph/result';
 import { planGraphTiles, type TilePlanOptions } from '../../src-shared/graph/plan';
 import { createSession, ort } from './ort-node';
@@ -40,7 +40,7 @@ export class TileRunner {
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const [name, f] of Object.entries(feeds)) ortFeeds[name] = toOrt(f);
       const out = await session.run(ortFeeds);
-      const result: Record<string, { data: unknown; dims: number[] }> = {};
+      const result: Record<string, unknown> = { keys: keyRange(problem, tile) };
       for (const spec of outputSpecs(problem)) {
         const t = out[spec.name];
         // the wasm backend hands out copies, so keeping .data after dispose() is safe

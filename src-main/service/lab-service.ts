@@ -28,8 +28,9 @@ import { CancelledError, type Backend } from '../engine/backend';
 import { PathAllowList, PathNotAllowedError } from './paths';
 import { readJsonQuietly, readSessionFile, sessionText, writeFileAtomic } from './session-file';
 import { FileCache, inlineFromLoaded, loadedFromInline, sourceInfo } from './sources';
-// the export modules (ECharts, resvg) load on first export: they are heavy and most runs never export
 import type { StoredRun } from './lab-service-export';
+// exports are drawn in a worker thread (ECharts + resvg take seconds at 4×; the main process must keep answering)
+import { Exporter } from './lab-service-exporter';
 
 /** What differs between hosts: Electron shows native dialogs, the e2e harness returns paths the test set. */
 export interface Host {
@@ -128,6 +129,7 @@ export class LabService {
   private readonly runs = new Map<string, ActiveRun>();
   private readonly channels = new Map<string, ActiveRun>();
   private readonly results = new Map<string, StoredRun>();
+  private readonly exporter = new Exporter();
   private readonly keepResults: number;
   private recent: string[] = [];
   private nextSource = 1;
@@ -182,6 +184,7 @@ export class LabService {
     this.closed = true;
     for (const run of this.runs.values()) run.controller.abort(cancelled('the app is closing'));
     await this.autosaveChain.catch(() => {});
+    await this.exporter.close();
     await writeFileAtomic(this.dataPath(CLEAN_EXIT_FILE), new Date().toISOString() + '\n');
   }
 
@@ -322,8 +325,7 @@ export class LabService {
       if (!chosen) return null;
       path = this.allow.allow(chosen, 'write', 'dialog');
     }
-    const { exportRunResult } = await import('./lab-service-export');
-    await exportRunResult(run, req, path);
+    await this.exporter.export(run, req, path);
     return path;
   }
 

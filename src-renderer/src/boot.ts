@@ -38,6 +38,7 @@ export function startLab(): () => void {
   );
   job.startAutoRun();
   void session.checkRecovery();
+  void app.loadInfo();
   const offMenu = api.onMenuCommand((command) => void app.handleMenu(command));
 
   return () => {

@@ -184,6 +184,7 @@ interface Prepared {
 function prepare(input: HeatmapInput, maxRows: number, maxCols: number): Prepared {
   const { rows, cols } = input;
   if (input.values.length < rows * cols) throw new Error(`heatmap: ${input.values.length} values cannot fill ${rows}×${cols} cells`);
+  if (rows === 0 || cols === 0) throw new Error(`heatmap: a ${rows}×${cols} matrix has no cells to draw`);
   const mode = input.pool ?? 'mean';
   const pooled = poolMatrix(input.values, rows, cols, maxRows, maxCols, mode, input.blocked);
   const companion = input.companion ? poolMatrix(input.companion, rows, cols, maxRows, maxCols, mode, input.blocked) : null;

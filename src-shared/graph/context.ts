@@ -3,8 +3,9 @@
  * derived values (Kᵀ, sizes, row/column indices) built at most once, on first use, so that
  * a graph that does not need them does not pay for them.
  *
- * Shapes: q [h, n, dq] (n = rows in the tile), k [h, Tk, dk]. All dims are symbolic: one
- * model serves every tile and every problem with the same signature.
+ * Shapes: q [h, n, dq] (n = rows in the tile), k [h, Tk, dk] (Tk = the tile's keys, see
+ * keys.ts). All dims are symbolic: one model serves every tile and every problem with the
+ * same signature.
  */
 import { GraphBuilder, type Dim } from './builder';
 
@@ -59,11 +60,12 @@ export class GraphContext {
     });
   }
 
-  /** Key indices [1, Tk] int32. */
+  /** Absolute key indices [1, Tk] int32: col0 + 0…Tk−1 (col0 is a feed: the tile's first key, see keys.ts). */
   colIndex(): string {
     return this.once('colIndex', () => {
       const b = this.b;
-      const j = b.op('Range', [b.scalar(0, 'int64'), this.keys(), b.scalar(1, 'int64')]);
+      const col0 = b.input('col0', 'int64', []);
+      const j = b.op('Range', [col0, b.op('Add', [col0, this.keys()]), b.scalar(1, 'int64')]);
       return b.op('Unsqueeze', [b.cast(j, 'int32'), b.ints([0])]);
     });
   }

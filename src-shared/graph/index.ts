@@ -9,14 +9,17 @@
 import type { AttentionProblem } from '../job/problem';
 import { GraphContext } from './context';
 import { buildScores, scoreKey, scoreParams } from './scores';
-import { applyTopkMasks, maskFeeds, maskKey, pairVisibility, rowsNeverEmpty } from './masks';
+import { applyTopkMasks, causalVisibleCount, maskFeeds, maskKey, pairVisibility, rowsNeverEmpty } from './masks';
 import { normalize } from './normalizers';
 import { emitOutputs, outputSpecs, overviewBlocks, wantsTopk } from './outputs';
 import { headSlice, packHeads, type FeedTensor, type Tile } from './feeds';
+import { keyRange } from './keys';
+import { checkMaskShapes, checkMetricShapes, headWidth } from '../reference';
 
 export type { FeedTensor, Tile } from './feeds';
 export { outputSpecs, overviewBlocks, type OutputSpec } from './outputs';
 export { GraphBuilder, OPSET } from './builder';
+export { keyRange, type KeyRange } from './keys';
 
 /** Bumped whenever the graph for the same key changes, so stale cached sessions never match. */
 export const GRAPH_VERSION = 1;
@@ -45,7 +48,7 @@ export function graphFor(problem: AttentionProblem): { key: string; model: Uint8
   const visible = applyTopkMasks(ctx, problem.masks, scores, pairVisibility(ctx, problem.masks));
   const visibleCount = visible === null
     ? b.cast(ctx.keys(), 'float32')
-    : b.op('ReduceSum', [b.cast(visible, 'float32'), b.ints([-1])], { keepdims: 1 });
+    : causalVisibleCount(ctx, problem.masks) ?? b.op('ReduceSum', [b.cast(visible, 'float32'), b.ints([-1])], { keepdims: 1 });
   const neverEmpty = rowsNeverEmpty(problem.masks) && problem.normalizer !== 'kernel';
   const norm = normalize(ctx, problem.normalizer, { scores, visible, visibleCount, neverEmpty });
   emitOutputs(ctx, problem, { scores, visible, visibleCount, norm });
@@ -57,24 +60,44 @@ export function outputNames(problem: AttentionProblem): string[] {
   return outputSpecs(problem).map((s) => s.name);
 }
 
-/** The names of the inputs graphFor(problem) declares, which feedsFor fills exactly. */
+/**
+ * One tile's feeds, exactly the inputs graphFor(problem) declares: q rows of the tile's
+ * heads, k (and v) of the keys the tile needs (keys.ts), parameters of its heads, masks.
+ */
 export function feedsFor(problem: AttentionProblem, tile: Tile): Record<string, FeedTensor> {
   checkTile(problem, tile);
   const H = problem.heads;
+  const { k0, k1 } = keyRange(problem, tile);
   const feeds: Record<string, FeedTensor> = {
     q: headSlice(problem.q, H, tile.h0, tile.h1, tile.r0, tile.r1),
-    k: headSlice(problem.k, H, tile.h0, tile.h1, 0, problem.k.rows),
+    k: headSlice(problem.k, H, tile.h0, tile.h1, k0, k1),
   };
-  if (problem.outputs.includes('output')) feeds.v = headSlice(problem.v, H, tile.h0, tile.h1, 0, problem.v.rows);
+  if (problem.outputs.includes('output')) feeds.v = headSlice(problem.v, H, tile.h0, tile.h1, k0, k1);
   if (problem.masks.some((m) => POSITIONAL.has(m.id))) {
     feeds.row0 = { type: 'int64', data: BigInt64Array.of(BigInt(tile.r0)), dims: [] };
+    feeds.col0 = { type: 'int64', data: BigInt64Array.of(BigInt(k0)), dims: [] };
   }
   const dims = { dq: problem.q.cols / H, dk: problem.k.cols / H };
   for (const p of scoreParams(problem.metric, dims)) feeds[p.name] = packHeads(p.perHead, p.shape, tile);
-  return Object.assign(feeds, maskFeeds(problem, tile));
+  return Object.assign(feeds, maskFeeds(problem, tile, { k0, k1 }));
+}
+
+/**
+ * The problem's shapes, checked with the reference's own checks (same messages in both
+ * engines) before any tensor is built: a resolver bug is a clear error, not an ORT one.
+ */
+export function checkProblem(problem: AttentionProblem): void {
+  const { heads, q, k, v } = problem;
+  const dq = headWidth(q.cols, heads, 'query');
+  const dk = headWidth(k.cols, heads, 'key');
+  headWidth(v.cols, heads, 'value');
+  if (v.rows !== k.rows) throw new Error(`the values need one row per key: ${k.rows} keys but ${v.rows} value rows`);
+  checkMetricShapes(problem.metric, heads, dq, dk);
+  checkMaskShapes(problem.masks, heads, q.rows, k.rows, dq, dk);
 }
 
 function checkTile(problem: AttentionProblem, t: Tile): void {
+  checkProblem(problem);
   const ok = Number.isInteger(t.h0) && Number.isInteger(t.h1) && Number.isInteger(t.r0) && Number.isInteger(t.r1)
     && t.h0 >= 0 && t.h0 < t.h1 && t.h1 <= problem.heads && t.r0 >= 0 && t.r0 < t.r1 && t.r1 <= problem.q.rows;
   if (!ok) throw new Error(`tile heads [${t.h0}, ${t.h1}) rows [${t.r0}, ${t.r1}) is outside the problem (${problem.heads} heads, ${problem.q.rows} rows)`);

@@ -15,6 +15,7 @@ import type { GraphContext } from './context';
 import type { FeedTensor, Tile } from './feeds';
 import { simhashCodes } from './scores';
 import { packHeads } from './feeds';
+import type { KeyRange } from './keys';
 
 export const maskKey = (m: ResolvedMask): string => {
   switch (m.id) {
@@ -39,8 +40,8 @@ function maskTensor(ctx: GraphContext, m: ResolvedMask, i: number): { value: str
   const b = ctx.b;
   const scalarFeed = (name: string) => b.input(`m${i}_${name}`, 'int32', []);
   switch (m.id) {
-    case 'causal': // j ≤ i + offset ⇔ i − j ≥ −offset; the feed is −offset
-      return { value: b.op('GreaterOrEqual', [ctx.rowMinusCol(), scalarFeed('minusOffset')]), perHead: false };
+    case 'causal': // j ≤ i + offset: one compare of [1, Tk] against [n, 1], no i − j plane
+      return { value: b.op('LessOrEqual', [ctx.colIndex(), b.op('Add', [ctx.rowIndex(), scalarFeed('offset')])]), perHead: false };
     case 'window': // |i − j| ≤ size
       return { value: b.op('LessOrEqual', [b.op('Abs', [ctx.rowMinusCol()]), scalarFeed('size')]), perHead: false };
     case 'dilated': // (i − j) mod stride = 0, whatever the sign convention of mod
@@ -68,6 +69,22 @@ function maskTensor(ctx: GraphContext, m: ResolvedMask, i: number): { value: str
 
 function and(ctx: GraphContext, a: string | null, b: string): string {
   return a === null ? b : ctx.b.op('And', [a, b]);
+}
+
+/**
+ * The visible count per row, [n, 1] float32, without touching the [n, Tk] plane, when every
+ * mask is causal: #{j ∈ [col0, col0 + Tk) : j ≤ i + offset} = clip(i + offset + 1 − col0, 0, Tk).
+ * Null otherwise (the caller sums the visibility).
+ */
+export function causalVisibleCount(ctx: GraphContext, masks: ResolvedMask[]): string | null {
+  if (masks.length === 0 || !masks.every((m) => m.id === 'causal')) return null;
+  const b = ctx.b;
+  const offsets = masks.map((_, i) => b.input(`m${i}_offset`, 'int32', []));
+  const offset = offsets.reduce((a, o) => b.op('Min', [a, o]));
+  const col0 = b.cast(b.input('col0', 'int64', []), 'int32');
+  const last = b.op('Sub', [b.op('Add', [ctx.rowIndex(), offset]), col0]); // i + offset − col0
+  const count = b.op('Clip', [b.cast(b.op('Add', [last, b.scalar(1, 'int32')]), 'float32'), b.scalar(0), b.cast(ctx.keys(), 'float32')]);
+  return count;
 }
 
 /** The AND of every non-topk mask, or null when nothing is masked. */
@@ -109,16 +126,18 @@ export function applyTopkMasks(ctx: GraphContext, masks: ResolvedMask[], scores:
 }
 
 /** The feeds of every data mask for one tile. */
-export function maskFeeds(problem: AttentionProblem, tile: Tile): Record<string, FeedTensor> {
+export function maskFeeds(problem: AttentionProblem, tile: Tile, keys: KeyRange): Record<string, FeedTensor> {
   const feeds: Record<string, FeedTensor> = {};
   const Tk = problem.k.rows;
+  const { k0, k1 } = keys;
   const n = tile.r1 - tile.r0;
+  const bool = (a: ArrayLike<number>) => Uint8Array.from(a, (x) => (x ? 1 : 0));
   const dq = problem.q.cols / problem.heads;
   problem.masks.forEach((m, i) => {
     const int = (v: number): FeedTensor => ({ type: 'int32', data: Int32Array.of(v), dims: [] });
     switch (m.id) {
       case 'causal':
-        feeds[`m${i}_minusOffset`] = int(-m.offset);
+        feeds[`m${i}_offset`] = int(m.offset);
         break;
       case 'window':
         feeds[`m${i}_size`] = int(m.size);
@@ -127,20 +146,19 @@ export function maskFeeds(problem: AttentionProblem, tile: Tile): Record<string,
         feeds[`m${i}_stride`] = int(m.stride);
         break;
       case 'padding':
-        feeds[`m${i}_keep`] = { type: 'bool', data: Uint8Array.from(m.keep, (x) => (x ? 1 : 0)), dims: [Tk] };
+        feeds[`m${i}_keep`] = { type: 'bool', data: bool(m.keep.subarray(k0, k1)), dims: [k1 - k0] };
         break;
       case 'segments':
         feeds[`m${i}_qids`] = { type: 'int32', data: m.queryIds.slice(tile.r0, tile.r1), dims: [n] };
-        feeds[`m${i}_kids`] = { type: 'int32', data: Int32Array.from(m.keyIds), dims: [Tk] };
+        feeds[`m${i}_kids`] = { type: 'int32', data: m.keyIds.slice(k0, k1), dims: [k1 - k0] };
         break;
       case 'graph':
-      case 'custom':
-        feeds[`m${i}_allowed`] = {
-          type: 'bool',
-          data: Uint8Array.from(m.allowed.subarray(tile.r0 * Tk, tile.r1 * Tk), (x) => (x ? 1 : 0)),
-          dims: [n, Tk],
-        };
+      case 'custom': {
+        const data = new Uint8Array(n * (k1 - k0));
+        for (let r = 0; r < n; r++) data.set(bool(m.allowed.subarray((tile.r0 + r) * Tk + k0, (tile.r0 + r) * Tk + k1)), r * (k1 - k0));
+        feeds[`m${i}_allowed`] = { type: 'bool', data, dims: [n, k1 - k0] };
         break;
+      }
       case 'buckets':
         feeds[`m${i}_R`] = packHeads(m.R, [m.bits, dq], tile);
         break;

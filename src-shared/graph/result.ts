@@ -11,14 +11,20 @@ import type { AttentionProblem, AttentionResult } from '../job/problem';
 import { normalisedEntropy } from '../stats';
 import type { Tile } from './feeds';
 import { overviewBlocks, wantsTopk } from './outputs';
+import type { KeyRange } from './keys';
 
 export interface TileArray<T> {
   data: T;
   dims: number[];
 }
 
-/** One run's outputs; per-row arrays are [h, n], matrices [h, n, ·]. */
+/**
+ * One run's outputs; per-row arrays are [h, n], matrices [h, n, ·]. Key-axis arrays cover
+ * only the tile's keys [k0, k1) (keys.ts), and key indices (argmax, topk, negCol) count from
+ * k0; writeTile puts them in place.
+ */
 export interface TileResult {
+  keys: KeyRange;
   entropy: TileArray<Float32Array>;
   visible: TileArray<Int32Array>;
   argmax: TileArray<Int32Array>;
@@ -90,7 +96,7 @@ export function firstNegative(tile: Tile, t: TileResult): { head: number; row: n
   const n = tile.r1 - tile.r0;
   for (let r = 0; r < t.negCol.data.length; r++) {
     const column = t.negCol.data[r];
-    if (column >= 0) return { head: tile.h0 + Math.floor(r / n), row: tile.r0 + (r % n), column, score: t.negScore.data[r] };
+    if (column >= 0) return { head: tile.h0 + Math.floor(r / n), row: tile.r0 + (r % n), column: column + t.keys.k0, score: t.negScore.data[r] };
   }
   return null;
 }
@@ -110,7 +116,9 @@ export function assembleTile(result: AttentionResult, problem: AttentionProblem,
 export function writeTile(result: AttentionResult, problem: AttentionProblem, tile: Tile, t: TileResult): void {
   const { Tq, Tk, dv } = result;
   const n = tile.r1 - tile.r0;
-  // copies `width` values per row of the tile, heads × rows, into an H×Tq×width array
+  const { k0, k1 } = t.keys;
+  const kt = k1 - k0;
+  // `width` values per tile row, heads × rows, into an H×Tq×width array
   const rows = <T extends Float32Array | Int32Array>(dst: T | undefined, src: TileArray<T> | undefined, width: number) => {
     if (!dst || !src) return;
     for (let h = tile.h0; h < tile.h1; h++) {
@@ -118,22 +126,43 @@ export function writeTile(result: AttentionResult, problem: AttentionProblem, ti
       dst.set(src.data.subarray(from, from + n * width), (h * Tq + tile.r0) * width);
     }
   };
+  // key-axis rows: the tile's keys in place, every other key blocked (−∞ score, 0 weight)
+  const keyRows = (dst: Float32Array | undefined, src: TileArray<Float32Array> | undefined, outside: number) => {
+    if (!dst || !src) return;
+    for (let h = tile.h0; h < tile.h1; h++) {
+      for (let i = 0; i < n; i++) {
+        const at = (h * Tq + tile.r0 + i) * Tk;
+        if (k0 > 0) dst.fill(outside, at, at + k0);
+        const from = ((h - tile.h0) * n + i) * kt;
+        dst.set(src.data.subarray(from, from + kt), at + k0);
+        if (k1 < Tk) dst.fill(outside, at + k1, at + Tk);
+      }
+    }
+  };
+  // key indices count from k0 in the tile; −1 (none) stays −1
+  const shift = (a: Int32Array) => {
+    if (k0 === 0) return a;
+    const out = a.slice();
+    for (let x = 0; x < out.length; x++) if (out[x] >= 0) out[x] += k0;
+    return out;
+  };
   rows(result.entropy, t.entropy, 1);
   rows(result.visible, t.visible, 1);
-  rows(result.argmax, t.argmax, 1);
+  rows(result.argmax, { data: shift(t.argmax.data), dims: t.argmax.dims }, 1);
   rows(result.maxWeight, t.maxWeight, 1);
-  rows(result.scores, t.scores, Tk);
-  rows(result.weights, t.weights, Tk);
+  keyRows(result.scores, t.scores, -Infinity);
+  keyRows(result.weights, t.weights, 0);
   rows(result.output, t.output, dv);
   if (result.topk && result.topkIndices && result.topkWeights && t.topkIndices && t.topkWeights) {
     const k = result.topk;
     const kk = t.topkIndices.dims[2];
+    const indices = shift(t.topkIndices.data);
     for (let h = tile.h0; h < tile.h1; h++) {
       for (let i = 0; i < n; i++) {
         const src = ((h - tile.h0) * n + i) * kk;
         const dst = (h * Tq + tile.r0 + i) * k;
         for (let r = 0; r < k; r++) {
-          result.topkIndices[dst + r] = r < kk ? t.topkIndices.data[src + r] : -1;
+          result.topkIndices[dst + r] = r < kk ? indices[src + r] : -1;
           result.topkWeights[dst + r] = r < kk ? t.topkWeights.data[src + r] : 0;
         }
       }
@@ -145,10 +174,15 @@ export function writeTile(result: AttentionResult, problem: AttentionProblem, ti
       throw new Error(`overview tiles must start and end on blocks of ${o.br} rows; got rows [${tile.r0}, ${tile.r1})`);
     }
     const { rows: R, cols: C, data } = result.overview;
-    const tr = t.overview.dims[1];
+    const [, tr, tc] = t.overview.dims;
+    const c0 = k0 / o.bc;
     for (let h = tile.h0; h < tile.h1; h++) {
-      const from = (h - tile.h0) * tr * C;
-      data.set(t.overview.data.subarray(from, from + tr * C), (h * R + tile.r0 / o.br) * C);
+      for (let r = 0; r < tr; r++) {
+        const at = (h * R + tile.r0 / o.br + r) * C;
+        // blocks outside the tile's keys hold only blocked cells: weight 0 for mean and max alike
+        data.fill(0, at, at + C);
+        data.set(t.overview.data.subarray(((h - tile.h0) * tr + r) * tc, ((h - tile.h0) * tr + r + 1) * tc), at + c0);
+      }
     }
   }
 }

@@ -157,6 +157,10 @@ describe('heatmapOption: colours', () => {
     expect(puor.visualMap[0].inRange.color).toEqual(colormap('PuOr').stops);
   });
 
+  it('an empty matrix is refused with a message, not drawn with NaN sizes', () => {
+    expect(() => build({ values: new Float32Array(0), rows: 0, cols: 4, rowLabels: null, colLabels: null, view: WEIGHTS })).toThrow(/0×4 matrix has no cells/);
+  });
+
   it('a given range wins, and values outside it are clamped to its ends (never uncoloured)', () => {
     const o = build({ ...headHeatmapInput(r, tokens, WEIGHTS), range: [0, 0.5] });
     expect([o.visualMap[0].min, o.visualMap[0].max]).toEqual([0, 0.5]);

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { allocateResult, finishResult } from '../../src-main/engine/result';
 import { planTiles } from '../../src-main/engine/plan';
@@ -17,14 +17,15 @@ import type { ToMain, ToWorker } from '../../src-main/engine/protocol';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec } from '../../src-shared/job/spec';
 import { referenceAttention } from '../../src-shared/reference';
-import { vectors } from '../service/helpers';
+import { tempDir, vectors } from '../service/helpers';
+import { readPng } from '../service/png';
 
 const out = resolve('out');
 const builtWorker = resolve(out, 'main/engine-worker.js');
 
 beforeAll(() => {
   // the e2e run builds first; a unit-test run without a build makes one (one build, ~10 s)
-  const sources = ['src-main/engine/worker.ts', 'src-main/engine/tile-runner.ts', 'src-main/index.ts', 'electron.vite.config.ts'];
+  const sources = ['src-main/engine/worker.ts', 'src-main/engine/tile-runner.ts', 'src-main/index.ts', 'src-main/service/lab-service-export-worker.ts', 'electron.vite.config.ts'];
   const stale = !existsSync(builtWorker) || sources.some((s) => existsSync(s) && statSync(s).mtimeMs > statSync(builtWorker).mtimeMs);
   if (stale) execFileSync(process.execPath, [resolve('node_modules/electron-vite/bin/electron-vite.js'), 'build'], { stdio: 'pipe', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
 }, 180_000);
@@ -36,6 +37,32 @@ describe('the built app', () => {
     // pool.ts is in index.js itself (not a chunk in a subfolder), so './engine-worker.js' resolves beside it
     const index = readFileSync(resolve(out, 'main/index.js'), 'utf8');
     expect(/new URL\("\.\/engine-worker\.js", \w+\)/.test(index), 'index.js resolves ./engine-worker.js beside itself').toBe(true);
+    expect(/new URL\("\.\/export-worker\.js", \w+\)/.test(index), 'index.js resolves ./export-worker.js beside itself').toBe(true);
+    expect(existsSync(resolve(out, 'main/export-worker.js'))).toBe(true);
+  });
+
+  it('draws a PNG export in the built export worker under plain Node', { timeout: 60_000 }, async () => {
+    const spec = parseJobSpec({ embeddings: { inline: { tokens: ['a', 'b', 'c'], vectors: [[1, 0], [0, 1], [1, 1]] } } });
+    const problem = resolveJob(spec);
+    const result = allocateResult(problem, true);
+    result.weights!.fill(1 / 3);
+    result.visible.fill(3);
+    result.entropy.fill(Math.log(3));
+    const tmp = tempDir();
+    const worker = new Worker(resolve(out, 'main/export-worker.js'));
+    try {
+      const path = join(tmp.dir, 'w.png');
+      const reply = new Promise((ok, fail) => {
+        worker.once('message', ok);
+        worker.once('error', fail);
+      });
+      worker.postMessage({ id: 1, run: { result: { ...finishResult(result), backend: 'test', timing: {} }, tokens: problem.tokens, spec }, req: { runId: 'r', format: 'png', scale: 1 }, path });
+      expect(await reply).toEqual({ id: 1, ok: true });
+      expect(readPng(readFileSync(path)).width).toBe(800);
+    } finally {
+      await worker.terminate();
+      tmp.cleanup();
+    }
   });
 
   it('bundles the preload into one CommonJS file that requires only electron', () => {

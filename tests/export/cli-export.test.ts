@@ -71,7 +71,9 @@ describe('qklab export', () => {
     expect(result.caption).toBe('cosine τ=0.5 · causal · softmax · 1 head');
     expect(result.job.metric).toEqual({ id: 'cosine', tau: 0.5 });
     expect(result.heads[0].weights).toHaveLength(6);
-    expect(result.heads[0].scores[0][1]).toBeNull();
+    // the outputs the job asked for (entropy) plus the weights the export needs; no scores were asked for
+    expect(result.heads[0].entropy).toHaveLength(6);
+    expect(result.heads[0].scores).toBeUndefined();
   });
 
   it('csv: key tokens across, query tokens down, the same weights as the JSON', async () => {

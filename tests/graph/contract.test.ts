@@ -4,7 +4,7 @@
  * expects), and outputNames lists exactly the model's outputs.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { feedsFor, graphFor, graphKey, outputNames } from '../../src-shared/graph';
+import { feedsFor, graphFor, graphKey, keyRange, outputNames } from '../../src-shared/graph';
 import { createSession } from '../../src-main/engine/ort-node';
 import { TileRunner } from '../../src-main/engine/tile-runner';
 import { MASKS, METRICS, makeMetric, makeProblem } from './helpers';
@@ -43,15 +43,20 @@ describe('feeds and outputs', () => {
       const feeds = feedsFor(p, tile);
       expect(Object.keys(feeds).sort()).toEqual([...session.inputNames].sort());
       expect([...session.outputNames]).toEqual(outputNames(p));
+      // causal (offset 13 − 11 = 2) and window (size 2) leave rows 2…8 keys 0…10, widened
+      // to whole overview column blocks of bc = ⌈13/4⌉ = 4 keys: 0…11
+      expect(keyRange(p, tile)).toEqual({ k0: 0, k1: 12 });
       expect(feeds.q.dims).toEqual([2, 7, 4]);
-      expect(feeds.k.dims).toEqual([2, 13, dk]);
+      expect(feeds.k.dims).toEqual([2, 12, dk]);
       for (const f of Object.values(feeds)) expect(f.data.length).toBe(f.dims.reduce((a, b) => a * b, 1));
       await session.release();
       const t = await runner.run(p, tile);
       expect(t.entropy.dims).toEqual([2, 7]);
-      expect(t.weights!.dims).toEqual([2, 7, 13]);
+      expect(t.keys).toEqual({ k0: 0, k1: 12 });
+      expect(t.weights!.dims).toEqual([2, 7, 12]);
       expect(t.topkIndices!.dims).toEqual([2, 7, 4]);
-      expect(t.overview!.dims).toEqual([2, 3, 4]); // br = ⌈11/4⌉ = 3: rows 2…8 start off-block, fine for a bare run
+      // br = ⌈11/4⌉ = 3 rows: 7 rows → 3 blocks; 12 keys → 3 blocks of 4
+      expect(t.overview!.dims).toEqual([2, 3, 3]);
     });
   }
   it('rejects a tile outside the problem', () => {

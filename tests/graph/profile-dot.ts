@@ -5,8 +5,9 @@
  *
  * onnxruntime-web reads its thread count once per process, so each thread count runs in a
  * child process (`--child <threads>`). Per thread count it times: all 12 heads in one run,
- * 6 + 6, one head per run, and (one head, 256 rows) tiles; "graph" is session.run alone,
- * "end-to-end" adds feeds, copies out and assembleTile into the full result.
+ * 6 + 6, one head per run, and row tiles (causal row tiles skip the keys they cannot see,
+ * keys.ts); "graph" is session.run alone, "end-to-end" adds feeds, copies out and writing
+ * the tile into the full result. Last, the worker pool as the app runs it.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,7 @@ import type { AttentionProblem } from '../../src-shared/job/problem';
 import { matrix } from '../../src-shared/linalg/matrix';
 import { Rng } from '../../src-shared/random';
 import { allocateResult, writeTile } from '../../src-shared/graph/result';
-import { feedsFor, graphFor, type Tile } from '../../src-shared/graph';
+import { feedsFor, graphFor, keyRange, type Tile } from '../../src-shared/graph';
 
 const H = 12;
 const T = 1024;
@@ -52,6 +53,8 @@ async function child(threads: number): Promise<void> {
     ['6+6', tiles(6, T)],
     ['1 head/run', tiles(1, T)],
     ['1 head x 256 rows', tiles(1, 256)],
+    ['1 head x 128 rows', tiles(1, 128)],
+    ['12 heads x 128 rows', tiles(12, 128)],
   ];
   for (const [name, ts] of layouts) {
     const graph: number[] = [];
@@ -65,7 +68,7 @@ async function child(threads: number): Promise<void> {
         const t1 = performance.now();
         const out = await session.run(feeds);
         inRun += performance.now() - t1;
-        const tr = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { data: t.data, dims: t.dims }]));
+        const tr = { keys: keyRange(p, tile), ...Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { data: t.data, dims: t.dims }])) };
         writeTile(result, p, tile, tr as never);
         for (const t of Object.values(out)) t.dispose();
       }
@@ -76,6 +79,28 @@ async function child(threads: number): Promise<void> {
     console.log(JSON.stringify({ threads, layout: name, graphMs: median(graph.slice(1)), endToEndMs: median(total.slice(1)) }));
   }
   await session.release();
+}
+
+/** The engine as the app runs it: the worker pool (2 workers × 1 thread), tiles from its planner. */
+async function pool(): Promise<Record<string, unknown>[]> {
+  const { WasmPool } = await import('../../src-main/engine/pool');
+  const p = problem();
+  const out: Record<string, unknown>[] = [];
+  // the pool's planner sizes tiles from a byte budget: 48 MiB gives whole heads, the smaller ones row tiles
+  for (const [name, budgetBytes] of [['whole heads', undefined], ['256-row tiles', 8 * 2 ** 20], ['128-row tiles', 4 * 2 ** 20]] as const) {
+    const engine = new WasmPool({ workers: 2, threadsPerWorker: 1, budgetBytes });
+    const times: number[] = [];
+    let tiles = 0;
+    for (let rep = 0; rep < reps; rep++) {
+      const t0 = performance.now();
+      const r = await engine.run(p);
+      times.push(performance.now() - t0);
+      tiles = r.timing.tiles;
+    }
+    await engine.close();
+    out.push({ layout: `pool 2×1, ${name} (${tiles} tiles)`, endToEndMs: median(times.slice(1)) });
+  }
+  return out;
 }
 
 const NUMPY = String.raw`
@@ -116,6 +141,7 @@ async function main(): Promise<void> {
     const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(threads), `--reps=${reps}`], { encoding: 'utf8' });
     for (const line of out.trim().split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
   }
+  const pooled = await pool();
   const np = execFileSync('python3', ['-c', NUMPY, String(reps)], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
   const ref = np[0].ms as number;
   for (const r of np) console.log(`${String(r.numpy).padEnd(34)} ${(r.ms as number).toFixed(1).padStart(7)} ms`);
@@ -125,6 +151,10 @@ async function main(): Promise<void> {
     console.log(
       `ort ${r.threads} thread(s), ${String(r.layout).padEnd(18)} graph ${g.toFixed(1).padStart(7)} ms (${(g / ref).toFixed(2)}× numpy)  end-to-end ${e.toFixed(1).padStart(7)} ms (${(e / ref).toFixed(2)}×)`,
     );
+  }
+  for (const r of pooled) {
+    const e = r.endToEndMs as number;
+    console.log(`${String(r.layout).padEnd(40)} end-to-end ${e.toFixed(1).padStart(7)} ms (${(e / ref).toFixed(2)}× numpy)`);
   }
 }
 

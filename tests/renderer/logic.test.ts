@@ -12,6 +12,7 @@ describe('keyboard shortcuts', () => {
   it('the table covers open, save, export, cancel and run-now', () => {
     expect(matchShortcut({ key: 'o', ctrlKey: true })).toBe('open-embeddings');
     expect(matchShortcut({ key: 'O', metaKey: true })).toBe('open-embeddings');
+    expect(matchShortcut({ key: 'O', ctrlKey: true, shiftKey: true })).toBe('open-session');
     expect(matchShortcut({ key: 's', ctrlKey: true })).toBe('save-session');
     expect(matchShortcut({ key: 'S', ctrlKey: true, shiftKey: true })).toBe('save-session-as');
     expect(matchShortcut({ key: 'e', ctrlKey: true })).toBe('export-png');

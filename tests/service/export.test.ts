@@ -86,6 +86,25 @@ describe('exporting a run', () => {
     await expect(service.exportRun({ runId: 'run-x', format: 'png', view: { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 5 } })).rejects.toThrow(/head 5 does not exist/);
   });
 
+  it('draws in a worker: the main thread keeps answering while a 4× PNG is made', async () => {
+    const path = chooseSave('busy@4.png');
+    let worst = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 5);
+    try {
+      await service.exportRun({ runId: 'run-x', format: 'png', scale: 4 });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(readPng(readFileSync(path)).width).toBe(DEFAULT_EXPORT_WIDTH * 4);
+    // rendering in-process blocks for ~0.5–3 s; in the worker the event loop never stalls long
+    expect(worst).toBeLessThan(250);
+  });
+
   it('overwrites a path already chosen once without asking again', async () => {
     const path = chooseSave('again.svg');
     await service.exportRun({ runId: 'run-x', format: 'svg' });

@@ -3,6 +3,7 @@
  * all heads as .npy (H×Tq×Tk), or the whole result as JSON (result-json.ts plus the tokens).
  */
 import type { AttentionResult } from '../../../src-shared/job/problem';
+import type { DataFormat } from '../../../src-shared/api/lab-api';
 import { headSlice, type HeadMatrix } from '../../../src-shared/charts/pool';
 import { encodeNpy } from '../npy-write';
 import { float32Json, resultToJson } from '../result-json';
@@ -51,8 +52,6 @@ export function matrixNpy(result: AttentionResult, matrix: HeadMatrix = 'weights
 export function resultJsonText(result: AttentionResult, tokens: Tokens, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ ...resultToJson(result), tokens, ...extra });
 }
-
-export type DataFormat = 'csv' | 'npy' | 'json';
 
 /** The data export of one format: CSV and NPY bytes or JSON text. */
 export function exportData(

@@ -5,7 +5,6 @@
 import * as echarts from 'echarts/core';
 import { BarChart, HeatmapChart, LineChart } from 'echarts/charts';
 import {
-  AriaComponent,
   GraphicComponent,
   GridComponent,
   LegendComponent,
@@ -27,7 +26,6 @@ echarts.use([
   GraphicComponent,
   LegendComponent,
   MarkLineComponent,
-  AriaComponent,
   CanvasRenderer,
 ]);
 

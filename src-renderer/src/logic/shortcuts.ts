@@ -28,6 +28,7 @@ export interface Shortcut {
 
 export const SHORTCUTS: Shortcut[] = [
   { key: 'o', mod: true, action: 'open-embeddings', label: 'Ctrl+O' },
+  { key: 'o', mod: true, shift: true, action: 'open-session', label: 'Ctrl+Shift+O' },
   { key: 's', mod: true, action: 'save-session', label: 'Ctrl+S' },
   { key: 's', mod: true, shift: true, action: 'save-session-as', label: 'Ctrl+Shift+S' },
   { key: 'e', mod: true, action: 'export-png', label: 'Ctrl+E' },

@@ -55,15 +55,20 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
+  /** Version, backend and workers (the status line shows the backend; About shows all). */
+  async function loadInfo() {
+    if (info.value) return info.value;
+    try {
+      info.value = await labApi().appInfo();
+    } catch {
+      info.value = null;
+    }
+    return info.value;
+  }
+
   async function openAbout() {
     dialog.value = 'about';
-    if (!info.value) {
-      try {
-        info.value = await labApi().appInfo();
-      } catch {
-        info.value = null;
-      }
-    }
+    await loadInfo();
   }
 
   async function perform(action: AppAction, format?: ImageFormat | DataFormat, scale?: number): Promise<void> {
@@ -161,5 +166,5 @@ export const useAppStore = defineStore('app', () => {
     notice.value = null;
   }
 
-  return { dialog, notice, info, exporting, exportRun, perform, handleKey, handleMenu, dropFiles, openAbout, closeDialog, dismissNotice };
+  return { dialog, notice, info, exporting, exportRun, perform, handleKey, handleMenu, dropFiles, loadInfo, openAbout, closeDialog, dismissNotice };
 });

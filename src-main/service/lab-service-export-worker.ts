@@ -1,0 +1,21 @@
+/**
+ * The export worker: draws and encodes exports (ECharts → SVG → resvg PNG takes seconds at
+ * 4×) off the main thread, so the Electron main process keeps answering the window while
+ * a big PNG is made. Bundled as its own main entry, `export-worker.js`.
+ */
+import { parentPort } from 'node:worker_threads';
+import { exportRunResult } from './lab-service-export';
+import type { ExportJob, ExportReply } from './lab-service-exporter';
+
+const port = parentPort!;
+
+port.on('message', async (m: ExportJob) => {
+  let reply: ExportReply;
+  try {
+    await exportRunResult(m.run, m.req, m.path);
+    reply = { id: m.id, ok: true };
+  } catch (e) {
+    reply = { id: m.id, ok: false, name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) };
+  }
+  port.postMessage(reply);
+});
