@@ -12,7 +12,6 @@ import { writeResultDir } from '../service/result-dir';
 import { resultToJson } from '../service/result-json';
 import { formatCatalogue } from './metrics-text';
 import { inspectText } from './inspect-text';
-import { cmdExport } from './export-command';
 
 const USAGE = `qklab — QK Lab without a display
 
@@ -107,7 +106,8 @@ export async function main(argv: string[]): Promise<number> {
         await cmdRun(rest);
         return 0;
       case 'export':
-        await cmdExport(rest, { usage: (m) => new UsageError(m), readJob });
+        // loaded on demand: ECharts, resvg and the font tables cost ~1 s to import
+        await (await import('./export-command')).cmdExport(rest, { usage: (m) => new UsageError(m), readJob });
         return 0;
       case 'inspect':
         await cmdInspect(rest);

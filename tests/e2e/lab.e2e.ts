@@ -139,6 +139,8 @@ describe('QK Lab in Chromium with the real engine', () => {
     await expect.poll(() => page.getByTestId('score-function').inputValue()).toBe('rbf');
     runId = await runFinished(page, runId);
     expect(service.storedRun(runId)!.spec).toMatchObject({ embeddings: { path: words }, metric: { id: 'rbf' }, mask: [{ id: 'causal' }] });
+    await page.waitForTimeout(500);
+    await h.screenshot('lab-session-reopened');
   });
 
   it('a bad file shows its error where it was opened and keeps the data that was there', async () => {
