@@ -66,6 +66,8 @@ export class GraphBuilder {
   private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
   private readonly constants = new Map<string, string>();
   private readonly inputNames = new Set<string>();
+  /** values renamed to a graph output's name (later uses of the old name must follow) */
+  private readonly renamed = new Map<string, string>();
   private counter = 0;
 
   /** A fresh value name; the prefix only helps reading profiles and errors. */
@@ -84,9 +86,23 @@ export class GraphBuilder {
     return this.inputNames.has(name);
   }
 
-  /** Declares `value` a graph output under `name` (an Identity renames when they differ). */
+  /**
+   * Declares `value` a graph output under `name`. A node's output is renamed in place (an
+   * Identity to a graph output can cost a copy of a T² tensor); inputs, constants and values
+   * already exported under another name go through an Identity.
+   */
   output(name: string, value: string, type: Elem, dims: Dim[]): void {
-    if (value !== name) this.op('Identity', [value], {}, name);
+    const producer = this.nodes.find((n) => n.output?.includes(value));
+    const exported = this.outputs.some((o) => o.name === value);
+    if (value !== name && producer && !exported && !this.renamed.has(value)) {
+      for (const n of this.nodes) {
+        n.input = n.input?.map((x) => (x === value ? name : x));
+        n.output = n.output?.map((x) => (x === value ? name : x));
+      }
+      this.renamed.set(value, name);
+    } else if (value !== name) {
+      this.op('Identity', [this.renamed.get(value) ?? value], {}, name);
+    }
     this.outputs.push(valueInfo(name, type, dims));
   }
 

@@ -3,9 +3,9 @@
  * derived values (Kᵀ, sizes, row/column indices) built at most once, on first use, so that
  * a graph that does not need them does not pay for them.
  *
- * Shapes: q [h, n, dq] (n = rows in the tile), k [h, Tk, dk] (Tk = the tile's keys, see
- * keys.ts). All dims are symbolic: one model serves every tile and every problem with the
- * same signature.
+ * Shapes inside the graph: q [h, n, dq] (n = rows in the tile), k [h, Tk, dk] (Tk = the
+ * tile's keys, see keys.ts); they are fed as [n, h·dq] and [Tk, h·dk] (see headMajor). All
+ * dims are symbolic: one model serves every tile and every problem with the same signature.
  */
 import { GraphBuilder, type Dim } from './builder';
 
@@ -16,8 +16,24 @@ export class GraphContext {
   private readonly memo = new Map<string, string>();
 
   constructor() {
-    this.q = this.b.input('q', 'float32', ['h', 'n', 'dq']);
-    this.k = this.b.input('k', 'float32', ['h', 'tk', 'dk']);
+    this.q = this.headMajor(this.b.input('q', 'float32', ['n', 'hdq']));
+    this.k = this.headMajor(this.b.input('k', 'float32', ['tk', 'hdk']));
+  }
+
+  /** The tile's head count as an int64 [1] (a feed: a [T, h·d] slice does not say how to split). */
+  heads(): string {
+    return this.once('heads', () => this.b.input('heads', 'int64', [1]));
+  }
+
+  /**
+   * [T, h·d] (rows of the lab's T × (H·d) matrices, the tile's head columns) → [h, T, d].
+   * Feeding the row-major slice lets a tile of all heads pass a zero-copy view of the
+   * problem's matrix; the head-major transpose happens here, in wasm, in one pass.
+   */
+  headMajor(x: string): string {
+    const b = this.b;
+    const shape = b.op('Concat', [b.ints([0]), this.heads(), b.ints([-1])], { axis: 0 });
+    return b.op('Transpose', [b.op('Reshape', [x, shape])], { perm: [1, 0, 2] });
   }
 
   /** Builds `make()` once per key and returns the same value name afterwards. */

@@ -20,18 +20,21 @@ export type FeedTensor =
   | { type: 'uint8'; data: Uint8Array; dims: number[] }
   | { type: 'int32'; data: Int32Array; dims: number[] };
 
-/** Rows [r0, r1) of heads [h0, h1) of a T × (H·w) matrix, as a head-major [h, rows, w] float32 tensor. */
+/**
+ * Rows [r0, r1) of heads [h0, h1) of a T × (H·w) matrix, as float32 [rows, (h1−h0)·w]: the
+ * graph splits heads itself. A slice of every head is a zero-copy view (rows are contiguous).
+ */
 export function headSlice(m: Matrix, heads: number, h0: number, h1: number, r0: number, r1: number): FeedTensor {
   const w = m.cols / heads;
   const n = r1 - r0;
-  const out = new Float32Array((h1 - h0) * n * w);
-  for (let h = h0; h < h1; h++) {
-    for (let i = r0; i < r1; i++) {
-      const from = i * m.cols + h * w;
-      out.set(m.data.subarray(from, from + w), ((h - h0) * n + (i - r0)) * w);
-    }
+  const width = (h1 - h0) * w;
+  if (width === m.cols) return { type: 'float32', data: m.data.subarray(r0 * m.cols, r1 * m.cols), dims: [n, width] };
+  const out = new Float32Array(n * width);
+  for (let i = 0; i < n; i++) {
+    const from = (r0 + i) * m.cols + h0 * w;
+    out.set(m.data.subarray(from, from + width), i * width);
   }
-  return { type: 'float32', data: out, dims: [h1 - h0, n, w] };
+  return { type: 'float32', data: out, dims: [n, width] };
 }
 
 /** Heads [h0, h1) of a per-head float64 parameter, as float32 [h, ...shape]. */

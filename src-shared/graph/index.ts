@@ -2,9 +2,10 @@
  * AttentionProblem → one ONNX model (opset 17) that serves every tile of the problem, and
  * the feeds of one tile. Pure TS: no onnxruntime, no node:.
  *
- * The model's dims are symbolic (heads in tile, rows in tile, Tk, widths); everything the
- * graph bakes in — score scalars, mask scalars, normaliser, requested outputs, top-k k,
- * overview blocks — is in the key, so equal keys mean interchangeable models.
+ * The model's dims are symbolic (heads in tile, rows in tile, keys in tile, widths);
+ * everything the graph bakes in — score scalars, mask kinds (and buckets bits, top-k mask k,
+ * the causal offset's sign), normaliser, requested outputs, top-k k, overview blocks — is in
+ * the key, so equal keys mean interchangeable models. Positional mask scalars are feeds.
  */
 import type { AttentionProblem } from '../job/problem';
 import { GraphContext } from './context';
@@ -61,14 +62,16 @@ export function outputNames(problem: AttentionProblem): string[] {
 }
 
 /**
- * One tile's feeds, exactly the inputs graphFor(problem) declares: q rows of the tile's
- * heads, k (and v) of the keys the tile needs (keys.ts), parameters of its heads, masks.
+ * One tile's feeds, exactly the inputs graphFor(problem) declares: `heads` (int64 [1]), q
+ * [rows, h·dq] (the tile's rows, its heads' columns), k [keys, h·dk] and v [keys, h·dv] for
+ * the keys the tile needs (keys.ts), per-head parameters [h, …], mask feeds.
  */
 export function feedsFor(problem: AttentionProblem, tile: Tile): Record<string, FeedTensor> {
   checkTile(problem, tile);
   const H = problem.heads;
   const { k0, k1 } = keyRange(problem, tile);
   const feeds: Record<string, FeedTensor> = {
+    heads: { type: 'int64', data: BigInt64Array.of(BigInt(tile.h1 - tile.h0)), dims: [1] },
     q: headSlice(problem.q, H, tile.h0, tile.h1, tile.r0, tile.r1),
     k: headSlice(problem.k, H, tile.h0, tile.h1, k0, k1),
   };

@@ -1,8 +1,8 @@
 /**
  * Visibility, built in the graph. Positional masks (causal, window, dilated) come from
- * Range over the tile's absolute rows (the `row0` feed) and the keys, so they cost no feed
- * at all; data masks are fed per tile (padding keep[Tk], segment ids, a [rows, Tk] matrix
- * for graph/custom); buckets compare SimHash codes per head. Everything but `topk` is ANDed
+ * Range over the tile's absolute rows and keys (the `row0` and `col0` feeds), so they need
+ * no [rows, Tk] feed; data masks are fed per tile (padding keep[Tk], segment ids, a
+ * [rows, Tk] matrix for graph/custom); buckets compare SimHash codes per head. Everything but `topk` is ANDed
  * first (head-independent [n, Tk] masks before the per-head ones, so the big AND is done
  * once), then each `topk` mask keeps the k best of what is still visible, in stack order.
  *

@@ -89,7 +89,7 @@ export function emitOutputs(
   if (wants('scores')) values.set('scores', norm.masked ?? maskedScores(ctx, x.scores, x.visible));
   if (wants('weights')) values.set('weights', weights());
   if (wants('output')) {
-    const v = b.input('v', 'float32', ['h', 'tk', 'dv']);
+    const v = ctx.headMajor(b.input('v', 'float32', ['tk', 'hdv']));
     // with the weights already clean, the product is; otherwise clean the [n, dv] rows, not [n, Tk]
     values.set('output', cleanWeights || norm.nonEmpty === null ? b.op('MatMul', [weights(), v]) : clean(b.op('MatMul', [norm.weights, v]), zero));
   }

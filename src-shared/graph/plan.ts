@@ -1,11 +1,14 @@
 /**
  * Tiles for one problem: rows per run bounded so one run's [h, n, Tk] intermediates stay
  * under a budget (the wasm heap is 32-bit and never shrinks), and, with an overview, tile
- * rows a multiple of the block height br so pooled row blocks never straddle tiles.
+ * rows a multiple of the block height br so pooled row blocks never straddle tiles. The
+ * budget is in score cells at full Tk: a banded tile's key range (keys.ts) only makes it
+ * smaller.
  */
 import type { AttentionProblem } from '../job/problem';
 import type { Tile } from './feeds';
 import { overviewBlocks } from './outputs';
+import { keyRange } from './keys';
 
 export const DEFAULT_BUDGET_BYTES = 64 * 2 ** 20;
 
@@ -36,18 +39,34 @@ export interface TilePlanOptions {
   budgetBytes?: number;
 }
 
+/**
+ * Rows per tile when a causal or window mask bands the keys: small row tiles skip most
+ * blocked keys (keys.ts) — with T rows in tiles of R, the scored cells drop from T² to about
+ * T²/2 + T·R/2 — and keep each tile's planes cache-sized. Measured in tests/graph/profile-dot.ts.
+ */
+export const BANDED_ROWS = 128;
+
+export function isBanded(problem: AttentionProblem): boolean {
+  return problem.masks.some((m) => m.id === 'causal' || m.id === 'window');
+}
+
 export function planGraphTiles(problem: AttentionProblem, options: TilePlanOptions = {}): Tile[] {
   const H = problem.heads;
   const Tq = problem.q.rows;
   const budget = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   const perRow = Math.max(1, problem.k.rows) * bytesPerCell(problem);
   const quantum = overviewBlocks(problem)?.br ?? 1;
-  let rows = options.tileRows ?? Math.floor(budget / perRow);
+  let rows = options.tileRows ?? Math.min(Math.floor(budget / perRow), isBanded(problem) ? BANDED_ROWS : Tq);
   rows = Math.min(Tq, Math.max(quantum, Math.floor(rows / quantum) * quantum));
   const heads = Math.min(H, Math.max(1, Math.floor(budget / (perRow * rows))));
   const tiles: Tile[] = [];
   for (let h0 = 0; h0 < H; h0 += heads) {
     for (let r0 = 0; r0 < Tq; r0 += rows) tiles.push({ h0, h1: Math.min(H, h0 + heads), r0, r1: Math.min(Tq, r0 + rows) });
+  }
+  if (isBanded(problem)) {
+    // biggest key ranges first, so parallel workers do not end waiting on one large last tile
+    const size = (t: Tile) => (t.h1 - t.h0) * (t.r1 - t.r0) * (keyRange(problem, t).k1 - keyRange(problem, t).k0);
+    tiles.sort((a, b) => size(b) - size(a));
   }
   return tiles;
 }

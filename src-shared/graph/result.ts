@@ -102,7 +102,8 @@ export function firstNegative(tile: Tile, t: TileResult): { head: number; row: n
 }
 
 /**
- * Writes a tile into the full-size head-major arrays of `result`. For a kernel problem, a
+ * Writes a tile into the full-size head-major arrays of `result`, which must start zeroed
+ * (as allocateResult's do: weights outside the tile's keys are not written). For a kernel problem, a
  * visible negative score in the tile is the error docs/semantics.md asks for (thrown after
  * the tile is written, naming the tile's first one).
  */
@@ -126,16 +127,18 @@ export function writeTile(result: AttentionResult, problem: AttentionProblem, ti
       dst.set(src.data.subarray(from, from + n * width), (h * Tq + tile.r0) * width);
     }
   };
-  // key-axis rows: the tile's keys in place, every other key blocked (−∞ score, 0 weight)
-  const keyRows = (dst: Float32Array | undefined, src: TileArray<Float32Array> | undefined, outside: number) => {
+  // key-axis rows: the tile's keys in place, every other key blocked. `outside` null leaves
+  // them as they are: weights arrays start zeroed (allocateResult), and a blocked weight is 0,
+  // so skipping that fill saves a pass over the masked half of a causal result
+  const keyRows = (dst: Float32Array | undefined, src: TileArray<Float32Array> | undefined, outside: number | null) => {
     if (!dst || !src) return;
     for (let h = tile.h0; h < tile.h1; h++) {
       for (let i = 0; i < n; i++) {
         const at = (h * Tq + tile.r0 + i) * Tk;
-        if (k0 > 0) dst.fill(outside, at, at + k0);
+        if (k0 > 0 && outside !== null) dst.fill(outside, at, at + k0);
         const from = ((h - tile.h0) * n + i) * kt;
         dst.set(src.data.subarray(from, from + kt), at + k0);
-        if (k1 < Tk) dst.fill(outside, at + k1, at + Tk);
+        if (k1 < Tk && outside !== null) dst.fill(outside, at + k1, at + Tk);
       }
     }
   };
@@ -151,7 +154,7 @@ export function writeTile(result: AttentionResult, problem: AttentionProblem, ti
   rows(result.argmax, { data: shift(t.argmax.data), dims: t.argmax.dims }, 1);
   rows(result.maxWeight, t.maxWeight, 1);
   keyRows(result.scores, t.scores, -Infinity);
-  keyRows(result.weights, t.weights, 0);
+  keyRows(result.weights, t.weights, null);
   rows(result.output, t.output, dv);
   if (result.topk && result.topkIndices && result.topkWeights && t.topkIndices && t.topkWeights) {
     const k = result.topk;
@@ -210,6 +213,8 @@ export function finishResult(result: AttentionResult): AttentionResult {
         continue;
       }
       const ent = result.entropy[r];
+      // finite inputs whose scores overflow float32 (the reference reports the same as an error)
+      if (!Number.isFinite(ent)) throw new Error(`a score is not finite at head ${h}, row ${i}: the inputs or parameters overflow float32`);
       result.normEntropy[r] = normalisedEntropy(ent, result.visible[r]);
       result.effective[r] = Math.exp(ent);
       sum += ent;

@@ -243,7 +243,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   page.on('pageerror', (e) => pageErrors.push(`${e.name}: ${e.message}`));
 
   // the transport: one binding, through the same request table and validation as Electron's ipc.ts
-  await context.exposeBinding('__qklabCall', async ({ frame }, name: unknown, payload: unknown) => {
+  await page.exposeBinding('__qklabCall', async ({ frame }, name: unknown, payload: unknown) => {
     if (frame !== frame.page().mainFrame() || !frame.url().startsWith(origin + '/')) {
       return { ok: false, error: { name: 'SecurityError', message: 'QK Lab ignores requests that do not come from its own window' } };
     }
@@ -251,7 +251,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     calls.push(name);
     return encodeTyped(await dispatch(ops, name, decodeTyped(payload)));
   });
-  await context.addInitScript({ content: PAGE_API });
+  await page.addInitScript({ content: PAGE_API });
 
   await page.goto(`${origin}/index.html`);
   mkdirSync(ARTIFACTS_DIR, { recursive: true });

@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { allocateResult, finishResult } from '../../src-main/engine/result';
@@ -25,8 +25,10 @@ const builtWorker = resolve(out, 'main/engine-worker.js');
 
 beforeAll(() => {
   // the e2e run builds first; a unit-test run without a build makes one (one build, ~10 s)
-  const sources = ['src-main/engine/worker.ts', 'src-main/engine/tile-runner.ts', 'src-main/index.ts', 'src-main/service/lab-service-export-worker.ts', 'electron.vite.config.ts'];
-  const stale = !existsSync(builtWorker) || sources.some((s) => existsSync(s) && statSync(s).mtimeMs > statSync(builtWorker).mtimeMs);
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+  const sourcesChanged = Math.max(newest(resolve('src-main')), newest(resolve('src-shared')), statSync(resolve('electron.vite.config.ts')).mtimeMs);
+  const stale = !existsSync(builtWorker) || sourcesChanged > statSync(builtWorker).mtimeMs;
   if (stale) execFileSync(process.execPath, [resolve('node_modules/electron-vite/bin/electron-vite.js'), 'build'], { stdio: 'pipe', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
 }, 180_000);
 

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { feedsFor, graphFor, graphKey, keyRange, outputNames } from '../../src-shared/graph';
 import { createSession } from '../../src-main/engine/ort-node';
 import { TileRunner } from '../../src-main/engine/tile-runner';
+import { BANDED_ROWS, bytesPerCell, planGraphTiles } from '../../src-shared/graph/plan';
 import { MASKS, METRICS, makeMetric, makeProblem } from './helpers';
 
 const shape = { heads: 3, Tq: 11, Tk: 13, dq: 4, dk: 4, dv: 2 };
@@ -46,8 +47,8 @@ describe('feeds and outputs', () => {
       // causal (offset 13 − 11 = 2) and window (size 2) leave rows 2…8 keys 0…10, widened
       // to whole overview column blocks of bc = ⌈13/4⌉ = 4 keys: 0…11
       expect(keyRange(p, tile)).toEqual({ k0: 0, k1: 12 });
-      expect(feeds.q.dims).toEqual([2, 7, 4]);
-      expect(feeds.k.dims).toEqual([2, 12, dk]);
+      expect(feeds.q.dims).toEqual([7, 2 * 4]);
+      expect(feeds.k.dims).toEqual([12, 2 * dk]);
       for (const f of Object.values(feeds)) expect(f.data.length).toBe(f.dims.reduce((a, b) => a * b, 1));
       await session.release();
       const t = await runner.run(p, tile);
@@ -63,5 +64,36 @@ describe('feeds and outputs', () => {
     const p = makeProblem({ shape, metric: 'dot' });
     expect(() => feedsFor(p, { h0: 0, h1: 4, r0: 0, r1: 1 })).toThrow(/outside the problem/);
     expect(() => feedsFor(p, { h0: 0, h1: 1, r0: 5, r1: 5 })).toThrow(/outside the problem/);
+  });
+});
+
+describe('tile plan', () => {
+  const cover = (p: ReturnType<typeof makeProblem>, tiles: { h0: number; h1: number; r0: number; r1: number }[]) => {
+    const seen = new Uint8Array(p.heads * p.q.rows);
+    for (const t of tiles) for (let h = t.h0; h < t.h1; h++) for (let i = t.r0; i < t.r1; i++) seen[h * p.q.rows + i]++;
+    expect(seen.every((x) => x === 1)).toBe(true);
+  };
+  it('covers every (head, row) once, within the budget, on overview row blocks', () => {
+    const p = makeProblem({ shape: { heads: 5, Tq: 301, Tk: 257, dq: 4, dk: 4, dv: 2 }, metric: 'rbf', masks: ['padding'], overview: { rows: 40, cols: 9, pool: 'mean' } });
+    for (const budgetBytes of [1, 2 ** 16, 2 ** 20, 2 ** 30]) {
+      const tiles = planGraphTiles(p, { budgetBytes });
+      cover(p, tiles);
+      const br = Math.ceil(301 / 40);
+      for (const t of tiles) {
+        expect(t.r0 % br).toBe(0);
+        const rows = t.r1 - t.r0;
+        // over budget only when a single head and one block of rows are already too many
+        if (t.h1 - t.h0 > 1 || rows > br) expect((t.h1 - t.h0) * rows * 257 * bytesPerCell(p)).toBeLessThanOrEqual(budgetBytes);
+      }
+    }
+  });
+  it('banded (causal) problems run in small row tiles, biggest key ranges first', () => {
+    const p = makeProblem({ shape: { heads: 12, Tq: 1024, Tk: 1024, dq: 8, dk: 8, dv: 8 }, metric: 'dot', masks: ['causal'], outputs: ['weights', 'output', 'entropy'] });
+    const tiles = planGraphTiles(p);
+    cover(p, tiles);
+    expect(Math.max(...tiles.map((t) => t.r1 - t.r0))).toBeLessThanOrEqual(BANDED_ROWS);
+    const keys = tiles.map((t) => keyRange(p, t).k1);
+    expect(keys).toEqual([...keys].sort((a, b) => b - a));
+    expect(planGraphTiles(p, { tileRows: 1000 }).every((t) => t.r1 - t.r0 === 1000 || t.r1 === 1024)).toBe(true);
   });
 });

@@ -15,6 +15,7 @@ import type { AttentionProblem } from '../../src-shared/job/problem';
 import { matrix } from '../../src-shared/linalg/matrix';
 import { Rng } from '../../src-shared/random';
 import { allocateResult, writeTile } from '../../src-shared/graph/result';
+import { planGraphTiles } from '../../src-shared/graph/plan';
 import { feedsFor, graphFor, keyRange, type Tile } from '../../src-shared/graph';
 
 const H = 12;
@@ -54,7 +55,9 @@ async function child(threads: number): Promise<void> {
     ['1 head/run', tiles(1, T)],
     ['1 head x 256 rows', tiles(1, 256)],
     ['1 head x 128 rows', tiles(1, 128)],
-    ['12 heads x 128 rows', tiles(12, 128)],
+    ['12 heads x 256 rows', tiles(12, 256)],
+    ['12 heads x 64 rows', tiles(12, 64)],
+    ['planGraphTiles', planGraphTiles(p)],
   ];
   for (const [name, ts] of layouts) {
     const graph: number[] = [];
@@ -149,7 +152,7 @@ async function main(): Promise<void> {
     const g = r.graphMs as number;
     const e = r.endToEndMs as number;
     console.log(
-      `ort ${r.threads} thread(s), ${String(r.layout).padEnd(18)} graph ${g.toFixed(1).padStart(7)} ms (${(g / ref).toFixed(2)}× numpy)  end-to-end ${e.toFixed(1).padStart(7)} ms (${(e / ref).toFixed(2)}×)`,
+      `ort ${r.threads} thread(s), ${String(r.layout).padEnd(19)} graph ${g.toFixed(1).padStart(7)} ms (${(g / ref).toFixed(2)}× numpy)  end-to-end ${e.toFixed(1).padStart(7)} ms (${(e / ref).toFixed(2)}×)`,
     );
   }
   for (const r of pooled) {

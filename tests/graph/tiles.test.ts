@@ -135,3 +135,13 @@ describe('kernel negative scores', () => {
     expect(() => assembleTile(allocateResult(p), p, tile, t)).toThrow(/kernel normaliser needs non-negative scores, but head \d, row \d, column \d/);
   });
 });
+
+describe('overflow', () => {
+  it('scores that overflow float32 are an error, as in the reference', async () => {
+    const shape = { heads: 1, Tq: 3, Tk: 3, dq: 2, dk: 2, dv: 1 };
+    const p = makeProblem({ shape, metric: { id: 'dot', c: 1 }, outputs: ['entropy'] });
+    p.q.data.fill(1e30);
+    expect(() => referenceAttention(p)).toThrow(/not finite/);
+    await expect(runProblemSingleThreaded(p, { runner })).rejects.toThrow(/not finite/);
+  });
+});

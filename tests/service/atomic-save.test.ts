@@ -1,12 +1,13 @@
 /**
- * Saving never leaves half a file: a child process saves a big session over and over and
- * is killed with SIGKILL while a write is under way (its temporary file is on disk and
- * incomplete); the session file is then still whole and parseable. Also: the session
- * text round-trips, and the app's small files are written the same atomic way.
+ * Saving never leaves half a file. A child process (the real LabService) saving a big
+ * session is killed with SIGKILL while its bytes are half written — made certain by pausing
+ * the child inside the data write — and the session file is then exactly the previous one.
+ * A second test kills a child saving over and over at varied moments: the file is always
+ * one whole, parseable session. Also: session text round-trips; writeFileAtomic cleans up.
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmPool } from '../../src-main/engine/pool';
@@ -18,109 +19,97 @@ import { ScriptedHost, tempDir } from './helpers';
 const child = fileURLToPath(new URL('./children/save-loop.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
 
-interface Kill {
-  /** the temporary file as the killed child left it */
-  tmpText: string;
-  rounds: number;
+/** Spawn the saving child (tests/service/children/save-loop.ts). */
+function spawnSaver(target: string, userDataDir: string, rows: number, mode: 'loop' | 'pause') {
+  const proc = spawn(process.execPath, ['--import', tsx, child, target, userDataDir, String(rows), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const until = (text: string, timeoutMs = 90_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the child never printed "${text}": ${stderr}`)), timeoutMs);
+      const check = () => {
+        if (stdout.includes(text)) {
+          clearTimeout(timer);
+          proc.stdout.off('data', check);
+          resolve();
+        }
+      };
+      proc.stdout.on('data', check);
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the child exited (${code ?? signal}) before printing "${text}": ${stderr}`));
+      });
+      check();
+    });
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      proc.removeAllListeners('exit');
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  return { proc, until, kill, rounds: () => (stdout.match(/saving/g) ?? []).length };
 }
 
-/** Start the saving child and SIGKILL it the moment one of its temporary files has data in it. */
-function killMidWrite(target: string, userDataDir: string, rows: number): Promise<Kill> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', tsx, child, target, userDataDir, String(rows)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const dir = join(target, '..');
-    const base = target.split(/[\\/]/).pop()!;
-    let rounds = 0;
-    let stderr = '';
-    let done = false;
-    proc.stdout.on('data', (b: Buffer) => (rounds += (b.toString().match(/saving/g) ?? []).length));
-    proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    proc.on('exit', (code, signal) => {
-      if (!done) reject(new Error(`the child exited early (${code ?? signal}): ${stderr}`));
-    });
-    const poll = () => {
-      if (done) return;
-      if (rounds >= 1) {
-        for (const name of readdirSync(dir)) {
-          if (!name.startsWith(`.${base}.`) || !name.endsWith('.tmp')) continue;
-          let tmpSize: number;
-          try {
-            tmpSize = statSync(join(dir, name)).size;
-          } catch {
-            continue; // renamed between readdir and stat
-          }
-          if (tmpSize === 0) continue;
-          proc.kill('SIGKILL');
-          done = true;
-          proc.on('exit', () => {
-            // the temporary file as it was when the process died (it cannot change any more)
-            let tmpText = '';
-            try {
-              tmpText = readFileSync(join(dir, name), 'utf8');
-            } catch {
-              /* renamed just before the kill landed */
-            }
-            resolve({ tmpText, rounds });
-          });
-          return;
-        }
-      }
-      setImmediate(poll);
-    };
-    poll();
-    setTimeout(() => {
-      if (!done) {
-        done = true;
-        proc.kill('SIGKILL');
-        reject(new Error(`never saw a write in progress after ${rounds} rounds: ${stderr}`));
-      }
-    }, 90_000);
-  });
+/** A session saved by the app itself: the file the child will try to replace. */
+async function saveOriginal(target: string, userDataDir: string): Promise<string> {
+  const pool = new WasmPool({ workers: 1 });
+  const host = new ScriptedHost(userDataDir);
+  const service = await LabService.create({ host, backend: pool });
+  host.saves.push(target);
+  await service.saveSession({ session: { job: { embeddings: { inline: { vectors: [[1, 2], [3, 4]] } } }, view: { round: 0 } }, saveAs: true });
+  await service.close();
+  await pool.close();
+  return readFileSync(target, 'utf8');
 }
 
 describe('atomic session saves', () => {
-  it('a SIGKILL in the middle of saving a big session leaves the previous file whole', { timeout: 180_000 }, async () => {
+  it('a SIGKILL in the middle of writing a big session leaves the previous file whole', { timeout: 120_000 }, async () => {
     const tmp = tempDir();
     try {
       const target = join(tmp.dir, 'big.qklab');
       const userDataDir = join(tmp.dir, 'user');
-      // the session as it was before: saved by the app
-      const pool = new WasmPool({ workers: 1 });
-      const host = new ScriptedHost(userDataDir);
-      const service = await LabService.create({ host, backend: pool });
-      host.saves.push(target);
-      await service.saveSession({ session: { job: { embeddings: { inline: { vectors: [[1, 2], [3, 4]] } } }, view: { round: 0 } }, saveAs: true });
-      await service.close();
-      await pool.close();
+      const original = await saveOriginal(target, userDataDir);
+      // the child stops halfway through writing the new session's bytes; then it is killed
+      const saver = spawnSaver(target, userDataDir, 4000, 'pause');
+      await saver.until('half-written');
+      await saver.kill();
+      // the session file is exactly what it was, and parses
+      expect(readFileSync(target, 'utf8')).toBe(original);
+      expect((await readSessionFile(target)).view).toEqual({ round: 0 });
+      // the half-written bytes went to a hidden temporary file beside it, which is not a whole document
+      const leftovers = readdirSync(tmp.dir).filter((n) => n.endsWith('.tmp'));
+      expect(leftovers).toHaveLength(1);
+      expect(leftovers[0].startsWith('.big.qklab.')).toBe(true);
+      const partial = readFileSync(join(tmp.dir, leftovers[0]), 'utf8');
+      expect(partial.length).toBeGreaterThan(1_000_000);
+      expect(() => JSON.parse(partial)).toThrow();
+      // and the leftover does not stop the next save
+      await writeFileAtomic(target, sessionText(await readSessionFile(target)));
+      await readSessionFile(target);
+    } finally {
+      tmp.cleanup();
+    }
+  });
 
-      const original = readFileSync(target, 'utf8');
-
-      // kill the child while it writes, until one kill lands strictly inside a write (the
-      // temporary file is not a whole document) rather than between its fsync and rename
-      let partial: Kill | null = null;
-      for (let attempt = 0; attempt < 5 && !partial; attempt++) {
-        const kill = await killMidWrite(target, userDataDir, 4000);
-        // whatever moment the kill hit, the session file is a complete, valid session:
-        // the original, or one of the child's complete saves
+  it('killed at arbitrary moments while saving over and over, the file is always one whole session', { timeout: 180_000 }, async () => {
+    const tmp = tempDir();
+    try {
+      const target = join(tmp.dir, 'big.qklab');
+      const userDataDir = join(tmp.dir, 'user');
+      const original = await saveOriginal(target, userDataDir);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const saver = spawnSaver(target, userDataDir, 2000, 'loop');
+        await saver.until(`saving ${attempt + 1}`);
+        // somewhere inside the next save: parsing, writing, syncing or renaming
+        await new Promise((r) => setTimeout(r, 30 + 70 * attempt));
+        await saver.kill();
         const text = readFileSync(target, 'utf8');
         const doc = parseSessionText(target, text);
         if (doc.view.round === 0) expect(text).toBe(original);
-        else expect(doc.job.embeddings && 'inline' in doc.job.embeddings && doc.job.embeddings.inline.vectors.length).toBe(4000);
-        let whole = true;
-        try {
-          JSON.parse(kill.tmpText);
-        } catch {
-          whole = false;
-        }
-        if (kill.tmpText.length > 0 && !whole) partial = kill;
+        else expect(doc.job.embeddings && 'inline' in doc.job.embeddings && doc.job.embeddings.inline.vectors.length).toBe(2000);
       }
-      expect(partial, 'no kill landed in the middle of a write').not.toBeNull();
-      // the leftover temporary file is hidden, beside the target, and does not stop the next save
-      const leftovers = readdirSync(tmp.dir).filter((n) => n.endsWith('.tmp'));
-      expect(leftovers.length).toBeGreaterThan(0);
-      expect(leftovers.every((n) => n.startsWith('.big.qklab.'))).toBe(true);
-      await writeFileAtomic(target, sessionText(await readSessionFile(target)));
-      await readSessionFile(target);
     } finally {
       tmp.cleanup();
     }
