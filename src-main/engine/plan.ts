@@ -1,75 +1,42 @@
 /**
- * Tiling: which (head range, query-row range) pieces a job is run in. Bounded per-run
- * memory is what lets T = 16384 run at all (the wasm heap is 32-bit; a single T² run fails
- * with bad_alloc) and what makes cancellation prompt (a cancelled job stops within a tile).
+ * How the pool cuts a job: the graph's own tiling (src-shared/graph/plan.ts: rows bounded by
+ * a memory budget, causal/window bands trimmed to their keys), spread so every worker has
+ * something to do, plus the one size check that refuses a job before it starts.
  */
 import type { AttentionProblem } from '../../src-shared/job/problem';
+import { overviewBlocks, planGraphTiles, type Tile } from '../../src-shared/graph';
 
-export interface Tile {
-  h0: number;
-  h1: number;
-  r0: number;
-  r1: number;
-}
-
-export interface PlanOptions {
-  /** bytes one run's T×T-sized intermediates may take (default 48 MiB) */
-  budgetBytes?: number;
-  /** try to give each of this many workers at least one tile */
-  workers?: number;
-  /** never fewer than this many tiles (finer progress); default 1 */
-  minTiles?: number;
-}
+export type { Tile };
 
 /** Largest full-result arrays (scores, weights) we agree to hold: 512 MiB each (H·Tq·Tk ≤ 2^27). */
 export const MAX_FULL_MATRIX_BYTES = 2 ** 29;
 
-/** Bytes of intermediates one score cell costs inside a run (measured order of magnitude). */
-export function bytesPerCell(problem: AttentionProblem): number {
-  // scores, masked scores, exp, weights, mask booleans, plus products: ~8 float32 planes;
-  // sparsemax sorts (values + int64 indices + cumsum), additive holds a T×T×m tensor
-  let planes = 8;
-  if (problem.normalizer === 'sparsemax') planes += 6;
-  if (problem.masks.some((m) => m.id === 'topk')) planes += 4;
-  if (problem.metric.id === 'additive') planes += 2 * problem.metric.m;
-  if (problem.metric.id === 'laplacian') planes += 2 * (problem.q.cols / problem.heads);
-  return planes * 4;
+/** Below this many score cells a job is one tile: splitting would cost more than it saves. */
+const SPREAD_CELLS = 2 ** 16;
+
+export interface PoolPlanOptions {
+  workers: number;
+  budgetBytes?: number;
 }
 
-/** Rows per tile must be a multiple of this so the overview's row blocks never straddle tiles. */
-export function rowQuantum(problem: AttentionProblem): number {
-  if (!problem.overview) return 1;
-  return Math.ceil(problem.q.rows / problem.overview.rows);
+function splitRows(t: Tile, parts: number, quantum: number): Tile[] {
+  const n = t.r1 - t.r0;
+  const step = Math.max(quantum, Math.ceil(n / parts / quantum) * quantum);
+  const out: Tile[] = [];
+  for (let r0 = t.r0; r0 < t.r1; r0 += step) out.push({ ...t, r0, r1: Math.min(t.r1, r0 + step) });
+  return out;
 }
 
-export function planTiles(problem: AttentionProblem, options: PlanOptions = {}): Tile[] {
-  const budget = options.budgetBytes ?? 48 * 2 ** 20;
-  const workers = Math.max(1, options.workers ?? 1);
-  const minTiles = Math.max(options.minTiles ?? 1, workers);
-  const H = problem.heads;
-  const tq = problem.q.rows;
-  const tk = problem.k.rows;
-  const quantum = rowQuantum(problem);
-  const cellsPerRow = Math.max(1, tk) * bytesPerCell(problem);
-
-  // rows one head may run at once, rounded down to the overview quantum (at least one quantum)
-  let rows = Math.max(quantum, Math.floor(budget / cellsPerRow / quantum) * quantum);
-  rows = Math.min(rows, tq);
-  // heads per run when a whole head fits
-  let heads = rows === tq ? Math.max(1, Math.min(H, Math.floor(budget / (cellsPerRow * tq)))) : 1;
-
-  const count = () => Math.ceil(H / heads) * Math.ceil(tq / rows);
-  // spread the work: first split heads, then rows, until every worker has something
-  while (count() < minTiles && heads > 1) heads = Math.ceil(heads / 2);
-  while (count() < minTiles && rows > quantum) rows = Math.max(quantum, Math.ceil(rows / 2 / quantum) * quantum);
-
-  const tiles: Tile[] = [];
-  for (let h0 = 0; h0 < H; h0 += heads) {
-    for (let r0 = 0; r0 < tq; r0 += rows) {
-      tiles.push({ h0, h1: Math.min(H, h0 + heads), r0, r1: Math.min(tq, r0 + rows) });
-    }
-  }
-  return tiles;
+export function planPoolTiles(problem: AttentionProblem, options: PoolPlanOptions): Tile[] {
+  const tiles = planGraphTiles(problem, { budgetBytes: options.budgetBytes });
+  const cells = problem.heads * problem.q.rows * problem.k.rows;
+  if (tiles.length >= options.workers || cells < SPREAD_CELLS) return tiles;
+  // too few tiles to keep every worker busy: split heads first, then rows
+  const quantum = overviewBlocks(problem)?.br ?? 1;
+  const byHead = tiles.flatMap((t) => Array.from({ length: t.h1 - t.h0 }, (_, i) => ({ ...t, h0: t.h0 + i, h1: t.h0 + i + 1 })));
+  if (byHead.length >= options.workers) return byHead;
+  const parts = Math.ceil(options.workers / byHead.length);
+  return byHead.flatMap((t) => splitRows(t, parts, quantum));
 }
 
 /** Why a job cannot be run at all (its requested full matrices are too large), or null. */

@@ -7,10 +7,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { AttentionProblem } from '../../src-shared/job/problem';
+import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import { CancelledError, EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
-import { planTiles, sizeProblem, type Tile } from './plan';
-import { allocateResult, finishResult } from './result';
+import { planPoolTiles, sizeProblem, type Tile } from './plan';
+import { allocateResult, finishResult } from '../../src-shared/graph';
 import { shareProblem } from './share';
 import type { ToMain, ToWorker } from './protocol';
 
@@ -26,7 +26,7 @@ export interface PoolOptions {
 interface Job {
   id: number;
   problem: AttentionProblem;
-  result: ReturnType<typeof allocateResult>;
+  result: AttentionResult;
   tiles: Tile[];
   next: number;
   done: number;
@@ -112,8 +112,8 @@ export class WasmPool implements Backend {
       const job: Job = {
         id: this.nextJobId++,
         problem: shared,
-        result: allocateResult(shared, true),
-        tiles: planTiles(shared, { workers: this.workers, budgetBytes: this.budgetBytes }),
+        result: allocateResult(shared, { shared: true }),
+        tiles: planPoolTiles(shared, { workers: this.workers, budgetBytes: this.budgetBytes }),
         next: 0,
         done: 0,
         inFlight: 0,
@@ -173,9 +173,15 @@ export class WasmPool implements Backend {
   }
 
   private complete(job: Job): void {
+    let result: AttentionResult;
+    try {
+      result = finishResult(job.result);
+    } catch (e) {
+      this.fail(job, new EngineError((e as Error).message));
+      return;
+    }
     job.settled = true;
     const now = performance.now();
-    const result = finishResult(job.result);
     job.resolve({
       ...result,
       backend: `wasm (${this.workers} worker${this.workers > 1 ? 's' : ''} × ${this.threadsPerWorker} thread${this.threadsPerWorker > 1 ? 's' : ''})`,

@@ -6,12 +6,16 @@
  */
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import { feedsFor, graphFor, graphKey, keyRange, outputSpecs, type FeedTensor, type Tile } from '../../src-shared/graph';
-import { allocateResult, finishResult, firstNegative, kernelNegativeMessage, writeTile, type TileResult } from '../../src-shared/graph/result';
+import { allocateResult, finishResult } from '../../src-shared/graph/result';
+import { firstNegative, kernelNegativeMessage, writeTile } from '../../src-shared/graph/assemble';
+import type { TileResult } from '../../src-shared/graph/tile-result';
 import { planGraphTiles, type TilePlanOptions } from '../../src-shared/graph/plan';
 import { createSession, ort } from './ort-node';
 
-export { assembleTile, finishResult, allocateResult, type TileResult, type TileArray } from '../../src-shared/graph/result';
-export { planGraphTiles, bytesPerCell, type TilePlanOptions } from '../../src-shared/graph/plan';
+export { assembleTile, writeTile } from '../../src-shared/graph/assemble';
+export { finishResult, allocateResult } from '../../src-shared/graph/result';
+export type { TileResult, TileArray } from '../../src-shared/graph/tile-result';
+export { planGraphTiles, bytesPerCell, BANDED_ROWS, type TilePlanOptions } from '../../src-shared/graph/plan';
 
 interface CachedSession {
   session: Promise<ort.InferenceSession>;
@@ -26,6 +30,7 @@ export class TileRunner {
   private readonly sessions = new Map<string, CachedSession>();
 
   constructor(
+    /** onnxruntime-web threads; fixed by the first session of the thread (ort-node.ts) */
     readonly numThreads = 1,
     /** sessions kept; each holds its model's initializers and kernels, not the T² buffers */
     readonly maxSessions = 8,

@@ -82,10 +82,6 @@ export class GraphBuilder {
     return name;
   }
 
-  hasInput(name: string): boolean {
-    return this.inputNames.has(name);
-  }
-
   /**
    * Declares `value` a graph output under `name`. A node's output is renamed in place (an
    * Identity to a graph output can cost a copy of a T² tensor); inputs, constants and values

@@ -21,6 +21,10 @@ export type { FeedTensor, Tile } from './feeds';
 export { outputSpecs, overviewBlocks, type OutputSpec } from './outputs';
 export { GraphBuilder, OPSET } from './builder';
 export { keyRange, type KeyRange } from './keys';
+export type { TileResult, TileArray } from './tile-result';
+export { assembleTile, writeTile, firstNegative, kernelNegativeMessage } from './assemble';
+export { allocateResult, finishResult } from './result';
+export { planGraphTiles, bytesPerCell, BANDED_ROWS, DEFAULT_BUDGET_BYTES, type TilePlanOptions } from './plan';
 
 /** Bumped whenever the graph for the same key changes, so stale cached sessions never match. */
 export const GRAPH_VERSION = 1;

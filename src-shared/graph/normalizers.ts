@@ -41,7 +41,7 @@ export interface NormalizerInput {
 const FLT_MIN = 1.1754943508222875e-38;
 
 /** Σ_j a_ij·b_ij per row as [h, n, 1]: Mul + ReduceSum (measured: a batched [1,Tk]×[Tk,1] MatMul is no faster). */
-export function rowSum(ctx: GraphContext, a: string, b: string): string {
+function rowSum(ctx: GraphContext, a: string, b: string): string {
   return ctx.b.op('ReduceSum', [ctx.b.op('Mul', [a, b]), ctx.b.ints([-1])], { keepdims: 1 });
 }
 

