@@ -18,6 +18,15 @@ let failed = 0;
 let skipped = 0;
 let broken = false;
 for (const suite of suites) {
+  if (suite.name === 'e2e') {
+    // the end-to-end tests drive the built renderer and the built engine worker
+    const build = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+    if (build.status !== 0) {
+      console.error('test: electron-vite build failed; the end-to-end suite cannot run');
+      broken = true;
+      continue;
+    }
+  }
   const out = join(dir, `${suite.name}.json`);
   const r = spawnSync('npx', ['vitest', 'run', '--config', suite.config, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra], {
     stdio: 'inherit',

@@ -15,12 +15,14 @@ import { shareProblem } from './share';
 import type { ToMain, ToWorker } from './protocol';
 
 export interface PoolOptions {
-  /** worker threads (default: the core count, at most 4) */
+  /** worker threads (default: cores / threadsPerWorker, at most 4) */
   workers?: number;
-  /** onnxruntime-web threads inside each worker (default 1: the pool parallelises) */
+  /** onnxruntime-web threads inside each worker (default: 2, or 1 on a single core) */
   threadsPerWorker?: number;
   /** per-run memory budget for tiling, bytes */
   budgetBytes?: number;
+  /** warm each new worker up before it takes work (default true; see warm-up.ts) */
+  warmUp?: boolean;
 }
 
 interface Job {
@@ -62,16 +64,21 @@ export class WasmPool implements Backend {
   readonly workers: number;
   readonly threadsPerWorker: number;
   private readonly budgetBytes?: number;
+  private readonly warmUp: boolean;
   private readonly slots: Slot[] = [];
   private readonly jobs: Job[] = [];
   private nextJobId = 1;
   private closed = false;
 
   constructor(options: PoolOptions = {}) {
+    // Measured on 2 cores (bench/report.json): one worker running onnxruntime on both cores
+    // beats two single-threaded workers on big jobs (one wasm heap, one warm-up, no
+    // competition for memory bandwidth); on more cores, workers of two threads each.
     const cores = availableParallelism();
-    this.workers = Math.max(1, options.workers ?? Math.min(4, cores));
-    this.threadsPerWorker = Math.max(1, options.threadsPerWorker ?? 1);
+    this.threadsPerWorker = Math.max(1, options.threadsPerWorker ?? Math.min(2, cores));
+    this.workers = Math.max(1, options.workers ?? Math.min(4, Math.floor(cores / this.threadsPerWorker)));
     this.budgetBytes = options.budgetBytes;
+    this.warmUp = options.warmUp ?? true;
     for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn());
   }
 
@@ -94,7 +101,7 @@ export class WasmPool implements Backend {
     });
     worker.on('error', (err) => this.onWorkerDeath(slot, `it threw ${err.message}`));
     worker.on('exit', (code) => this.onWorkerDeath(slot, `it exited with code ${code}`));
-    this.post(slot, { type: 'init', threads: this.threadsPerWorker });
+    this.post(slot, { type: 'init', threads: this.threadsPerWorker, warmUp: this.warmUp });
     return slot;
   }
 

@@ -3,7 +3,8 @@ import type { AttentionProblem, AttentionResult } from '../../src-shared/job/pro
 import type { Tile } from './plan';
 
 export type ToWorker =
-  | { type: 'init'; threads: number }
+  /** warmUp: run a few small jobs first so V8 has optimised the wasm (see warm-up.ts) */
+  | { type: 'init'; threads: number; warmUp: boolean }
   /** a job's problem and its shared result arrays, sent once per worker per job */
   | { type: 'job'; jobId: number; problem: AttentionProblem; result: AttentionResult }
   | { type: 'tile'; jobId: number; tileIndex: number; tile: Tile }

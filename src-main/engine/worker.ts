@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import { TileRunner, assembleTile } from './tile-runner';
+import { warmUp } from './warm-up';
 import type { ToMain, ToWorker } from './protocol';
 
 const port = parentPort!;
@@ -19,6 +20,7 @@ port.on('message', async (m: ToWorker) => {
   switch (m.type) {
     case 'init':
       runner = new TileRunner(m.threads);
+      if (m.warmUp) await warmUp(runner).catch(() => undefined);
       send({ type: 'ready' });
       return;
     case 'job':

@@ -106,7 +106,7 @@ describe('the built app', () => {
         return messages.shift()!;
       };
       const post = (m: ToWorker) => worker.postMessage(m);
-      post({ type: 'init', threads: 1 });
+      post({ type: 'init', threads: 1, warmUp: true });
       expect(await next()).toEqual({ type: 'ready' });
       post({ type: 'job', jobId: 1, problem, result });
       for (let i = 0; i < tiles.length; i++) {
