@@ -8,16 +8,22 @@
  *   dist folder: nothing needs copying (tests/electron/built-worker.test.ts runs the built
  *   worker under plain Node to prove it; build/electron-builder.yml unpacks the .wasm).
  *   `out/main/export-worker.js` draws exports (ECharts + resvg) off the main thread.
- * - preload: one sandbox-safe CommonJS file, `out/preload/index.cjs`, whose only require
- *   is 'electron' (a sandboxed preload cannot require anything else).
+ * - preload: sandbox-safe CommonJS files whose only require is 'electron' (a sandboxed
+ *   preload cannot require anything else): `out/preload/index.cjs` (the LabApi) and
+ *   `out/preload/compute.cjs` (the compute window's: it forwards one MessagePort). The two
+ *   share no module but 'electron', so no chunk is split off
+ *   (tests/electron/compute-window.test.ts checks both files).
  * - renderer: `src-renderer` → `out/renderer`, with the CSP <meta> injected from
- *   src-main/electron/security.ts so the page, the app's header and the e2e server agree.
+ *   src-main/electron/security.ts so the page, the app's header and the e2e server agree;
+ *   and the compute page, `src-compute` → `out/renderer/compute/index.html` + its script
+ *   (onnxruntime-web's WebGPU build and its .wasm as assets; see computePage below).
  */
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
 import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Plugin } from 'vite';
-import { CONTENT_SECURITY_POLICY_META } from './src-main/electron/security';
+import { COMPUTE_CONTENT_SECURITY_POLICY_META, CONTENT_SECURITY_POLICY_META } from './src-main/electron/security';
 
 const root = import.meta.dirname;
 const r = (p: string) => resolve(root, p);
@@ -37,6 +43,33 @@ function cspMeta(): Plugin {
         if (/<meta\s+charset=[^>]*>/i.test(without)) return without.replace(/(<meta\s+charset=[^>]*>)/i, `$1\n    ${meta}`);
         return without.replace(/<head([^>]*)>/i, `<head$1>\n    ${meta}`);
       },
+    },
+  };
+}
+
+/**
+ * The compute page (src-compute) lives outside the renderer's root, so the renderer's
+ * engineers and the engine's do not share a folder. Vite cannot emit an HTML input from
+ * outside its root, so the page's script is a plain entry of the renderer build
+ * (`compute`), and this plugin writes `compute/index.html` from src-compute/index.html
+ * pointing at the built script, with the compute page's CSP <meta>. The app serves it as
+ * app://qklab/compute/index.html (security.ts: COMPUTE_PATH).
+ */
+function computePage(): Plugin {
+  return {
+    name: 'qklab:compute-page',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const chunk = Object.values(bundle).find((f) => f.type === 'chunk' && f.isEntry && f.name === 'compute');
+      if (!chunk) throw new Error('qklab:compute-page: the compute entry was not built');
+      const template = readFileSync(r('src-compute/index.html'), 'utf8');
+      const script = /<script type="module" src="\.\/main\.ts"><\/script>/;
+      if (!script.test(template)) throw new Error('qklab:compute-page: src-compute/index.html must load ./main.ts as its one module script');
+      const meta = `<meta http-equiv="Content-Security-Policy" content="${COMPUTE_CONTENT_SECURITY_POLICY_META}">`;
+      const html = template
+        .replace(/(<meta\s+charset=[^>]*>)/i, `$1\n    ${meta}`)
+        .replace(script, `<script type="module" crossorigin src="/${chunk.fileName}"></script>`);
+      this.emitFile({ type: 'asset', fileName: 'compute/index.html', source: html });
     },
   };
 }
@@ -61,8 +94,9 @@ export default defineConfig({
       // bundle everything (valibot, the request table): a sandboxed preload can only require 'electron'
       externalizeDeps: false,
       rolldownOptions: {
-        input: { index: r('src-main/preload/index.ts') },
-        output: { format: 'cjs', entryFileNames: '[name].cjs', codeSplitting: false },
+        // compute: the hidden compute window's preload (it only forwards a MessagePort)
+        input: { index: r('src-main/preload/index.ts'), compute: r('src-main/preload/compute.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },
   },
@@ -70,8 +104,8 @@ export default defineConfig({
     root: r('src-renderer'),
     build: {
       outDir: r('out/renderer'),
-      rolldownOptions: { input: r('src-renderer/index.html') },
+      rolldownOptions: { input: { index: r('src-renderer/index.html'), compute: r('src-compute/main.ts') } },
     },
-    plugins: [vue(), cspMeta()],
+    plugins: [vue(), cspMeta(), computePage()],
   },
 });

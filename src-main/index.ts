@@ -9,6 +9,9 @@ import { dirname, join } from 'node:path';
 import { EVENTS } from '../src-shared/api/requests';
 import type { MenuCommand } from '../src-shared/api/lab-api';
 import { WasmPool } from './engine/pool';
+import { WebGpuBackend } from './engine/gpu-backend';
+import { EngineRouter } from './engine/router';
+import { computeWindowConnector } from './electron/compute-window';
 import { LabService } from './service/lab-service';
 import { serviceOperations } from './service/lab-service-requests';
 import { ElectronHost } from './electron/dialogs';
@@ -22,6 +25,7 @@ const APP_NAME = 'QK Lab';
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = join(here, '../renderer');
 const preloadPath = join(here, '../preload/index.cjs');
+const computePreloadPath = join(here, '../preload/compute.cjs');
 // the Vite dev server, only in `electron-vite dev` (never in a packaged app)
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 
@@ -34,7 +38,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let win: BrowserWindow | null = null;
   let service: LabService | null = null;
-  let pool: WasmPool | null = null;
+  let engine: EngineRouter | null = null;
 
   const send = (command: MenuCommand) => {
     if (win && !win.isDestroyed()) win.webContents.send(EVENTS.menuCommand, command);
@@ -57,10 +61,11 @@ if (!app.requestSingleInstanceLock()) {
       hardenSession(session.defaultSession, devServerUrl);
       protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
 
-      pool = new WasmPool();
+      // wasm worker pool + WebGPU in a hidden compute window; the router picks per job
+      engine = new EngineRouter(new WasmPool(), new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })));
       service = await LabService.create({
         host: new ElectronHost(() => win, app.getPath('userData')),
-        backend: pool,
+        backend: engine,
         version: app.getVersion(),
         onProgress: (e) => {
           if (win && !win.isDestroyed()) win.webContents.send(EVENTS.progress, e);
@@ -70,7 +75,13 @@ if (!app.requestSingleInstanceLock()) {
       registerIpc(ipcMain, serviceOperations(service), (event) => isTrustedSender(event, win?.webContents, devServerUrl));
       setMenu(await service.recentFiles());
       win = await createMainWindow({ preload: preloadPath, userDataDir: app.getPath('userData'), title: APP_NAME, devServerUrl });
-      win.on('closed', () => (win = null));
+      win.on('closed', () => {
+        win = null;
+        // the hidden compute window does not count: closing the app's window quits
+        app.quit();
+      });
+      // probe WebGPU off the user's clock: until the compute window reports, `auto` runs on wasm
+      void engine.gpu?.start();
     })
     .catch((err: Error) => {
       console.error(`QK Lab could not start: ${err.stack ?? err.message}`);
@@ -80,7 +91,7 @@ if (!app.requestSingleInstanceLock()) {
   // one window: closing it quits the app, on every platform
   app.on('window-all-closed', () => app.quit());
 
-  // a clean exit: stop runs, finish the autosave, leave the clean-exit marker, stop the workers
+  // a clean exit: stop runs, finish the autosave, leave the clean-exit marker, stop the workers and the compute window
   let shuttingDown = false;
   app.on('before-quit', (event) => {
     if (shuttingDown) return;
@@ -89,7 +100,7 @@ if (!app.requestSingleInstanceLock()) {
     void (async () => {
       try {
         await service?.close();
-        await pool?.close();
+        await engine?.close();
       } finally {
         app.quit();
       }

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
+import { EngineRouter } from '../engine/router';
+import { BACKEND_CHOICES, type BackendChoice } from '../../src-shared/job/problem';
 import { runJob } from '../service/run-job';
 import { loadFile } from '../service/files';
 import { writeResultDir } from '../service/result-dir';
@@ -16,9 +18,16 @@ import { inspectText } from './inspect-text';
 const USAGE = `qklab — QK Lab without a display
 
 Usage:
-  qklab run JOB.json [--json | --out DIR] [--workers N] [--threads N]
+  qklab run JOB.json [--json | --out DIR] [--backend auto|wasm|webgpu] [--workers N] [--threads N]
   qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N] [--scale 1|2|4]
                [--colormap viridis] [--matrix weights|scores] [--log] [--width PX] [--height PX]
+  qklab experiment scaling [--dims 256,512,…,16384] [--n 64] [--trials 5] [--seed 0]
+  qklab experiment temperature JOB.json [--taus 0.05,0.1,0.2,0.5,1,2,5,10]
+  qklab experiment compare JOB.json [--metrics dot,cosine,rbf] [--k 5]
+  qklab experiment geometry JOB.json [--query I] [--head H]
+  qklab experiment decoding JOB.json [--steps N]
+  qklab experiment knn JOB.json [--query I] [--head H] [--k 5]
+               each: [--json | --out DIR] [--scale 1|2|4] [--width PX] [--height PX] [--theme light|dark]
   qklab inspect FILE [--part NAME]
   qklab metrics [--json]
   qklab help
@@ -26,6 +35,10 @@ Usage:
 Options:
   --json         print the result as one JSON object
   --out DIR      write weights.npy, output.npy, entropy.npy and result.json into DIR
+                 (experiment: NAME.csv, NAME.json, NAME.svg and NAME.png; neither flag: the CSV table on stdout)
+  --backend B    auto (default) | wasm | webgpu; overrides the JobSpec's "backend". WebGPU
+                 needs a browser context (the app's compute window): under the CLI, auto
+                 runs on wasm and webgpu is an error that says so
   --workers N    compute workers (default: the core count)
   --threads N    onnxruntime threads per worker (default 1)
   --debug        print stack traces on errors`;
@@ -56,20 +69,28 @@ async function cmdRun(args: string[]): Promise<void> {
       out: { type: 'string' },
       workers: { type: 'string' },
       threads: { type: 'string' },
+      backend: { type: 'string' },
       debug: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('run takes one JOB.json');
+  if (values.backend !== undefined && !BACKEND_CHOICES.includes(values.backend as BackendChoice)) {
+    throw new UsageError(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${values.backend}"`);
+  }
   if (!values.json && !values.out) throw new UsageError('run needs --json or --out DIR');
   const jobPath = resolve(positionals[0]);
   const input = await readJob(jobPath);
-  const pool = new WasmPool({
-    workers: values.workers ? Number(values.workers) : undefined,
-    threadsPerWorker: values.threads ? Number(values.threads) : undefined,
-  });
+  // the flag overrides the file (validated with the rest of the JobSpec by runJob)
+  const job = values.backend !== undefined && input && typeof input === 'object' && !Array.isArray(input) ? { ...input, backend: values.backend } : input;
+  const pool = new EngineRouter(
+    new WasmPool({
+      workers: values.workers ? Number(values.workers) : undefined,
+      threadsPerWorker: values.threads ? Number(values.threads) : undefined,
+    }),
+  );
   try {
     const t0 = performance.now();
-    const run = await runJob(pool, input, dirname(jobPath), {
+    const run = await runJob(pool, job, dirname(jobPath), {
       onProgress: values.json ? undefined : (p) => process.stderr.write(`\r${Math.round(p.fraction * 100)}% `),
     });
     const timing = { loadMs: run.loadMs, computeMs: run.result.timing.totalMs, totalMs: performance.now() - t0, tiles: run.result.timing.tiles, backend: run.result.backend };
@@ -78,7 +99,7 @@ async function cmdRun(args: string[]): Promise<void> {
       process.stderr.write(`\rwrote ${written.join(', ')} to ${values.out}\n`);
     }
     if (values.json) {
-      process.stdout.write(JSON.stringify({ ...resultToJson(run.result), tokens: run.problem.tokens, timing }) + '\n');
+      process.stdout.write(JSON.stringify({ ...resultToJson(run.result), tokens: run.problem.tokens, backend: run.result.backend, timing }) + '\n');
     }
   } finally {
     await pool.close();
@@ -108,6 +129,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         // loaded on demand: ECharts, resvg and the font tables cost ~1 s to import
         await (await import('./export-command')).cmdExport(rest, { usage: (m) => new UsageError(m), readJob });
+        return 0;
+      case 'experiment':
+        // loaded on demand, like export: the chart renderer is slow to import
+        await (await import('./experiment-command')).cmdExperiment(rest, { usage: (m) => new UsageError(m), readJob });
         return 0;
       case 'inspect':
         await cmdInspect(rest);

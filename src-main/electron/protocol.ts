@@ -1,12 +1,14 @@
 /**
  * The app's pages come from `app://qklab/…`, a privileged standard scheme, instead of
  * file://: the renderer gets a real origin ('self' in the CSP means exactly the app), every
- * response carries the CSP header, and only files inside the built renderer folder can be
+ * response carries the CSP header (the compute page's own, which allows compiling wasm) and
+ * the cross-origin isolation headers (COOP/COEP: SharedArrayBuffer for multi-threaded wasm),
+ * and only files inside the built renderer folder can be
  * served (a path that climbs out is a 404).
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { APP_HOST, APP_SCHEME, CONTENT_SECURITY_POLICY } from './security';
+import { APP_HOST, APP_SCHEME, CROSS_ORIGIN_ISOLATION_HEADERS, cspForAppUrl } from './security';
 
 export const APP_SCHEME_PRIVILEGES = {
   scheme: APP_SCHEME,
@@ -51,7 +53,7 @@ export function fileForAppUrl(root: string, raw: string): string | null {
   return file.startsWith(base) ? file : null;
 }
 
-/** The protocol.handle handler: static files from `root`, with the CSP header. */
+/** The protocol.handle handler: static files from `root`, with the CSP and COOP/COEP headers. */
 export function appProtocolHandler(root: string): (request: Request) => Promise<Response> {
   return async (request) => {
     const file = fileForAppUrl(root, request.url);
@@ -62,7 +64,8 @@ export function appProtocolHandler(root: string): (request: Request) => Promise<
         status: 200,
         headers: {
           'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
-          'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+          'Content-Security-Policy': cspForAppUrl(request.url),
+          ...CROSS_ORIGIN_ISOLATION_HEADERS,
           'X-Content-Type-Options': 'nosniff',
         },
       });

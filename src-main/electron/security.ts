@@ -15,6 +15,21 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'qklab';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
+/** The hidden compute window's page (src-compute, built beside the renderer): WebGPU + onnxruntime, no UI. */
+export const COMPUTE_PATH = '/compute/index.html';
+export const COMPUTE_ENTRY = `${APP_ORIGIN}${COMPUTE_PATH}`;
+
+/**
+ * Cross-origin isolation for the app's own pages: with it a page gets SharedArrayBuffer,
+ * which onnxruntime-web's multi-threaded wasm needs inside a browser context (the compute
+ * page runs the nodes WebGPU does not take there). The app loads nothing cross-origin, so
+ * `require-corp` costs nothing; every app response also says `same-origin` for itself.
+ */
+export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+});
 
 /** Every BrowserWindow's webPreferences apart from the preload path. */
 export const SECURE_WEB_PREFERENCES = Object.freeze({
@@ -57,6 +72,16 @@ export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = Objec
   'frame-ancestors': ["'none'"],
 });
 
+/**
+ * The compute page's policy: the app's, plus `'wasm-unsafe-eval'` (compiling onnxruntime's
+ * WebAssembly; still no JavaScript eval). Only the compute page gets it: the renderer,
+ * which runs no wasm, keeps the stricter policy.
+ */
+export const COMPUTE_CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  ...CSP_DIRECTIVES,
+  'script-src': ["'self'", "'wasm-unsafe-eval'"],
+});
+
 /** Directives a <meta> CSP cannot carry (browsers ignore them there, with a console warning). */
 const HEADER_ONLY = new Set(['frame-ancestors', 'report-uri', 'sandbox']);
 
@@ -72,6 +97,26 @@ export const CONTENT_SECURITY_POLICY = cspString(CSP_DIRECTIVES);
 
 /** The same policy as the renderer's <meta http-equiv="Content-Security-Policy"> carries it. */
 export const CONTENT_SECURITY_POLICY_META = cspString(CSP_DIRECTIVES, HEADER_ONLY);
+
+/** The compute page's header and <meta> policies. */
+export const COMPUTE_CONTENT_SECURITY_POLICY = cspString(COMPUTE_CSP_DIRECTIVES);
+export const COMPUTE_CONTENT_SECURITY_POLICY_META = cspString(COMPUTE_CSP_DIRECTIVES, HEADER_ONLY);
+
+/** Whether an app URL (or a path of one) is the compute page. */
+export function isComputePage(urlOrPath: string): boolean {
+  let path = urlOrPath;
+  try {
+    path = new URL(urlOrPath).pathname;
+  } catch {
+    // already a path
+  }
+  return path === COMPUTE_PATH;
+}
+
+/** The CSP header an app page gets: the compute page's, or the app's. */
+export function cspForAppUrl(url: string, devServerUrl?: string): string {
+  return isComputePage(url) ? COMPUTE_CONTENT_SECURITY_POLICY : contentSecurityPolicy(devServerUrl);
+}
 
 /**
  * In `electron-vite dev` the renderer comes from Vite's dev server, whose client needs a
@@ -162,15 +207,16 @@ export function hardenSession(
   session.webRequest.onBeforeRequest((details, callback) => {
     callback({ cancel: !isAllowedRequest(details.url, devServerUrl) });
   });
-  const csp = contentSecurityPolicy(devServerUrl);
+  const own = new Set(['content-security-policy', ...Object.keys(CROSS_ORIGIN_ISOLATION_HEADERS).map((k) => k.toLowerCase())]);
   session.webRequest.onHeadersReceived((details, callback) => {
     if (!isAppUrl(details.url, devServerUrl)) {
       callback({});
       return;
     }
     const headers = { ...(details.responseHeaders ?? {}) };
-    for (const key of Object.keys(headers)) if (key.toLowerCase() === 'content-security-policy') delete headers[key];
-    headers['Content-Security-Policy'] = [csp];
+    for (const key of Object.keys(headers)) if (own.has(key.toLowerCase())) delete headers[key];
+    headers['Content-Security-Policy'] = [cspForAppUrl(details.url, devServerUrl)];
+    for (const [key, value] of Object.entries(CROSS_ORIGIN_ISOLATION_HEADERS)) headers[key] = [value];
     callback({ responseHeaders: headers });
   });
 }

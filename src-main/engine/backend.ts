@@ -1,8 +1,13 @@
 /**
- * What runs attention jobs. The wasm worker pool is one Backend; a WebGPU backend (a hidden
- * compute window in Electron) can sit beside it behind the same face.
+ * What runs attention jobs. The wasm worker pool (pool.ts) is one Backend; the WebGPU
+ * backend (gpu-backend.ts: a hidden compute window in Electron) is another, behind the same
+ * face; the router (router.ts) picks one per job (JobSpec `backend`: auto | wasm | webgpu).
  */
-import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
+import type { AttentionProblem, AttentionResult, BackendChoice } from '../../src-shared/job/problem';
+import type { Region } from '../../src-shared/graph/region';
+
+/** Which backend a job asks for (JobSpec `backend`); `auto` lets the router decide. */
+export type { BackendChoice, Region };
 
 export interface Progress {
   /** 0…1 */
@@ -14,6 +19,11 @@ export interface Progress {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /**
+   * Compute only query rows [r0, r1) of one head (against every key): the result is sized
+   * for the region (1 head × (r1 − r0) rows × Tk). See src-shared/graph/region.ts.
+   */
+  region?: Region;
 }
 
 export interface RunTiming {
@@ -49,5 +59,20 @@ export class EngineError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'EngineError';
+  }
+}
+
+/**
+ * The backend itself failed under a job (a lost GPU device, a crashed compute window), not
+ * the job: the router runs the job again on wasm.
+ */
+export class BackendLostError extends EngineError {
+  constructor(
+    /** what happened to the backend, e.g. "the GPU device was lost (destroyed)" */
+    readonly reason: string,
+    message = `WebGPU failed while running this job: ${reason}`,
+  ) {
+    super(message);
+    this.name = 'BackendLostError';
   }
 }

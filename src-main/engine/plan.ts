@@ -5,6 +5,7 @@
  */
 import type { AttentionProblem } from '../../src-shared/job/problem';
 import { overviewBlocks, planGraphTiles, type Tile } from '../../src-shared/graph';
+import { bytesPerCell } from '../../src-shared/graph/plan';
 
 export type { Tile };
 
@@ -37,6 +38,31 @@ export function planPoolTiles(problem: AttentionProblem, options: PoolPlanOption
   if (byHead.length >= options.workers) return byHead;
   const parts = Math.ceil(options.workers / byHead.length);
   return byHead.flatMap((t) => splitRows(t, parts, quantum));
+}
+
+/**
+ * The most one tile may need: a worker's wasm heap is 32-bit (4 GiB at most, never shrinking)
+ * and also holds the model, the feeds and the outputs. A job whose smallest tile needs more
+ * is refused before it starts (tileProblem); one whose estimate fits but whose allocation
+ * still fails in onnxruntime fails with a clear EngineError and its worker is restarted.
+ */
+export const MAX_TILE_BYTES = 3 * 2 ** 30;
+
+/** Bytes the smallest tile of a problem (one head, one query row) needs: its intermediates and its feeds. */
+export function minimalTileBytes(problem: AttentionProblem): number {
+  const keys = Math.max(1, problem.k.rows);
+  const feeds = 4 * (problem.k.rows * problem.k.cols + problem.v.rows * problem.v.cols);
+  return keys * bytesPerCell(problem) + feeds;
+}
+
+/** Why a job cannot run in a worker's wasm heap even one row at a time, or null. */
+export function tileProblem(problem: AttentionProblem, maxTileBytes = MAX_TILE_BYTES): string | null {
+  const need = minimalTileBytes(problem);
+  if (need <= maxTileBytes) return null;
+  const gib = (n: number) => (n / 2 ** 30).toFixed(1);
+  const m = problem.metric;
+  const hidden = m.id === 'additive' ? ` × hidden width ${m.m}` : '';
+  return `one query row of this job needs about ${gib(need)} GiB of working memory (${problem.k.rows} keys${hidden}), more than the ${gib(maxTileBytes)} GiB a compute worker's 32-bit wasm heap can give a tile: use fewer keys${hidden ? ' or a smaller hidden width' : ''}`;
 }
 
 /** Why a job cannot be run at all (its requested full matrices are too large), or null. */

@@ -9,8 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import { CancelledError, EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
-import { planPoolTiles, sizeProblem, type Tile } from './plan';
-import { allocateResult, finishResult } from '../../src-shared/graph';
+import { MAX_TILE_BYTES, planPoolTiles, sizeProblem, tileProblem, type Tile } from './plan';
+import { allocateRegionResult, allocateResult, finishResult, placeInRegion, planRegionTiles, regionProblem } from '../../src-shared/graph';
 import { shareProblem } from './share';
 import type { ToMain, ToWorker } from './protocol';
 
@@ -23,6 +23,8 @@ export interface PoolOptions {
   budgetBytes?: number;
   /** warm each new worker up before it takes work (default true; see warm-up.ts) */
   warmUp?: boolean;
+  /** refuse jobs whose smallest tile needs more than this (default MAX_TILE_BYTES, see plan.ts) */
+  maxTileBytes?: number;
 }
 
 interface Job {
@@ -30,6 +32,8 @@ interface Job {
   problem: AttentionProblem;
   result: AttentionResult;
   tiles: Tile[];
+  /** a region run: where each tile lands in the region's result */
+  place?: (tile: Tile) => Tile;
   next: number;
   done: number;
   inFlight: number;
@@ -59,6 +63,17 @@ function workerUrl(): { url: URL; workerData?: unknown } {
   return { url: new URL('./engine-worker.js', here) };
 }
 
+/** How onnxruntime-web reports an allocation its wasm heap cannot give (bad_alloc, a size overflowing 32 bits, an abort). */
+const OUT_OF_MEMORY = /bad_alloc|out of memory|SafeIntOnOverflow|Integer overflow|memory access out of bounds|Aborted\(|failed to allocate/i;
+
+/** onnxruntime's reason in a few words (its messages carry build paths and C++ signatures). */
+function ortReason(message: string): string {
+  const text = message.replace(/^[\s\S]*ERROR_MESSAGE:\s*/, '').trim();
+  if (/overflow/i.test(text)) return 'a tensor size overflowed 32 bits';
+  if (/bad_alloc/.test(text)) return 'std::bad_alloc';
+  return (text.split('\n').pop() ?? text).slice(-120);
+}
+
 export class WasmPool implements Backend {
   readonly id = 'wasm';
   readonly workers: number;
@@ -67,8 +82,10 @@ export class WasmPool implements Backend {
   private readonly warmUp: boolean;
   private readonly slots: Slot[] = [];
   private readonly jobs: Job[] = [];
+  private readonly maxTileBytes: number;
   private nextJobId = 1;
   private closed = false;
+  private restartCount = 0;
 
   constructor(options: PoolOptions = {}) {
     // Measured on 2 cores (bench/report.json): one worker running onnxruntime on both cores
@@ -79,6 +96,7 @@ export class WasmPool implements Backend {
     this.workers = Math.max(1, options.workers ?? Math.min(4, Math.floor(cores / this.threadsPerWorker)));
     this.budgetBytes = options.budgetBytes;
     this.warmUp = options.warmUp ?? true;
+    this.maxTileBytes = options.maxTileBytes ?? MAX_TILE_BYTES;
     for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn());
   }
 
@@ -111,7 +129,8 @@ export class WasmPool implements Backend {
 
   run(problem: AttentionProblem, options: RunOptions = {}): Promise<EngineResult> {
     if (this.closed) return Promise.reject(new EngineError('the engine has been shut down'));
-    const tooBig = sizeProblem(problem);
+    const { region } = options;
+    const tooBig = (region ? regionProblem(problem, region) : sizeProblem(problem)) ?? tileProblem(problem, this.maxTileBytes);
     if (tooBig) return Promise.reject(new EngineError(tooBig));
     if (options.signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<EngineResult>((resolve, reject) => {
@@ -119,8 +138,11 @@ export class WasmPool implements Backend {
       const job: Job = {
         id: this.nextJobId++,
         problem: shared,
-        result: allocateResult(shared, { shared: true }),
-        tiles: planPoolTiles(shared, { workers: this.workers, budgetBytes: this.budgetBytes }),
+        result: region ? allocateRegionResult(shared, region, { shared: true }) : allocateResult(shared, { shared: true }),
+        tiles: region
+          ? planRegionTiles(shared, region, { budgetBytes: this.budgetBytes })
+          : planPoolTiles(shared, { workers: this.workers, budgetBytes: this.budgetBytes }),
+        place: region ? (t) => placeInRegion(t, region) : undefined,
         next: 0,
         done: 0,
         inFlight: 0,
@@ -158,7 +180,8 @@ export class WasmPool implements Backend {
     job.inFlight++;
     job.started ??= performance.now();
     slot.task = { job, tile };
-    this.post(slot, { type: 'tile', jobId: job.id, tileIndex: tile, tile: job.tiles[tile] });
+    const t = job.tiles[tile];
+    this.post(slot, { type: 'tile', jobId: job.id, tileIndex: tile, tile: t, ...(job.place ? { at: job.place(t) } : {}) });
   }
 
   private onTileMessage(slot: Slot, m: ToMain): void {
@@ -168,7 +191,18 @@ export class WasmPool implements Backend {
     const { job } = task;
     job.inFlight--;
     if (m.type === 'tileFailed') {
-      this.fail(job, new EngineError(m.message));
+      if (OUT_OF_MEMORY.test(m.message)) {
+        // the wasm heap grew to its limit and never shrinks: start the worker afresh
+        this.recycle(slot);
+        const t = job.tiles[task.tile];
+        const said = ortReason(m.message);
+        this.fail(
+          job,
+          new EngineError(
+            `the compute worker ran out of memory on this job (heads ${t.h0}–${t.h1 - 1}, rows ${t.r0}–${t.r1 - 1}; onnxruntime said "${said}"); the worker was restarted to free its memory: ask for fewer outputs, use fewer keys, or choose a lighter score function`,
+          ),
+        );
+      } else this.fail(job, new EngineError(m.message));
     } else if (m.type === 'tileDone' && !job.settled) {
       job.done++;
       const n = job.tiles.length;
@@ -230,8 +264,27 @@ export class WasmPool implements Backend {
       );
     }
     if (this.closed || index < 0) return;
+    this.restartCount++;
     this.slots[index] = this.spawn();
     this.pump();
+  }
+
+  /** Replace a worker that is alive but must not be reused (its wasm heap is exhausted). */
+  private recycle(slot: Slot): void {
+    if (!slot.alive) return;
+    // dead to the pool from now on: no tile goes to it, its exit is not a death to handle
+    slot.alive = false;
+    slot.task = null;
+    void slot.worker.terminate();
+    const index = this.slots.indexOf(slot);
+    if (this.closed || index < 0) return;
+    this.restartCount++;
+    this.slots[index] = this.spawn();
+  }
+
+  /** Workers started to replace ones that died or ran out of memory. */
+  get restarts(): number {
+    return this.restartCount;
   }
 
   /** Test and fault-injection hook: terminate one worker as if it had crashed. */

@@ -7,7 +7,8 @@ export type ToWorker =
   | { type: 'init'; threads: number; warmUp: boolean }
   /** a job's problem and its shared result arrays, sent once per worker per job */
   | { type: 'job'; jobId: number; problem: AttentionProblem; result: AttentionResult }
-  | { type: 'tile'; jobId: number; tileIndex: number; tile: Tile }
+  /** `at`: where the tile lands in the job's result when that is a region's (pool.ts) */
+  | { type: 'tile'; jobId: number; tileIndex: number; tile: Tile; at?: Tile }
   | { type: 'drop'; jobId: number };
 
 export type ToMain =

@@ -34,7 +34,7 @@ port.on('message', async (m: ToWorker) => {
       try {
         if (!job || !runner) throw new Error('the worker was given a tile of a job it does not know');
         const tileResult = await runner.run(job.problem, m.tile);
-        assembleTile(job.result, job.problem, m.tile, tileResult);
+        assembleTile(job.result, job.problem, m.at ?? m.tile, tileResult);
         send({ type: 'tileDone', jobId: m.jobId, tileIndex: m.tileIndex });
       } catch (err) {
         send({ type: 'tileFailed', jobId: m.jobId, tileIndex: m.tileIndex, message: (err as Error).message });

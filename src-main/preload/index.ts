@@ -31,6 +31,9 @@ const api: LabApi = {
   lookupSentence: (req) => call('lookupSentence', req),
   runJob: (req) => call('runJob', req),
   cancelJob: (req) => call('cancelJob', req),
+  fetchTile: (req) => call('fetchTile', req),
+  // the reply's `name` is the request's, so the generic signature's narrowing holds
+  runExperiment: (req) => call('runExperiment', req as RequestOf<'runExperiment'>) as never,
   exportRun: (req) => call('exportRun', req),
   saveSession: (req) => call('saveSession', req as RequestOf<'saveSession'>),
   openSession: (req) => call('openSession', req),

@@ -28,6 +28,8 @@ export function serviceOperations(service: LabService): LabOperations {
     lookupSentence: (req) => service.lookupSentence(req),
     runJob: (req) => service.runJob(req),
     cancelJob: (req) => service.cancelJob(req),
+    fetchTile: (req) => service.fetchTile(req),
+    runExperiment: (req) => service.runExperiment(req),
     exportRun: (req) => service.exportRun(req),
     saveSession: (req) => service.saveSession(req),
     openSession: (req) => service.openSession(req),

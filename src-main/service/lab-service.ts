@@ -11,24 +11,39 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type {
+  ExperimentReply,
+  ExperimentReplyOf,
+  ExperimentRequest,
+  ExperimentRequestOf,
   ExportRequest,
   ProgressEvent,
   RunReply,
   SentenceLookup,
   SessionDoc,
   SourceInfo,
+  TileReply,
+  TileRequest,
 } from '../../src-shared/api/lab-api';
 import type { OpenSessionReply, RecoverSessionReply, RequestOf } from '../../src-shared/api/requests';
 import type { LoadedEmbeddings } from '../../src-shared/formats/types';
 import { lookupSentence } from '../../src-shared/formats/sentence';
-import type { AttentionResult } from '../../src-shared/job/problem';
+import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import { fileRefs, resolveJob, type FileRef } from '../../src-shared/job/resolve';
 import { JobSpecError, parseJobSpec, type JobSpec, type SourceSpec } from '../../src-shared/job/spec';
 import { CancelledError, type Backend } from '../engine/backend';
+import {
+  EXPERIMENT_NAMES,
+  runExperiment as runExperimentByName,
+  type CompareMetricsResult,
+  type ExperimentContext,
+  type ExperimentInput,
+  type ExperimentName,
+} from '../../src-shared/experiments';
 import { PathAllowList, PathNotAllowedError } from './paths';
 import { readJsonQuietly, readSessionFile, sessionText, writeFileAtomic } from './session-file';
 import { FileCache, inlineFromLoaded, loadedFromInline, sourceInfo } from './sources';
 import type { StoredRun } from './lab-service-export';
+import { fetchTileOf } from './lab-service-tile';
 // exports are drawn in a worker thread (ECharts + resvg take seconds at 4×; the main process must keep answering)
 import { Exporter } from './lab-service-exporter';
 
@@ -217,11 +232,17 @@ export class LabService {
   }
 
   private async openSource(path: string, part?: string): Promise<SourceInfo> {
-    const [{ loaded, embedded }, sha] = await Promise.all([
-      this.files.load(path, part),
-      this.files.sha256(path).catch(() => ''),
-    ]);
-    return this.register(path, loaded, embedded ? '' : sha);
+    // hash while loading; a file that fails to load stops its hash (a bad 3 GB file would hash on for seconds)
+    const hashing = new AbortController();
+    const sha = this.files.sha256(path, hashing.signal).catch(() => '');
+    let opened: Awaited<ReturnType<FileCache['load']>>;
+    try {
+      opened = await this.files.load(path, part);
+    } catch (e) {
+      hashing.abort();
+      throw e;
+    }
+    return this.register(path, opened.loaded, opened.embedded ? '' : await sha);
   }
 
   async lookupSentence(req: { sourceId: string; sentence: string }): Promise<SentenceLookup> {
@@ -244,6 +265,21 @@ export class LabService {
     return path;
   }
 
+  /** Every file a JobSpec names, loaded (through the cache) from allowed paths. */
+  private async loadJobFiles(spec: JobSpec, signal: AbortSignal, onProgress: (fraction: number) => void): Promise<Map<string, LoadedEmbeddings>> {
+    const refs = fileRefs(spec);
+    const table = new Map<string, LoadedEmbeddings>();
+    for (let n = 0; n < refs.length; n++) {
+      const ref = refs[n];
+      if (table.has(ref.key)) continue;
+      const path = this.jobPath(ref);
+      const { loaded } = await this.files.load(path, ref.part, { signal, onProgress: (f) => onProgress((n + f) / refs.length) });
+      table.set(ref.key, loaded);
+    }
+    if (signal.aborted) throw signal.reason;
+    return table;
+  }
+
   async runJob(req: { runId: string; job: unknown; channel?: string }): Promise<RunReply> {
     if (this.closed) throw new Error('the lab is shutting down');
     const spec = parseJobSpec(req.job);
@@ -262,22 +298,14 @@ export class LabService {
     const t0 = performance.now();
     try {
       emit('loading', 0);
-      const refs = fileRefs(spec);
-      const table = new Map<string, LoadedEmbeddings>();
-      for (let n = 0; n < refs.length; n++) {
-        const ref = refs[n];
-        if (table.has(ref.key)) continue;
-        const path = this.jobPath(ref);
-        const { loaded } = await this.files.load(path, ref.part, { signal, onProgress: (f) => emit('loading', (n + f) / refs.length) });
-        table.set(ref.key, loaded);
-      }
-      if (signal.aborted) throw signal.reason;
+      const table = await this.loadJobFiles(spec, signal, (f) => emit('loading', f));
       const problem = resolveJob(spec, table);
       const loadMs = performance.now() - t0;
       emit('computing', 0);
       const result = await this.backend.run(problem, { signal, onProgress: (p) => emit('computing', p.fraction) });
       if (signal.aborted) throw signal.reason;
       this.keep(req.runId, { result, tokens: problem.tokens, spec });
+      this.keepProblem(req.runId, problem);
       return {
         runId: req.runId,
         result: unshareResult(result),
@@ -297,6 +325,65 @@ export class LabService {
     }
   }
 
+  /**
+   * One experiment of SPEC §6 (src-shared/experiments) on the engine. Cancellable like a
+   * run (cancelJob with the same runId); progress arrives as the same ProgressEvents,
+   * 'computing' counting the experiment's engine runs.
+   */
+  async runExperiment<N extends ExperimentName>(request: ExperimentRequestOf<N>): Promise<ExperimentReplyOf<N>> {
+    const req = request as ExperimentRequest;
+    if (this.closed) throw new Error('the lab is shutting down');
+    if (!(EXPERIMENT_NAMES as readonly string[]).includes(req.name)) throw new Error(`unknown experiment "${String(req.name)}"`);
+    const spec = req.name === 'scaling' ? null : parseJobSpec(req.job === undefined ? missingJob(req.name) : req.job);
+    if (this.runs.has(req.runId)) throw new Error(`a run with id "${req.runId}" is already running`);
+    const run: ActiveRun = { runId: req.runId, controller: new AbortController() };
+    const { signal } = run.controller;
+    this.runs.set(req.runId, run);
+    const emit = (stage: ProgressEvent['stage'], fraction: number) => {
+      if (!signal.aborted) this.options.onProgress?.({ runId: req.runId, stage, fraction: Math.min(1, Math.max(0, fraction)) });
+    };
+    const t0 = performance.now();
+    let runs = 0;
+    let backend = this.backend.id;
+    try {
+      let input: ExperimentInput | null = null;
+      if (spec) {
+        emit('loading', 0);
+        input = { spec, files: await this.loadJobFiles(spec, signal, (f) => emit('loading', f)) };
+      }
+      const loadMs = performance.now() - t0;
+      emit('computing', 0);
+      const ctx: ExperimentContext = {
+        signal,
+        onProgress: (f) => emit('computing', f),
+        run: async (problem, s) => {
+          runs++;
+          const result = await this.backend.run(problem, { signal: s ?? signal });
+          backend = result.backend;
+          return result;
+        },
+      };
+      const result = await runExperimentByName(ctx, req.name, input, req.options as never);
+      if (signal.aborted) throw signal.reason;
+      const computeMs = performance.now() - t0 - loadMs;
+      return {
+        runId: req.runId,
+        name: req.name,
+        result: plainExperimentResult(req.name, result),
+        backend,
+        timing: { loadMs, computeMs, totalMs: performance.now() - t0, runs },
+      } as ExperimentReply as ExperimentReplyOf<N>;
+    } catch (err) {
+      if (signal.aborted) {
+        const reason = signal.reason;
+        throw reason instanceof Error && reason.name === 'AbortError' ? reason : cancelled('the experiment was cancelled');
+      }
+      throw err;
+    } finally {
+      this.runs.delete(req.runId);
+    }
+  }
+
   async cancelJob(req: { runId: string }): Promise<void> {
     this.runs.get(req.runId)?.controller.abort(cancelled('the job was cancelled'));
   }
@@ -310,6 +397,25 @@ export class LabService {
   /** The finished run kept for export (tests and the CLI read it too). */
   storedRun(runId: string): StoredRun | undefined {
     return this.results.get(runId);
+  }
+
+  /**
+   * The resolved problems of the kept runs (fetchTile recomputes regions of them). Kept
+   * beside `results`, not in StoredRun, so exports do not post the inputs to their worker.
+   */
+  private readonly problems = new Map<string, AttentionProblem>();
+
+  private keepProblem(runId: string, problem: AttentionProblem): void {
+    this.problems.set(runId, problem);
+    for (const id of this.problems.keys()) if (!this.results.has(id)) this.problems.delete(id);
+  }
+
+  /** Full-resolution weights and scores of a zoomed tile of a kept run (lab-service-tile.ts). */
+  async fetchTile(req: TileRequest): Promise<TileReply> {
+    if (this.closed) throw new Error('the lab is shutting down');
+    const problem = this.problems.get(req.runId);
+    if (!problem || !this.results.has(req.runId)) throw new Error(`the run "${req.runId}" is no longer available to zoom into; run it again`);
+    return fetchTileOf(this.backend, problem, req);
   }
 
   // ── export ──────────────────────────────────────────────────────────────────────────
@@ -490,9 +596,23 @@ export class LabService {
   }
 
   async appInfo(): Promise<{ version: string; backend: string; workers: number }> {
-    const workers = (this.backend as Backend & { workers?: number }).workers;
-    return { version: this.options.version ?? '0.0.0', backend: this.backend.id, workers: typeof workers === 'number' ? workers : 1 };
+    const engine = this.backend as Backend & { workers?: number; describe?: () => string };
+    const workers = engine.workers;
+    // the router describes itself ("auto (wasm; webgpu (…))"); a bare backend by its id
+    const backend = typeof engine.describe === 'function' ? engine.describe() : this.backend.id;
+    return { version: this.options.version ?? '0.0.0', backend, workers: typeof workers === 'number' ? workers : 1 };
   }
+}
+
+function missingJob(name: string): never {
+  throw new JobSpecError('job', `the ${name} experiment runs over a JobSpec; none was given`);
+}
+
+/** An experiment's result with plain (non-shared) arrays, so it can cross IPC. */
+export function plainExperimentResult<T>(name: ExperimentName, result: T): T {
+  if (name !== 'compare') return result;
+  const r = result as unknown as CompareMetricsResult;
+  return { ...r, results: r.results.map(unshareResult) } as unknown as T;
 }
 
 function defaultExportName(run: StoredRun, req: ExportRequest): string {

@@ -79,6 +79,10 @@ interface Entry {
   size: number;
   loaded: Promise<LoadedEmbeddings>;
   bytes: number;
+  /** stops the read once every caller waiting for it has cancelled */
+  controller: AbortController;
+  waiting: number;
+  settled: boolean;
 }
 
 export interface LoadOptions {
@@ -119,11 +123,13 @@ export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise
 /**
  * Loaded files by (path, part), valid while the file's size and mtime are unchanged.
  * A load in flight is shared by every caller asking for the same file; one caller's
- * cancellation does not cancel the load for the others (the load finishes into the cache).
+ * cancellation does not cancel the load for the others (the load finishes into the cache),
+ * but when every caller waiting for it has cancelled, the read stops and leaves the cache
+ * (a cancelled 1 GB vocabulary would otherwise go on parsing for seconds into memory).
  */
 export class FileCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly hashes = new Map<string, { mtimeMs: number; size: number; sha: Promise<string> }>();
+  private readonly hashes = new Map<string, { mtimeMs: number; size: number; sha: Promise<string>; controller: AbortController; waiting: number; settled: boolean }>();
   /** stand-ins for files a session carried inline, used when the file itself is gone */
   private readonly embedded = new Map<string, LoadedEmbeddings>();
 
@@ -162,16 +168,19 @@ export class FileCache {
       entry = undefined;
     }
     if (!entry) {
-      const loaded = loadFile(path, { part, onProgress: options.onProgress, maxBytes: options.maxBytes });
-      const created: Entry = { key, mtimeMs: st.mtimeMs, size: st.size, loaded, bytes: 0 };
+      const controller = new AbortController();
+      const loaded = loadFile(path, { part, onProgress: options.onProgress, maxBytes: options.maxBytes, signal: controller.signal });
+      const created: Entry = { key, mtimeMs: st.mtimeMs, size: st.size, loaded, bytes: 0, controller, waiting: 0, settled: false };
       entry = created;
       this.entries.set(key, created);
       loaded.then(
         (l) => {
+          created.settled = true;
           created.bytes = l.embeddings.data.byteLength;
           this.evict();
         },
         () => {
+          created.settled = true;
           if (this.entries.get(key) === created) this.entries.delete(key);
         },
       );
@@ -180,21 +189,50 @@ export class FileCache {
       this.entries.delete(key);
       this.entries.set(key, entry);
     }
-    return { loaded: await raceAbort(entry.loaded, options.signal), embedded: false };
+    const waited = entry;
+    waited.waiting++;
+    try {
+      return { loaded: await raceAbort(waited.loaded, options.signal), embedded: false };
+    } finally {
+      waited.waiting--;
+      if (waited.waiting === 0 && !waited.settled && options.signal?.aborted) {
+        // nobody wants this load any more: stop reading and forget it
+        waited.controller.abort();
+        if (this.entries.get(key) === waited) this.entries.delete(key);
+      }
+    }
   }
 
-  /** sha256 of the file as it is now, computed once per (size, mtime). */
+  /** sha256 of the file as it is now, computed once per (size, mtime); stops reading when every caller has cancelled. */
   async sha256(path: string, signal?: AbortSignal): Promise<string> {
     const key = canonicalPath(path);
     const st = await stat(path);
     let h = this.hashes.get(key);
     if (!h || h.mtimeMs !== st.mtimeMs || h.size !== st.size) {
-      const sha = sha256File(path);
-      h = { mtimeMs: st.mtimeMs, size: st.size, sha };
-      this.hashes.set(key, h);
-      sha.catch(() => this.hashes.delete(key));
+      const controller = new AbortController();
+      const sha = sha256File(path, controller.signal);
+      const created = { mtimeMs: st.mtimeMs, size: st.size, sha, controller, waiting: 0, settled: false };
+      h = created;
+      this.hashes.set(key, created);
+      sha.then(
+        () => (created.settled = true),
+        () => {
+          created.settled = true;
+          if (this.hashes.get(key) === created) this.hashes.delete(key);
+        },
+      );
     }
-    return raceAbort(h.sha, signal);
+    const waited = h;
+    waited.waiting++;
+    try {
+      return await raceAbort(waited.sha, signal);
+    } finally {
+      waited.waiting--;
+      if (waited.waiting === 0 && !waited.settled && signal?.aborted) {
+        waited.controller.abort();
+        if (this.hashes.get(key) === waited) this.hashes.delete(key);
+      }
+    }
   }
 
   /** The sha256 already known for this file (no disk read beyond a stat), or ''. */

@@ -7,6 +7,9 @@
  */
 import type { JobSpec } from '../job/spec';
 import type { AttentionResult } from '../job/problem';
+import type { ExperimentName, ExperimentOptionsMap, ExperimentResultMap } from '../experiments/types';
+
+export type { ExperimentName } from '../experiments/types';
 
 /** A loaded embedding file, as the renderer sees it (the vectors stay in main). */
 export interface SourceInfo {
@@ -48,6 +51,63 @@ export interface RunReply {
   tokens: { queries: string[] | null; keys: string[] | null };
   backend: string;
   timing: RunTimingInfo;
+}
+
+/**
+ * One experiment of SPEC §6 (src-shared/experiments), run by the engine. Every experiment
+ * but `scaling` runs over `job` (required for them, refused for scaling). Cancel with
+ * cancelJob({runId}); progress arrives as ProgressEvents with the same runId.
+ */
+export interface ExperimentRequestOf<N extends ExperimentName> {
+  runId: string;
+  name: N;
+  job?: JobSpec;
+  options: ExperimentOptionsMap[N];
+}
+export type ExperimentRequest = { [N in ExperimentName]: ExperimentRequestOf<N> }[ExperimentName];
+
+export interface ExperimentTiming {
+  /** loading the JobSpec's files and resolving it */
+  loadMs: number;
+  /** the experiment's runs */
+  computeMs: number;
+  totalMs: number;
+  /** engine runs the experiment made */
+  runs: number;
+}
+
+/** An experiment's result; its arrays travel as typed arrays (structured clone). */
+export type ExperimentReply = {
+  [N in ExperimentName]: { runId: string; name: N; result: ExperimentResultMap[N]; backend: string; timing: ExperimentTiming };
+}[ExperimentName];
+
+/** The reply of one named experiment (e.g. ExperimentReplyOf<'scaling'>). */
+export type ExperimentReplyOf<N extends ExperimentName> = Extract<ExperimentReply, { name: N }>;
+
+/**
+ * A zoomed tile of a finished run (fetchTile): rows [r0, r1) × columns [c0, c1) of one
+ * head, half-open, each side at most 512 (TILE_MAX_SIDE in requests.ts).
+ */
+export interface TileRequest {
+  runId: string;
+  head: number;
+  rows: [number, number];
+  cols: [number, number];
+}
+
+/** The tile at full resolution, computed by the engine for those rows only. */
+export interface TileReply {
+  runId: string;
+  head: number;
+  rows: [number, number];
+  cols: [number, number];
+  /** (r1 − r0) × (c1 − c0), row-major; blocked pairs are 0 */
+  weights: Float32Array;
+  /** same shape; blocked pairs are −Infinity */
+  scores: Float32Array;
+  /** which backend computed it (as RunReply.backend) */
+  backend: string;
+  computeMs: number;
 }
 
 export interface ProgressEvent {
@@ -94,6 +154,19 @@ export interface SessionDoc {
   savedAt: string;
 }
 
+/** A session as main recovered it from the autosave; `warnings` as for an opened session. */
+export interface RecoveredSession {
+  session: SessionDoc;
+  sources: SourceInfo[];
+  /** one sentence per file that is not as it was saved, naming the file */
+  warnings: string[];
+}
+
+/** A session as main opened it: its file, its JobSpec and view, the files it names, loaded. */
+export interface OpenedSession extends RecoveredSession {
+  path: string;
+}
+
 /** What the native menu (or a keyboard shortcut handled in main) asks the renderer to do. */
 export type MenuCommand =
   | { type: 'open-embeddings' }
@@ -113,15 +186,28 @@ export interface LabApi {
   /** Run a JobSpec. A newer run with the same `channel` cancels the older one. */
   runJob(req: { runId: string; job: JobSpec; channel?: string }): Promise<RunReply>;
   cancelJob(req: { runId: string }): Promise<void>;
+  /**
+   * Full-resolution weights and scores of a zoomed tile of a finished run (≤ 512 × 512):
+   * the engine recomputes just those query rows against every key, so a T = 16384 run
+   * (which keeps only pooled overviews) can still show exact weights up close.
+   */
+  fetchTile(req: TileRequest): Promise<TileReply>;
+  /** Run one experiment of SPEC §6 on the engine; cancellable by cancelJob({runId}). */
+  runExperiment<N extends ExperimentName>(req: ExperimentRequestOf<N>): Promise<ExperimentReplyOf<N>>;
   onProgress(listener: (e: ProgressEvent) => void): () => void;
   /** Export a finished run; returns the written path, or null if the dialog was cancelled. */
   exportRun(req: ExportRequest): Promise<string | null>;
   saveSession(req: { session: Omit<SessionDoc, 'format' | 'version' | 'files' | 'savedAt'>; path?: string; saveAs?: boolean; embedData?: boolean }): Promise<string | null>;
-  openSession(req: { path?: string }): Promise<{ path: string; session: SessionDoc; sources: SourceInfo[] } | null>;
+  /**
+   * Open a `.qklab` file (without a path, main shows the Open dialog; null if cancelled).
+   * `warnings`: one readable sentence per file that is not as it was saved (its sha256
+   * changed, it is gone and the embedded copy is used, it cannot be read), naming the file.
+   */
+  openSession(req: { path?: string }): Promise<OpenedSession | null>;
   /** Store the current state for crash recovery (cheap; called on every change, debounced). */
   autosave(req: { session: Omit<SessionDoc, 'format' | 'version' | 'files' | 'savedAt'> }): Promise<void>;
   /** The autosaved session left by a run that did not exit cleanly, if any. */
-  recoverSession(): Promise<{ session: SessionDoc; sources: SourceInfo[] } | null>;
+  recoverSession(): Promise<RecoveredSession | null>;
   recentFiles(): Promise<string[]>;
   appInfo(): Promise<{ version: string; backend: string; workers: number }>;
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;

@@ -11,7 +11,11 @@
  */
 import * as v from 'valibot';
 import { jobSpecSchema, type JobSpec } from '../job/spec';
+import { SCORE_FUNCTIONS } from '../metrics/catalogue';
+import { EXPERIMENT_LIMITS as XL, scalingProblem } from '../experiments/limits';
 import type {
+  ExperimentReply,
+  ExperimentRequest,
   ExportRequest,
   LabApi,
   MenuCommand,
@@ -91,6 +95,77 @@ export const sessionDocSchema = v.strictObject({
   savedAt: v.string(),
 });
 
+// ── experiments ──────────────────────────────────────────────────────────────────────
+
+const wholeNumber = (min: number, max: number, what: string) =>
+  v.pipe(
+    v.number(`expected ${what}`),
+    v.integer(`expected ${what} (an integer)`),
+    v.minValue(min, `expected ${what} ≥ ${min}`),
+    v.maxValue(max, `expected ${what} ≤ ${max}`),
+  );
+const listOf = <S extends v.GenericSchema>(item: S, max: number, what: string) =>
+  v.pipe(v.array(item, `expected a list of ${what}`), v.minLength(1, `expected at least one ${what}`), v.maxLength(max, `expected at most ${max} ${what}`));
+const queryIndex = wholeNumber(0, 1 << 24, 'a query index');
+const headIndex = v.optional(wholeNumber(0, 1023, 'a head index'));
+const topK = wholeNumber(1, XL.maxK, 'k');
+
+const scalingOptionsSchema = v.pipe(
+  v.strictObject({
+    dims: listOf(wholeNumber(1, XL.maxDim, 'a width'), XL.maxList, 'widths'),
+    n: wholeNumber(1, XL.maxN, 'a token count'),
+    trials: wholeNumber(1, XL.maxTrials, 'a trial count'),
+    seed: wholeNumber(0, 2 ** 32 - 1, 'a seed'),
+  }),
+  // n × the widest dim bounds the random matrices' memory
+  v.check((o) => scalingProblem(o) === null, 'n × the largest dim exceeds the 2^24 numbers a random matrix may hold'),
+);
+const temperatureOptionsSchema = v.strictObject({
+  taus: listOf(v.pipe(v.number('expected a τ'), v.finite('expected a finite τ'), v.gtValue(0, 'expected a τ > 0'), v.maxValue(XL.maxTau, `expected a τ ≤ ${XL.maxTau}`)), XL.maxList, 'τ values'),
+});
+const scoreIds = SCORE_FUNCTIONS.map((e) => e.id);
+const compareOptionsSchema = v.strictObject({
+  metrics: listOf(v.picklist(scoreIds, `expected a score function id: one of ${scoreIds.join(', ')}`), XL.maxMetrics, 'score functions'),
+  k: topK,
+});
+const geometryOptionsSchema = v.strictObject({ query: queryIndex, head: headIndex });
+const decodingOptionsSchema = v.strictObject({ steps: v.optional(wholeNumber(1, XL.maxSteps, 'a step count')) });
+const knnOptionsSchema = v.strictObject({ query: queryIndex, head: headIndex, k: topK });
+
+const experimentRunId = idString('a run id');
+/** One variant per experiment: scaling takes no JobSpec, every other one needs it. */
+export const experimentRequestSchema = v.variant(
+  'name',
+  [
+    v.strictObject({ runId: experimentRunId, name: v.literal('scaling'), options: scalingOptionsSchema }),
+    v.strictObject({ runId: experimentRunId, name: v.literal('temperature'), job: jobSpecSchema, options: temperatureOptionsSchema }),
+    v.strictObject({ runId: experimentRunId, name: v.literal('compare'), job: jobSpecSchema, options: compareOptionsSchema }),
+    v.strictObject({ runId: experimentRunId, name: v.literal('geometry'), job: jobSpecSchema, options: geometryOptionsSchema }),
+    v.strictObject({ runId: experimentRunId, name: v.literal('decoding'), job: jobSpecSchema, options: decodingOptionsSchema }),
+    v.strictObject({ runId: experimentRunId, name: v.literal('knn'), job: jobSpecSchema, options: knnOptionsSchema }),
+  ],
+  'expected an experiment name: one of scaling, temperature, compare, geometry, decoding, knn',
+);
+
+// ── zoomed tiles ─────────────────────────────────────────────────────────────────────
+
+/** The largest side of a fetchTile tile (rows and columns): 512 × 512 floats is 1 MiB per matrix. */
+export const TILE_MAX_SIDE = 512;
+
+const tileIndex = v.pipe(
+  v.number('expected an index'),
+  v.integer('expected an integer index'),
+  v.minValue(0, 'expected an index ≥ 0'),
+  v.maxValue(2 ** 24, 'expected an index ≤ 16777216'),
+);
+/** A half-open range [start, end) of at most TILE_MAX_SIDE entries. */
+const tileRange = (what: string) =>
+  v.pipe(
+    v.tuple([tileIndex, tileIndex], `expected [start, end) of ${what}`),
+    v.check(([a, b]) => b > a, `expected [start, end) of ${what} with start < end`),
+    v.check(([a, b]) => b - a <= TILE_MAX_SIDE, `expected at most ${TILE_MAX_SIDE} ${what}`),
+  );
+
 const noArguments = v.union([v.undefined(), v.null()], 'expected no arguments');
 
 // ── the table ─────────────────────────────────────────────────────────────────────────
@@ -118,6 +193,18 @@ export const OPERATIONS = {
   // inline vectors make JobSpecs the one large request; 64 MiB is ~4M numbers
   runJob: op('runJob', v.strictObject({ runId: idString('a run id'), job: jobSpecSchema, channel: v.optional(idString('a channel name')) }), 64 * MiB),
   cancelJob: op('cancelJob', v.strictObject({ runId: idString('a run id') }), 1 * KiB),
+  fetchTile: op(
+    'fetchTile',
+    v.strictObject({
+      runId: idString('a run id'),
+      head: v.pipe(v.number('expected a head index'), v.integer('expected an integer'), v.minValue(0, 'expected a head index ≥ 0'), v.maxValue(1023, 'expected a head index ≤ 1023')),
+      rows: tileRange('rows'),
+      cols: tileRange('columns'),
+    }),
+    1 * KiB,
+  ),
+  // like runJob, the JobSpec's inline vectors are what can make it large
+  runExperiment: op('runExperiment', experimentRequestSchema, 64 * MiB),
   exportRun: op(
     'exportRun',
     v.strictObject({
@@ -162,7 +249,9 @@ export type EventPayloads = {
 // ── request and reply types ───────────────────────────────────────────────────────────
 
 /** A request as the LabApi declares it (the schemas above check exactly these shapes). */
-export type RequestOf<K extends OperationName> = K extends LabApiOperation
+export type RequestOf<K extends OperationName> = K extends 'runExperiment'
+  ? ExperimentRequest
+  : K extends LabApiOperation
   ? Parameters<LabApi[K]>[0]
   : K extends 'grantDroppedPath'
     ? { path: string }
@@ -183,7 +272,9 @@ export interface RecoverSessionReply {
 }
 
 type Awaited_<T> = T extends Promise<infer U> ? U : T;
-export type ReplyOf<K extends OperationName> = K extends 'openSession'
+export type ReplyOf<K extends OperationName> = K extends 'runExperiment'
+  ? ExperimentReply
+  : K extends 'openSession'
   ? OpenSessionReply | null
   : K extends 'recoverSession'
     ? RecoverSessionReply | null
@@ -337,6 +428,8 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Schema<K extends OperationName> = v.InferOutput<(typeof OPERATIONS)[K]['request']>;
 export type _ExportFormatMatches = Assert<Same<Schema<'exportRun'>['format'], ExportRequest['format']>>;
 export type _CancelMatches = Assert<Same<Schema<'cancelJob'>, RequestOf<'cancelJob'>>>;
+export type _TileMatches = Assert<Same<Schema<'fetchTile'>, RequestOf<'fetchTile'>>>;
 export type _OpenMatches = Assert<Same<Schema<'openEmbeddings'>, RequestOf<'openEmbeddings'>>>;
 export type _SentenceMatches = Assert<Same<Schema<'lookupSentence'>, RequestOf<'lookupSentence'>>>;
+export type _ExperimentMatches = Assert<Same<Schema<'runExperiment'>['name'], ExperimentRequest['name']>>;
 export type _JobFieldsMatch = Assert<Same<keyof Schema<'runJob'>['job'], keyof JobSpec>>;

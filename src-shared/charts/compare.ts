@@ -9,7 +9,7 @@ import type { AttentionResult } from '../job/problem';
 import { jensenShannon } from '../stats';
 import { DEFAULT_DIVERGING, colormap } from './colormaps';
 import type { HeatmapInput } from './heatmap';
-import { headSlice } from './pool';
+import { headBlocked, headSlice } from './pool';
 import { baseOption, displayToken, fontSize, formatValue, labelInterval, palette, textWidth, type ChartOpts } from './theme';
 
 export interface Comparison {
@@ -17,6 +17,8 @@ export interface Comparison {
   diff: Float32Array;
   /** Tq, Jensen–Shannon divergence of each row in nats, in [0, ln 2] */
   js: Float32Array;
+  /** Tq×Tk, 1 where both A and B mask the pair (its difference means nothing: drawn hatched); null without scores */
+  blocked: Uint8Array | null;
 }
 
 export function compareResults(a: AttentionResult, b: AttentionResult, head: number): Comparison {
@@ -31,7 +33,14 @@ export function compareResults(a: AttentionResult, b: AttentionResult, head: num
   for (let k = 0; k < diff.length; k++) diff[k] = wb[k] - wa[k];
   const js = new Float32Array(Tq);
   for (let i = 0; i < Tq; i++) js[i] = jensenShannon(wa.subarray(i * Tk, (i + 1) * Tk), wb.subarray(i * Tk, (i + 1) * Tk));
-  return { diff, js };
+  const ba = headBlocked(a, head);
+  const bb = headBlocked(b, head);
+  let blocked: Uint8Array | null = null;
+  if (ba && bb) {
+    blocked = new Uint8Array(Tq * Tk);
+    for (let k = 0; k < blocked.length; k++) blocked[k] = ba[k] & bb[k];
+  }
+  return { diff, js, blocked };
 }
 
 /** The difference as a heatmap input: diverging, symmetric about 0, labelled "B − A weight". */
@@ -41,7 +50,7 @@ export function diffHeatmapInput(
   cols: number,
   tokens: { queries: string[] | null; keys: string[] | null },
   view: HeatmapView,
-  extra: Partial<Pick<HeatmapInput, 'title' | 'caption' | 'range'>> = {},
+  extra: Partial<Pick<HeatmapInput, 'title' | 'caption' | 'range' | 'blocked'>> = {},
 ): HeatmapInput {
   const cm = colormap(view.colormap);
   return {

@@ -167,22 +167,40 @@ export function headSummaryOption(result: AttentionResult, opts: Partial<ChartOp
   const heads = Array.from({ length: result.heads }, (_, h) => `head ${h}`);
   const ceiling = result.maxEntropy;
   const top = (opts.title ? size + 24 : 8) + size + 10;
+  const left = 56;
+  const right = 20;
+  // every bar gets its label: "head h" when it fits under the bar, else just "h" under an axis named "head"
+  const perHead = Math.max(1, o.width - left - right) / Math.max(1, result.heads);
+  const last = result.heads - 1;
+  const full = textWidth(`head ${last}`, size) + 8 <= perHead;
+  const labelW = textWidth(full ? `head ${last}` : String(last), size) + 6;
   return {
     ...baseOption(o),
     title: opts.title ? { text: opts.title, left: 'center', top: 6, textStyle: { color: pal.text, fontSize: size + 3 } } : undefined,
-    grid: { left: 56, right: 20, top, bottom: size + 34, containLabel: false },
+    grid: { left, right, top, bottom: size + 34, containLabel: false },
     tooltip: o.forExport ? undefined : { trigger: 'axis', valueFormatter: (v: unknown) => `${formatValue(Number(v))} nats` },
     xAxis: {
       type: 'category',
       data: heads,
+      name: full ? undefined : 'head',
+      nameLocation: 'middle',
+      nameGap: size + 10,
+      nameTextStyle: { color: pal.subtle, fontSize: size },
       axisLine: { lineStyle: { color: pal.axis } },
-      axisLabel: { color: pal.text, fontSize: size, interval: labelInterval(Math.max(40, o.width - 128) / Math.max(1, result.heads), textWidth('head 00', size) + 6) },
+      axisLabel: {
+        color: pal.text,
+        fontSize: size,
+        interval: labelInterval(perHead, labelW),
+        formatter: full ? undefined : (v: string) => String(v).replace(/^head /, ''),
+      },
     },
     yAxis: {
       type: 'value',
       min: 0,
       // a round number a little above both the bars and ln(Tk)
       max: (extent: { max: number }) => Math.ceil(Math.max(extent.max, ceiling, 0.1) * 1.08 * 2) / 2,
+      // a tick every 24 px or more: a short chart (the side panel's) gets 2–3 ticks, not 7 crammed ones
+      splitNumber: Math.max(2, Math.min(5, Math.floor((o.height - top - (size + 34)) / 24))),
       name: 'mean entropy (nats)',
       nameTextStyle: { color: pal.subtle, fontSize: size, align: 'left' },
       axisLine: { show: true, lineStyle: { color: pal.axis } },

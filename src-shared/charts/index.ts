@@ -6,3 +6,4 @@ export * from './heatmap';
 export * from './entropy';
 export * from './compare';
 export * from './caption';
+export * from './experiments';

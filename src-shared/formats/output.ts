@@ -77,8 +77,14 @@ export class FloatBuilder {
     this.data = next;
   }
 
-  /** The values, trimmed to length (a copy only when the buffer is larger). */
+  /**
+   * The values, trimmed to length. When at least half the buffer is used the result is a
+   * view of it, not a copy: the unused tail was never written, so it is address space rather
+   * than resident memory, while a copy would briefly hold the data twice (960 MB for a 1 GB
+   * GloVe file) and block the event loop while it runs.
+   */
   finish(): Float32Array {
-    return this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+    if (this.length === this.data.length) return this.data;
+    return this.length * 2 >= this.data.length ? this.data.subarray(0, this.length) : this.data.slice(0, this.length);
   }
 }

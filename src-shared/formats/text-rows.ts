@@ -7,8 +7,14 @@ import { FloatBuilder, maxFloats } from './output';
 import { FormatError, type Embeddings } from './types';
 
 const latin1 = new TextDecoder('latin1');
-/** a first buffer guessed from one line never exceeds 64 Mi floats (256 MiB) */
-const GUESS_CAP = 64 * 1024 * 1024;
+/**
+ * a first buffer guessed from one line never exceeds 256 Mi floats (1 GiB). The guess comes
+ * from the file size (at most ~2 floats per 4 bytes of text), and pages of the buffer that
+ * are never written are never resident, so an over-guess costs address space, not memory;
+ * an under-guess costs a copy when the buffer doubles, which for a 1 GB vocabulary doubled
+ * the peak memory and blocked the event loop for a quarter of a second (docs/reliability.md)
+ */
+const GUESS_CAP = 256 * 1024 * 1024;
 
 export class TextRows {
   readonly tokens: string[] | null;

@@ -8,6 +8,7 @@
  * dims are symbolic: one model serves every tile and every problem with the same signature.
  */
 import { GraphBuilder, type Dim } from './builder';
+import { WASM_TARGET, type GraphTarget } from './target';
 
 export class GraphContext {
   readonly b = new GraphBuilder();
@@ -15,7 +16,10 @@ export class GraphContext {
   readonly k: string;
   private readonly memo = new Map<string, string>();
 
-  constructor() {
+  constructor(
+    /** what the runtime that will run this graph supports (target.ts) */
+    readonly target: GraphTarget = WASM_TARGET,
+  ) {
     this.q = this.headMajor(this.b.input('q', 'float32', ['n', 'hdq']));
     this.k = this.headMajor(this.b.input('k', 'float32', ['tk', 'hdk']));
   }

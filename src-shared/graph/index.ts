@@ -16,6 +16,7 @@ import { emitOutputs, outputSpecs, overviewBlocks, wantsTopk } from './outputs';
 import { headSlice, packHeads, type FeedTensor, type Tile } from './feeds';
 import { keyRange } from './keys';
 import { checkMaskShapes, checkMetricShapes, headWidth } from '../reference';
+import { graphTarget } from './target';
 
 export type { FeedTensor, Tile } from './feeds';
 export { outputSpecs, overviewBlocks, type OutputSpec } from './outputs';
@@ -25,14 +26,19 @@ export type { TileResult, TileArray } from './tile-result';
 export { assembleTile, writeTile, firstNegative, kernelNegativeMessage } from './assemble';
 export { allocateResult, finishResult } from './result';
 export { planGraphTiles, bytesPerCell, BANDED_ROWS, DEFAULT_BUDGET_BYTES, type TilePlanOptions } from './plan';
+export { WASM_TARGET, WEBGPU_TARGET, type GraphTarget } from './target';
+export { planRegionTiles, allocateRegionResult, placeInRegion, regionProblem, type Region } from './region';
 
 /** Bumped whenever the graph for the same key changes, so stale cached sessions never match. */
 export const GRAPH_VERSION = 1;
 
 const POSITIONAL = new Set(['causal', 'window', 'dilated']);
 
-/** The model signature: everything that changes the model, nothing that only changes feeds. */
-export function graphKey(problem: AttentionProblem): string {
+/**
+ * The model signature: everything that changes the model, nothing that only changes feeds.
+ * `target`: the runtime's capabilities (target.ts; default: the wasm build's).
+ */
+export function graphKey(problem: AttentionProblem, target?: unknown): string {
   const parts = [
     `v${GRAPH_VERSION}`,
     scoreKey(problem.metric),
@@ -43,11 +49,12 @@ export function graphKey(problem: AttentionProblem): string {
   if (wantsTopk(problem)) parts.push(`topk=${problem.topk}`);
   const o = overviewBlocks(problem);
   if (o) parts.push(`overview=${o.br}x${o.bc}:${o.pool}`);
+  if (!graphTarget(target).float64) parts.push('nof64');
   return parts.join('|');
 }
 
-export function graphFor(problem: AttentionProblem): { key: string; model: Uint8Array } {
-  const ctx = new GraphContext();
+export function graphFor(problem: AttentionProblem, target?: unknown): { key: string; model: Uint8Array } {
+  const ctx = new GraphContext(graphTarget(target));
   const b = ctx.b;
   const scores = buildScores(ctx, problem.metric);
   const visible = applyTopkMasks(ctx, problem.masks, scores, pairVisibility(ctx, problem.masks));
@@ -57,7 +64,7 @@ export function graphFor(problem: AttentionProblem): { key: string; model: Uint8
   const neverEmpty = rowsNeverEmpty(problem.masks) && problem.normalizer !== 'kernel';
   const norm = normalize(ctx, problem.normalizer, { scores, visible, visibleCount, neverEmpty });
   emitOutputs(ctx, problem, { scores, visible, visibleCount, norm });
-  return { key: graphKey(problem), model: b.encode() };
+  return { key: graphKey(problem, target), model: b.encode() };
 }
 
 /** Graph output names, in the order outputSpecs lists them. */

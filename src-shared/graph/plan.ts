@@ -9,6 +9,7 @@ import type { AttentionProblem } from '../job/problem';
 import type { Tile } from './feeds';
 import { overviewBlocks } from './outputs';
 import { keyRange } from './keys';
+import { graphTarget } from './target';
 
 export const DEFAULT_BUDGET_BYTES = 64 * 2 ** 20;
 
@@ -17,7 +18,7 @@ export const DEFAULT_BUDGET_BYTES = 64 * 2 ** 20;
  * float32-sized planes, from the graph's structure (scores, masked scores, weights, the
  * entropy product, requested matrix outputs) plus what the heavier pieces add.
  */
-export function bytesPerCell(problem: AttentionProblem): number {
+export function bytesPerCell(problem: AttentionProblem, target?: unknown): number {
   let planes = 4;
   if (problem.outputs.includes('scores')) planes += 1;
   if (problem.outputs.includes('weights')) planes += 1;
@@ -28,7 +29,8 @@ export function bytesPerCell(problem: AttentionProblem): number {
   const m = problem.metric;
   if (m.id === 'additive') planes += 2 * m.m;
   if (m.id === 'laplacian') planes += problem.q.cols / problem.heads;
-  if (m.id === 'rbf' || m.id === 'euclidean' || m.id === 'mahalanobis') planes += 4;
+  if (m.id === 'euclidean' && !graphTarget(target).float64) planes += problem.q.cols / problem.heads;
+  else if (m.id === 'rbf' || m.id === 'euclidean' || m.id === 'mahalanobis') planes += 4;
   return planes * 4;
 }
 
@@ -37,6 +39,8 @@ export interface TilePlanOptions {
   tileRows?: number;
   /** bytes one run's intermediates may take (default 64 MiB) */
   budgetBytes?: number;
+  /** the runtime's capabilities (target.ts), which change a few graphs' footprint */
+  target?: unknown;
 }
 
 /**
@@ -54,7 +58,7 @@ export function planGraphTiles(problem: AttentionProblem, options: TilePlanOptio
   const H = problem.heads;
   const Tq = problem.q.rows;
   const budget = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
-  const perRow = Math.max(1, problem.k.rows) * bytesPerCell(problem);
+  const perRow = Math.max(1, problem.k.rows) * bytesPerCell(problem, options.target);
   const quantum = overviewBlocks(problem)?.br ?? 1;
   let rows = options.tileRows ?? Math.min(Math.floor(budget / perRow), isBanded(problem) ? BANDED_ROWS : Tq);
   rows = Math.min(Tq, Math.max(quantum, Math.floor(rows / quantum) * quantum));

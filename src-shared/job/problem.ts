@@ -63,6 +63,14 @@ export interface OverviewRequest {
   pool: PoolKind;
 }
 
+/**
+ * Which backend runs the job (JobSpec `backend`): `auto` (default) lets the engine choose,
+ * `wasm` the worker pool, `webgpu` onnxruntime's WebGPU backend in a browser context. It
+ * never changes the numbers beyond SPEC §5's tolerances.
+ */
+export type BackendChoice = 'auto' | 'wasm' | 'webgpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'webgpu'];
+
 export interface AttentionProblem {
   heads: number;
   /** Tq × (H·dqh), Tk × (H·dkh), Tk × (H·dvh); head h is the h-th contiguous column slice. */
@@ -78,6 +86,8 @@ export interface AttentionProblem {
   topk: number;
   overview?: OverviewRequest;
   tokens: { queries: string[] | null; keys: string[] | null };
+  /** absent = auto; the engine's router reads it, the graph never does */
+  backend?: BackendChoice;
 }
 
 /**

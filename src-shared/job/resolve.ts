@@ -398,5 +398,6 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
       ? { rows: Math.min(ov.rows ?? DEFAULT_OVERVIEW, tq), cols: Math.min(ov.cols ?? DEFAULT_OVERVIEW, tk), pool: ov.pool ?? 'mean' }
       : undefined,
     tokens: { queries: q.tokens, keys: k.tokens },
+    ...(spec.backend ? { backend: spec.backend } : {}),
   };
 }

@@ -6,7 +6,7 @@
  */
 import * as v from 'valibot';
 import { MASKS, NORMALIZER_IDS, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../metrics/catalogue';
-import type { OutputKind, PoolKind } from './problem';
+import { BACKEND_CHOICES, type BackendChoice, type OutputKind, type PoolKind } from './problem';
 
 export const OUTPUT_KINDS: OutputKind[] = ['scores', 'weights', 'output', 'entropy', 'argmax', 'topk', 'overview'];
 
@@ -55,6 +55,8 @@ export interface JobSpec {
   outputs?: OutputKind[];
   topk?: number;
   overview?: OverviewSpec;
+  /** auto (default) | wasm | webgpu: where the job runs, never what it computes */
+  backend?: BackendChoice;
 }
 
 const finiteNumber = v.pipe(v.number('expected a number'), v.finite('expected a finite number'));
@@ -166,6 +168,7 @@ export const jobSpecSchema = v.strictObject({
       pool: v.optional(v.picklist(['mean', 'max'], 'expected "mean" or "max"')),
     }),
   ),
+  backend: v.optional(v.picklist(BACKEND_CHOICES, `expected one of ${BACKEND_CHOICES.map((b) => `"${b}"`).join(', ')}`)),
 });
 
 /** A JobSpec that failed validation; `field` is a dotted path such as `mask.1.size`. */
@@ -183,6 +186,7 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
@@ -201,15 +205,44 @@ function firstProblem(issues: v.BaseIssue<unknown>[]): JobSpecError {
     issue = nested.i;
     path = nested.path;
   }
-  const field = path.map((item) => String(item.key)).join('.');
-  if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never') {
-    return new JobSpecError(field, `unknown field "${String(path[path.length - 1]?.key)}"`);
+  const field = fieldPath(path);
+  const key = String(path[path.length - 1]?.key);
+  const objectIssue = issue.kind === 'schema' && /object$/.test(issue.type);
+  if (objectIssue && issue.expected === 'never') return new JobSpecError(field, `unknown field ${JSON.stringify(key)}`);
+  if (objectIssue && issue.input === undefined && path.length > 0) {
+    // a required key is missing. Directly inside a union (e.g. a source given as a list or
+    // as {}), the union's own message says what was expected; deeper, name the field
+    // (valibot's own text would read `Invalid key: Expected "path" but received undefined`)
+    const outerPath = outer.path ?? [];
+    if (issue !== outer && path.length === outerPath.length + 1) {
+      return new JobSpecError(fieldPath(outerPath), `${outer.message}, got ${describe(outer.input)}`);
+    }
+    return new JobSpecError(field, `missing field ${JSON.stringify(key)}`);
   }
-  return new JobSpecError(field, `${issue.message}, got ${describe(issue.input)}`);
+  return new JobSpecError(field, `${problemText(issue)}, got ${describe(issue.input)}`);
+}
+
+/**
+ * A dotted field path (`mask.1.size`). A key that is not a plain name is shown quoted and
+ * escaped, so a hostile key (a newline, a terminal escape) cannot break the one-line message.
+ */
+function fieldPath(path: readonly v.IssuePathItem[]): string {
+  return path.map((item) => (/^[\w$-]+$/.test(String(item.key)) ? String(item.key) : JSON.stringify(String(item.key)))).join('.');
+}
+
+/** The schema's own message, or for valibot's generic ones ("Invalid type: Expected Object but received 0") a plain "expected an object". */
+function problemText(issue: v.BaseIssue<unknown>): string {
+  if (!issue.message.startsWith('Invalid ')) return issue.message;
+  const expected = issue.expected === 'Object' ? 'an object' : issue.expected === 'Array' ? 'a list' : (issue.expected ?? 'something else');
+  return `expected ${expected}`;
 }
 
 /** Validate untrusted input (a parsed JSON file, an IPC payload) into a JobSpec. */
 export function parseJobSpec(input: unknown): JobSpec {
+  // valibot's objects accept lists (and then read [].keys, [].values as fields): refuse them first
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new JobSpecError('', `expected a JobSpec: a JSON object such as {"embeddings": {"path": "tokens.npy"}}, got ${describe(input)}`);
+  }
   const result = v.safeParse(jobSpecSchema, input, { abortEarly: false });
   if (!result.success) throw firstProblem(result.issues);
   return result.output as JobSpec;

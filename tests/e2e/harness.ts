@@ -6,7 +6,7 @@
  * request table and validation as ipc.ts) and the native dialogs (a Host whose dialogs
  * return paths the test set) are replaced.
  *
- * The page is served from 127.0.0.1 with the app's own CSP header, and every request the
+ * The page is served from 127.0.0.1 with the app's own CSP and COOP/COEP headers, and every request the
  * page makes is recorded, so a test can prove the app never leaves its own origin.
  */
 import { createServer, type Server } from 'node:http';
@@ -19,7 +19,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService, type Host, type SaveKind } from '../../src-main/service/lab-service';
 import { dispatch, isOperationName, serviceOperations } from '../../src-main/service/lab-service-requests';
-import { CONTENT_SECURITY_POLICY } from '../../src-main/electron/security';
+import { CONTENT_SECURITY_POLICY, CROSS_ORIGIN_ISOLATION_HEADERS } from '../../src-main/electron/security';
 import type { MenuCommand, ProgressEvent } from '../../src-shared/api/lab-api';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -139,6 +139,8 @@ function serveRenderer(root: string): Promise<{ server: Server; origin: string }
         res.writeHead(200, {
           'Content-Type': MIME[extname(file!).toLowerCase()] ?? 'application/octet-stream',
           'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+          // as the app's protocol handler: cross-origin isolated (COOP/COEP)
+          ...CROSS_ORIGIN_ISOLATION_HEADERS,
           'X-Content-Type-Options': 'nosniff',
           'Cache-Control': 'no-store',
         });

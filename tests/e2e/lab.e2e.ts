@@ -4,7 +4,7 @@
  * user does, checked both on screen and in what the service computed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -13,6 +13,7 @@ import { defaultExportHeight, DEFAULT_EXPORT_WIDTH } from '../../src-main/servic
 import { readPng } from '../service/png';
 import { vectors } from '../service/helpers';
 import { closeBrowser, startHarness, type Harness } from './harness';
+import { chartState, duplicateTestIds } from './probes';
 
 const TOKENS = ['a', 'small', 'dog', 'chased', 'a', 'red', 'ball', 'across', 'the', 'wet', 'green', 'lawn'];
 
@@ -59,12 +60,32 @@ async function meanEntropy(page: Page): Promise<string> {
   return (await page.getByTestId('mean-entropy-0').textContent())?.trim() ?? '';
 }
 
+/**
+ * The entropy chart shows `runId` (the run the heatmap shows), at once: the bars it holds
+ * AND the bars it draws are that run's per-row entropy of the focused head (head 0), not
+ * an earlier run's.
+ */
+async function expectEntropyChartShows(page: Page, runId: string): Promise<void> {
+  const run = h.service.storedRun(runId)!;
+  const { Tq } = run.result;
+  const want = Array.from(run.result.entropy.subarray(0, Tq));
+  const chart = await chartState(page, 'entropy-chart');
+  expect(chart, 'the entropy chart is on screen').not.toBeNull();
+  const held = (chart!.option!.series as { data: (number | { value: number })[] }[])[0].data.map((d) => (typeof d === 'number' ? d : d.value));
+  expect(held.map((x) => x.toFixed(5))).toEqual(want.map((x) => x.toFixed(5)));
+  // drawn: within 2 % of the axis (a pixel or two), for every row
+  const axisMax = Math.max(...want, ...Array.from(run.result.visible.subarray(0, Tq), (n) => (n > 1 ? Math.log(n) : 0)), 0.1);
+  const drawn = chart!.drawn!;
+  expect(drawn).toHaveLength(Tq);
+  drawn.forEach((v, i) => expect(Math.abs((v ?? NaN) - want[i]), `row ${i}: drawn ${v}, the run has ${want[i]}`).toBeLessThan(0.02 * axisMax));
+}
+
 describe('QK Lab in Chromium with the real engine', () => {
   it('loads an embedding file chosen in the Open dialog and runs on it', async () => {
     const { page, host, service } = h;
     const before = await shownRun(page);
     host.opens.embeddings.push(words);
-    await page.getByRole('toolbar').getByTestId('open-embeddings').click();
+    await page.getByTestId('open-embeddings').click();
     await expect.poll(() => page.getByTestId('source-name-embeddings').textContent()).toContain('words.json');
     await expect.poll(() => page.getByTestId('token-list').textContent()).toContain('lawn');
     const runId = await runFinished(page, before);
@@ -139,6 +160,10 @@ describe('QK Lab in Chromium with the real engine', () => {
     await expect.poll(() => page.getByTestId('score-function').inputValue()).toBe('rbf');
     runId = await runFinished(page, runId);
     expect(service.storedRun(runId)!.spec).toMatchObject({ embeddings: { path: words }, metric: { id: 'rbf' }, mask: [{ id: 'causal' }] });
+    // the entropy chart shows the reopened run as soon as the heatmap does (not the cosine run's bars)
+    await expectEntropyChartShows(page, runId);
+    // a session whose files are as saved says nothing more
+    expect(await page.getByTestId('session-warnings').count()).toBe(0);
     await page.waitForTimeout(500);
     await h.screenshot('lab-session-reopened');
   });
@@ -148,7 +173,7 @@ describe('QK Lab in Chromium with the real engine', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{"tokens": ["x", "y"], "vectors": [[1, 2], [3, "oops"]]}');
     host.opens.embeddings.push(broken);
-    await page.getByRole('toolbar').getByTestId('open-embeddings').click();
+    await page.getByTestId('open-embeddings').click();
     const error = page.getByTestId('file-error-embeddings');
     await error.waitFor();
     const text = (await error.textContent()) ?? '';
@@ -156,7 +181,160 @@ describe('QK Lab in Chromium with the real engine', () => {
     expect(text).toMatch(/line|column|byte|expected/i);
     await expect.poll(() => page.getByTestId('source-name-embeddings').textContent()).toContain('words.json');
     expect(await page.getByRole('alert').filter({ hasText: 'broken.json' }).count()).toBeGreaterThan(0);
+    // the charts still show the run the heatmap shows (the last good one)
+    await expectEntropyChartShows(page, await shownRun(page));
     await h.screenshot('lab-bad-file');
+  });
+
+  it('a session whose file changed since it was saved opens with a warning that names the file', async () => {
+    const { page, host } = h;
+    const changing = join(dir, 'changing.json');
+    writeFileSync(changing, JSON.stringify({ tokens: TOKENS, vectors: vectors(TOKENS.length, 16, 11) }));
+    host.opens.embeddings.push(changing);
+    await page.getByTestId('open-embeddings').click();
+    await expect.poll(() => page.getByTestId('source-name-embeddings').textContent()).toContain('changing.json');
+    const target = join(dir, 'changing.qklab');
+    host.saves.push(target);
+    await page.getByTestId('save-options').click();
+    await page.getByTestId('save-session-as').click();
+    await expect.poll(() => page.getByTestId('session-message').textContent()).toContain(`Saved ${target}`);
+    expect(host.dialogs.at(-1)).toMatchObject({ kind: 'save-session', answer: target });
+
+    // the data changes on disk (same tokens, other numbers): its sha256 no longer matches
+    writeFileSync(changing, JSON.stringify({ tokens: TOKENS, vectors: vectors(TOKENS.length, 16, 99) }));
+    host.opens.session.push(target);
+    await page.getByTestId('open-session').click();
+    await expect.poll(() => page.getByTestId('session-message').textContent()).toContain(`Opened ${target}`);
+    const warnings = page.getByTestId('session-warnings');
+    await warnings.waitFor();
+    expect(await warnings.getAttribute('role')).toBe('status');
+    expect(await warnings.textContent()).toMatch(/changing\.json has changed since the session was saved/);
+    expect(await page.getByRole('status').filter({ hasText: 'changing.json has changed' }).count()).toBe(1);
+    await h.screenshot('lab-session-warning');
+    await page.getByRole('button', { name: 'Dismiss session warnings' }).click();
+    expect(await warnings.count()).toBe(0);
+  });
+
+  it('Save Session As can embed the embedding data: the session reopens after its file is deleted', async () => {
+    const { page, host, service } = h;
+    const doomed = join(dir, 'doomed.json');
+    writeFileSync(doomed, JSON.stringify({ tokens: TOKENS, vectors: vectors(TOKENS.length, 16, 11) }));
+    let runId = await shownRun(page);
+    host.opens.embeddings.push(doomed);
+    await page.getByTestId('open-embeddings').click();
+    await expect.poll(() => page.getByTestId('source-name-embeddings').textContent()).toContain('doomed.json');
+    runId = await runFinished(page, runId);
+    const before = service.storedRun(runId)!;
+
+    const target = join(dir, 'embedded.qklab');
+    host.saves.push(target);
+    await page.getByRole('button', { name: 'Save options' }).click();
+    await page.getByLabel('Embed embedding data in the session file').check();
+    await h.screenshot('lab-save-options');
+    await page.getByTestId('save-session-as').click();
+    await expect.poll(() => page.getByTestId('session-message').textContent()).toContain(`Saved ${target}`);
+    expect(host.dialogs.at(-1)).toMatchObject({ kind: 'save-session', answer: target });
+    const saved = JSON.parse(readFileSync(target, 'utf8'));
+    expect(saved.job.embeddings).toEqual({ path: doomed });
+    expect(Object.values(saved.embedded as Record<string, { tokens: string[]; vectors: number[][] }>).map((e) => [e.tokens, e.vectors.length])).toEqual([[TOKENS, 12]]);
+
+    // the file is deleted, the window shows something else, then the session is reopened
+    unlinkSync(doomed);
+    expect(existsSync(doomed)).toBe(false);
+    await page.getByLabel('Sample').selectOption('toy2d');
+    runId = await runFinished(page, runId);
+    expect(service.storedRun(runId)!.result.Tk).not.toBe(12);
+    host.opens.session.push(target);
+    await page.getByTestId('open-session').click();
+    await expect.poll(() => page.getByTestId('session-message').textContent()).toContain(`Opened ${target}`);
+    await expect.poll(() => page.getByTestId('session-warnings').textContent()).toContain('doomed.json was not found; using the copy embedded in the session');
+    runId = await runFinished(page, runId);
+    // the heatmap is back, computed from the embedded copy: the same numbers as before
+    const after = service.storedRun(runId)!;
+    expect(after.spec.embeddings).toEqual({ path: doomed });
+    expect(after.tokens.keys).toEqual(TOKENS);
+    expect(Array.from(after.result.weights!)).toEqual(Array.from(before.result.weights!));
+    expect(await page.getByTestId('heatmap').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('token-list').textContent()).toContain('lawn');
+    await expectEntropyChartShows(page, runId);
+    await page.waitForTimeout(300);
+    await h.screenshot('lab-embedded-session');
+  });
+
+  it('two heads with a random projection: every head has its thumbnail, its bar and its mean', async () => {
+    const { page, host, service } = h;
+    let runId = await shownRun(page);
+    host.opens.embeddings.push(words);
+    await page.getByTestId('open-embeddings').click();
+    await expect.poll(() => page.getByTestId('source-name-embeddings').textContent()).toContain('words.json');
+    runId = await runFinished(page, runId);
+    await page.getByTestId('score-function').selectOption('cosine');
+    runId = await runFinished(page, runId);
+    await page.getByTestId('heads').fill('2');
+    await page.getByTestId('projection').selectOption('random');
+    await expect.poll(async () => {
+      const id = await shownRun(page);
+      const spec = service.storedRun(id)?.spec;
+      return spec ? [spec.heads, spec.projection?.id] : null;
+    }, { timeout: 30_000 }).toEqual([2, 'random']);
+    runId = await shownRun(page);
+    const run = service.storedRun(runId)!;
+    expect(run.result.heads).toBe(2);
+
+    // small multiples: one labelled thumbnail per head, the focused one pressed
+    await page.getByTestId('small-multiples').waitFor();
+    for (const hd of [0, 1]) {
+      const thumb = page.getByTestId(`head-thumb-${hd}`);
+      expect(await thumb.textContent()).toContain(`head ${hd}`);
+      expect(await thumb.getAttribute('aria-pressed')).toBe(hd === 0 ? 'true' : 'false');
+      expect(await thumb.getByRole('img').count()).toBe(1);
+    }
+    // the mean entropy of each head, in the table and in the head summary chart (every bar labelled)
+    for (const hd of [0, 1]) expect(Number(await page.getByTestId(`mean-entropy-${hd}`).textContent())).toBeCloseTo(run.result.meanEntropy[hd], 2);
+    const heads = await chartState(page, 'entropy-heads-chart');
+    const xAxis = (heads!.option!.xAxis as { data: string[]; axisLabel: { interval: number } }[])[0];
+    expect(xAxis.data).toEqual(['head 0', 'head 1']);
+    expect(xAxis.axisLabel.interval).toBe(0);
+    await expectEntropyChartShows(page, runId);
+    expect(await duplicateTestIds(page)).toEqual([]);
+
+    // focusing head 1 from its thumbnail moves the heatmap and the entropy to head 1
+    await page.getByTestId('head-thumb-1').click();
+    await expect.poll(() => page.getByTestId('view-head').inputValue()).toBe('1');
+    expect(await page.getByTestId('head-thumb-1').getAttribute('aria-pressed')).toBe('true');
+    await page.getByTestId('head-thumb-0').click();
+    await page.waitForTimeout(500);
+    await h.screenshot('lab-two-heads');
+  });
+
+  it('Compare: pin A, change τ, and A, B, B − A and the divergence show the two runs', async () => {
+    const { page, service } = h;
+    let runId = await shownRun(page);
+    const tau = page.getByLabel('score τ', { exact: true });
+    await tau.fill('0.5');
+    runId = await runFinished(page, runId);
+    const a = service.storedRun(runId)!;
+    await page.getByTestId('tab-compare').click();
+    await page.getByTestId('pin-a').click();
+    await page.getByTestId('compare-a').waitFor();
+    await tau.fill('0.1');
+    runId = await runFinished(page, runId);
+    const b = service.storedRun(runId)!;
+    expect([a.spec.metric, b.spec.metric]).toEqual([{ id: 'cosine', tau: 0.5 }, { id: 'cosine', tau: 0.1 }]);
+    expect(a.spec.heads).toBe(2);
+    await expect.poll(() => page.getByTestId('compare-b-caption').textContent()).toContain('τ=0.1');
+    expect(await page.getByTestId('compare-a-caption').textContent()).toContain('τ=0.5');
+    await expect.poll(() => page.getByTestId('mean-js').textContent()).toMatch(/mean JS [0-9.e-]+ nats · head 0/);
+    // the divergence chart holds one value per query row, and a sharper τ makes rows differ
+    const js = await chartState(page, 'compare-js');
+    const jsData = (js!.option!.series as { data: (number | { value: number })[] }[])[0].data.map((d) => (typeof d === 'number' ? d : d.value));
+    expect(jsData).toHaveLength(12);
+    expect(Math.max(...jsData)).toBeGreaterThan(0);
+    for (const id of ['compare-a', 'compare-b', 'compare-diff']) expect((await chartState(page, id))!.option, id).not.toBeNull();
+    expect(await duplicateTestIds(page)).toEqual([]);
+    await page.waitForTimeout(500);
+    await h.screenshot('lab-compare');
+    await page.getByTestId('tab-attention').click();
   });
 
   it('a dropped file opens (its path was granted by pathForFile); an undropped path is refused', async () => {
@@ -187,6 +365,23 @@ describe('QK Lab in Chromium with the real engine', () => {
     await h.screenshot('lab-menu-metrics-reference');
   });
 
+  it('every data-testid is unique: the toolbar’s Open embeddings… and each source row’s Open…', async () => {
+    const { page } = h;
+    expect(await duplicateTestIds(page)).toEqual([]);
+    // the metrics reference the menu test opened: Esc closes it
+    await page.keyboard.press('Escape');
+    await page.getByTestId('metrics-reference').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('open-embeddings').count()).toBe(1);
+    expect(await page.getByRole('toolbar', { name: 'QK Lab' }).getByTestId('open-embeddings').count()).toBe(1);
+    await page.getByLabel('Separate Q / K / V').check();
+    await page.getByTestId('open-file-keys').waitFor();
+    for (const role of ['queries', 'keys', 'values']) expect(await page.getByTestId(`open-file-${role}`).count(), role).toBe(1);
+    expect(await duplicateTestIds(page)).toEqual([]);
+    await page.getByLabel('One set (self-attention)').check();
+    await page.getByTestId('open-file-embeddings').waitFor();
+    expect(await duplicateTestIds(page)).toEqual([]);
+  });
+
   it('no request ever left the app’s own origin', () => {
     const foreign = h.requests.filter((url) => !url.startsWith(h.origin + '/') && !/^(data|blob):/.test(url));
     expect(foreign).toEqual([]);
@@ -200,7 +395,7 @@ describe('recovery after a crash', () => {
       const first = await startHarness({ pool, userDataDir });
       await runFinished(first.page, '');
       first.host.opens.embeddings.push(words);
-      await first.page.getByRole('toolbar').getByTestId('open-embeddings').click();
+      await first.page.getByTestId('open-embeddings').click();
       await expect.poll(() => first.page.getByTestId('source-name-embeddings').textContent()).toContain('words.json');
       await first.page.getByTestId('score-function').selectOption('laplacian');
       // the renderer autosaves (debounced); wait until the autosave names the new configuration

@@ -92,6 +92,8 @@
     lookupSentence: (req) => call('lookupSentence', req),
     runJob: (req) => call('runJob', req),
     cancelJob: (req) => call('cancelJob', req),
+    fetchTile: (req) => call('fetchTile', req),
+    runExperiment: (req) => call('runExperiment', req),
     exportRun: (req) => call('exportRun', req),
     saveSession: (req) => call('saveSession', req),
     openSession: (req) => call('openSession', req),

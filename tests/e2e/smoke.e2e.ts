@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser, startHarness, type Harness } from './harness';
+import { duplicateTestIds } from './probes';
 
 let h: Harness;
 
@@ -28,6 +29,8 @@ describe('the app in Chromium', () => {
     expect(h.calls).toContain('runJob');
     expect(h.calls).toContain('recoverSession');
     await page.getByTestId('entropy-panel').waitFor();
+    // every test id names one element (the toolbar's open-embeddings, the rows' open-file-{role}, …)
+    expect(await duplicateTestIds(page)).toEqual([]);
     await page.waitForTimeout(500); // let the charts finish drawing for the screenshot
     const shot = await h.screenshot('smoke-main-view');
     expect(shot).toMatch(/smoke-main-view\.png$/);

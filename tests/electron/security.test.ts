@@ -12,8 +12,13 @@ vi.mock('electron', () => {
 });
 
 const security = await import('../../src-main/electron/security');
+const { appProtocolHandler } = await import('../../src-main/electron/protocol');
 const {
   APP_ENTRY,
+  COMPUTE_CONTENT_SECURITY_POLICY,
+  COMPUTE_CONTENT_SECURITY_POLICY_META,
+  COMPUTE_ENTRY,
+  CROSS_ORIGIN_ISOLATION_HEADERS,
   CONTENT_SECURITY_POLICY,
   CONTENT_SECURITY_POLICY_META,
   CSP_DIRECTIVES,
@@ -175,9 +180,69 @@ describe('guards', () => {
     expect(cancelled('app://qklab/index.html')).toBe(false);
 
     let out: { responseHeaders?: Record<string, string[]> } = {};
-    headers!({ url: 'app://qklab/index.html', responseHeaders: { 'content-security-policy': ['default-src *'] } }, (r) => (out = r));
-    expect(out.responseHeaders).toEqual({ 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
+    headers!({ url: 'app://qklab/index.html', responseHeaders: { 'content-security-policy': ['default-src *'], 'cross-origin-embedder-policy': ['unsafe-none'] } }, (r) => (out = r));
+    expect(out.responseHeaders).toEqual({
+      'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+      'Cross-Origin-Opener-Policy': ['same-origin'],
+      'Cross-Origin-Embedder-Policy': ['require-corp'],
+      'Cross-Origin-Resource-Policy': ['same-origin'],
+    });
+    // the compute page gets its own policy (wasm compiles), and the same isolation
+    headers!({ url: COMPUTE_ENTRY, responseHeaders: {} }, (r) => (out = r));
+    expect(out.responseHeaders!['Content-Security-Policy']).toEqual([COMPUTE_CONTENT_SECURITY_POLICY]);
+    expect(out.responseHeaders!['Cross-Origin-Embedder-Policy']).toEqual(['require-corp']);
     headers!({ url: 'https://example.com/' }, (r) => (out = r));
     expect(out).toEqual({});
+  });
+});
+
+describe('the compute page and cross-origin isolation', () => {
+  it('the compute page policy is the app policy plus compiling wasm, and nothing else', () => {
+    const app = directives(CONTENT_SECURITY_POLICY);
+    const compute = directives(COMPUTE_CONTENT_SECURITY_POLICY);
+    expect(compute.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    for (const [name, values] of compute) if (name !== 'script-src') expect(values, name).toEqual(app.get(name));
+    expect(compute.size).toBe(app.size);
+    // JavaScript eval stays off even there; the renderer's own policy compiles no wasm at all
+    expect(COMPUTE_CONTENT_SECURITY_POLICY).not.toMatch(/'unsafe-eval'/);
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/wasm-unsafe-eval/);
+    expect(COMPUTE_ENTRY).toBe('app://qklab/compute/index.html');
+  });
+
+  it('COOP same-origin and COEP require-corp on every app response (SharedArrayBuffer for wasm threads)', async () => {
+    expect(CROSS_ORIGIN_ISOLATION_HEADERS).toMatchObject({ 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const root = mkdtempSync(join(tmpdir(), 'qklab-protocol-'));
+    try {
+      mkdirSync(join(root, 'compute'));
+      writeFileSync(join(root, 'index.html'), '<!doctype html>');
+      writeFileSync(join(root, 'compute', 'index.html'), '<!doctype html>');
+      writeFileSync(join(root, 'a.wasm'), new Uint8Array([0, 97, 115, 109]));
+      const handle = appProtocolHandler(root);
+      for (const url of ['app://qklab/index.html', 'app://qklab/compute/index.html', 'app://qklab/a.wasm']) {
+        const r = await handle(new Request(url));
+        expect(r.status, url).toBe(200);
+        expect(r.headers.get('cross-origin-opener-policy'), url).toBe('same-origin');
+        expect(r.headers.get('cross-origin-embedder-policy'), url).toBe('require-corp');
+        expect(r.headers.get('cross-origin-resource-policy'), url).toBe('same-origin');
+      }
+      expect((await handle(new Request('app://qklab/index.html'))).headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+      expect((await handle(new Request('app://qklab/compute/index.html'))).headers.get('content-security-policy')).toBe(COMPUTE_CONTENT_SECURITY_POLICY);
+      expect((await handle(new Request('app://qklab/a.wasm'))).headers.get('content-type')).toBe('application/wasm');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the built compute page carries the compute policy in its <meta>', () => {
+    const html = 'out/renderer/compute/index.html';
+    if (!existsSync(html)) return; // checked when a build exists (the e2e run builds first)
+    const text = readFileSync(html, 'utf8');
+    const m = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/i.exec(text);
+    expect(m, 'compute/index.html has a CSP meta').not.toBeNull();
+    expect(m![1]).toBe(COMPUTE_CONTENT_SECURITY_POLICY_META);
+    expect(text).toMatch(/<script type="module" crossorigin src="\/assets\/compute-[^"]+\.js"><\/script>/);
   });
 });

@@ -2,7 +2,7 @@
  * A fake LabApi for the renderer's unit tests ONLY: runs resolve when the test says so,
  * and every call is recorded. The app itself never sees this file.
  */
-import type { LabApi, MenuCommand, ProgressEvent, RunReply, SessionDoc, SourceInfo } from '../../src-shared/api/lab-api';
+import type { ExperimentName, ExperimentReplyOf, ExperimentRequest, ExperimentRequestOf, LabApi, MenuCommand, OpenedSession, ProgressEvent, RecoveredSession, RunReply, SessionDoc, SourceInfo, TileReply, TileRequest } from '../../src-shared/api/lab-api';
 import type { AttentionResult } from '../../src-shared/job/problem';
 import type { JobSpec } from '../../src-shared/job/spec';
 
@@ -81,8 +81,9 @@ export class FakeLabApi implements LabApi {
   saved: unknown[] = [];
   exports: unknown[] = [];
   openResult: SourceInfo | null | Error = sourceInfo();
-  recovery: { session: SessionDoc; sources: SourceInfo[] } | null = null;
-  sessionToOpen: { path: string; session: SessionDoc; sources: SourceInfo[] } | null = null;
+  /** what recoverSession / openSession answer (`warnings` default to none) */
+  recovery: { session: SessionDoc; sources: SourceInfo[]; warnings?: string[] } | null = null;
+  sessionToOpen: { path: string; session: SessionDoc; sources: SourceInfo[]; warnings?: string[] } | null = null;
   progressListeners = new Set<(e: ProgressEvent) => void>();
   menuListeners = new Set<(c: MenuCommand) => void>();
   /** answer every run at once with this result (null: leave runs pending) */
@@ -103,10 +104,26 @@ export class FakeLabApi implements LabApi {
       if (this.autoReply) resolve(replyOf(req.runId, this.autoReply));
     });
   }
+  /** every runExperiment request, in order */
+  experiments: ExperimentRequest[] = [];
+  /** answers runExperiment (unset: the call rejects) */
+  experimentHandler: ((req: ExperimentRequest) => unknown) | null = null;
+  async runExperiment<N extends ExperimentName>(req: ExperimentRequestOf<N>): Promise<ExperimentReplyOf<N>> {
+    this.experiments.push(req as ExperimentRequest);
+    if (!this.experimentHandler) throw new Error('FakeLabApi: no experimentHandler set');
+    return (await this.experimentHandler(req as ExperimentRequest)) as ExperimentReplyOf<N>;
+  }
   async cancelJob(req: { runId: string }) {
     this.cancelled.push(req.runId);
     const run = this.runs.find((r) => r.runId === req.runId);
     run?.reject(new Error('the run was cancelled'));
+  }
+  /** every fetchTile request; answers with zeros of the asked size (the engine's side is tested in tests/service) */
+  tiles: TileRequest[] = [];
+  async fetchTile(req: TileRequest): Promise<TileReply> {
+    this.tiles.push(req);
+    const n = (req.rows[1] - req.rows[0]) * (req.cols[1] - req.cols[0]);
+    return { ...req, weights: new Float32Array(n), scores: new Float32Array(n), backend: 'fake', computeMs: 0 };
   }
   onProgress(listener: (e: ProgressEvent) => void) {
     this.progressListeners.add(listener);
@@ -123,14 +140,14 @@ export class FakeLabApi implements LabApi {
     this.saved.push(req);
     return '/out/session.qklab';
   }
-  async openSession(_req: { path?: string }): Promise<{ path: string; session: SessionDoc; sources: SourceInfo[] } | null> {
-    return this.sessionToOpen;
+  async openSession(_req: { path?: string }): Promise<OpenedSession | null> {
+    return this.sessionToOpen ? { warnings: [], ...this.sessionToOpen } : null;
   }
   async autosave(req: unknown) {
     this.autosaves.push(req);
   }
-  async recoverSession() {
-    return this.recovery;
+  async recoverSession(): Promise<RecoveredSession | null> {
+    return this.recovery ? { warnings: [], ...this.recovery } : null;
   }
   async recentFiles() {
     return [];

@@ -44,6 +44,36 @@ const CASES: Record<OperationName, { good: unknown[]; bad: [unknown, RegExp][] }
       [{ runId: 'run-1', job, channel: 5 }, /channel/],
     ],
   },
+  runExperiment: {
+    good: [
+      { runId: 'exp-1', name: 'scaling', options: { dims: [64, 1024], n: 16, trials: 2, seed: 0 } },
+      { runId: 'exp-2', name: 'temperature', job, options: { taus: [0.1, 1, 10] } },
+      { runId: 'exp-3', name: 'compare', job, options: { metrics: ['dot', 'cosine'], k: 1 } },
+      { runId: 'exp-4', name: 'geometry', job, options: { query: 1 } },
+      { runId: 'exp-5', name: 'decoding', job, options: {} },
+      { runId: 'exp-6', name: 'knn', job, options: { query: 0, head: 0, k: 2 } },
+    ],
+    bad: [
+      [{ runId: 'exp-1', name: 'speed', options: {} }, /expected an experiment name/],
+      [{ runId: 'exp-1', name: 'scaling', options: { dims: [70000], n: 16, trials: 2, seed: 0 } }, /options\.dims\.0: expected a width ≤ 65536/],
+      [{ runId: 'exp-1', name: 'temperature', options: { taus: [1] } }, /job/],
+      [{ runId: 'exp-1', name: 'knn', job, options: { query: 0, k: 0 } }, /options\.k: expected k ≥ 1/],
+    ],
+  },
+  fetchTile: {
+    good: [
+      { runId: 'run-1', head: 0, rows: [0, 512], cols: [100, 612] },
+      { runId: 'run-1', head: 11, rows: [16000, 16001], cols: [0, 1] },
+    ],
+    bad: [
+      [{ runId: 'run-1', head: 0, rows: [0, 513], cols: [0, 1] }, /rows: expected at most 512 rows/],
+      [{ runId: 'run-1', head: 0, rows: [0, 1], cols: [5, 5] }, /cols: expected \[start, end\) of columns with start < end/],
+      [{ runId: 'run-1', head: -1, rows: [0, 1], cols: [0, 1] }, /head: expected a head index ≥ 0/],
+      [{ runId: 'run-1', head: 0, rows: [0.5, 1], cols: [0, 1] }, /rows\.0: expected an integer index/],
+      [{ runId: 'run-1', head: 0, rows: [0, 1] }, /missing field "cols"/],
+      [{ runId: 'run-1', head: 0, rows: [0, 1], cols: [0, 1], weights: true }, /unknown field "weights"/],
+    ],
+  },
   cancelJob: {
     good: [{ runId: 'run-1' }],
     bad: [

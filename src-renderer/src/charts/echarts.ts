@@ -1,13 +1,14 @@
 /**
  * The ECharts build the renderer uses: echarts/core with only the charts and components
- * the option builders of src-shared/charts (and the overlays here) produce.
+ * the option builders of src-shared/charts (and the overlays and experiment charts here) produce.
  */
 import * as echarts from 'echarts/core';
-import { BarChart, HeatmapChart, LineChart } from 'echarts/charts';
+import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import {
   GraphicComponent,
   GridComponent,
   LegendComponent,
+  MarkAreaComponent,
   MarkLineComponent,
   TitleComponent,
   TooltipComponent,
@@ -19,6 +20,7 @@ echarts.use([
   HeatmapChart,
   LineChart,
   BarChart,
+  ScatterChart,
   GridComponent,
   TooltipComponent,
   VisualMapComponent,
@@ -26,6 +28,7 @@ echarts.use([
   GraphicComponent,
   LegendComponent,
   MarkLineComponent,
+  MarkAreaComponent,
   CanvasRenderer,
 ]);
 

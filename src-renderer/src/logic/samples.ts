@@ -20,6 +20,8 @@ export interface InlineData {
 export interface SampleData {
   id: 'sentence' | 'toy2d';
   label: string;
+  /** the label in the narrow data panel's Sample menu (the full label is its tooltip) */
+  short: string;
   description: string;
   /** self-attention over one set, or separate queries and keys */
   embeddings?: InlineData;
@@ -91,12 +93,14 @@ export const SAMPLES: SampleData[] = [
   {
     id: 'sentence',
     label: 'Sample sentence (8 tokens × 16 dims)',
+    short: 'Sentence · 8 × 16',
     description: 'built-in embeddings: animals, determiners, motion and place share directions',
     embeddings: { tokens: [...SAMPLE_WORDS], vectors: sentenceVectors() },
   },
   {
     id: 'toy2d',
     label: 'Textbook 2-D toy (1 query, 6 keys)',
+    short: '2-D toy · 1 × 6',
     description: 'keys in two clusters around (1, 0) and (0, 1); the query (0.8, 0.15) sits by the first',
     queries: { tokens: ['q'], vectors: [[...TOY_QUERY]] },
     keys: { tokens: ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'], vectors: TOY_KEYS.map((k) => [...k]) },

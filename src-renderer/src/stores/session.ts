@@ -5,11 +5,12 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch, type WatchStopHandle } from 'vue';
-import type { SessionDoc, SourceInfo } from '../../../src-shared/api/lab-api';
+import type { RecoveredSession, SessionDoc, SourceInfo } from '../../../src-shared/api/lab-api';
 import type { JobSpec } from '../../../src-shared/job/spec';
 import { labApi } from '../host';
 import { debounce } from '../logic/debounce';
 import { errorText } from '../logic/errors';
+import { sessionWarnings } from '../logic/session-warnings';
 import { stateFromJob, type SourceRole } from '../logic/jobspec';
 import { useCompareStore } from './compare';
 import { useConfigStore } from './config';
@@ -33,8 +34,15 @@ export const useSessionStore = defineStore('session', () => {
   const savedAt = ref<string | null>(null);
   /** what the last save / open did, or went wrong, in words */
   const message = ref<{ kind: 'info' | 'error'; text: string } | null>(null);
+  /**
+   * what main said about the files of the session last opened or recovered (a file whose
+   * sha256 changed since saving, one replaced by its embedded copy, …), in words
+   */
+  const warnings = ref<string[]>([]);
+  /** Save and Save As embed the embedding data in the session file (the session then opens without its files) */
+  const embedData = ref(false);
   /** an autosaved session left by a run that did not exit cleanly */
-  const recovery = shallowRef<{ session: SessionDoc; sources: SourceInfo[] } | null>(null);
+  const recovery = shallowRef<RecoveredSession | null>(null);
   const autosaving = ref(false);
   const autosaveCount = ref(0);
   /** the last saved body's text, to tell whether there are unsaved changes */
@@ -44,14 +52,17 @@ export const useSessionStore = defineStore('session', () => {
   const bodyText = computed(() => JSON.stringify(body.value));
   const dirty = computed(() => savedText.value !== null && savedText.value !== bodyText.value);
 
-  async function save(saveAs = false, embedData = false): Promise<string | null> {
+  /** Save (to the session's file, or where the Save dialog says); `embed` defaults to the "Embed embedding data" choice. */
+  async function save(saveAs = false, embed: boolean = embedData.value): Promise<string | null> {
     try {
-      const written = await labApi().saveSession({ session: body.value, path: saveAs ? undefined : (path.value ?? undefined), saveAs, embedData });
+      const written = await labApi().saveSession({ session: body.value, path: saveAs ? undefined : (path.value ?? undefined), saveAs, embedData: embed });
       if (!written) return null;
       path.value = written;
       savedAt.value = new Date().toISOString();
       savedText.value = bodyText.value;
-      message.value = { kind: 'info', text: `Saved ${written}` };
+      // the file now records the files as they are: what was said about them no longer holds
+      warnings.value = [];
+      message.value = { kind: 'info', text: `Saved ${written}${embed ? ' (with the embedding data)' : ''}` };
       return written;
     } catch (e) {
       message.value = { kind: 'error', text: `Could not save the session: ${errorText(e)}` };
@@ -81,6 +92,9 @@ export const useSessionStore = defineStore('session', () => {
       const problems = await apply(opened.session, opened.sources);
       path.value = opened.path;
       savedText.value = bodyText.value;
+      warnings.value = sessionWarnings(opened.warnings);
+      // a session that carries its data keeps carrying it when saved again
+      embedData.value = Object.keys(opened.session.embedded ?? {}).length > 0;
       message.value = problems.length
         ? { kind: 'error', text: `Opened ${opened.path}, but: ${problems.join('; ')}` }
         : { kind: 'info', text: `Opened ${opened.path}` };
@@ -131,6 +145,7 @@ export const useSessionStore = defineStore('session', () => {
     recovery.value = null;
     if (r) {
       const problems = await apply(r.session, r.sources);
+      warnings.value = sessionWarnings(r.warnings);
       message.value = problems.length
         ? { kind: 'error', text: `Recovered the unsaved session, but: ${problems.join('; ')}` }
         : { kind: 'info', text: 'Recovered the unsaved session' };
@@ -147,10 +162,16 @@ export const useSessionStore = defineStore('session', () => {
     message.value = null;
   }
 
+  function dismissWarnings() {
+    warnings.value = [];
+  }
+
   return {
     path,
     savedAt,
     message,
+    warnings,
+    embedData,
     recovery,
     autosaving,
     autosaveCount,
@@ -165,5 +186,6 @@ export const useSessionStore = defineStore('session', () => {
     restoreRecovery,
     discardRecovery,
     dismissMessage,
+    dismissWarnings,
   };
 });

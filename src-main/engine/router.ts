@@ -1,0 +1,98 @@
+/**
+ * Which backend runs a job. The JobSpec's `backend` (auto | wasm | webgpu) reaches the
+ * problem; the router reads it:
+ * - `wasm`: the worker pool.
+ * - `webgpu`: the WebGPU backend; an error saying why when there is none here (the CLI
+ *   under Node, no adapter, WebGPU disabled).
+ * - `auto` (default): WebGPU when a hardware adapter is ready and the job is large enough
+ *   to pay for the page round trips (`autoBackend`), else wasm.
+ * A job WebGPU drops because the GPU or its page went away (BackendLostError) runs again on
+ * wasm, and says so in its `backend`.
+ */
+import type { AttentionProblem } from '../../src-shared/job/problem';
+import type { AdapterInfo } from '../../src-shared/engine-browser/protocol';
+import { BackendLostError, EngineError, type Backend, type BackendChoice, type EngineResult, type RunOptions } from './backend';
+import type { WebGpuBackend } from './gpu-backend';
+
+/**
+ * `auto` sends a job to WebGPU from this many score cells (H·Tq·Tk, the region's for a
+ * region) on: below it the page round trip and shader compilation cost more than the wasm
+ * pool's whole run (a 12-head 512-token job takes ~0.1 s on wasm, bench/report.json).
+ */
+export const AUTO_WEBGPU_MIN_CELLS = 2 ** 22;
+
+/** Score functions whose graph runs part of its work in float64, which WebGPU lacks (CPU fallback). */
+const CPU_BOUND_METRICS = new Set(['euclidean']);
+
+export interface AutoDecision {
+  backend: 'wasm' | 'webgpu';
+  why: string;
+}
+
+/** auto's choice for one job, from the adapter the compute page found (null: none, or not started). */
+export function autoBackend(problem: AttentionProblem, adapter: AdapterInfo | null, region?: RunOptions['region']): AutoDecision {
+  if (!adapter) return { backend: 'wasm', why: 'no WebGPU adapter is ready' };
+  if (adapter.fallback) return { backend: 'wasm', why: 'the WebGPU adapter is a software fallback (it would run on the same CPU cores as wasm)' };
+  if (CPU_BOUND_METRICS.has(problem.metric.id)) return { backend: 'wasm', why: `${problem.metric.id} computes its distances in float64, which WebGPU does not have` };
+  const cells = region ? (region.r1 - region.r0) * problem.k.rows : problem.heads * problem.q.rows * problem.k.rows;
+  if (cells < AUTO_WEBGPU_MIN_CELLS) return { backend: 'wasm', why: `the job is small (${cells} score cells < ${AUTO_WEBGPU_MIN_CELLS})` };
+  return { backend: 'webgpu', why: `${cells} score cells on ${adapter.vendor || 'a'} GPU` };
+}
+
+export class EngineRouter implements Backend {
+  readonly id = 'auto';
+
+  constructor(
+    readonly wasm: Backend & { workers?: number },
+    readonly gpu: WebGpuBackend | null = null,
+  ) {}
+
+  /** worker threads of the wasm pool (appInfo) */
+  get workers(): number {
+    return this.wasm.workers ?? 1;
+  }
+
+  /** What the app's About box and appInfo show, e.g. "auto (wasm; webgpu: google swiftshader, software)". */
+  describe(): string {
+    const gpu = this.gpu;
+    if (!gpu) return 'wasm';
+    if (gpu.status === 'ready') return `auto (wasm; ${gpu.label})`;
+    if (gpu.status === 'unavailable') return `wasm (WebGPU unavailable: ${gpu.reason})`;
+    return 'auto (wasm; webgpu starting)';
+  }
+
+  /** Which backend a job would run on now. */
+  choose(problem: AttentionProblem, region?: RunOptions['region']): AutoDecision {
+    const choice: BackendChoice = problem.backend ?? 'auto';
+    if (choice === 'wasm') return { backend: 'wasm', why: 'the job asks for wasm' };
+    if (choice === 'webgpu') return { backend: 'webgpu', why: 'the job asks for webgpu' };
+    const gpu = this.gpu;
+    // auto never waits for the compute page: until it is ready, jobs run on wasm
+    return autoBackend(problem, gpu && gpu.status === 'ready' ? gpu.adapter : null, region);
+  }
+
+  async run(problem: AttentionProblem, options: RunOptions = {}): Promise<EngineResult> {
+    const decision = this.choose(problem, options.region);
+    if (decision.backend === 'wasm') {
+      if ((problem.backend ?? 'auto') === 'auto' && this.gpu?.status === 'idle') void this.gpu.start();
+      return this.wasm.run(problem, options);
+    }
+    const gpu = this.gpu;
+    if (!gpu) {
+      throw new EngineError('the WebGPU backend needs a browser context (the app\'s compute window), which this process does not have; use "backend": "wasm" or "auto"');
+    }
+    const adapter = await gpu.start();
+    if (!adapter) throw new EngineError(`the WebGPU backend is not available: ${gpu.reason ?? 'no adapter'}`);
+    try {
+      return await gpu.run(problem, options);
+    } catch (err) {
+      if (!(err instanceof BackendLostError) || options.signal?.aborted) throw err;
+      const result = await this.wasm.run(problem, options);
+      return { ...result, backend: `${result.backend}, after WebGPU failed (${err.reason})` };
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.wasm.close(), this.gpu?.close()]);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What a chart holds and draws, for the end-to-end tests: EChart.vue puts a ChartProbe on
+ * its element (`element.qklabChart`), so a test can read the numbers behind the pixels
+ * (the option ECharts holds, and the value each drawn bar stands for) and tell a chart
+ * that shows the current run from one still drawing an earlier run's bars.
+ */
+import type { echarts } from './echarts';
+
+type Chart = echarts.ECharts;
+
+export interface ChartProbe {
+  /** the option ECharts holds now (with notMerge: exactly the last one set), or null */
+  option(): Record<string, unknown> | null;
+  /**
+   * For a bar series: the value each bar stands for as it is drawn NOW (the end of its
+   * rectangle converted back through the value axis), null for a bar not drawn; null when
+   * the series is not a bar series.
+   */
+  drawnBars(seriesIndex?: number): (number | null)[] | null;
+}
+
+/** The little of ECharts' model the probe reads (not in its public typings). */
+interface ModelLike {
+  getSeriesByIndex(i: number): { subType: string; getData(): { count(): number; getItemGraphicEl(i: number): unknown } } | undefined;
+}
+
+interface RectLike {
+  shape?: { x: number; y: number; width: number; height: number };
+}
+
+export function chartProbe(chart: () => Chart | null): ChartProbe {
+  return {
+    option: () => {
+      const c = chart();
+      return c ? (c.getOption() as Record<string, unknown>) : null;
+    },
+    drawnBars: (seriesIndex = 0) => {
+      const c = chart();
+      if (!c) return null;
+      const series = (c as unknown as { getModel(): ModelLike }).getModel().getSeriesByIndex(seriesIndex);
+      if (!series || series.subType !== 'bar') return null;
+      const data = series.getData();
+      return Array.from({ length: data.count() }, (_, i) => {
+        const shape = (data.getItemGraphicEl(i) as RectLike | undefined)?.shape;
+        if (!shape) return null;
+        const at = c.convertFromPixel({ seriesIndex }, [shape.x + shape.width / 2, shape.y + shape.height]);
+        return Array.isArray(at) && Number.isFinite(at[1]) ? at[1] : null;
+      });
+    },
+  };
+}
+
+/** Put (or remove) the probe on the chart's element. */
+export function attachProbe(el: HTMLElement, probe: ChartProbe | null): void {
+  (el as HTMLElement & { qklabChart?: ChartProbe | null }).qklabChart = probe;
+}

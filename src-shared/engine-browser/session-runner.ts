@@ -1,0 +1,113 @@
+/**
+ * Running tiles of an AttentionProblem through onnxruntime sessions, independent of which
+ * onnxruntime build and execution provider runs them: the wasm pool's workers (Node,
+ * `src-main/engine/tile-runner.ts`) and the WebGPU compute page (`src-compute/main.ts`)
+ * both use this class, with the graph of `src-shared/graph` (one model per graph key,
+ * feeds per tile). Pure TypeScript: no `node:`, no DOM, no onnxruntime import — the caller
+ * hands in how to create a session and a tensor, so the same code runs unchanged in a
+ * worker thread, a page, and a unit test.
+ */
+import type { AttentionProblem } from '../job/problem';
+import { feedsFor, graphFor, graphKey, keyRange, outputSpecs, type FeedTensor, type Tile } from '../graph';
+import type { TileResult } from '../graph/tile-result';
+import { WASM_TARGET, type GraphTarget } from '../graph/target';
+
+/** The part of an onnxruntime tensor the runner reads. */
+export interface TensorLike {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+  dispose(): void;
+}
+
+/** The part of an onnxruntime InferenceSession the runner uses. */
+export interface SessionLike {
+  run(feeds: Record<string, TensorLike>): Promise<Record<string, TensorLike>>;
+  release(): Promise<void>;
+}
+
+export interface SessionFactory {
+  /** compile a model (onnxruntime's InferenceSession.create with the backend's options) */
+  createSession(model: Uint8Array): Promise<SessionLike>;
+  /** wrap a feed as the runtime's tensor type */
+  tensor(feed: FeedTensor): TensorLike;
+}
+
+interface CachedSession {
+  session: Promise<SessionLike>;
+  busy: number;
+}
+
+export class SessionTileRunner {
+  private readonly sessions = new Map<string, CachedSession>();
+
+  constructor(
+    private readonly factory: SessionFactory,
+    /** sessions kept; each holds its model's initializers and kernels, not the T² buffers */
+    readonly maxSessions = 8,
+    /** what the runtime supports (graph/target.ts): the wasm build's, or WebGPU's (no float64) */
+    readonly target: GraphTarget = WASM_TARGET,
+  ) {}
+
+  /** One tile: feeds sliced from the problem, outputs copied out as plain typed arrays. */
+  async run(problem: AttentionProblem, tile: Tile): Promise<TileResult> {
+    const feeds = feedsFor(problem, tile);
+    const entry = this.acquire(problem);
+    entry.busy++;
+    try {
+      const session = await entry.session;
+      const tensors: Record<string, TensorLike> = {};
+      for (const [name, f] of Object.entries(feeds)) tensors[name] = this.factory.tensor(f);
+      const out = await session.run(tensors);
+      const result: Record<string, unknown> = { keys: keyRange(problem, tile) };
+      for (const spec of outputSpecs(problem)) {
+        const t = out[spec.name];
+        if (!t) throw new Error(`the attention graph did not return its "${spec.name}" output`);
+        // outputs on the CPU side are copies (wasm heap, or read back from the GPU), so
+        // keeping .data after dispose() is safe
+        result[spec.name] = { data: t.data, dims: [...t.dims] };
+        t.dispose();
+      }
+      return result as unknown as TileResult;
+    } finally {
+      entry.busy--;
+      this.evict();
+    }
+  }
+
+  /** Sessions currently cached (tests). */
+  get cached(): number {
+    return this.sessions.size;
+  }
+
+  /** Releases every cached session. */
+  async close(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map(async (e) => (await e.session.catch(() => null))?.release()));
+  }
+
+  private acquire(problem: AttentionProblem): CachedSession {
+    const key = graphKey(problem, this.target);
+    let entry = this.sessions.get(key);
+    if (entry) {
+      // most recently used last
+      this.sessions.delete(key);
+    } else {
+      const created: CachedSession = { session: this.factory.createSession(graphFor(problem, this.target).model), busy: 0 };
+      // a failed build must not stay cached
+      created.session.catch(() => this.sessions.get(key) === created && this.sessions.delete(key));
+      entry = created;
+    }
+    this.sessions.set(key, entry);
+    return entry;
+  }
+
+  private evict(): void {
+    for (const [key, e] of this.sessions) {
+      if (this.sessions.size <= this.maxSessions) return;
+      if (e.busy > 0) continue;
+      this.sessions.delete(key);
+      void e.session.then((s) => s.release(), () => undefined);
+    }
+  }
+}
