@@ -16,6 +16,8 @@ export const CASES: BenchCase[] = [
   { name: 'H12_T1024_d64', H: 12, T: 1024, d: 64, kind: 'full', quick: true, reps: 7 },
   { name: 'H1_T4096_d64', H: 1, T: 4096, d: 64, kind: 'full', quick: false, reps: 5 },
   { name: 'H1_T16384_d64_stats', H: 1, T: 16384, d: 64, kind: 'stats', quick: false, reps: 2 },
+  // issue #4: twelve heads at T = 4096 (12 × 4096² weights would be 805 MB: statistics + overview)
+  { name: 'H12_T4096_d64_stats', H: 12, T: 4096, d: 64, kind: 'stats', quick: false, reps: 2 },
 ];
 
 export function median(xs: number[]): number {

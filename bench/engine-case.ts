@@ -34,8 +34,22 @@ export async function runEngineCase(c: BenchCase, workers?: number, threads?: nu
     }
     let entropySum = 0;
     for (const e of warm.entropy) entropySum += e;
+    // long sequences: a zoomed 512-row tile (LabService.fetchTile's engine call) of a stats run
+    let tileTimes: number[] | undefined;
+    if (c.kind === 'stats') {
+      const tile = { ...problem, outputs: ['scores', 'weights'] as typeof problem.outputs, overview: undefined };
+      const region = { head: 0, r0: Math.floor(c.T / 2), r1: Math.floor(c.T / 2) + 512 };
+      await pool.run(tile, { region });
+      tileTimes = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        await pool.run(tile, { region });
+        tileTimes.push(performance.now() - t0);
+      }
+    }
     return {
       times,
+      tileTimes,
       firstRunMs: warm.timing.totalMs,
       tiles: warm.timing.tiles,
       backend: warm.backend,

@@ -13,6 +13,8 @@ import { CASES, median, type BenchCase } from './cases';
 import { writeBenchInput, benchInput } from './inputs';
 import { runEngineCase } from './engine-case';
 import { plainJsAttention } from './js-case';
+import { runWebGpuCase } from './webgpu-case';
+import { runRenderCase } from './render-case';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -48,6 +50,15 @@ function numpy(c: BenchCase, input: string): Contender {
 
 async function childMain(argv: string[]): Promise<void> {
   const get = (k: string) => argv[argv.indexOf(k) + 1];
+  if (get('--child') === 'render') {
+    process.stdout.write(JSON.stringify(await runRenderCase()) + '\n');
+    return;
+  }
+  if (get('--child') === 'webgpu') {
+    const c = CASES.find((x) => x.name === get('--case'))!;
+    process.stdout.write(JSON.stringify(await runWebGpuCase(c)) + '\n');
+    return;
+  }
   const c = CASES.find((x) => x.name === get('--case'))!;
   if (get('--child') === 'engine') {
     const workers = argv.includes('--workers') ? Number(get('--workers')) : undefined;
@@ -86,7 +97,11 @@ export async function benchMain(argv: string[]): Promise<void> {
       const contenders: Record<string, Contender> = {
         engine: child(['--child', 'engine', '--case', c.name]),
         'engine 2 workers × 1 thread': child(['--child', 'engine', '--case', c.name, '--workers', '2', '--threads', '1']),
+        // pool scaling (issue #4): one single-threaded worker, against the two above
+        'engine 1 worker × 1 thread': child(['--child', 'engine', '--case', c.name, '--workers', '1', '--threads', '1']),
         numpy: numpy(c, input),
+        // WebGPU in headless Chromium (SwiftShader here: WebGPU on the CPU; recorded, not tuned for)
+        webgpu: child(['--child', 'webgpu', '--case', c.name]),
       };
       // the plain-JS loop at T = 16384 would take minutes: measured only on the smaller cases
       contenders['plain JS'] = c.T <= 4096 ? child(['--child', 'js', '--case', c.name]) : { medianMs: null, note: 'skipped: T=16384 takes minutes in plain JS' };
@@ -94,17 +109,26 @@ export async function benchMain(argv: string[]): Promise<void> {
       const n = contenders.numpy.medianMs;
       const entry = { case: c, contenders, ratioEngineToNumpy: e && n ? e / n : null };
       (report.cases as unknown[]).push(entry);
-      const fmt = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(1).padStart(9));
+      const fmt = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '—'.padStart(9) : x.toFixed(1).padStart(9));
+      const gpu = contenders.webgpu;
+      const tile = contenders.engine.tileTimes as number[] | undefined;
       rows.push(
-        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(contenders['engine 2 workers × 1 thread'].medianMs)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${entry.ratioEngineToNumpy?.toFixed(2) ?? '—'}   ${fmt(contenders.engine.peakRssMb)}`,
+        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(contenders['engine 2 workers × 1 thread'].medianMs)} ${fmt(contenders['engine 1 worker × 1 thread'].medianMs)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${(entry.ratioEngineToNumpy?.toFixed(2) ?? '—').padStart(4)}   ${fmt(contenders.engine.peakRssMb)} ${fmt(gpu.medianMs)} ${fmt(gpu.pageTimes ? median(gpu.pageTimes as number[]) : null)} ${fmt(tile ? median(tile) : null)}`,
       );
       process.stderr.write(`${rows[rows.length - 1]}\n`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  // the renderer's first paint of a 4096 × 4096 overview (issue #4), in Chromium
+  const render = quick ? { medianMs: null, note: 'skipped with --quick' } : child(['--child', 'render']);
+  report.renderer = { case: 'first paint of a 4096×4096 overview, pooled to 1024×1024 px (matrixPixels + putImageData + next frame), headless Chromium', ...render };
   await writeFile(join(here, 'report.json'), JSON.stringify(report, null, 2));
+  const first = (render as { first?: { totalMs: number; poolAndColourMs: number } }).first;
+  const renderLine = render.medianMs == null
+    ? `renderer: ${render.note ?? 'failed'}`
+    : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
   process.stdout.write(
-    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'eng 2×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)}\n${rows.join('\n')}\n\nwrote bench/report.json\n`,
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'eng 2×1'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${renderLine}\n(engine = 1 worker × 2 threads; webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
   );
 }

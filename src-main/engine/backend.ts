@@ -33,6 +33,8 @@ export interface RunTiming {
   queuedMs: number;
   tiles: number;
   workers: number;
+  /** WebGPU only: time the compute page spent running tiles (upload, GPU, read-back), without the transport */
+  pageMs?: number;
 }
 
 export interface EngineResult extends AttentionResult {

@@ -69,6 +69,8 @@ interface GpuJob {
   place: (t: Tile) => Tile;
   next: number;
   done: number;
+  /** page-side milliseconds of the tiles so far */
+  pageMs: number;
   inFlight: number;
   /** the page the job's problem was sent to */
   sentTo: Page | null;
@@ -246,6 +248,7 @@ export class WebGpuBackend implements Backend {
         place: region ? (t) => placeInRegion(t, region) : (t) => t,
         next: 0,
         done: 0,
+        pageMs: 0,
         inFlight: 0,
         sentTo: null,
         negative: null,
@@ -315,6 +318,7 @@ export class WebGpuBackend implements Backend {
     } else if (!job.settled) {
       this.losses = 0;
       try {
+        job.pageMs += m.ms;
         this.accept(job, m.tileIndex, m.result);
       } catch (e) {
         this.fail(job, new EngineError((e as Error).message));
@@ -344,7 +348,7 @@ export class WebGpuBackend implements Backend {
     job.resolve({
       ...result,
       backend: this.label,
-      timing: { totalMs: now - job.submitted, queuedMs: (job.started ?? now) - job.submitted, tiles: total, workers: 1 },
+      timing: { totalMs: now - job.submitted, queuedMs: (job.started ?? now) - job.submitted, tiles: total, workers: 1, pageMs: job.pageMs },
     });
   }
 

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { LoadedEmbeddings } from '../../src-shared/formats/types';
+import { indexVocabulary } from '../../src-shared/formats/sentence';
 import type { SourceInfo } from '../../src-shared/api/lab-api';
 import { loadFile } from './files';
 import { canonicalPath } from './paths';
@@ -169,7 +170,12 @@ export class FileCache {
     }
     if (!entry) {
       const controller = new AbortController();
-      const loaded = loadFile(path, { part, onProgress: options.onProgress, maxBytes: options.maxBytes, signal: controller.signal });
+      // a vocabulary's look-up index is built as part of the load, in slices, so the first
+      // sentence look-up does not stall the main process
+      const loaded = loadFile(path, { part, onProgress: options.onProgress, maxBytes: options.maxBytes, signal: controller.signal }).then(async (l) => {
+        if (isVocabulary(l)) await indexVocabulary(l.embeddings, { signal: controller.signal });
+        return l;
+      });
       const created: Entry = { key, mtimeMs: st.mtimeMs, size: st.size, loaded, bytes: 0, controller, waiting: 0, settled: false };
       entry = created;
       this.entries.set(key, created);

@@ -15,7 +15,7 @@ import { FormatError, type ByteSource, type EmbeddingFormat, type LoadedEmbeddin
 import { word2vecBinFormat } from './word2vec-bin';
 
 export { bytesSource } from './bytes';
-export { lookupSentence, subsetEmbeddings } from './sentence';
+export { indexVocabulary, lookupSentence, subsetEmbeddings } from './sentence';
 export * from './types';
 
 /** in content-guessing order: the more specific guesses first */

@@ -27,24 +27,53 @@ const cache = new WeakMap<Embeddings, Vocabulary>();
 const PIECES = /[\p{L}\p{M}\p{N}_]+|[^\s\p{L}\p{M}\p{N}_]+/gu;
 const WORDLIKE = /^[\p{L}\p{M}\p{N}_]/u;
 
-function vocabulary(emb: Embeddings): Vocabulary | null {
-  const tokens = emb.tokens;
-  if (!tokens) return null;
+function cachedVocabulary(emb: Embeddings): Vocabulary | null {
   const cached = cache.get(emb);
   // rebuilt if the tokens were replaced or grown since
-  if (cached && cached.tokens === tokens && cached.length === tokens.length) return cached;
-  const exact = new Map<string, number>();
-  const lower = new Map<string, number>();
-  // the first occurrence wins: vocabularies are usually sorted by frequency
-  for (let i = 0; i < tokens.length; i++) {
+  return cached && cached.tokens === emb.tokens && cached.length === emb.tokens.length ? cached : null;
+}
+
+/** Adds tokens [start, end) to the maps; the first occurrence wins (vocabularies are usually sorted by frequency). */
+function indexTokens(tokens: string[], start: number, end: number, exact: Map<string, number>, lower: Map<string, number>): void {
+  for (let i = start; i < end; i++) {
     const t = tokens[i];
     if (!exact.has(t)) exact.set(t, i);
     const l = t.toLowerCase();
     if (!lower.has(l)) lower.set(l, i);
   }
+}
+
+function vocabulary(emb: Embeddings): Vocabulary | null {
+  const tokens = emb.tokens;
+  if (!tokens) return null;
+  const cached = cachedVocabulary(emb);
+  if (cached) return cached;
+  const exact = new Map<string, number>();
+  const lower = new Map<string, number>();
+  indexTokens(tokens, 0, tokens.length, exact, lower);
   const built = { tokens, length: tokens.length, exact, lower };
   cache.set(emb, built);
   return built;
+}
+
+/**
+ * Builds a vocabulary's look-up index ahead of the first look-up, a slice of tokens at a time,
+ * yielding between slices: in one piece a 400k-word vocabulary stalls its thread for ~300 ms
+ * (docs/reliability.md). lookupSentence then finds the index ready. Stops (without an index)
+ * when the signal aborts.
+ */
+export async function indexVocabulary(emb: Embeddings, options: { sliceSize?: number; signal?: AbortSignal } = {}): Promise<void> {
+  const tokens = emb.tokens;
+  if (!tokens || cachedVocabulary(emb)) return;
+  const slice = Math.max(1, options.sliceSize ?? 16384);
+  const exact = new Map<string, number>();
+  const lower = new Map<string, number>();
+  for (let start = 0; start < tokens.length; start += slice) {
+    if (start > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    if (options.signal?.aborted) return;
+    indexTokens(tokens, start, Math.min(tokens.length, start + slice), exact, lower);
+  }
+  if (!cachedVocabulary(emb)) cache.set(emb, { tokens, length: tokens.length, exact, lower });
 }
 
 function find(v: Vocabulary, word: string): number | undefined {

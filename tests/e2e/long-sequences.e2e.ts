@@ -60,7 +60,7 @@ describe('long sequences from the page', () => {
     expect(reply.rowSum).toBeGreaterThan(0);
     expect(reply.rowSum).toBeLessThanOrEqual(1 + 1e-5);
     expect(reply.backend).toMatch(/^wasm/);
-    // the engine's own numbers for those cells: the same run's weights, recomputed whole
+    // the run itself never held a T×T matrix: only the tile was computed at full resolution
     const stored = h.service.storedRun('long-run')!;
     expect(stored.result.weights).toBeUndefined();
   });

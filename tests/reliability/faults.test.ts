@@ -15,7 +15,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { WasmPool } from '../../src-main/engine/pool';
 import { MAX_TILE_BYTES } from '../../src-main/engine/plan';
 import { LabService } from '../../src-main/service/lab-service';

@@ -1,10 +1,13 @@
 /**
- * Child process of tests/reliability/load.test.ts, run with --expose-gc so that memory can be
- * measured after a forced collection: a slider dragged fast, through the LabService API.
- *   1. burst: 200 runJob calls at once on one channel ("slider"), τ changing each time;
- *   2. drag: 200 more, one every 3 ms, as a pointer would send them;
- * then: which runs completed, which were cancelled, whether the survivor is the newest
- * configuration with the reference's numbers, how long it took, and RSS before and after.
+ * Child process of tests/reliability/load.test.ts (and `npm run soak:faults`), run with
+ * --expose-gc so that memory can be measured after a forced collection: a slider dragged
+ * fast, through the LabService API and the IPC request table.
+ *   burst: N runJob calls at once on one channel ("slider"), τ changing each time;
+ *   drag:  N more, one every 3 ms, as a pointer would send them;
+ * a first burst + drag cycle warms up, then CYCLES measured ones. For each: which runs
+ * completed, which were cancelled, whether the survivor is the newest configuration with the
+ * reference's numbers, how long it took, and memory after a forced GC.
+ *   node --expose-gc --import tsx tests/reliability/children/burst.ts [N=200] [T=384] [tau|mask] [CYCLES=2]
  * Prints one JSON line.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -123,6 +126,7 @@ async function memory(): Promise<Memory> {
 // arenas); the measured cycles after it must leave memory where the first one left it
 const CYCLES = Number(process.argv[5] ?? 2);
 await run('warm', tauOf(0));
+const initial = await memory();
 await phase('warm-burst', 0);
 await phase('warm-drag', 3);
 const baseline = await memory();
@@ -137,4 +141,4 @@ const pending = pool.pending;
 await service.close();
 await pool.close();
 rmSync(dir, { recursive: true, force: true });
-process.stdout.write(JSON.stringify({ N, T, vary: VARY, baseline, cycles, pending }) + '\n');
+process.stdout.write(JSON.stringify({ N, T, vary: VARY, initial, baseline, cycles, pending }) + '\n');
