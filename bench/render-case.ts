@@ -4,9 +4,9 @@
  * matrixPixels pools to the plot's pixels and colours with the heatmap's scale), in Debian's
  * Chromium (headless, software raster). Timed inside the page: pool + colour, putImageData,
  * and the frame that shows it (two requestAnimationFrames). The code is bundled for the page
- * with esbuild (a Vite dependency), exactly as the renderer imports it.
+ * by Vite (the renderer's own bundler), exactly as the renderer imports it.
  */
-import { build } from 'esbuild';
+import { build, type Rollup } from 'vite';
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 /** Runs in the page: a synthetic causal overview (each row a decaying distribution), then the timed paint. */
 const PAGE_ENTRY = `
-import { matrixPixels } from './src-renderer/src/charts/image.ts';
+import { matrixPixels } from '__IMAGE_TS__';
 window.__paint = async (n, px, reps) => {
   const values = new Float32Array(n * n);
   const blocked = new Uint8Array(n * n);
@@ -51,15 +51,28 @@ window.__paint = async (n, px, reps) => {
 `;
 
 export async function runRenderCase(n = 4096, px = 1024, reps = 5) {
-  const bundle = await build({
-    stdin: { contents: PAGE_ENTRY, resolveDir: root, sourcefile: 'bench-render-entry.ts', loader: 'ts' },
-    bundle: true,
-    format: 'iife',
-    write: false,
-    platform: 'browser',
-    target: 'es2022',
+  const entry = '\0qklab-bench-render-entry.ts';
+  const out = (await build({
+    configFile: false,
+    root,
     logLevel: 'silent',
-  });
+    plugins: [
+      {
+        name: 'qklab:bench-render-entry',
+        resolveId: (id) => (id === entry ? id : null),
+        load: (id) => (id === entry ? PAGE_ENTRY.replace('__IMAGE_TS__', join(root, 'src-renderer/src/charts/image.ts')) : null),
+      },
+    ],
+    build: {
+      write: false,
+      minify: false,
+      target: 'es2022',
+      rolldownOptions: { input: entry, output: { format: 'iife', codeSplitting: false } },
+    },
+  })) as Rollup.RollupOutput | Rollup.RollupOutput[];
+  const chunk = (Array.isArray(out) ? out[0] : out).output.find((o) => o.type === 'chunk');
+  if (!chunk || chunk.type !== 'chunk') throw new Error('the bench page bundle has no script');
+  const bundle = { outputFiles: [{ text: chunk.code }] };
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });

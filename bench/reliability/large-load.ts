@@ -54,7 +54,15 @@ class TempHost implements Host {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-export async function measureLargeLoad(options: { dir: string; count: number; dim: number; backend: Backend; log?: (line: string) => void }): Promise<LargeLoadFigures> {
+export async function measureLargeLoad(options: {
+  dir: string;
+  count: number;
+  dim: number;
+  backend: Backend;
+  log?: (line: string) => void;
+  /** how long RSS is watched after the cancel (default 2 s) */
+  watchAfterCancelMs?: number;
+}): Promise<LargeLoadFigures> {
   const { dir, count, dim, backend } = options;
   const log = options.log ?? (() => {});
   // the engine first: a worker booting (tsx, onnxruntime's wasm) must not count as the load's memory
@@ -127,14 +135,14 @@ export async function measureLargeLoad(options: { dir: string; count: number; di
   }
   // had the read gone on, memory would grow by the rest of the file's floats within a second or two
   let rssAfter = rssMb();
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < (options.watchAfterCancelMs ?? 2000) / 100; i++) {
     await sleep(100);
     rssAfter = Math.max(rssAfter, rssMb());
   }
   const rssGrowthAfterCancelMb = rssAfter - rssAtCancel;
   await second.close();
   const readStopped = latencyMs >= 0 && rssGrowthAfterCancelMb < Math.max(48, 0.25 * dataMb * (1 - atFraction));
-  log(`cancelled at ${(atFraction * 100).toFixed(0)} %: rejected after ${latencyMs.toFixed(1)} ms; RSS +${rssGrowthAfterCancelMb.toFixed(0)} MB in the next 2 s`);
+  log(`cancelled at ${(atFraction * 100).toFixed(0)} %: rejected after ${latencyMs.toFixed(1)} ms; RSS +${rssGrowthAfterCancelMb.toFixed(0)} MB in the next ${(options.watchAfterCancelMs ?? 2000) / 1000} s`);
 
   return {
     tokens: count,

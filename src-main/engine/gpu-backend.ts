@@ -130,8 +130,7 @@ export class WebGpuBackend implements Backend {
   private statusValue: GpuStatus = 'idle';
   private adapterValue: AdapterInfo | null = null;
   private reasonValue: string | null = null;
-  /** pages opened so far (tests: a lost page is replaced) */
-  pagesOpened = 0;
+  private opened = 0;
 
   constructor(
     private readonly connect: ConnectCompute,
@@ -176,7 +175,7 @@ export class WebGpuBackend implements Backend {
     const ready = new Promise<AdapterInfo | null>((r) => (settle = r));
     const page: Page = { conn: null as unknown as ComputeConnection, alive: true, ready };
     this.page = page;
-    this.pagesOpened++;
+    this.opened++;
     const timer = setTimeout(() => {
       if (this.page !== page || this.statusValue !== 'starting') return;
       this.unavailable(`the compute page did not report a WebGPU adapter within ${this.options.startTimeoutMs} ms`);
@@ -192,6 +191,8 @@ export class WebGpuBackend implements Backend {
           return;
         }
         conn.onMessage((m) => {
+          // a page that was given up on (timed out, replaced) no longer speaks for the backend
+          if (this.page !== page) return;
           if (m.type === 'ready') {
             clearTimeout(timer);
             this.adapterValue = m.adapter;
@@ -396,6 +397,11 @@ export class WebGpuBackend implements Backend {
     // replace the page now, so the next job finds a device ready
     this.statusValue = 'idle';
     void this.start();
+  }
+
+  /** Compute pages opened so far (a lost one is replaced by a new one). */
+  get pagesOpened(): number {
+    return this.opened;
   }
 
   /** Fault injection (tests): make the page's GPU device lost. */

@@ -130,7 +130,8 @@ export class WasmPool implements Backend {
   run(problem: AttentionProblem, options: RunOptions = {}): Promise<EngineResult> {
     if (this.closed) return Promise.reject(new EngineError('the engine has been shut down'));
     const { region } = options;
-    const tooBig = (region ? regionProblem(problem, region) : sizeProblem(problem)) ?? tileProblem(problem, this.maxTileBytes);
+    // (a region run's tiles cover only its keys; its own check is regionProblem)
+    const tooBig = region ? regionProblem(problem, region) : (sizeProblem(problem) ?? tileProblem(problem, this.maxTileBytes));
     if (tooBig) return Promise.reject(new EngineError(tooBig));
     if (options.signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<EngineResult>((resolve, reject) => {

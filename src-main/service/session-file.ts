@@ -11,7 +11,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
-import { sessionDocSchema } from '../../src-shared/api/requests';
+import { payloadBytes, sessionDocSchema } from '../../src-shared/api/requests';
 import type { SessionDoc } from '../../src-shared/api/lab-api';
 import { parseJobSpec } from '../../src-shared/job/spec';
 
@@ -69,6 +69,10 @@ export function parseSessionText(path: string, text: string): SessionDoc {
     json = JSON.parse(text);
   } catch (e) {
     throw new SessionFileError(path, `not a QK Lab session (the file is not valid JSON: ${(e as Error).message})`);
+  }
+  // deeper than any request may be (requests.ts): such a document could not even be sent to the window
+  if (payloadBytes(json) === Infinity) {
+    throw new SessionFileError(path, 'not a QK Lab session (it is nested more than 64 levels deep)');
   }
   if (typeof json !== 'object' || json === null || (json as { format?: unknown }).format !== 'qklab-session') {
     throw new SessionFileError(path, 'not a QK Lab session (expected "format": "qklab-session")');

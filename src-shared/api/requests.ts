@@ -411,6 +411,8 @@ export function parseRequest<K extends OperationName>(name: K, payload: unknown)
   if (size > operation.maxBytes) {
     throw new RequestError(name, '', `the request is larger than the ${formatBytes(operation.maxBytes)} this operation accepts (or nested too deeply)`);
   }
+  // every request is an object or nothing; valibot's objects would take a list (as {})
+  if (Array.isArray(payload)) throw new RequestError(name, '', 'expected a request object, got a list');
   const result = v.safeParse(operation.request, payload, { abortEarly: false });
   if (!result.success) throw firstIssue(name, result.issues);
   return result.output as RequestOf<K>;

@@ -8,6 +8,7 @@ import { FORMATS, bytesSource, readEmbeddings } from '../../src-shared/formats';
 import type { FormatModule } from '../../src-shared/formats/module';
 import { FormatError } from '../../src-shared/formats/types';
 import { enc, encodeValues, npyBytes, safetensorsBytes, word2vecBinBytes } from './helpers';
+import { runs } from '../reliability/runs';
 
 const VALID: Record<string, Uint8Array> = {
   npy: npyBytes({ descr: '<f4', shape: [2, 2, 3], data: encodeValues('f4', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) }),
@@ -61,7 +62,7 @@ describe.each(FORMATS.map((f) => [f.id, f] as [string, FormatModule]))('%s under
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 1, max: 64 }), async (bytes, chunkSize) => {
         await outcome(() => format.read(bytesSource(name, bytes), { chunkSize }));
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 
@@ -84,7 +85,7 @@ describe.each(FORMATS.map((f) => [f.id, f] as [string, FormatModule]))('%s under
         for (const m of mutations) bytes[m.at % bytes.length] = m.value;
         await outcome(() => format.read(bytesSource(name, bytes), { chunkSize, part: id === 'safetensors' ? 'a' : undefined }));
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });
@@ -96,7 +97,7 @@ describe('readEmbeddings under random input', () => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.constantFrom(...names), async (bytes, name) => {
         await outcome(() => readEmbeddings(bytesSource(name, bytes)));
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
   });
 
@@ -107,7 +108,7 @@ describe('readEmbeddings under random input', () => {
       fc.asyncProperty(fc.array(line, { maxLength: 8 }), fc.constantFrom('x.txt', 'x.csv', 'x.json', 'x'), async (lines, name) => {
         await outcome(() => readEmbeddings(bytesSource(name, enc(lines.join('\n')))));
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
   });
 });

@@ -245,6 +245,14 @@ describe('the bad-input corpus', () => {
       expect(serviceMs).toBeLessThan(SECONDS * 1000);
       const growthMb = sparse ? peak - before : undefined;
       if (growthMb !== undefined) expect(growthMb, `memory growth reading ${name}`).toBeLessThan(SPARSE_MAX_GROWTH_MB);
+      if (sparse) {
+        // nothing goes on in the background: the hash started beside the load stops with it
+        // (hashing 3 GB takes ~3 s of CPU; this process is otherwise idle now)
+        const cpu0 = process.cpuUsage();
+        await new Promise((r) => setTimeout(r, 500));
+        const cpu = process.cpuUsage(cpu0);
+        expect((cpu.user + cpu.system) / 1000, `CPU spent after refusing ${name}`).toBeLessThan(250);
+      }
 
       // a job naming the file fails the same way
       const job = await dispatch(ops, 'runJob', { runId: `bad-${name.replace(/[^A-Za-z0-9_.:-]/g, '_')}`, job: { embeddings: { path }, outputs: ['entropy'] } });

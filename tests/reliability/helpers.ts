@@ -12,16 +12,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
 export const REPORT_PATH = fileURLToPath(new URL('../../bench/reliability.json', import.meta.url));
 
-/**
- * Runs per property: `ci` in the normal test run; FC_RUNS (e.g. `npm run fuzz`, default 20 000)
- * scales every property to that many runs, in proportion to its CI share.
- */
-export function runs(ci: number): number {
-  const wanted = Number(process.env.FC_RUNS);
-  if (!Number.isFinite(wanted) || wanted <= 0) return ci;
-  // the CI counts are sized around 300 per property; keep their proportions
-  return Math.max(1, Math.round((ci / 300) * wanted));
-}
+export { runs } from './runs';
 
 /** True when the long runs asked for figures to be recorded (scripts/reliability.mjs sets it). */
 export const RECORDING = process.env.QKLAB_RELIABILITY_REPORT === '1';
