@@ -8,6 +8,7 @@
  * neither, the CSV table goes to stdout.
  */
 import { parseArgs } from 'node:util';
+import { wholeNumber } from './options';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
@@ -102,9 +103,7 @@ export function parseExperimentArgs(args: string[], usage: (m: string) => Error)
       if (fallback === undefined) throw usage(`experiment ${exp} needs --${opt}`);
       return fallback;
     }
-    const x = Number(text);
-    if (!Number.isInteger(x) || x < min) throw usage(`--${opt} expects a whole number ≥ ${min}, got "${text}"`);
-    return x;
+    return wholeNumber(opt, text, usage, min)!;
   };
   const list = <T>(opt: string, text: string | undefined, parse: (s: string) => T, ok: (x: T) => boolean, what: string, fallback: T[]): T[] => {
     if (text === undefined) return fallback;
@@ -158,8 +157,8 @@ export function parseExperimentArgs(args: string[], usage: (m: string) => Error)
     width: int('width', values.width, 120, 720),
     height: int('height', values.height, 120, 480),
     theme,
-    workers: values.workers === undefined ? undefined : int('workers', values.workers, 1),
-    threads: values.threads === undefined ? undefined : int('threads', values.threads, 1),
+    workers: wholeNumber('workers', values.workers, usage, 1),
+    threads: wholeNumber('threads', values.threads, usage, 1),
   };
 }
 

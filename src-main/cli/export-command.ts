@@ -3,6 +3,7 @@
  * `qklab run` does (WasmPool + runJob) and write one export of its result.
  */
 import { parseArgs } from 'node:util';
+import { wholeNumber } from './options';
 import { mkdir } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
@@ -45,12 +46,6 @@ export interface ExportArgs {
   threads?: number;
 }
 
-function positiveInt(name: string, text: string | undefined, usage: (m: string) => Error, min = 0): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw usage(`--${name} expects a whole number${min > 0 ? ` ≥ ${min}` : ' ≥ 0'}, got "${text}"`);
-  return n;
-}
 
 /** Parse and check the arguments; every mistake is a usage error that names the option. */
 export function parseExportArgs(args: string[], usage: (m: string) => Error): ExportArgs {
@@ -92,16 +87,16 @@ export function parseExportArgs(args: string[], usage: (m: string) => Error): Ex
     jobPath: resolve(positionals[0]),
     out: resolve(values.out),
     format,
-    head: positiveInt('head', values.head, usage) ?? 0,
+    head: wholeNumber('head', values.head, usage) ?? 0,
     scale,
     colormap,
     matrix,
     log: Boolean(values.log),
-    width: positiveInt('width', values.width, usage, 120),
-    height: positiveInt('height', values.height, usage, 120),
+    width: wholeNumber('width', values.width, usage, 120),
+    height: wholeNumber('height', values.height, usage, 120),
     theme,
-    workers: positiveInt('workers', values.workers, usage, 1),
-    threads: positiveInt('threads', values.threads, usage, 1),
+    workers: wholeNumber('workers', values.workers, usage, 1),
+    threads: wholeNumber('threads', values.threads, usage, 1),
   };
 }
 

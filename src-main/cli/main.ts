@@ -3,6 +3,7 @@
  * handlers: parse arguments, call the service, print or write, exit with a clear message.
  */
 import { parseArgs } from 'node:util';
+import { wholeNumber } from './options';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
@@ -73,7 +74,8 @@ async function cmdRun(args: string[]): Promise<void> {
       debug: { type: 'boolean' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('run takes one JOB.json');
+  const usage = (m: string) => new UsageError(m);
+  if (positionals.length !== 1) throw usage('run takes one JOB.json');
   if (values.backend !== undefined && !BACKEND_CHOICES.includes(values.backend as BackendChoice)) {
     throw new UsageError(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${values.backend}"`);
   }
@@ -84,8 +86,8 @@ async function cmdRun(args: string[]): Promise<void> {
   const job = values.backend !== undefined && input && typeof input === 'object' && !Array.isArray(input) ? { ...input, backend: values.backend } : input;
   const pool = new EngineRouter(
     new WasmPool({
-      workers: values.workers ? Number(values.workers) : undefined,
-      threadsPerWorker: values.threads ? Number(values.threads) : undefined,
+      workers: wholeNumber('workers', values.workers, usage, 1),
+      threadsPerWorker: wholeNumber('threads', values.threads, usage, 1),
     }),
   );
   try {

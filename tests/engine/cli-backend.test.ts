@@ -44,4 +44,10 @@ describe('qklab run --backend', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--backend: expected one of auto, wasm, webgpu, got "cuda"/);
   });
+
+  it('a --workers that is not a whole number ≥ 1 is a usage error naming the flag (not a broken pool)', async () => {
+    const r = await qklab('run', job, '--json', '--backend', 'wasm', '--workers', 'abc');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('qklab: --workers expects a whole number ≥ 1, got "abc"');
+  });
 });
