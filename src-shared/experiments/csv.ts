@@ -13,10 +13,10 @@ import type {
   ScalingResult,
   TemperatureResult,
 } from './types';
+import { csvField } from '../csv';
 
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+export { csvField };
+
 
 /** The shortest decimal that reads back to the same float32 (values computed by the engine). */
 export function float32Text(x: number): string {

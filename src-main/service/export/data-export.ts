@@ -7,13 +7,12 @@ import type { DataFormat } from '../../../src-shared/api/lab-api';
 import { headSlice, type HeadMatrix } from '../../../src-shared/charts/pool';
 import { encodeNpy } from '../npy-write';
 import { float32Json, resultToJson } from '../result-json';
+import { csvField } from '../../../src-shared/csv';
+
+export { csvField };
 
 export type Tokens = { queries: string[] | null; keys: string[] | null };
 
-/** RFC 4180: a field with a comma, quote, CR or LF is quoted, and its quotes doubled. */
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 const label = (tokens: string[] | null, i: number) => (tokens && i < tokens.length ? tokens[i] : String(i));
 
