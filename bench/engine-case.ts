@@ -2,7 +2,7 @@
 import { resolveJob } from '../src-shared/job/resolve';
 import type { JobSpec } from '../src-shared/job/spec';
 import { WasmPool } from '../src-main/engine/pool';
-import { benchInput } from './inputs';
+import { loadFile } from '../src-main/service/files';
 import type { BenchCase } from './cases';
 
 export function benchJob(c: BenchCase): JobSpec {
@@ -16,24 +16,42 @@ export function benchJob(c: BenchCase): JobSpec {
   };
 }
 
-export async function runEngineCase(c: BenchCase, workers?: number, threads?: number) {
-  const x = benchInput(c);
-  const files = new Map([['bench-input', { format: 'bench', dtype: 'float32', shape: [c.T, c.H * c.d], embeddings: { tokens: null, data: x, T: c.T, d: c.H * c.d } }]]);
+/** `input`: the case's .npy (bench/inputs.ts), read through the app's own loader. */
+export async function runEngineCase(c: BenchCase, input: string, workers?: number, threads?: number) {
+  const files = new Map([['bench-input', await loadFile(input)]]);
   const problem = resolveJob(benchJob(c), files);
-  const pool = new WasmPool({ workers, threadsPerWorker: threads });
+  // configured as the app's pool (src-main/index.ts), whose idle warm-up has long ended by the
+  // time a user runs a job; `warmMs` is how long it took here
+  const pool = new WasmPool({ workers, threadsPerWorker: threads, idleWarmUp: true });
   try {
+    const w0 = performance.now();
+    await pool.whenWarm();
+    const warmMs = performance.now() - w0;
     // steady state, as in the app (its pool lives as long as the window): the first runs of a
     // fresh process are slower while V8 optimises onnxruntime's wasm and the heap grows
     const warm = await pool.run(problem);
-    for (let i = 0; i < 2; i++) await pool.run(problem);
+    let entropySum = 0;
+    for (const e of warm.entropy) entropySum += e;
+    pool.release(warm);
+    for (let i = 0; i < 2; i++) pool.release(await pool.run(problem));
+    // each run's result is released before the next, as the app's service does with the runs it
+    // no longer keeps; `freshTimes` allocates every result afresh (nothing released)
     const times: number[] = [];
     for (let i = 0; i < c.reps; i++) {
       const t0 = performance.now();
-      await pool.run(problem);
+      const r = await pool.run(problem);
       times.push(performance.now() - t0);
+      pool.release(r);
     }
-    let entropySum = 0;
-    for (const e of warm.entropy) entropySum += e;
+    const freshTimes: number[] = [];
+    if (c.kind === 'full') {
+      const kept = [];
+      for (let i = 0; i < Math.min(3, c.reps); i++) {
+        const t0 = performance.now();
+        kept.push(await pool.run(problem));
+        freshTimes.push(performance.now() - t0);
+      }
+    }
     // long sequences: a zoomed 512-row tile (LabService.fetchTile's engine call) of a stats run
     let tileTimes: number[] | undefined;
     if (c.kind === 'stats') {
@@ -43,12 +61,14 @@ export async function runEngineCase(c: BenchCase, workers?: number, threads?: nu
       tileTimes = [];
       for (let i = 0; i < 3; i++) {
         const t0 = performance.now();
-        await pool.run(tile, { region });
+        pool.release(await pool.run(tile, { region }));
         tileTimes.push(performance.now() - t0);
       }
     }
     return {
       times,
+      freshTimes,
+      warmMs,
       tileTimes,
       firstRunMs: warm.timing.totalMs,
       tiles: warm.timing.tiles,

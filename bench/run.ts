@@ -63,7 +63,7 @@ async function childMain(argv: string[]): Promise<void> {
   if (get('--child') === 'engine') {
     const workers = argv.includes('--workers') ? Number(get('--workers')) : undefined;
     const threads = argv.includes('--threads') ? Number(get('--threads')) : undefined;
-    process.stdout.write(JSON.stringify(await runEngineCase(c, workers, threads)) + '\n');
+    process.stdout.write(JSON.stringify(await runEngineCase(c, get('--input'), workers, threads)) + '\n');
   } else {
     const x = benchInput(c);
     plainJsAttention(x, c); // warm-up
@@ -87,7 +87,7 @@ export async function benchMain(argv: string[]): Promise<void> {
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    note: 'median wall ms per run after three warm-up runs (steady state, as in the app whose pool lives with the window); each contender in its own process; ratio = engine / numpy (≤ 1 means the engine is at least as fast)',
+    note: 'median wall ms per run after three warm-up runs (steady state, as in the app whose pool lives with the window), each result released before the next run as the app releases the runs it no longer keeps; engine.freshTimes: results allocated afresh, nothing released; each contender in its own process; ratio = engine / numpy (≤ 1 means the engine is at least as fast)',
     cases: [] as unknown[],
   };
   const rows: string[] = [];
@@ -95,10 +95,10 @@ export async function benchMain(argv: string[]): Promise<void> {
     for (const c of cases) {
       const input = await writeBenchInput(c, dir);
       const contenders: Record<string, Contender> = {
-        engine: child(['--child', 'engine', '--case', c.name]),
-        'engine 2 workers × 1 thread': child(['--child', 'engine', '--case', c.name, '--workers', '2', '--threads', '1']),
+        engine: child(['--child', 'engine', '--case', c.name, '--input', input]),
+        'engine 2 workers × 1 thread': child(['--child', 'engine', '--case', c.name, '--input', input, '--workers', '2', '--threads', '1']),
         // pool scaling (issue #4): one single-threaded worker, against the two above
-        'engine 1 worker × 1 thread': child(['--child', 'engine', '--case', c.name, '--workers', '1', '--threads', '1']),
+        'engine 1 worker × 1 thread': child(['--child', 'engine', '--case', c.name, '--input', input, '--workers', '1', '--threads', '1']),
         numpy: numpy(c, input),
         // WebGPU in headless Chromium (SwiftShader here: WebGPU on the CPU; recorded, not tuned for)
         webgpu: child(['--child', 'webgpu', '--case', c.name]),
@@ -112,8 +112,9 @@ export async function benchMain(argv: string[]): Promise<void> {
       const fmt = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '—'.padStart(9) : x.toFixed(1).padStart(9));
       const gpu = contenders.webgpu;
       const tile = contenders.engine.tileTimes as number[] | undefined;
+      const fresh = contenders.engine.freshTimes as number[] | undefined;
       rows.push(
-        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(contenders['engine 2 workers × 1 thread'].medianMs)} ${fmt(contenders['engine 1 worker × 1 thread'].medianMs)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${(entry.ratioEngineToNumpy?.toFixed(2) ?? '—').padStart(4)}   ${fmt(contenders.engine.peakRssMb)} ${fmt(gpu.medianMs)} ${fmt(gpu.pageTimes ? median(gpu.pageTimes as number[]) : null)} ${fmt(tile ? median(tile) : null)}`,
+        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(fresh?.length ? median(fresh) : null)} ${fmt(contenders['engine 2 workers × 1 thread'].medianMs)} ${fmt(contenders['engine 1 worker × 1 thread'].medianMs)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${(entry.ratioEngineToNumpy?.toFixed(2) ?? '—').padStart(4)}   ${fmt(contenders.engine.peakRssMb)} ${fmt(gpu.medianMs)} ${fmt(gpu.pageTimes ? median(gpu.pageTimes as number[]) : null)} ${fmt(tile ? median(tile) : null)}`,
       );
       process.stderr.write(`${rows[rows.length - 1]}\n`);
     }
@@ -129,6 +130,6 @@ export async function benchMain(argv: string[]): Promise<void> {
     ? `renderer: ${render.note ?? 'failed'}`
     : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
   process.stdout.write(
-    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'eng 2×1'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${renderLine}\n(engine = 1 worker × 2 threads; webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 2×1'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${renderLine}\n(engine = 1 worker × 2 threads, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
   );
 }

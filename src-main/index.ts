@@ -62,7 +62,7 @@ if (!app.requestSingleInstanceLock()) {
       protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
 
       // wasm worker pool + WebGPU in a hidden compute window; the router picks per job
-      engine = new EngineRouter(new WasmPool(), new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })));
+      engine = new EngineRouter(new WasmPool({ idleWarmUp: true }), new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })));
       service = await LabService.create({
         host: new ElectronHost(() => win, app.getPath('userData')),
         backend: engine,

@@ -45,6 +45,13 @@ export interface EngineResult extends AttentionResult {
 export interface Backend {
   readonly id: string;
   run(problem: AttentionProblem, options?: RunOptions): Promise<EngineResult>;
+  /**
+   * The caller is done with a result this backend returned: it will never read its arrays
+   * again, so the backend may reuse their memory for a later result of the same size
+   * (src-shared/graph/recycled-buffers.ts). Releasing twice is harmless; reading after
+   * releasing is a bug (the arrays may hold another job's numbers).
+   */
+  release(result: AttentionResult): void;
   close(): Promise<void>;
 }
 

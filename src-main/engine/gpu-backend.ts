@@ -12,6 +12,7 @@
 import type { AttentionProblem, AttentionResult, ResolvedMask } from '../../src-shared/job/problem';
 import type { Matrix } from '../../src-shared/linalg/matrix';
 import {
+  RecycledBuffers,
   allocateRegionResult,
   allocateResult,
   finishResult,
@@ -21,6 +22,7 @@ import {
   planGraphTiles,
   planRegionTiles,
   regionProblem,
+  resultBuffers,
   writeTile,
   WEBGPU_TARGET,
   type Tile,
@@ -131,6 +133,9 @@ export class WebGpuBackend implements Backend {
   private adapterValue: AdapterInfo | null = null;
   private reasonValue: string | null = null;
   private opened = 0;
+  /** memory of released results, for the next result of the same size (recycled-buffers.ts) */
+  private readonly memory = new RecycledBuffers();
+  private readonly released = new WeakSet<AttentionResult>();
 
   constructor(
     private readonly connect: ConnectCompute,
@@ -244,7 +249,7 @@ export class WebGpuBackend implements Backend {
       const job: GpuJob = {
         id: this.nextJobId++,
         problem: p,
-        result: region ? allocateRegionResult(p, region) : allocateResult(p),
+        result: region ? allocateRegionResult(p, region, { buffers: this.memory }) : allocateResult(p, { buffers: this.memory }),
         tiles: region ? planRegionTiles(p, region, budget) : planGraphTiles(p, budget),
         place: region ? (t) => placeInRegion(t, region) : (t) => t,
         next: 0,
@@ -414,8 +419,15 @@ export class WebGpuBackend implements Backend {
     return this.jobs.filter((j) => !j.settled).length;
   }
 
+  release(result: AttentionResult): void {
+    if (this.released.has(result)) return;
+    this.released.add(result);
+    for (const buffer of resultBuffers(result)) if (!(buffer instanceof SharedArrayBuffer)) this.memory.give(buffer);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.memory.clear();
     this.failAll(() => new EngineError('the engine was shut down'));
     if (this.watchTimer) clearTimeout(this.watchTimer);
     const page = this.page;

@@ -10,7 +10,16 @@ import { availableParallelism } from 'node:os';
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import { CancelledError, EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
 import { MAX_TILE_BYTES, planPoolTiles, sizeProblem, tileProblem, type Tile } from './plan';
-import { allocateRegionResult, allocateResult, finishResult, placeInRegion, planRegionTiles, regionProblem } from '../../src-shared/graph';
+import {
+  RecycledBuffers,
+  allocateRegionResult,
+  allocateResult,
+  finishResult,
+  placeInRegion,
+  planRegionTiles,
+  regionProblem,
+  resultBuffers,
+} from '../../src-shared/graph';
 import { shareProblem } from './share';
 import type { ToMain, ToWorker } from './protocol';
 
@@ -23,8 +32,16 @@ export interface PoolOptions {
   budgetBytes?: number;
   /** warm each new worker up before it takes work (default true; see warm-up.ts) */
   warmUp?: boolean;
+  /**
+   * then go on warming it in its idle time until its timings settle, always yielding to real
+   * work (default false: the app turns it on, its pool starts long before the first job;
+   * a CLI run or a test would only pay for it)
+   */
+  idleWarmUp?: boolean;
   /** refuse jobs whose smallest tile needs more than this (default MAX_TILE_BYTES, see plan.ts) */
   maxTileBytes?: number;
+  /** bytes of released results kept for reuse (default 256 MiB; 0 turns reuse off) */
+  recycleBytes?: number;
 }
 
 interface Job {
@@ -41,6 +58,8 @@ interface Job {
   submitted: number;
   started?: number;
   settled: boolean;
+  /** the result went to the caller: its memory is theirs until they release it */
+  delivered: boolean;
   resolve: (r: EngineResult) => void;
   reject: (e: Error) => void;
 }
@@ -51,6 +70,8 @@ interface Slot {
   task: { job: Job; tile: number } | null;
   known: Set<number>;
   alive: boolean;
+  /** its idle warm-up has ended (or it has none) */
+  warm: boolean;
 }
 
 function workerUrl(): { url: URL; workerData?: unknown } {
@@ -80,9 +101,14 @@ export class WasmPool implements Backend {
   readonly threadsPerWorker: number;
   private readonly budgetBytes?: number;
   private readonly warmUp: boolean;
+  private readonly idleWarmUp: boolean;
+  private warmWaiters: (() => void)[] = [];
   private readonly slots: Slot[] = [];
   private readonly jobs: Job[] = [];
   private readonly maxTileBytes: number;
+  /** memory of released results and of failed jobs, for the next result of the same size */
+  private readonly memory: RecycledBuffers;
+  private readonly released = new WeakSet<AttentionResult>();
   private nextJobId = 1;
   private closed = false;
   private restartCount = 0;
@@ -96,7 +122,9 @@ export class WasmPool implements Backend {
     this.workers = Math.max(1, options.workers ?? Math.min(4, Math.floor(cores / this.threadsPerWorker)));
     this.budgetBytes = options.budgetBytes;
     this.warmUp = options.warmUp ?? true;
+    this.idleWarmUp = (options.idleWarmUp ?? false) && this.warmUp;
     this.maxTileBytes = options.maxTileBytes ?? MAX_TILE_BYTES;
+    this.memory = new RecycledBuffers({ maxBytes: options.recycleBytes });
     for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn());
   }
 
@@ -110,16 +138,20 @@ export class WasmPool implements Backend {
       task: null,
       known: new Set(),
       alive: true,
+      warm: false,
     };
     worker.on('message', (m: ToMain) => {
       if (m.type === 'ready') {
         markReady();
         this.pump();
+      } else if (m.type === 'warm') {
+        slot.warm = true;
+        this.checkWarm();
       } else this.onTileMessage(slot, m);
     });
     worker.on('error', (err) => this.onWorkerDeath(slot, `it threw ${err.message}`));
     worker.on('exit', (code) => this.onWorkerDeath(slot, `it exited with code ${code}`));
-    this.post(slot, { type: 'init', threads: this.threadsPerWorker, warmUp: this.warmUp });
+    this.post(slot, { type: 'init', threads: this.threadsPerWorker, warmUp: this.warmUp, idleWarmUp: this.idleWarmUp });
     return slot;
   }
 
@@ -139,7 +171,9 @@ export class WasmPool implements Backend {
       const job: Job = {
         id: this.nextJobId++,
         problem: shared,
-        result: region ? allocateRegionResult(shared, region, { shared: true }) : allocateResult(shared, { shared: true }),
+        result: region
+          ? allocateRegionResult(shared, region, { shared: true, buffers: this.memory })
+          : allocateResult(shared, { shared: true, buffers: this.memory }),
         tiles: region
           ? planRegionTiles(shared, region, { budgetBytes: this.budgetBytes })
           : planPoolTiles(shared, { workers: this.workers, budgetBytes: this.budgetBytes }),
@@ -150,6 +184,7 @@ export class WasmPool implements Backend {
         options,
         submitted: performance.now(),
         settled: false,
+        delivered: false,
         resolve,
         reject,
       };
@@ -223,6 +258,7 @@ export class WasmPool implements Backend {
       return;
     }
     job.settled = true;
+    job.delivered = true;
     const now = performance.now();
     job.resolve({
       ...result,
@@ -240,11 +276,16 @@ export class WasmPool implements Backend {
     this.pump();
   }
 
-  /** Once no tile of a settled job is running, drop it everywhere so its memory can go. */
+  /**
+   * Once no tile of a settled job is running, drop it everywhere so its memory can go; a
+   * job that failed or was cancelled gives its result memory to the next job (nobody saw it).
+   */
   private forgetIfIdle(job: Job): void {
     if (!job.settled || job.inFlight > 0) return;
     const i = this.jobs.indexOf(job);
-    if (i >= 0) this.jobs.splice(i, 1);
+    if (i < 0) return;
+    this.jobs.splice(i, 1);
+    if (!job.delivered) this.recycleMemory(job.result);
     for (const slot of this.slots) {
       if (slot.known.delete(job.id) && slot.alive) this.post(slot, { type: 'drop', jobId: job.id });
     }
@@ -283,6 +324,40 @@ export class WasmPool implements Backend {
     this.slots[index] = this.spawn();
   }
 
+  release(result: AttentionResult): void {
+    if (this.released.has(result)) return;
+    this.released.add(result);
+    this.recycleMemory(result);
+  }
+
+  private recycleMemory(result: AttentionResult): void {
+    for (const buffer of resultBuffers(result)) if (buffer instanceof SharedArrayBuffer) this.memory.give(buffer);
+  }
+
+  /** Bytes of released results held for reuse (tests). */
+  get recycledBytes(): number {
+    return this.memory.heldBytes;
+  }
+
+  /**
+   * Resolves once every worker has finished warming up (with `idleWarmUp`, once its timings
+   * have settled): the steady state a long-lived pool reaches before its first job. The
+   * benchmark waits for it; the app never needs to (jobs always go first).
+   */
+  whenWarm(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.warmWaiters.push(resolve);
+      this.checkWarm();
+    });
+  }
+
+  private checkWarm(): void {
+    if (!this.slots.every((s) => s.warm || !s.alive)) return;
+    const waiters = this.warmWaiters;
+    this.warmWaiters = [];
+    for (const w of waiters) w();
+  }
+
   /** Workers started to replace ones that died or ran out of memory. */
   get restarts(): number {
     return this.restartCount;
@@ -301,11 +376,14 @@ export class WasmPool implements Backend {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of [...this.jobs]) this.fail(job, new EngineError('the engine was shut down'));
+    this.memory.clear();
     await Promise.all(
       this.slots.map((s) => {
         s.alive = false;
         return s.worker.terminate();
       }),
     );
+    // nothing left to warm: whoever waits for it goes on
+    this.checkWarm();
   }
 }

@@ -3,8 +3,11 @@ import type { AttentionProblem, AttentionResult } from '../../src-shared/job/pro
 import type { Tile } from './plan';
 
 export type ToWorker =
-  /** warmUp: run a few small jobs first so V8 has optimised the wasm (see warm-up.ts) */
-  | { type: 'init'; threads: number; warmUp: boolean }
+  /**
+   * warmUp: run a few small jobs first so V8 has optimised the wasm; idleWarmUp: then go on
+   * warming in idle time until the timings settle (see warm-up.ts)
+   */
+  | { type: 'init'; threads: number; warmUp: boolean; idleWarmUp: boolean }
   /** a job's problem and its shared result arrays, sent once per worker per job */
   | { type: 'job'; jobId: number; problem: AttentionProblem; result: AttentionResult }
   /** `at`: where the tile lands in the job's result when that is a region's (pool.ts) */
@@ -13,5 +16,7 @@ export type ToWorker =
 
 export type ToMain =
   | { type: 'ready' }
+  /** the idle warm-up has ended (or there was none) */
+  | { type: 'warm'; rounds: number; roundMs: number[] }
   | { type: 'tileDone'; jobId: number; tileIndex: number }
   | { type: 'tileFailed'; jobId: number; tileIndex: number; message: string };

@@ -9,7 +9,7 @@
  * A job WebGPU drops because the GPU or its page went away (BackendLostError) runs again on
  * wasm, and says so in its `backend`.
  */
-import type { AttentionProblem } from '../../src-shared/job/problem';
+import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import type { AdapterInfo } from '../../src-shared/engine-browser/protocol';
 import { BackendLostError, EngineError, type Backend, type BackendChoice, type EngineResult, type RunOptions } from './backend';
 import type { WebGpuBackend } from './gpu-backend';
@@ -90,6 +90,12 @@ export class EngineRouter implements Backend {
       const result = await this.wasm.run(problem, options);
       return { ...result, backend: `${result.backend}, after WebGPU failed (${err.reason})` };
     }
+  }
+
+  /** Each backend takes back only memory of its own kind (the pool's is shared, WebGPU's is not). */
+  release(result: AttentionResult): void {
+    this.wasm.release(result);
+    this.gpu?.release(result);
   }
 
   async close(): Promise<void> {

@@ -5,12 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import { TileRunner, assembleTile } from './tile-runner';
-import { warmUp } from './warm-up';
+import { IdleWarmUp, warmUp } from './warm-up';
 import type { ToMain, ToWorker } from './protocol';
 
 const port = parentPort!;
 const jobs = new Map<number, { problem: AttentionProblem; result: AttentionResult }>();
 let runner: TileRunner | null = null;
+let idle: IdleWarmUp | null = null;
 
 function send(m: ToMain): void {
   port.postMessage(m);
@@ -22,6 +23,10 @@ port.on('message', async (m: ToWorker) => {
       runner = new TileRunner(m.threads);
       if (m.warmUp) await warmUp(runner).catch(() => undefined);
       send({ type: 'ready' });
+      if (m.idleWarmUp) {
+        idle = new IdleWarmUp(runner, { onDone: (s) => send({ type: 'warm', rounds: s.rounds, roundMs: s.roundMs }) });
+        idle.start();
+      } else send({ type: 'warm', rounds: 0, roundMs: [] });
       return;
     case 'job':
       jobs.set(m.jobId, { problem: m.problem, result: m.result });
@@ -30,6 +35,8 @@ port.on('message', async (m: ToWorker) => {
       jobs.delete(m.jobId);
       return;
     case 'tile': {
+      // a real tile never waits behind more than the warm-up tile already running
+      await idle?.pause();
       const job = jobs.get(m.jobId);
       try {
         if (!job || !runner) throw new Error('the worker was given a tile of a job it does not know');
@@ -38,6 +45,8 @@ port.on('message', async (m: ToWorker) => {
         send({ type: 'tileDone', jobId: m.jobId, tileIndex: m.tileIndex });
       } catch (err) {
         send({ type: 'tileFailed', jobId: m.jobId, tileIndex: m.tileIndex, message: (err as Error).message });
+      } finally {
+        idle?.resume();
       }
       return;
     }

@@ -41,6 +41,8 @@ export async function fetchTileOf(backend: Backend, problem: AttentionProblem, r
     weights.set(result.weights!.subarray(i * Tk + c0, i * Tk + c1), i * m);
     scores.set(result.scores!.subarray(i * Tk + c0, i * Tk + c1), i * m);
   }
+  // copied out: the region's memory serves the next zoom
+  backend.release(result);
   return {
     runId: req.runId,
     head: req.head,

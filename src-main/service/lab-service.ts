@@ -389,12 +389,45 @@ export class LabService {
   }
 
   private keep(runId: string, run: StoredRun): void {
+    const replaced = this.results.get(runId);
     this.results.delete(runId);
     this.results.set(runId, run);
-    while (this.results.size > this.keepResults) this.results.delete(this.results.keys().next().value!);
+    if (replaced && replaced !== run) this.retire(replaced);
+    while (this.results.size > this.keepResults) {
+      const oldest = this.results.keys().next().value!;
+      this.retire(this.results.get(oldest)!);
+      this.results.delete(oldest);
+    }
   }
 
-  /** The finished run kept for export (tests and the CLI read it too). */
+  /** Exports reading a kept run now: its memory is not given back while one is running. */
+  private readonly leases = new Map<StoredRun, number>();
+  private readonly retired = new WeakSet<StoredRun>();
+
+  /** A run no longer kept: its memory goes back to the engine once no export reads it. */
+  private retire(run: StoredRun): void {
+    this.retired.add(run);
+    if (!this.leases.has(run)) this.backend.release(run.result);
+  }
+
+  private async leased<T>(run: StoredRun, use: () => Promise<T>): Promise<T> {
+    this.leases.set(run, (this.leases.get(run) ?? 0) + 1);
+    try {
+      return await use();
+    } finally {
+      const left = this.leases.get(run)! - 1;
+      if (left > 0) this.leases.set(run, left);
+      else {
+        this.leases.delete(run);
+        if (this.retired.has(run)) this.backend.release(run.result);
+      }
+    }
+  }
+
+  /**
+   * The finished run kept for export (tests and the CLI read it too). Its arrays are valid
+   * while it is kept: a run pushed out by newer ones gives its memory back to the engine.
+   */
   storedRun(runId: string): StoredRun | undefined {
     return this.results.get(runId);
   }
@@ -423,16 +456,19 @@ export class LabService {
   async exportRun(req: ExportRequest): Promise<string | null> {
     const run = this.results.get(req.runId);
     if (!run) throw new Error(`the run "${req.runId}" is no longer available to export; run it again`);
-    let path: string;
-    if (req.path !== undefined) {
-      path = this.allow.check(req.path, 'write');
-    } else {
-      const chosen = await this.host.chooseSavePath(req.format, defaultExportName(run, req));
-      if (!chosen) return null;
-      path = this.allow.allow(chosen, 'write', 'dialog');
-    }
-    await this.exporter.export(run, req, path);
-    return path;
+    // leased from here: newer runs may retire this one while the save dialog is open
+    return this.leased(run, async () => {
+      let path: string;
+      if (req.path !== undefined) {
+        path = this.allow.check(req.path, 'write');
+      } else {
+        const chosen = await this.host.chooseSavePath(req.format, defaultExportName(run, req));
+        if (!chosen) return null;
+        path = this.allow.allow(chosen, 'write', 'dialog');
+      }
+      await this.exporter.export(run, req, path);
+      return path;
+    });
   }
 
   // ── sessions ────────────────────────────────────────────────────────────────────────

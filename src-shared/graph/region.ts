@@ -8,7 +8,7 @@
 import type { AttentionProblem, AttentionResult } from '../job/problem';
 import type { Tile } from './feeds';
 import { BANDED_ROWS, DEFAULT_BUDGET_BYTES, bytesPerCell, isBanded, type TilePlanOptions } from './plan';
-import { allocateResult } from './result';
+import { allocateResult, type AllocateOptions } from './result';
 
 export interface Region {
   head: number;
@@ -44,7 +44,7 @@ export function placeInRegion(tile: Tile, region: Region): Tile {
 }
 
 /** Result arrays for the region: 1 head, r1 − r0 query rows, every key. */
-export function allocateRegionResult(problem: AttentionProblem, region: Region, options: { shared?: boolean } = {}): AttentionResult {
+export function allocateRegionResult(problem: AttentionProblem, region: Region, options: AllocateOptions = {}): AttentionResult {
   const H = problem.heads;
   const shape: AttentionProblem = {
     ...problem,

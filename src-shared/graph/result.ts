@@ -8,16 +8,28 @@
 import type { AttentionProblem, AttentionResult } from '../job/problem';
 import { normalisedEntropy } from '../stats';
 import { overviewBlocks, wantsTopk } from './outputs';
+import type { BufferSupply, ResultBuffer } from './recycled-buffers';
 
 type Ctor<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
 
+export interface AllocateOptions {
+  /** SharedArrayBuffers, for pool workers to write their tiles in place (no copies posted) */
+  shared?: boolean;
+  /** memory of released results to reuse before allocating afresh (recycled-buffers.ts) */
+  buffers?: BufferSupply;
+}
+
 /**
- * Full-size result arrays for the outputs the problem asks for: plain ArrayBuffers, or
- * SharedArrayBuffers when pool workers are to write their tiles in place (no copies posted).
+ * Full-size, zeroed result arrays for the outputs the problem asks for: plain ArrayBuffers,
+ * or SharedArrayBuffers when `shared`. Each array owns its whole buffer (resultBuffers).
  */
-export function allocateResult(problem: AttentionProblem, options: { shared?: boolean } = {}): AttentionResult {
-  const alloc = <T>(ctor: Ctor<T>, length: number): T =>
-    new ctor(options.shared ? new SharedArrayBuffer(length * ctor.BYTES_PER_ELEMENT) : new ArrayBuffer(length * ctor.BYTES_PER_ELEMENT), 0, length);
+export function allocateResult(problem: AttentionProblem, options: AllocateOptions = {}): AttentionResult {
+  const shared = options.shared ?? false;
+  const alloc = <T>(ctor: Ctor<T>, length: number): T => {
+    const bytes = length * ctor.BYTES_PER_ELEMENT;
+    const buffer = options.buffers?.take(bytes, shared) ?? (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    return new ctor(buffer, 0, length);
+  };
   const H = problem.heads;
   const Tq = problem.q.rows;
   const Tk = problem.k.rows;
@@ -54,6 +66,20 @@ export function allocateResult(problem: AttentionProblem, options: { shared?: bo
     result.overview = { rows: r, cols: c, pool: o.pool, data: alloc(Float32Array, H * r * c) };
   }
   return result;
+}
+
+/** The buffers a result's arrays own (all of them, for a result from allocateResult). */
+export function resultBuffers(result: AttentionResult): ResultBuffer[] {
+  const arrays = [
+    result.entropy, result.normEntropy, result.effective, result.visible, result.argmax, result.maxWeight,
+    result.scores, result.weights, result.output, result.topkIndices, result.topkWeights, result.overview?.data,
+  ];
+  const out: ResultBuffer[] = [];
+  for (const a of arrays) {
+    // a view into a larger buffer is not the result's to give away
+    if (a && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !out.includes(a.buffer)) out.push(a.buffer);
+  }
+  return out;
 }
 
 /**

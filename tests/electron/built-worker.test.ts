@@ -106,8 +106,9 @@ describe('the built app', () => {
         return messages.shift()!;
       };
       const post = (m: ToWorker) => worker.postMessage(m);
-      post({ type: 'init', threads: 1, warmUp: true });
+      post({ type: 'init', threads: 1, warmUp: true, idleWarmUp: false });
       expect(await next()).toEqual({ type: 'ready' });
+      expect(await next()).toEqual({ type: 'warm', rounds: 0, roundMs: [] });
       post({ type: 'job', jobId: 1, problem, result });
       for (let i = 0; i < tiles.length; i++) {
         post({ type: 'tile', jobId: 1, tileIndex: i, tile: tiles[i] });

@@ -250,7 +250,7 @@ describe('auto', () => {
 
   it('the router never waits for the compute page under auto, and honours wasm / webgpu', async () => {
     const gpu = new WebGpuBackend(fakePages().connect);
-    const router = new EngineRouter({ id: 'wasm', run: async () => ({}) as never, close: async () => {} }, gpu);
+    const router = new EngineRouter({ id: 'wasm', run: async () => ({}) as never, release: () => {}, close: async () => {} }, gpu);
     const big = shaped(12, 1024);
     expect(router.choose(big).backend).toBe('wasm');
     expect(router.choose({ ...big, backend: 'webgpu' }).backend).toBe('webgpu');
