@@ -96,8 +96,9 @@ export async function benchMain(argv: string[]): Promise<void> {
       const input = await writeBenchInput(c, dir);
       const contenders: Record<string, Contender> = {
         engine: child(['--child', 'engine', '--case', c.name, '--input', input]),
-        'engine 2 workers × 1 thread': child(['--child', 'engine', '--case', c.name, '--input', input, '--workers', '2', '--threads', '1']),
-        // pool scaling (issue #4): one single-threaded worker, against the two above
+        // the other ways to use two cores: one worker whose onnxruntime runs two threads,
+        // and (pool scaling, issue #4) one single-threaded worker
+        'engine 1 worker × 2 threads': child(['--child', 'engine', '--case', c.name, '--input', input, '--workers', '1', '--threads', '2']),
         'engine 1 worker × 1 thread': child(['--child', 'engine', '--case', c.name, '--input', input, '--workers', '1', '--threads', '1']),
         numpy: numpy(c, input),
         // WebGPU in headless Chromium (SwiftShader here: WebGPU on the CPU; recorded, not tuned for)
@@ -114,7 +115,7 @@ export async function benchMain(argv: string[]): Promise<void> {
       const tile = contenders.engine.tileTimes as number[] | undefined;
       const fresh = contenders.engine.freshTimes as number[] | undefined;
       rows.push(
-        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(fresh?.length ? median(fresh) : null)} ${fmt(contenders['engine 2 workers × 1 thread'].medianMs)} ${fmt(contenders['engine 1 worker × 1 thread'].medianMs)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${(entry.ratioEngineToNumpy?.toFixed(2) ?? '—').padStart(4)}   ${fmt(contenders.engine.peakRssMb)} ${fmt(gpu.medianMs)} ${fmt(gpu.pageTimes ? median(gpu.pageTimes as number[]) : null)} ${fmt(tile ? median(tile) : null)}`,
+        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(fresh?.length ? median(fresh) : null)} ${fmt(contenders['engine 1 worker × 2 threads'].medianMs)} ${fmt(contenders['engine 1 worker × 1 thread'].medianMs)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${(entry.ratioEngineToNumpy?.toFixed(2) ?? '—').padStart(4)}   ${fmt(contenders.engine.peakRssMb)} ${fmt(gpu.medianMs)} ${fmt(gpu.pageTimes ? median(gpu.pageTimes as number[]) : null)} ${fmt(tile ? median(tile) : null)}`,
       );
       process.stderr.write(`${rows[rows.length - 1]}\n`);
     }
@@ -130,6 +131,6 @@ export async function benchMain(argv: string[]): Promise<void> {
     ? `renderer: ${render.note ?? 'failed'}`
     : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
   process.stdout.write(
-    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 2×1'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${renderLine}\n(engine = 1 worker × 2 threads, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${renderLine}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
   );
 }

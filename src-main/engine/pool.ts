@@ -24,9 +24,9 @@ import { shareProblem } from './share';
 import type { ToMain, ToWorker } from './protocol';
 
 export interface PoolOptions {
-  /** worker threads (default: cores / threadsPerWorker, at most 4) */
+  /** worker threads (default: one per core, at most 4; with threadsPerWorker given, cores / threadsPerWorker) */
   workers?: number;
-  /** onnxruntime-web threads inside each worker (default: 2, or 1 on a single core) */
+  /** onnxruntime-web threads inside each worker (default: the cores the workers leave, at least 1) */
   threadsPerWorker?: number;
   /** per-run memory budget for tiling, bytes */
   budgetBytes?: number;
@@ -114,12 +114,15 @@ export class WasmPool implements Backend {
   private restartCount = 0;
 
   constructor(options: PoolOptions = {}) {
-    // Measured on 2 cores (bench/report.json): one worker running onnxruntime on both cores
-    // beats two single-threaded workers on big jobs (one wasm heap, one warm-up, no
-    // competition for memory bandwidth); on more cores, workers of two threads each.
+    // Workers before threads. Measured on 2 cores (docs/performance.md): two single-threaded
+    // workers beat one worker running onnxruntime on both cores in every bench case, by
+    // 1.1–2.2× (tiles are independent, while onnxruntime's threads synchronise at every
+    // op), for ~250 MB more RSS (a second wasm heap). At most 4 workers (4 heaps); cores
+    // beyond that go to threads inside them.
     const cores = availableParallelism();
-    this.threadsPerWorker = Math.max(1, options.threadsPerWorker ?? Math.min(2, cores));
-    this.workers = Math.max(1, options.workers ?? Math.min(4, Math.floor(cores / this.threadsPerWorker)));
+    const threads = options.threadsPerWorker;
+    this.workers = Math.max(1, options.workers ?? (threads ? Math.floor(cores / threads) : Math.min(4, cores)));
+    this.threadsPerWorker = Math.max(1, threads ?? Math.floor(cores / this.workers));
     this.budgetBytes = options.budgetBytes;
     this.warmUp = options.warmUp ?? true;
     this.idleWarmUp = (options.idleWarmUp ?? false) && this.warmUp;
