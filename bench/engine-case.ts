@@ -1,7 +1,7 @@
 /** One bench case on the engine (the wasm worker pool), in its own process so peak RSS is its own. */
 import { resolveJob } from '../src-shared/job/resolve';
 import type { JobSpec } from '../src-shared/job/spec';
-import { WasmPool } from '../src-main/engine/pool';
+import { APP_POOL, WasmPool } from '../src-main/engine/pool';
 import { loadFile } from '../src-main/service/files';
 import type { BenchCase } from './cases';
 
@@ -22,10 +22,10 @@ export async function runEngineCase(c: BenchCase, input: string, workers?: numbe
   const problem = resolveJob(benchJob(c), files);
   // configured as the app's pool (src-main/index.ts), whose idle warm-up has long ended by the
   // time a user runs a job; `warmMs` is how long it took here
-  const pool = new WasmPool({ workers, threadsPerWorker: threads, idleWarmUp: true });
+  const pool = new WasmPool({ ...APP_POOL, workers, threadsPerWorker: threads });
   try {
     const w0 = performance.now();
-    await pool.whenWarm();
+    const { roundMs: warmRoundMs } = await pool.whenWarm();
     const warmMs = performance.now() - w0;
     // steady state, as in the app (its pool lives as long as the window): the first runs of a
     // fresh process are slower while V8 optimises onnxruntime's wasm and the heap grows
@@ -69,6 +69,7 @@ export async function runEngineCase(c: BenchCase, input: string, workers?: numbe
       times,
       freshTimes,
       warmMs,
+      warmRoundMs,
       tileTimes,
       firstRunMs: warm.timing.totalMs,
       tiles: warm.timing.tiles,

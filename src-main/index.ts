@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { EVENTS } from '../src-shared/api/requests';
 import type { MenuCommand } from '../src-shared/api/lab-api';
-import { WasmPool } from './engine/pool';
+import { APP_POOL, WasmPool } from './engine/pool';
 import { WebGpuBackend } from './engine/gpu-backend';
 import { EngineRouter } from './engine/router';
 import { computeWindowConnector } from './electron/compute-window';
@@ -62,7 +62,7 @@ if (!app.requestSingleInstanceLock()) {
       protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
 
       // wasm worker pool + WebGPU in a hidden compute window; the router picks per job
-      engine = new EngineRouter(new WasmPool({ idleWarmUp: true }), new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })));
+      engine = new EngineRouter(new WasmPool(APP_POOL), new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })));
       service = await LabService.create({
         host: new ElectronHost(() => win, app.getPath('userData')),
         backend: engine,

@@ -7,6 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import { CancelledError, EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
 import { MAX_TILE_BYTES, planPoolTiles, sizeProblem, tileProblem, type Tile } from './plan';
@@ -33,11 +34,21 @@ export interface PoolOptions {
   /** warm each new worker up before it takes work (default true; see warm-up.ts) */
   warmUp?: boolean;
   /**
-   * then go on warming it in its idle time until its timings settle, always yielding to real
-   * work (default false: the app turns it on, its pool starts long before the first job;
-   * a CLI run or a test would only pay for it)
+   * then go on warming in idle time, always yielding to real work: the first worker until
+   * its timings settle, the others for one round that grows their wasm heap (default
+   * false: the app turns it on, its pool starts long before the first job; a CLI run or a
+   * test would only pay for it)
    */
   idleWarmUp?: boolean;
+  /**
+   * Compile onnxruntime's wasm with V8's optimising compiler before the first job, instead of
+   * its baseline compiler first and the optimising one later, function by function, as they
+   * run (V8's --no-liftoff, set for the whole process: V8 flags are process-wide). Measured
+   * on 2 cores: the engine is ready ~3.3 s later, and then runs every job at full speed,
+   * where by default its first few seconds of jobs run 2–3× slower and when they stop doing
+   * so varies from run to run. Default false; the app's pool sets it (APP_POOL).
+   */
+  optimizeUpFront?: boolean;
   /** refuse jobs whose smallest tile needs more than this (default MAX_TILE_BYTES, see plan.ts) */
   maxTileBytes?: number;
   /** bytes of released results kept for reuse (default 256 MiB; 0 turns reuse off) */
@@ -70,8 +81,8 @@ interface Slot {
   task: { job: Job; tile: number } | null;
   known: Set<number>;
   alive: boolean;
-  /** its idle warm-up has ended (or it has none) */
-  warm: boolean;
+  /** its idle warm-up has ended (or it has none): the time of each round, ms */
+  warm: number[] | null;
 }
 
 function workerUrl(): { url: URL; workerData?: unknown } {
@@ -94,6 +105,13 @@ function ortReason(message: string): string {
   if (/bad_alloc/.test(text)) return 'std::bad_alloc';
   return (text.split('\n').pop() ?? text).slice(-120);
 }
+
+/**
+ * The app's pool (src-main/index.ts; the benchmark measures it as configured here): it
+ * starts with the window, long before the first job, so it spends its start-up making every
+ * later job fast.
+ */
+export const APP_POOL: PoolOptions = { idleWarmUp: true, optimizeUpFront: true };
 
 export class WasmPool implements Backend {
   readonly id = 'wasm';
@@ -128,10 +146,12 @@ export class WasmPool implements Backend {
     this.idleWarmUp = (options.idleWarmUp ?? false) && this.warmUp;
     this.maxTileBytes = options.maxTileBytes ?? MAX_TILE_BYTES;
     this.memory = new RecycledBuffers({ maxBytes: options.recycleBytes });
-    for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn());
+    // before any worker compiles onnxruntime (each worker's isolate reads the flag then)
+    if (options.optimizeUpFront) setFlagsFromString('--no-liftoff');
+    for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn(i));
   }
 
-  private spawn(): Slot {
+  private spawn(index: number): Slot {
     const { url, workerData } = workerUrl();
     const worker = new Worker(url, { workerData });
     let markReady: () => void;
@@ -141,20 +161,24 @@ export class WasmPool implements Backend {
       task: null,
       known: new Set(),
       alive: true,
-      warm: false,
+      warm: null,
     };
     worker.on('message', (m: ToMain) => {
       if (m.type === 'ready') {
         markReady();
         this.pump();
       } else if (m.type === 'warm') {
-        slot.warm = true;
+        slot.warm = m.roundMs;
         this.checkWarm();
       } else this.onTileMessage(slot, m);
     });
     worker.on('error', (err) => this.onWorkerDeath(slot, `it threw ${err.message}`));
     worker.on('exit', (code) => this.onWorkerDeath(slot, `it exited with code ${code}`));
-    this.post(slot, { type: 'init', threads: this.threadsPerWorker, warmUp: this.warmUp, idleWarmUp: this.idleWarmUp });
+    // V8 shares a wasm module's compiled and optimised code between the workers of a process,
+    // so one worker warming until its timings settle warms them all; the others only grow
+    // their own wasm heap, and leave the cores to it and to V8's background compiler
+    const idle = !this.idleWarmUp ? 'off' : index === 0 ? 'settle' : 'heap';
+    this.post(slot, { type: 'init', threads: this.threadsPerWorker, warmUp: this.warmUp, idleWarmUp: idle });
     return slot;
   }
 
@@ -310,7 +334,7 @@ export class WasmPool implements Backend {
     }
     if (this.closed || index < 0) return;
     this.restartCount++;
-    this.slots[index] = this.spawn();
+    this.slots[index] = this.spawn(index);
     this.pump();
   }
 
@@ -324,7 +348,7 @@ export class WasmPool implements Backend {
     const index = this.slots.indexOf(slot);
     if (this.closed || index < 0) return;
     this.restartCount++;
-    this.slots[index] = this.spawn();
+    this.slots[index] = this.spawn(index);
   }
 
   release(result: AttentionResult): void {
@@ -344,12 +368,13 @@ export class WasmPool implements Backend {
 
   /**
    * Resolves once every worker has finished warming up (with `idleWarmUp`, once its timings
-   * have settled): the steady state a long-lived pool reaches before its first job. The
-   * benchmark waits for it; the app never needs to (jobs always go first).
+   * have settled), with each worker's warm-up round times: the steady state a long-lived
+   * pool reaches before its first job. The benchmark waits for it; the app never needs to
+   * (jobs always go first).
    */
-  whenWarm(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.warmWaiters.push(resolve);
+  whenWarm(): Promise<{ roundMs: number[][] }> {
+    return new Promise((resolve) => {
+      this.warmWaiters.push(() => resolve({ roundMs: this.slots.map((s) => s.warm ?? []) }));
       this.checkWarm();
     });
   }

@@ -2,12 +2,15 @@
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import type { Tile } from './plan';
 
+export type IdleWarmUpMode = 'settle' | 'heap' | 'off';
+
 export type ToWorker =
   /**
-   * warmUp: run a few small jobs first so V8 has optimised the wasm; idleWarmUp: then go on
-   * warming in idle time until the timings settle (see warm-up.ts)
+   * warmUp: run a few small jobs first so V8 has optimised the wasm; idleWarmUp: then, in
+   * idle time, warm until the timings settle ('settle'), or run one round to grow the wasm
+   * heap ('heap'), or nothing ('off') (see warm-up.ts)
    */
-  | { type: 'init'; threads: number; warmUp: boolean; idleWarmUp: boolean }
+  | { type: 'init'; threads: number; warmUp: boolean; idleWarmUp: IdleWarmUpMode }
   /** a job's problem and its shared result arrays, sent once per worker per job */
   | { type: 'job'; jobId: number; problem: AttentionProblem; result: AttentionResult }
   /** `at`: where the tile lands in the job's result when that is a region's (pool.ts) */

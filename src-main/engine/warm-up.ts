@@ -1,8 +1,11 @@
 /**
- * Warming a fresh worker. V8 first runs onnxruntime's 14 MB of wasm through its baseline
- * compiler (Liftoff) and optimises a function only after it has run a while (dynamic
- * tiering), compiling it on a background thread. Measured here (docs/performance.md): a new
- * worker's first H = 12, T = 1024 jobs took ~200–290 ms, its sixth and later ~100 ms.
+ * Warming a fresh worker. By default V8 first runs onnxruntime's 14 MB of wasm through its
+ * baseline compiler (Liftoff) and optimises a function only after it has run a while
+ * (dynamic tiering), compiling it on a background thread. Measured here (docs/performance.md):
+ * a new worker's first H = 12, T = 1024 jobs took ~200–290 ms, later ones ~100 ms, and when
+ * the switch came varied from run to run (warm-up rounds sat on a plateau for 1–3 s, then
+ * dropped by half). The app's pool therefore also compiles optimised code up front
+ * (PoolOptions.optimizeUpFront, --no-liftoff), which makes these rounds flat from the second.
  *
  * Two stages:
  * - `warmUp`, before the worker says it is ready: a few small jobs (~0.5 s), so even the
@@ -10,14 +13,10 @@
  * - `IdleWarmUp`, after it (when the pool asks for it, as the app does): while the worker has
  *   nothing to do, it runs tiles shaped like a typical job's — planned as the pool plans them,
  *   so the wasm heap also grows to a full tile once — until a round of them stops getting
- *   faster. A real tile always goes first: warm-up pauses as soon as one arrives (waiting at
- *   most for the warm-up tile in progress, ~10–30 ms) and resumes only after the worker has
- *   been idle a moment.
- *
- * Alternatives measured and rejected: `--no-liftoff` (full speed from the first job, but
- * 3.6 s more start-up on 2 cores, on every worker start) and `--no-wasm-dynamic-tiering`
- * (tiers everything up in the background, competing with the jobs for the cores: slower to
- * settle than the default).
+ *   faster, or for one round only (the pool's other workers: V8 shares optimised code
+ *   between a process's workers, the wasm heap is each worker's own). A real tile always
+ *   goes first: warm-up pauses as soon as one arrives (waiting at most for the warm-up tile
+ *   in progress, ~10–30 ms) and resumes only after the worker has been idle a moment.
  */
 import type { AttentionProblem } from '../../src-shared/job/problem';
 import { matrix } from '../../src-shared/linalg/matrix';

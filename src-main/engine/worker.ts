@@ -23,8 +23,11 @@ port.on('message', async (m: ToWorker) => {
       runner = new TileRunner(m.threads);
       if (m.warmUp) await warmUp(runner).catch(() => undefined);
       send({ type: 'ready' });
-      if (m.idleWarmUp) {
-        idle = new IdleWarmUp(runner, { onDone: (s) => send({ type: 'warm', rounds: s.rounds, roundMs: s.roundMs }) });
+      if (m.idleWarmUp !== 'off') {
+        idle = new IdleWarmUp(runner, {
+          maxRounds: m.idleWarmUp === 'heap' ? 1 : undefined,
+          onDone: (s) => send({ type: 'warm', rounds: s.rounds, roundMs: s.roundMs }),
+        });
         idle.start();
       } else send({ type: 'warm', rounds: 0, roundMs: [] });
       return;

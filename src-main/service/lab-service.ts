@@ -303,7 +303,11 @@ export class LabService {
       const loadMs = performance.now() - t0;
       emit('computing', 0);
       const result = await this.backend.run(problem, { signal, onProgress: (p) => emit('computing', p.fraction) });
-      if (signal.aborted) throw signal.reason;
+      if (signal.aborted) {
+        // cancelled as it finished: nobody will read it
+        this.backend.release(result);
+        throw signal.reason;
+      }
       this.keep(req.runId, { result, tokens: problem.tokens, spec });
       this.keepProblem(req.runId, problem);
       return {

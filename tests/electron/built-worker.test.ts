@@ -106,7 +106,7 @@ describe('the built app', () => {
         return messages.shift()!;
       };
       const post = (m: ToWorker) => worker.postMessage(m);
-      post({ type: 'init', threads: 1, warmUp: true, idleWarmUp: false });
+      post({ type: 'init', threads: 1, warmUp: true, idleWarmUp: 'off' });
       expect(await next()).toEqual({ type: 'ready' });
       expect(await next()).toEqual({ type: 'warm', rounds: 0, roundMs: [] });
       post({ type: 'job', jobId: 1, problem, result });

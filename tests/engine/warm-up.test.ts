@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdleWarmUp } from '../../src-main/engine/warm-up';
 import type { TileRunner } from '../../src-main/engine/tile-runner';
-import { WasmPool } from '../../src-main/engine/pool';
+import { APP_POOL, WasmPool } from '../../src-main/engine/pool';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { referenceAttention } from '../../src-shared/reference';
 import { gaussianMatrix } from '../../src-shared/random';
@@ -89,9 +89,9 @@ describe('IdleWarmUp', () => {
   });
 });
 
-describe('the pool with idle warm-up', () => {
-  it('runs jobs correctly while it warms, and whenWarm resolves', async () => {
-    const pool = new WasmPool({ workers: 1, threadsPerWorker: 1, idleWarmUp: true });
+describe('the app’s pool (APP_POOL: idle warm-up, optimised up front)', () => {
+  it('runs jobs right while it warms; one worker warms until settled, the other grows its heap once', async () => {
+    const pool = new WasmPool({ ...APP_POOL, workers: 2, threadsPerWorker: 1 });
     try {
       const T = 64;
       const d = 16;
@@ -106,7 +106,11 @@ describe('the pool with idle warm-up', () => {
         expect(worst).toBeLessThan(1e-5);
         await new Promise((res) => setTimeout(res, 150)); // idle: warm-up tiles run in between
       }
-      await pool.whenWarm();
+      const { roundMs } = await pool.whenWarm();
+      expect(roundMs).toHaveLength(2);
+      expect(roundMs[0].length).toBeGreaterThan(3);
+      expect(roundMs[1]).toHaveLength(1);
+      for (const ms of roundMs.flat()) expect(ms).toBeGreaterThan(0);
     } finally {
       await pool.close();
     }
