@@ -45,10 +45,9 @@ export async function runEngineCase(c: BenchCase, input: string, workers?: numbe
     }
     const freshTimes: number[] = [];
     if (c.kind === 'full') {
-      const kept = [];
       for (let i = 0; i < Math.min(3, c.reps); i++) {
         const t0 = performance.now();
-        kept.push(await pool.run(problem));
+        await pool.run(problem);
         freshTimes.push(performance.now() - t0);
       }
     }

@@ -89,7 +89,9 @@ export class IdleWarmUp {
     private readonly runner: TileRunner,
     options: IdleWarmUpOptions = {},
   ) {
-    this.opts = { idleMs: 100, gain: 0.05, flatRounds: 3, maxRounds: 16, maxMs: 8000, now: () => performance.now(), ...options };
+    // (an option given as undefined keeps its default)
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.opts = { idleMs: 100, gain: 0.05, flatRounds: 3, maxRounds: 16, maxMs: 8000, now: () => performance.now(), ...given };
   }
 
   get finished(): boolean {

@@ -25,7 +25,7 @@ port.on('message', async (m: ToWorker) => {
       send({ type: 'ready' });
       if (m.idleWarmUp !== 'off') {
         idle = new IdleWarmUp(runner, {
-          maxRounds: m.idleWarmUp === 'heap' ? 1 : undefined,
+          ...(m.idleWarmUp === 'heap' ? { maxRounds: 1 } : {}),
           onDone: (s) => send({ type: 'warm', rounds: s.rounds, roundMs: s.roundMs }),
         });
         idle.start();
