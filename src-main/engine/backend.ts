@@ -55,6 +55,33 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/**
+ * A job's promise callbacks that stop listening to `signal` once the job settles. Callers
+ * share one signal across many jobs (an experiment runs every job under its own), so a
+ * listener left on it would pile up, one per job, each holding its job's problem and result
+ * until the signal itself goes.
+ */
+export function settleAndForget<T>(
+  signal: AbortSignal | undefined,
+  onAbort: () => void,
+  resolve: (value: T) => void,
+  reject: (error: Error) => void,
+): { resolve: (value: T) => void; reject: (error: Error) => void } {
+  if (!signal) return { resolve, reject };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const forget = () => signal.removeEventListener('abort', onAbort);
+  return {
+    resolve: (value) => {
+      forget();
+      resolve(value);
+    },
+    reject: (error) => {
+      forget();
+      reject(error);
+    },
+  };
+}
+
 /** A job that stopped because the user (or a newer job) cancelled it. */
 export class CancelledError extends Error {
   constructor(message = 'the job was cancelled') {

@@ -29,7 +29,7 @@ import {
 } from '../../src-shared/graph';
 import type { AdapterInfo, FromCompute, ToCompute } from '../../src-shared/engine-browser/protocol';
 import type { TileResult } from '../../src-shared/graph/tile-result';
-import { BackendLostError, CancelledError, EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
+import { BackendLostError, CancelledError, EngineError, settleAndForget, type Backend, type EngineResult, type RunOptions } from './backend';
 import { sizeProblem } from './plan';
 
 /** One open compute page. */
@@ -261,10 +261,8 @@ export class WebGpuBackend implements Backend {
         options,
         submitted: performance.now(),
         settled: false,
-        resolve,
-        reject,
+        ...settleAndForget<EngineResult>(options.signal, () => this.fail(job, new CancelledError()), resolve, reject),
       };
-      options.signal?.addEventListener('abort', () => this.fail(job, new CancelledError()), { once: true });
       this.jobs.push(job);
       void this.start().then((adapter) => {
         if (!adapter) this.fail(job, new EngineError(`the WebGPU backend is not available: ${this.reasonValue ?? 'no adapter'}`));

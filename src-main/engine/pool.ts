@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
-import { CancelledError, EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
+import { CancelledError, EngineError, settleAndForget, type Backend, type EngineResult, type RunOptions } from './backend';
 import { MAX_TILE_BYTES, planPoolTiles, sizeProblem, tileProblem, type Tile } from './plan';
 import {
   RecycledBuffers,
@@ -212,10 +212,8 @@ export class WasmPool implements Backend {
         submitted: performance.now(),
         settled: false,
         delivered: false,
-        resolve,
-        reject,
+        ...settleAndForget<EngineResult>(options.signal, () => this.fail(job, new CancelledError()), resolve, reject),
       };
-      options.signal?.addEventListener('abort', () => this.fail(job, new CancelledError()), { once: true });
       this.jobs.push(job);
       this.pump();
     });

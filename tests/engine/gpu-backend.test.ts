@@ -6,6 +6,7 @@
  * replaced, no adapter is an error that says so, and `auto` picks as documented.
  * WebGPU's own arithmetic is compared with wasm in Chromium: tests/e2e/webgpu.e2e.ts.
  */
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from '../../src-main/engine/gpu-backend';
 import { EngineRouter, autoBackend, AUTO_WEBGPU_MIN_CELLS } from '../../src-main/engine/router';
@@ -148,6 +149,23 @@ describe('the WebGPU backend (main side, in-process page)', () => {
       const small = problemOf({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } });
       expect((await gpu.run(small)).weights!.length).toBe(4);
       expect(sent).toContain('drop');
+    } finally {
+      await gpu.close();
+    }
+  });
+
+  it('jobs sharing one signal leave no abort listener on it once settled', async () => {
+    const gpu = new WebGpuBackend(fakePages().connect, { budgetBytes: 16 * 1024 });
+    try {
+      const ctl = new AbortController();
+      const small = problemOf({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } });
+      for (let i = 0; i < 12; i++) gpu.release(await gpu.run(small, { signal: ctl.signal }));
+      const negative = problemOf({ embeddings: { inline: { vectors: [[1, 0], [-1, 0]] } }, normalizer: 'kernel', metric: { id: 'dot', scale: 'none' } });
+      await expect(gpu.run(negative, { signal: ctl.signal })).rejects.toBeInstanceOf(EngineError);
+      expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
+      const running = gpu.run(causalRbf(200), { signal: ctl.signal, onProgress: () => ctl.abort() });
+      await expect(running).rejects.toBeInstanceOf(CancelledError);
+      expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
     } finally {
       await gpu.close();
     }

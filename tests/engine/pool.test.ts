@@ -3,6 +3,7 @@
  * reference, progress is reported, cancellation stops a job, a dead worker fails only its
  * own job, and tiled T = 16384 runs complete without the full T×T matrix.
  */
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmPool } from '../../src-main/engine/pool';
 import { CancelledError, EngineError } from '../../src-main/engine/backend';
@@ -62,6 +63,20 @@ describe('the wasm worker pool', () => {
     const small = problemOf({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } });
     const r = await pool.run(small);
     expect(r.weights!.length).toBe(4);
+  });
+
+  it('jobs sharing one signal (as an experiment runs them) leave no abort listener on it once settled', async () => {
+    const ctl = new AbortController();
+    const p = problemOf({ embeddings: { inline: { vectors: gaussianEmbeddings(16, 4, 3) } }, outputs: ['entropy'] });
+    for (let i = 0; i < 12; i++) pool.release(await pool.run(p, { signal: ctl.signal }));
+    // a job the engine refuses after the listener was added, and one that fails in a worker
+    const negative = problemOf({ embeddings: { inline: { vectors: [[1, 0], [-1, 0]] } }, normalizer: 'kernel', metric: { id: 'dot', scale: 'none' } });
+    await expect(pool.run(negative, { signal: ctl.signal })).rejects.toBeInstanceOf(EngineError);
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
+    // the signal still cancels a job running under it
+    const running = pool.run(bigProblem(2048, 16, ['entropy']), { signal: ctl.signal, onProgress: () => ctl.abort() });
+    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
   });
 
   it('a worker killed mid-job fails that job with a clear error; other jobs complete', async () => {
