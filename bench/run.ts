@@ -15,6 +15,7 @@ import { runEngineCase } from './engine-case';
 import { plainJsAttention } from './js-case';
 import { runWebGpuCase } from './webgpu-case';
 import { runRenderCase } from './render-case';
+import { runSweepCase, SWEEP_TAUS } from './sweep-case';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -60,6 +61,10 @@ async function childMain(argv: string[]): Promise<void> {
     return;
   }
   const c = CASES.find((x) => x.name === get('--case'))!;
+  if (get('--child') === 'sweep') {
+    process.stdout.write(JSON.stringify(await runSweepCase(c, get('--input'))) + '\n');
+    return;
+  }
   if (get('--child') === 'engine') {
     const workers = argv.includes('--workers') ? Number(get('--workers')) : undefined;
     const threads = argv.includes('--threads') ? Number(get('--threads')) : undefined;
@@ -91,6 +96,7 @@ export async function benchMain(argv: string[]): Promise<void> {
     cases: [] as unknown[],
   };
   const rows: string[] = [];
+  let sweepLine = '';
   try {
     for (const c of cases) {
       const input = await writeBenchInput(c, dir);
@@ -119,6 +125,17 @@ export async function benchMain(argv: string[]): Promise<void> {
       );
       process.stderr.write(`${rows[rows.length - 1]}\n`);
     }
+    // a temperature sweep on the first case's job: τ is a feed, so a new τ builds no session
+    const sc = cases[0];
+    const sweep = child(['--child', 'sweep', '--case', sc.name, '--input', await writeBenchInput(sc, dir)]);
+    report.temperatureSweep = {
+      case: `${sc.name}: the temperature experiment at ${SWEEP_TAUS} distinct τ per sweep (ms per τ) against the same experiment at one repeated τ; ratio ≈ 1 means a new τ costs nothing extra`,
+      ...sweep,
+    };
+    const sameMs = sweep.sameTauTimes as number[] | undefined;
+    sweepLine = sweep.medianMs == null || !sameMs
+      ? `temperature sweep: ${sweep.note ?? 'failed'}`
+      : `temperature sweep (${sc.name}, ${SWEEP_TAUS} τ): ${sweep.medianMs.toFixed(1)} ms per distinct τ, ${median(sameMs).toFixed(1)} ms per repeated τ (ratio ${(sweep.ratio as number).toFixed(2)})`;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -131,6 +148,6 @@ export async function benchMain(argv: string[]): Promise<void> {
     ? `renderer: ${render.note ?? 'failed'}`
     : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
   process.stdout.write(
-    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${renderLine}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
   );
 }

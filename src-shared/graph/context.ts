@@ -95,6 +95,14 @@ export class GraphContext {
     return this.once('diff', () => this.b.op('Sub', [this.rowIndex(), this.colIndex()]));
   }
 
+  /**
+   * A float32 rank-0 input `s_{name}`: a score scalar (1/τ, a scale, β) fed per run rather
+   * than baked in, so changing it reuses the session. scores/types.ts: `scalars`.
+   */
+  scoreScalar(name: string): string {
+    return this.b.input(`s_${name}`, 'float32', []);
+  }
+
   /** A float32 per-head parameter input: [h, ...shape] with symbolic per-head dims. */
   param(name: string, rank: number): string {
     const dims: Dim[] = ['h', ...Array.from({ length: rank }, (_, i) => `${name}_${i}`)];

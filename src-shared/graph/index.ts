@@ -3,13 +3,15 @@
  * the feeds of one tile. Pure TS: no onnxruntime, no node:.
  *
  * The model's dims are symbolic (heads in tile, rows in tile, keys in tile, widths);
- * everything the graph bakes in — score scalars, mask kinds (and buckets bits, top-k mask k,
- * the causal offset's sign), normaliser, requested outputs, top-k k, overview blocks — is in
- * the key, so equal keys mean interchangeable models. Positional mask scalars are feeds.
+ * everything the graph bakes in — the score function and what shapes it (polynomial's p,
+ * gat's slope), mask kinds (and buckets bits, top-k mask k, the causal offset's sign),
+ * normaliser, requested outputs, top-k k, overview blocks — is in the key, so equal keys
+ * mean interchangeable models. Score scalars (τ, dot's scale, …) and positional mask
+ * scalars are feeds: a temperature sweep or a slider drag reuses one session.
  */
 import type { AttentionProblem } from '../job/problem';
 import { GraphContext } from './context';
-import { buildScores, scoreKey, scoreParams } from './scores';
+import { buildScores, scoreKey, scoreParams, scoreScalars } from './scores';
 import { applyTopkMasks, causalVisibleCount, maskFeeds, maskKey, pairVisibility, rowsNeverEmpty } from './masks';
 import { normalize } from './normalizers';
 import { emitOutputs, outputSpecs, overviewBlocks, wantsTopk } from './outputs';
@@ -31,7 +33,7 @@ export { WASM_TARGET, WEBGPU_TARGET, type GraphTarget } from './target';
 export { planRegionTiles, allocateRegionResult, placeInRegion, regionProblem, type Region } from './region';
 
 /** Bumped whenever the graph for the same key changes, so stale cached sessions never match. */
-export const GRAPH_VERSION = 1;
+export const GRAPH_VERSION = 2;
 
 const POSITIONAL = new Set(['causal', 'window', 'dilated']);
 
@@ -76,7 +78,8 @@ export function outputNames(problem: AttentionProblem): string[] {
 /**
  * One tile's feeds, exactly the inputs graphFor(problem) declares: `heads` (int64 [1]), q
  * [rows, h·dq] (the tile's rows, its heads' columns), k [keys, h·dk] and v [keys, h·dv] for
- * the keys the tile needs (keys.ts), per-head parameters [h, …], mask feeds.
+ * the keys the tile needs (keys.ts), score scalars (float32 rank 0, `s_…`), per-head
+ * parameters [h, …], mask feeds.
  */
 export function feedsFor(problem: AttentionProblem, tile: Tile): Record<string, FeedTensor> {
   checkTile(problem, tile);
@@ -91,6 +94,9 @@ export function feedsFor(problem: AttentionProblem, tile: Tile): Record<string, 
   if (problem.masks.some((m) => POSITIONAL.has(m.id))) {
     feeds.row0 = { type: 'int64', data: BigInt64Array.of(BigInt(tile.r0)), dims: [] };
     feeds.col0 = { type: 'int64', data: BigInt64Array.of(BigInt(k0)), dims: [] };
+  }
+  for (const [name, value] of Object.entries(scoreScalars(problem.metric))) {
+    feeds[`s_${name}`] = { type: 'float32', data: Float32Array.of(value), dims: [] };
   }
   const dims = { dq: problem.q.cols / H, dk: problem.k.cols / H };
   for (const p of scoreParams(problem.metric, dims)) feeds[p.name] = packHeads(p.perHead, p.shape, tile);

@@ -6,19 +6,22 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { feedsFor, graphFor, graphKey, keyRange, outputNames } from '../../src-shared/graph';
 import { createSession } from '../../src-main/engine/ort-node';
-import { TileRunner } from '../../src-main/engine/tile-runner';
+import { TileRunner, runProblemSingleThreaded } from '../../src-main/engine/tile-runner';
 import { BANDED_ROWS, bytesPerCell, planGraphTiles } from '../../src-shared/graph/plan';
-import { MASKS, METRICS, makeMetric, makeProblem } from './helpers';
+import type { MetricOf } from '../../src-shared/graph/scores/types';
+import { MASKS, METRICS, expectMatchesReference, makeMetric, makeProblem } from './helpers';
 
 const shape = { heads: 3, Tq: 11, Tk: 13, dq: 4, dk: 4, dv: 2 };
 
 describe('graph key', () => {
-  it('ignores data, sizes and the causal offset; sees scalars, masks, normaliser and outputs', () => {
+  it('ignores data, sizes, the causal offset and score scalars; sees structure, masks, normaliser and outputs', () => {
     const base = makeProblem({ shape, metric: 'rbf', masks: ['causal', 'padding'] });
     const other = makeProblem({ shape: { ...shape, Tq: 5, Tk: 40, dq: 7, dk: 7 }, metric: 'rbf', masks: ['causal', 'padding'], seed: 9 });
     expect(graphKey(other)).toBe(graphKey(base));
+    // τ is a feed: a temperature sweep or a slider drag reuses the session
+    expect(graphKey({ ...base, metric: makeMetric('rbf', shape, 1, { tau: 0.3 }) })).toBe(graphKey(base));
     const variants = [
-      { ...base, metric: makeMetric('rbf', shape, 1, { tau: 0.3 }) },
+      { ...base, metric: makeMetric('laplacian', shape, 1) },
       { ...base, masks: base.masks.slice(0, 1) },
       { ...base, masks: [{ id: 'causal' as const, offset: -2 }, base.masks[1]] },
       { ...base, normalizer: 'sparsemax' as const },
@@ -29,6 +32,41 @@ describe('graph key', () => {
     const keys = new Set([graphKey(base), ...variants.map(graphKey)]);
     expect(keys.size).toBe(variants.length + 1);
     expect(graphFor(base).key).toBe(graphKey(base));
+  });
+
+  it('score scalars: fed for every metric; what shapes the graph stays in the key', () => {
+    for (const metric of METRICS) {
+      const p = makeProblem({ shape, metric });
+      const sharp = { ...p, metric: makeMetric(metric, shape, 1, { tau: 0.25, c: 3 }) };
+      expect(graphKey(sharp), metric).toBe(graphKey(p));
+      const fed = Object.keys(feedsFor(p, { h0: 0, h1: 1, r0: 0, r1: 1 })).filter((n) => n.startsWith('s_'));
+      expect(fed.length, metric).toBeGreaterThan(0);
+    }
+    const poly = makeMetric('polynomial', shape, 1) as MetricOf<'polynomial'>;
+    const p = makeProblem({ shape, metric: poly });
+    const keyOf = (m: Partial<MetricOf<'polynomial'>>) => graphKey({ ...p, metric: { ...poly, ...m } });
+    // the exponent, the folded a, and whether the r and 1/τ terms exist at all
+    expect(new Set([keyOf({}), keyOf({ p: 2 }), keyOf({ a: 0.5 }), keyOf({ r: 0 }), keyOf({ tau: 1 })]).size).toBe(5);
+    expect(keyOf({ r: 3, tau: 0.2 })).toBe(keyOf({}));
+    const gat = makeMetric('gat', shape, 1) as MetricOf<'gat'>;
+    expect(graphKey({ ...p, metric: { ...gat, slope: 0.1 } })).not.toBe(graphKey({ ...p, metric: gat }));
+  });
+
+  it('one session serves a temperature sweep, each τ matching the float64 reference', async () => {
+    // room for every model, so the count below is the number built
+    const runner = new TileRunner(1, 32);
+    try {
+      for (const metric of METRICS) {
+        for (const tau of [0.3, 1, 4]) {
+          const p = makeProblem({ shape, metric: makeMetric(metric, shape, 2, { tau, c: 1 / tau }), masks: ['causal'] });
+          expectMatchesReference(p, await runProblemSingleThreaded(p, { runner }));
+        }
+      }
+      // polynomial's τ = 1 skips its 1/τ pass: a model of its own
+      expect(runner.cached).toBe(METRICS.length + 1);
+    } finally {
+      await runner.close();
+    }
   });
 });
 
@@ -60,6 +98,13 @@ describe('feeds and outputs', () => {
       expect(t.overview!.dims).toEqual([2, 3, 3]);
     });
   }
+  it('polynomial with r = 0 and τ = 1 (no r or 1/τ term): feeds = model inputs', async () => {
+    const p = makeProblem({ shape, metric: makeMetric('polynomial', shape, 1, { r: 0, tau: 1 }) });
+    const session = await createSession(graphFor(p).model);
+    expect(Object.keys(feedsFor(p, { h0: 0, h1: 3, r0: 0, r1: 11 })).sort()).toEqual([...session.inputNames].sort());
+    await session.release();
+  });
+
   it('rejects a tile outside the problem', () => {
     const p = makeProblem({ shape, metric: 'dot' });
     expect(() => feedsFor(p, { h0: 0, h1: 4, r0: 0, r1: 1 })).toThrow(/outside the problem/);

@@ -21,8 +21,8 @@ import type { Elem } from '../builder';
 export interface DistanceOptions {
   /** per-head metric M [h, d, d], or null for the identity */
   M: string | null;
-  /** the result is β·‖q−k‖²_M (the score's scale rides in the MatMul, not in a pass over [n, Tk]) */
-  beta: number;
+  /** a float32 scalar value β: the result is β·‖q−k‖²_M (the score's scale rides in the MatMul, not in a pass over [n, Tk]) */
+  beta: string;
   float64: boolean;
 }
 
@@ -35,7 +35,9 @@ export function scaledSquaredDistances(ctx: GraphContext, o: DistanceOptions): {
   let q = b.op('Sub', [ctx.q, centre]);
   let k = b.op('Sub', [ctx.k, centre]);
   let M = o.M;
+  let beta = o.beta;
   if (o.float64) {
+    beta = b.cast(beta, 'float64');
     q = b.cast(q, 'float64');
     k = b.cast(k, 'float64');
     if (M) M = b.cast(M, 'float64');
@@ -46,8 +48,9 @@ export function scaledSquaredDistances(ctx: GraphContext, o: DistanceOptions): {
   const qq = b.op('ReduceSum', [b.op('Mul', [qM, q]), b.ints([-1])], { keepdims: 1 }); // [h, n, 1]
   const kk = b.op('ReduceSum', [b.op('Mul', [kM, k]), b.ints([-1])], { keepdims: 1 }); // [h, Tk, 1]
   const ones = (x: string) => b.op('Expand', [num(1), b.op('Shape', [x])]);
-  const left = b.op('Concat', [b.op('Mul', [qM, num(-2 * o.beta)]), b.op('Mul', [qq, num(o.beta)]), ones(qq)], { axis: -1 });
-  const right = b.op('Concat', [k, ones(kk), b.op('Mul', [kk, num(o.beta)])], { axis: -1 });
+  const minusTwoBeta = b.op('Mul', [beta, num(-2)]);
+  const left = b.op('Concat', [b.op('Mul', [qM, minusTwoBeta]), b.op('Mul', [qq, beta]), ones(qq)], { axis: -1 });
+  const right = b.op('Concat', [k, ones(kk), b.op('Mul', [kk, beta])], { axis: -1 });
   const value = b.op('MatMul', [left, b.op('Transpose', [right], { perm: [0, 2, 1] })]);
   return { value, type };
 }

@@ -14,14 +14,16 @@ export function simhashCodes(ctx: GraphContext, x: string, R: string): string {
 }
 
 export const hamming: ScoreFunction<MetricOf<'hamming'>> = {
-  key: (m) => `hamming(tau=${m.tau},bits=${m.bits})`,
-  build: (ctx, m) => {
+  // bits is R's (fed) shape; the scale 1/(bits·τ) is fed
+  key: () => 'hamming',
+  scalars: (m) => ({ scale: 1 / (m.bits * m.tau) }),
+  build: (ctx) => {
     const b = ctx.b;
     const R = ctx.param('R', 2);
     // scaled after the exact integer product, so equal Hamming distances give equal scores
     // (ties stay ties for topk masks and argmax, as in the reference)
     const agree = b.op('MatMul', [simhashCodes(ctx, ctx.q, R), transposed(ctx, simhashCodes(ctx, ctx.k, R))]);
-    return b.op('Mul', [agree, b.scalar(1 / (m.bits * m.tau))]);
+    return b.op('Mul', [agree, ctx.scoreScalar('scale')]);
   },
   params: (m, { dq }) => [{ name: 'R', perHead: m.R, shape: [m.bits, dq] }],
 };

@@ -28,5 +28,6 @@ function scoreFunction(m: ResolvedMetric): ScoreFunction<ResolvedMetric> {
 }
 
 export const scoreKey = (m: ResolvedMetric): string => scoreFunction(m).key(m);
+export const scoreScalars = (m: ResolvedMetric): Record<string, number> => scoreFunction(m).scalars(m);
 export const buildScores = (ctx: GraphContext, m: ResolvedMetric): string => scoreFunction(m).build(ctx, m);
 export const scoreParams = (m: ResolvedMetric, dims: ScoreDims): ParamSpec[] => scoreFunction(m).params(m, dims);

@@ -5,12 +5,13 @@
 import type { MetricOf, ScoreFunction } from './types';
 
 export const laplacian: ScoreFunction<MetricOf<'laplacian'>> = {
-  key: (m) => `laplacian(tau=${m.tau})`,
-  build: (ctx, m) => {
+  key: () => 'laplacian',
+  scalars: (m) => ({ minus_inv_tau: -1 / m.tau }),
+  build: (ctx) => {
     const b = ctx.b;
     const diff = b.op('Sub', [b.op('Unsqueeze', [ctx.q, b.ints([2])]), b.op('Unsqueeze', [ctx.k, b.ints([1])])]);
     const l1 = b.op('ReduceL1', [diff], { axes: [-1], keepdims: 0 });
-    return b.op('Mul', [l1, b.scalar(-1 / m.tau)]);
+    return b.op('Mul', [l1, ctx.scoreScalar('minus_inv_tau')]);
   },
   params: () => [],
 };

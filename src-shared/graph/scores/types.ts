@@ -1,6 +1,8 @@
 /**
- * The face of one score function: how it is built into the graph, which scalars it bakes in
- * (part of the model signature), and which per-head parameter matrices it is fed.
+ * The face of one score function: how it is built into the graph, what about it shapes the
+ * model (its key, part of the model signature), which scalars it is fed at run time (τ and
+ * the like: one session serves a whole temperature sweep), and which per-head parameter
+ * matrices it is fed.
  */
 import type { PerHead, ResolvedMetric } from '../../job/problem';
 import type { GraphContext } from '../context';
@@ -20,8 +22,13 @@ export interface ScoreDims {
 export type MetricOf<Id extends ResolvedMetric['id']> = Extract<ResolvedMetric, { id: Id }>;
 
 export interface ScoreFunction<M extends ResolvedMetric> {
-  /** everything about `m` that the graph bakes in (scalars), as a short string */
+  /** everything about `m` that the graph bakes in (structure: exponents, attributes, skipped terms), as a short string */
   key(m: M): string;
+  /**
+   * The run-time scalars `build` reads with ctx.scoreScalar(name), with their values for `m`:
+   * exactly the names `build` declares for a model of this key.
+   */
+  scalars(m: M): Record<string, number>;
   /** the unmasked scores [h, n, Tk] float32 */
   build(ctx: GraphContext, m: M): string;
   /** the parameter inputs `build` declares, with their data */
