@@ -10,6 +10,9 @@
 import { GraphBuilder, type Dim } from './builder';
 import { WASM_TARGET, type GraphTarget } from './target';
 
+/** The graph input that carries score scalar `name` (feedsFor fills it under this name). */
+export const scoreScalarInput = (name: string): string => `s_${name}`;
+
 export class GraphContext {
   readonly b = new GraphBuilder();
   readonly q: string;
@@ -96,11 +99,11 @@ export class GraphContext {
   }
 
   /**
-   * A float32 rank-0 input `s_{name}`: a score scalar (1/τ, a scale, β) fed per run rather
+   * A float32 rank-0 input (scoreScalarInput): a score scalar (1/τ, a scale, β) fed per run rather
    * than baked in, so changing it reuses the session. scores/types.ts: `scalars`.
    */
   scoreScalar(name: string): string {
-    return this.b.input(`s_${name}`, 'float32', []);
+    return this.b.input(scoreScalarInput(name), 'float32', []);
   }
 
   /** A float32 per-head parameter input: [h, ...shape] with symbolic per-head dims. */

@@ -10,7 +10,7 @@
  * scalars are feeds: a temperature sweep or a slider drag reuses one session.
  */
 import type { AttentionProblem } from '../job/problem';
-import { GraphContext } from './context';
+import { GraphContext, scoreScalarInput } from './context';
 import { buildScores, scoreKey, scoreParams, scoreScalars } from './scores';
 import { applyTopkMasks, causalVisibleCount, maskFeeds, maskKey, pairVisibility, rowsNeverEmpty } from './masks';
 import { normalize } from './normalizers';
@@ -96,7 +96,7 @@ export function feedsFor(problem: AttentionProblem, tile: Tile): Record<string, 
     feeds.col0 = { type: 'int64', data: BigInt64Array.of(BigInt(k0)), dims: [] };
   }
   for (const [name, value] of Object.entries(scoreScalars(problem.metric))) {
-    feeds[`s_${name}`] = { type: 'float32', data: Float32Array.of(value), dims: [] };
+    feeds[scoreScalarInput(name)] = { type: 'float32', data: Float32Array.of(value), dims: [] };
   }
   const dims = { dq: problem.q.cols / H, dk: problem.k.cols / H };
   for (const p of scoreParams(problem.metric, dims)) feeds[p.name] = packHeads(p.perHead, p.shape, tile);
