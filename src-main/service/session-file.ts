@@ -14,6 +14,7 @@ import * as v from 'valibot';
 import { payloadBytes, sessionDocSchema } from '../../src-shared/api/requests';
 import type { SessionDoc } from '../../src-shared/api/lab-api';
 import { parseJobSpec } from '../../src-shared/job/spec';
+import { firstProblem } from '../../src-shared/job/issue-message';
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
@@ -84,9 +85,8 @@ export function parseSessionText(path: string, text: string): SessionDoc {
   }
   const result = v.safeParse(sessionDocSchema, json);
   if (!result.success) {
-    const issue = result.issues[0];
-    const field = (issue.path ?? []).map((p) => String(p.key)).join('.');
-    throw new SessionFileError(path, `${field ? field + ': ' : ''}${issue.message}`);
+    const { field, problem } = firstProblem(result.issues);
+    throw new SessionFileError(path, `${field ? field + ': ' : ''}${problem}`);
   }
   return result.output as SessionDoc;
 }
