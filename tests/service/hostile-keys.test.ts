@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabOperations } from '../../src-shared/api/requests';
 import { JobSpecError, parseJobSpec } from '../../src-shared/job/spec';
-import { dispatch } from '../../src-main/service/lab-service-requests';
+import { dispatch } from '../../src-main/service/dispatch';
 
 const abs = process.platform === 'win32' ? 'C:\\data\\emb.npy' : '/data/emb.npy';
 const job = { embeddings: { inline: { tokens: ['a', 'b'], vectors: [[1, 0], [0, 1]] } }, metric: { id: 'cosine', tau: 0.5 } };

@@ -6,10 +6,10 @@
  * and only the requested columns [c0, c1) are returned. This is how a T = 16384 run,
  * which keeps only pooled overviews, shows its exact weights when the user zooms in.
  */
-import type { TileReply, TileRequest } from '../../src-shared/api/lab-api';
-import type { AttentionProblem } from '../../src-shared/job/problem';
-import { TILE_MAX_SIDE } from '../../src-shared/api/requests';
-import type { Backend } from '../engine/backend';
+import type { TileReply, TileRequest } from '../../../src-shared/api/lab-api';
+import type { AttentionProblem } from '../../../src-shared/job/problem';
+import { TILE_MAX_SIDE } from '../../../src-shared/api/requests';
+import type { Backend } from '../../engine/backend';
 
 /** A request that does not fit the run, as a RequestError-like message naming the field. */
 function refuse(field: string, problem: string): never {
