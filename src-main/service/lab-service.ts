@@ -28,6 +28,7 @@ import { Experiments } from './experiments/experiments';
 import { Exports } from './export/exports';
 import type { Host, LabServiceOptions } from './host';
 import type { StoredRun } from './runs/kept-results';
+import { fetchKeptTile } from './runs/fetch-tile';
 import { Runs } from './runs/runs';
 import { createContext, type ServiceContext } from './service-context';
 import { Autosave } from './sessions/autosave';
@@ -99,7 +100,7 @@ export class LabService {
   lookupSentence = (req: { sourceId: string; sentence: string }) => this.sources.lookupSentence(req);
   runJob = (req: { runId: string; job: unknown; channel?: string }) => this.runs.runJob(req);
   cancelJob = (req: { runId: string }) => this.runs.cancelJob(req);
-  fetchTile = (req: TileRequest) => this.runs.fetchTile(req);
+  fetchTile = (req: TileRequest) => fetchKeptTile(this.ctx, req);
   runExperiment = <N extends ExperimentName>(req: ExperimentRequestOf<N>): Promise<ExperimentReplyOf<N>> => this.experiments.runExperiment(req);
   exportRun = (req: ExportRequest) => this.exports.exportRun(req);
   saveSession = (req: { session: SessionBody; path?: string; saveAs?: boolean; embedData?: boolean }) => this.sessions.saveSession(req);

@@ -1,15 +1,14 @@
 /**
  * The runs room: a JobSpec run on the engine (load its files, resolve, compute), kept for
- * export and zoom; cancel by runId (runs and experiments alike); zoomed tiles of kept runs.
+ * export and zoom (fetch-tile.ts); cancel by runId (runs and experiments alike).
  * A run started on a channel replaces the one running there (a slider drag keeps only the
  * newest).
  */
-import type { ProgressEvent, RunReply, TileReply, TileRequest } from '../../../src-shared/api/lab-api';
+import type { ProgressEvent, RunReply } from '../../../src-shared/api/lab-api';
 import type { AttentionProblem } from '../../../src-shared/job/problem';
 import { resolveJob } from '../../../src-shared/job/resolve';
 import { parseJobSpec } from '../../../src-shared/job/spec';
 import { cancelled, type ActiveRun, type ServiceContext } from '../service-context';
-import { fetchTileOf } from './fetch-tile';
 import type { StoredRun } from './kept-results';
 import { unshareResult } from './unshare-result';
 
@@ -91,13 +90,5 @@ export class Runs {
   /** Stop every run and experiment in flight. */
   cancelAll(reason: string): void {
     for (const run of this.ctx.active.values()) run.controller.abort(cancelled(reason));
-  }
-
-  /** Full-resolution weights and scores of a zoomed tile of a kept run (fetch-tile.ts). */
-  async fetchTile(req: TileRequest): Promise<TileReply> {
-    if (this.ctx.closed) throw new Error('the lab is shutting down');
-    const problem = this.ctx.kept.problemOf(req.runId);
-    if (!problem) throw new Error(`the run "${req.runId}" is no longer available to zoom into; run it again`);
-    return fetchTileOf(this.ctx.backend, problem, req);
   }
 }
