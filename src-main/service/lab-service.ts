@@ -9,8 +9,9 @@
  *   sessions/     Save / Open Session, autosave and recovery
  *   app/          the recent list, app info
  *
- * The operations table (src-shared/api/requests.ts) is the one list of operations;
- * dispatch.ts maps it onto the methods below. The IPC handlers (src-main/electron/ipc.ts)
+ * The operations table (src-shared/api/requests.ts) is the one list of operations:
+ * LabService implements it (the compiler checks each method against the table's request
+ * and reply types), and dispatch.ts validates requests against it. The IPC handlers (src-main/electron/ipc.ts)
  * and the e2e harness (tests/e2e/harness.ts) are thin adapters over it; what differs
  * between hosts (native dialogs, where app data lives) comes in through `Host`. The CLI is
  * another host of the same rooms (src-main/cli/cli-service.ts).
@@ -21,6 +22,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { ExperimentReplyOf, ExperimentRequestOf, ExportRequest, TileRequest } from '../../src-shared/api/lab-api';
+import type { LabOperations } from '../../src-shared/api/requests';
 import type { ExperimentName } from '../../src-shared/experiments';
 import { appInfo } from './app/app-info';
 import { RecentFiles } from './app/recent-files';
@@ -36,7 +38,7 @@ import { Sessions, type SessionBody } from './sessions/sessions';
 import { Sources } from './sources/sources';
 import type { PathAllowList } from './sources/paths';
 
-export class LabService {
+export class LabService implements LabOperations {
   private readonly ctx: ServiceContext;
   private readonly host: Host;
   private readonly recent: RecentFiles;
