@@ -35,6 +35,7 @@ export class CliService {
     this.ctx = createContext({
       backend,
       keepResults: 1,
+      lookUpSentences: false,
       onProgress: onProgress && ((e) => e.stage === 'computing' && e.fraction > 0 && onProgress(e.fraction)),
     });
     this.runs = new Runs(this.ctx);
@@ -71,7 +72,7 @@ export async function readJobFile(path: string): Promise<unknown> {
  * session's files are (relative paths against `baseDir`), through a file cache.
  */
 export async function loadJobFiles(spec: JobSpec, baseDir: string): Promise<FileTable> {
-  const jobFiles = new JobFiles(new PathAllowList(), new FileCache());
+  const jobFiles = new JobFiles(new PathAllowList(), cliFileCache());
   jobFiles.openAt(spec, baseDir, 'session');
   return jobFiles.load(spec, new AbortController().signal, () => {});
 }
@@ -79,6 +80,11 @@ export async function loadJobFiles(spec: JobSpec, baseDir: string): Promise<File
 /** One embedding file named on the command line (`qklab inspect`), read through the file cache. */
 export async function loadNamedFile(path: string, part?: string): Promise<LoadedEmbeddings> {
   const allow = new PathAllowList();
-  const { loaded } = await new FileCache().load(allow.allow(path, 'read', 'dialog'), part);
+  const { loaded } = await cliFileCache().load(allow.allow(path, 'read', 'dialog'), part);
   return loaded;
+}
+
+/** A file cache for one command: no sentence look-ups in the terminal, so no vocabulary index. */
+function cliFileCache(): FileCache {
+  return new FileCache(undefined, undefined, false);
 }

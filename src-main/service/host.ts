@@ -25,6 +25,8 @@ export interface CoreOptions {
   keepResults?: number;
   /** loaded files kept (default 8) */
   cachedFiles?: number;
+  /** whether sentences are looked up in opened vocabularies, so their index is built as they load (default true; not in the CLI) */
+  lookUpSentences?: boolean;
 }
 
 export interface LabServiceOptions extends CoreOptions {

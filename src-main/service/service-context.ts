@@ -34,7 +34,7 @@ export interface ServiceContext {
 
 export function createContext(options: CoreOptions): ServiceContext {
   const allow = new PathAllowList();
-  const files = new FileCache(options.cachedFiles ?? 8);
+  const files = new FileCache(options.cachedFiles ?? 8, undefined, options.lookUpSentences ?? true);
   return {
     options,
     backend: options.backend,

@@ -87,6 +87,8 @@ export class FileCache {
   constructor(
     private readonly maxEntries = 8,
     private readonly maxBytes = 2 ** 31,
+    /** build a vocabulary's sentence look-up index as it loads (the app's sentence box; the CLI has none) */
+    private readonly indexVocabularies = true,
   ) {}
 
   private static key(path: string, part?: string): string {
@@ -123,7 +125,7 @@ export class FileCache {
       // a vocabulary's look-up index is built as part of the load, in slices, so the first
       // sentence look-up does not stall the main process
       const loaded = loadFile(path, { part, onProgress: options.onProgress, maxBytes: options.maxBytes, signal: controller.signal }).then(async (l) => {
-        if (isVocabulary(l)) await indexVocabulary(l.embeddings, { signal: controller.signal });
+        if (this.indexVocabularies && isVocabulary(l)) await indexVocabulary(l.embeddings, { signal: controller.signal });
         return l;
       });
       const created: Entry = { key, mtimeMs: st.mtimeMs, size: st.size, loaded, bytes: 0, controller, waiting: 0, settled: false };
