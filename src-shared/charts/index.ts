@@ -7,6 +7,7 @@ export * from './heatmap-axes';
 export { overviewInput, runHeatmapInput, sharedRange, tileHeatmapInput, type RunView } from './heatmap-input';
 export * from './heatmap-interact';
 export * from './heatmap-image';
+export * from './query-axis';
 export * from './entropy';
 export * from './compare';
 export * from './caption';

@@ -117,18 +117,12 @@ const bounds = (label: string): [number, number] => {
   return [i, i];
 };
 
-/** Wait until the heatmap shows a finished run other than `previous`. */
-async function runFinished(page: Page, previous: string): Promise<string> {
-  await page.waitForFunction(
-    (prev) => {
-      const id = document.querySelector('[data-testid="heatmap-panel"]')?.getAttribute('data-run-id') ?? '';
-      const status = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status');
-      return id !== '' && id !== prev && status !== 'running';
-    },
-    previous,
-    { timeout: 120_000 },
-  );
-  return (await page.getByTestId('heatmap-panel').getAttribute('data-run-id')) ?? '';
+/** Wait until the heatmap shows a finished run other than `previous`; its id. */
+async function shownAfter(page: Page, previous: string): Promise<string> {
+  const panel = page.locator(`[data-testid="heatmap-panel"]:not([data-run-id=""]):not([data-run-id="${previous}"])`);
+  await panel.waitFor({ timeout: 120_000 });
+  await page.locator('[data-testid="run-status"]:not([data-status="running"])').waitFor({ timeout: 120_000 });
+  return (await panel.getAttribute('data-run-id')) ?? '';
 }
 
 /** What the heatmap's own tooltip formatter says over data item `index` of series 0. */
@@ -160,7 +154,7 @@ describe('the app on a 2,048-token run', () => {
     const before = (await page.getByTestId('heatmap-panel').getAttribute('data-run-id')) ?? '';
     host.opens.embeddings.push(file);
     await page.getByTestId('open-embeddings').click();
-    runId = await runFinished(page, before);
+    runId = await shownAfter(page, before);
     const run = service.storedRun(runId)!;
     expect([run.result.Tq, run.result.weights, run.result.overview?.rows]).toEqual([LONG_T, undefined, 512]);
 
