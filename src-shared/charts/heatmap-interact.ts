@@ -70,6 +70,19 @@ export function regionAt(g: HeatmapGeometry, [x0, x1]: [number, number], [y0, y1
   return { rows: cellsToTokens(g.rowAxis, g.rows, g.blockRows, r0, r1), cols: cellsToTokens(g.colAxis, g.cols, g.blockCols, c0, c1) };
 }
 
+/** A brushed rectangle smaller than this (px) on either side is a click that wobbled, not a region. */
+export const MIN_BRUSH_PX = 4;
+
+/** The tokens of the rectangle an ECharts brushEnd event reports (params.areas[0]), or null for none or a wobble. */
+export function brushedRegion(g: HeatmapGeometry, params: unknown): { rows: [number, number]; cols: [number, number] } | null {
+  const area = (params as { areas?: { coordRange?: unknown; range?: number[][] }[] } | null)?.areas?.[0];
+  const cr = area?.coordRange as [[number, number], [number, number]] | undefined;
+  if (!Array.isArray(cr) || !Array.isArray(cr[0]) || !Array.isArray(cr[1])) return null;
+  const px = area?.range;
+  if (px && (Math.abs(px[0][1] - px[0][0]) < MIN_BRUSH_PX || Math.abs(px[1][1] - px[1][0]) < MIN_BRUSH_PX)) return null;
+  return regionAt(g, cr[0], cr[1]);
+}
+
 /** A token range in words: "query 12 'cat'" for one token, "queries 8–15" for a block. */
 export function tokenRangeText(what: 'query' | 'key', tokens: string[] | null, [a, b]: [number, number]): string {
   if (b - a > 1) return `${what === 'query' ? 'queries' : 'keys'} ${a}–${b - 1}`;

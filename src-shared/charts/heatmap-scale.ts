@@ -65,6 +65,12 @@ export function headsRange(result: AttentionResult, matrix: HeatmapView['matrix'
   return valueRange(data, matrix);
 }
 
+/** One colour range over every head of several results (Compare's A and B share it, so their colours compare). */
+export function runsRange(results: AttentionResult[], matrix: HeatmapView['matrix']): [number, number] {
+  const ranges = results.map((r) => headsRange(r, matrix));
+  return [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))];
+}
+
 export function effectiveColormap(input: Pick<HeatmapInput, 'view' | 'diverging'>): string {
   const cm = colormap(input.view.colormap);
   // a signed difference on a sequential map would hide the sign; the user's diverging choice stays

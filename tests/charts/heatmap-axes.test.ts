@@ -8,7 +8,7 @@ import type { HeatmapView, TileReply } from '../../src-shared/api/lab-api';
 import { heatmapOption } from '../../src-shared/charts/heatmap';
 import { axisLabels, cellTokens } from '../../src-shared/charts/heatmap-axes';
 import { runHeatmapInput, tileHeatmapInput } from '../../src-shared/charts/heatmap-input';
-import { cellAt, heatmapGeometry, regionAt } from '../../src-shared/charts/heatmap-interact';
+import { brushedRegion, cellAt, heatmapGeometry, regionAt } from '../../src-shared/charts/heatmap-interact';
 import { formatValue } from '../../src-shared/charts/theme';
 import { longRun } from './helpers';
 
@@ -62,6 +62,13 @@ describe('a T = 2048 overview in the app path', () => {
     expect(regionAt(g, [3, 4], [2, 1])).toEqual({ rows: [8, 24], cols: [24, 40] });
     // a rectangle past the grid is clamped to it
     expect(regionAt(g, [250, 300], [-2, 0])).toEqual({ rows: [0, 8], cols: [2000, 2048] });
+  });
+
+  it('reads the region from ECharts’ brushEnd params; a click (no area) or a wobble of a few pixels is none', () => {
+    const g = heatmapGeometry(input, SIZE);
+    expect(brushedRegion(g, { areas: [{ coordRange: [[3, 4], [1, 2]], range: [[100, 120], [50, 70]] }] })).toEqual({ rows: [8, 24], cols: [24, 40] });
+    expect(brushedRegion(g, { areas: [] })).toBeNull();
+    expect(brushedRegion(g, { areas: [{ coordRange: [[3, 3], [1, 1]], range: [[100, 102], [50, 70]] }] })).toBeNull();
   });
 });
 

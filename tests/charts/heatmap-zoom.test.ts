@@ -91,3 +91,22 @@ describe('the zoom store', () => {
     expect(zoom.pending).toBeNull();
   });
 });
+
+describe('the zoom keys', () => {
+  it('0 resets and − goes back, only while zoomed and never with a modifier', async () => {
+    const zoom = useZoomStore();
+    expect(zoom.key({ key: '0' })).toBe(false);
+    for (const rows of [[0, 10], [2, 4]] as [number, number][]) {
+      const p = zoom.zoomTo(long, { head: 0, rows, cols: rows });
+      api.waiting.at(-1)!.answer();
+      await p;
+    }
+    expect(zoom.depth).toBe(2);
+    expect(zoom.key({ key: '0', ctrlKey: true })).toBe(false);
+    expect(zoom.key({ key: 'x' })).toBe(false);
+    expect(zoom.key({ key: '-' })).toBe(true);
+    expect(zoom.depth).toBe(1);
+    expect(zoom.key({ key: '0' })).toBe(true);
+    expect(zoom.depth).toBe(0);
+  });
+});

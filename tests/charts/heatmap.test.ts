@@ -8,6 +8,7 @@ import {
   headHeatmapInput,
   headsRange,
   heatmapOption,
+  runsRange,
   smallMultipleOption,
   type HeatmapInput,
 } from '../../src-shared/charts/heatmap';
@@ -249,6 +250,14 @@ describe('smallMultipleOption', () => {
     expect(o.tooltip.show).toBe(false);
     expect(o.visualMap[0].show).toBe(false);
     expect(o.title).toBeUndefined();
+  });
+
+  it('Compare’s A and B share one range: the largest weight of either', () => {
+    const a = randomResult(8, { heads: 2 });
+    const b = randomResult(8, { c: 0.1 });
+    const top = Math.max(...Array.from(a.weights!), ...Array.from(b.weights!));
+    expect(runsRange([a, b], 'weights')).toEqual([0, top]);
+    expect(runsRange([b, a], 'weights')).toEqual([0, top]);
   });
 
   it('uses one colour scale across heads', () => {

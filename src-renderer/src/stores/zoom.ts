@@ -96,5 +96,14 @@ export const useZoomStore = defineStore('zoom', () => {
     error.value = null;
   }
 
-  return { runId, levels, pending, error, tile, depth, tileFor, zoomTo, back, reset };
+  /** The zoom's keys: 0 resets, − goes back (only while zoomed). True when the key was the zoom's. */
+  function key(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }): boolean {
+    if (e.ctrlKey || e.metaKey || e.altKey || (depth.value === 0 && !pending.value)) return false;
+    if (e.key === '0') reset();
+    else if (e.key === '-') back();
+    else return false;
+    return true;
+  }
+
+  return { runId, levels, pending, error, tile, depth, tileFor, zoomTo, back, reset, key };
 });
