@@ -5,6 +5,17 @@
  * Labels and hover always name TOKEN indices ("0–7"), never the index of a pooled cell.
  */
 
+/** At most this many cells per axis in a full heatmap option. */
+export const HEATMAP_CELL_BUDGET = 256;
+
+/** The most cells per axis a full heatmap of this size draws: the cell budget, and at most one cell per pixel of the plot. */
+export function cellBudget(opts: { width: number; height: number }): { rows: number; cols: number } {
+  return {
+    rows: Math.max(1, Math.min(HEATMAP_CELL_BUDGET, Math.floor(opts.height - 120))),
+    cols: Math.max(1, Math.min(HEATMAP_CELL_BUDGET, Math.floor(opts.width - 200))),
+  };
+}
+
 /** Where an input's rows (or columns) sit on the run's token axis. */
 export interface AxisSpan {
   /** the token index of the input's first row */

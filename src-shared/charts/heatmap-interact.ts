@@ -6,8 +6,8 @@
  * colour scale: a window and an export of the same input show the same picture.
  */
 import type { EChartsOption } from 'echarts';
-import { cellTokens, cellsToTokens, spanOf, type AxisSpan } from './heatmap-axes';
-import { cellBudget, type HeatmapInput, type HeatmapOpts, type Prepared } from './heatmap';
+import { cellBudget, cellTokens, cellsToTokens, spanOf, type AxisSpan } from './heatmap-axes';
+import type { HeatmapInput, HeatmapOpts, Prepared } from './heatmap';
 import { defaultValueLabel } from './heatmap-scale';
 import { poolBlock, type PoolMode } from './pool';
 import { displayToken, formatValue } from './theme';

@@ -4,20 +4,22 @@
  * (never confused with a zero weight), linear or log colour scale, and a caption for exports.
  * The Vue component mounts it; the exporter renders it headless (src-main/service/export).
  *
- * Big matrices are pooled to at most HEATMAP_CELL_BUDGET cells per axis here; the renderer
- * draws larger views as an image itself (with `colourScale` and `colorAt`, which agree with
- * the visualMap).
+ * Big matrices are pooled to at most HEATMAP_CELL_BUDGET cells per axis here; the axes keep
+ * naming tokens (heatmap-axes.ts). The app adds what only a window has through the
+ * interaction hook (heatmap-interact.ts), e.g. a big matrix painted at screen resolution
+ * (heatmap-image.ts, coloured by the same colour scale as the visualMap).
  */
 import type { EChartsOption } from 'echarts';
 import type { HeatmapView } from '../api/lab-api';
 import { colorAt, colormap } from './colormaps';
-import { axisLabels, spanOf, type AxisSpan } from './heatmap-axes';
+import { axisLabels, cellBudget, spanOf, type AxisSpan } from './heatmap-axes';
 import { withInteraction, type HeatmapInteraction } from './heatmap-interact';
 import { colourScale, defaultValueLabel, type ColourScale } from './heatmap-scale';
 import { poolMatrix, type PoolMode, type PooledMatrix } from './pool';
 import { baseOption, displayToken, EXPORT_FONT, fontSize, formatValue, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
 
 export * from './heatmap-scale';
+export { HEATMAP_CELL_BUDGET, cellBudget } from './heatmap-axes';
 export { headHeatmapInput } from './heatmap-input';
 export type { HeatmapInteraction } from './heatmap-interact';
 
@@ -51,8 +53,6 @@ export interface HeatmapInput {
 
 export type HeatmapOpts = ChartOpts;
 
-/** At most this many cells per axis in a full heatmap option. */
-export const HEATMAP_CELL_BUDGET = 256;
 /** … and in a thumbnail. */
 export const SMALL_CELL_BUDGET = 64;
 
@@ -195,14 +195,6 @@ function luminance([r, g, b]: [number, number, number]): number {
 /** The hatch that marks masked cells (ECharts decal: diagonal lines). */
 function hatch(color: string) {
   return { symbol: 'rect', symbolSize: 1, color, dashArrayX: [1, 0], dashArrayY: [2, 5], rotation: -Math.PI / 4 };
-}
-
-/** The most cells per axis a full heatmap of this size draws: the cell budget, and at most one cell per pixel of the plot. */
-export function cellBudget(opts: Pick<ChartOpts, 'width' | 'height'>): { rows: number; cols: number } {
-  return {
-    rows: Math.max(1, Math.min(HEATMAP_CELL_BUDGET, Math.floor(opts.height - 120))),
-    cols: Math.max(1, Math.min(HEATMAP_CELL_BUDGET, Math.floor(opts.width - 200))),
-  };
 }
 
 /**

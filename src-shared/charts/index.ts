@@ -3,7 +3,7 @@ export * from './colormaps';
 export * from './pool';
 export * from './theme';
 export * from './heatmap';
-export * from './heatmap-axes';
+export { axisLabels, cellTokens, cellsToTokens, rangeLabel, spanOf, type AxisSpan } from './heatmap-axes';
 export { overviewInput, runHeatmapInput, sharedRange, tileHeatmapInput, type RunView } from './heatmap-input';
 export * from './heatmap-interact';
 export * from './heatmap-image';
