@@ -6,4 +6,3 @@ export * from './heatmap';
 export * from './entropy';
 export * from './compare';
 export * from './caption';
-export * from './experiments';
