@@ -56,13 +56,16 @@ export const headOption = v.optional(about(wholeNumber(0, 1023, 'a head index'),
 type AnySchema = v.GenericSchema & { type: string; pipe?: AnySchema[]; wrapped?: AnySchema; item?: AnySchema; options?: unknown[]; default?: unknown };
 type Action = { kind: string; type: string; requirement?: unknown; metadata?: FieldMeta; description?: string };
 
-function actions(s: AnySchema): Action[] {
-  return (s.pipe ?? []).slice(1) as unknown as Action[];
+/** A schema's innermost base (number, array, …) and every action of its pipes, nested ones included. */
+function unpipe(s: AnySchema): { base: AnySchema; actions: Action[] } {
+  if (!s.pipe) return { base: s, actions: [] };
+  const inner = unpipe(s.pipe[0]);
+  return { base: inner.base, actions: [...inner.actions, ...(s.pipe.slice(1) as unknown as Action[])] };
 }
 
-function bounds(s: AnySchema): Pick<OptionField, 'min' | 'max' | 'exclusiveMin'> & { integer: boolean } {
+function bounds(actions: Action[]): Pick<OptionField, 'min' | 'max' | 'exclusiveMin'> & { integer: boolean } {
   const out: Pick<OptionField, 'min' | 'max' | 'exclusiveMin'> & { integer: boolean } = { integer: false };
-  for (const a of actions(s)) {
+  for (const a of actions) {
     if (a.type === 'integer') out.integer = true;
     else if (a.type === 'min_value') out.min = a.requirement as number;
     else if (a.type === 'gt_value') [out.min, out.exclusiveMin] = [a.requirement as number, true];
@@ -75,28 +78,25 @@ function bounds(s: AnySchema): Pick<OptionField, 'min' | 'max' | 'exclusiveMin'>
 export function fieldOf(name: string, schema: v.GenericSchema): OptionField {
   const outer = schema as AnySchema;
   const optional = outer.type === 'optional';
-  const s = optional ? outer.wrapped! : outer;
-  const base = (s.pipe?.[0] ?? s) as AnySchema;
+  const { base, actions } = unpipe(optional ? outer.wrapped! : outer);
   let label = name;
   let help = '';
   let picker: FieldMeta['picker'];
-  for (const a of [...actions(s), ...actions(base.item ?? base)]) {
+  for (const a of actions) {
     if (a.type === 'metadata') ({ label = label, picker = picker } = { ...a.metadata });
-    if (a.type === 'description' && !help) help = a.description ?? '';
+    if (a.type === 'description') help = a.description ?? help;
   }
   const field: OptionField = { name, kind: 'number', label, help, picker, default: optional ? outer.default : undefined };
-  if (base.type === 'boolean') field.kind = 'boolean';
-  else if (base.type === 'array') {
-    const item = base.item as AnySchema;
-    const maxItems = actions(s).find((a) => a.type === 'max_length')?.requirement as number | undefined;
-    if (item.type === 'picklist') return { ...field, kind: 'choiceList', choices: (item.options as string[]).slice(), maxItems };
-    const b = bounds(item);
-    return { ...field, kind: b.integer ? 'integerList' : 'numberList', min: b.min, max: b.max, exclusiveMin: b.exclusiveMin, maxItems };
-  } else {
-    const b = bounds(s);
-    return { ...field, kind: b.integer ? 'integer' : 'number', min: b.min, max: b.max, exclusiveMin: b.exclusiveMin };
+  if (base.type === 'boolean') return { ...field, kind: 'boolean' };
+  if (base.type === 'array') {
+    const item = unpipe(base.item as AnySchema);
+    const maxItems = actions.find((a) => a.type === 'max_length')?.requirement as number | undefined;
+    if (item.base.type === 'picklist') return { ...field, kind: 'choiceList', choices: (item.base.options as string[]).slice(), maxItems };
+    const { integer, ...b } = bounds(item.actions);
+    return { ...field, kind: integer ? 'integerList' : 'numberList', ...b, maxItems };
   }
-  return field;
+  const { integer, ...b } = bounds(actions);
+  return { ...field, kind: integer ? 'integer' : 'number', ...b };
 }
 
 export function optionFields(m: { options: v.ObjectEntries }): OptionField[] {
@@ -117,7 +117,7 @@ export function requestOptionsSchema(m: { options: v.ObjectEntries; check?: (opt
   const object = v.strictObject(entries);
   const check = m.check;
   if (!check) return object;
-  return v.pipe(object, v.check((o) => check(o as never) === null, (issue) => check(issue.input as never)!.replace(/^[^:]*: /, '')));
+  return v.pipe(object, v.check((o) => check(o as never) === null, (issue) => check(issue.input as never)!));
 }
 
 /** Options filled in from their defaults (and the JobSpec's own, where the module has any), then `given`. */

@@ -42,7 +42,8 @@ export function defaultForm(name: ExperimentName, spec: JobSpec | null = null): 
 }
 
 function formValueOf(f: OptionField, value: unknown): FormValue {
-  if (value === undefined) return null;
+  // a picker always shows a row or head: the first
+  if (value === undefined) return f.picker ? 0 : null;
   if (f.kind === 'boolean') return value === true;
   if (f.kind === 'number' || f.kind === 'integer') return value as number;
   return fieldText(value);
@@ -74,13 +75,16 @@ export function experimentOptions<N extends ExperimentName>(name: N, values: For
     if ('error' in parsed) errors[f.name] = parsed.error;
     else options[f.name] = parsed.value;
   }
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
   const checked = v.safeParse(requestOptionsSchema(m), options, { abortEarly: false });
-  if (checked.success) return { ok: true, options: checked.output as ExperimentOptionsMap[N] };
+  if (checked.success && Object.keys(errors).length === 0) return { ok: true, options: checked.output as ExperimentOptionsMap[N] };
+  if (checked.success) return { ok: false, errors };
   for (const issue of checked.issues) {
     const path = (issue.path ?? []).map((p) => p.key);
-    const field = path.length ? String(path[0]) : optionFields(m)[0].name;
-    const text = path.length > 1 ? `value ${Number(path[1]) + 1}: ${issue.message}` : issue.message;
+    // a rule across fields names its field itself ("n: … exceeds …")
+    const across = path.length ? null : /^(\w+)(?:\.\d+)?: ([\s\S]*)$/.exec(issue.message);
+    const field = path.length ? String(path[0]) : (across?.[1] ?? optionFields(m)[0].name);
+    const text = path.length > 1 ? `value ${Number(path[1]) + 1}: ${issue.message}` : (across?.[2] ?? issue.message);
+    // a field whose text did not parse keeps that message (the schema then misses it)
     errors[field] ??= text;
   }
   return { ok: false, errors };
