@@ -81,7 +81,7 @@ export type ExperimentReply = {
   [N in ExperimentName]: { runId: string; name: N; result: ExperimentResultMap[N]; backend: string; timing: ExperimentTiming };
 }[ExperimentName];
 
-/** The reply of one named experiment (e.g. ExperimentReplyOf<'scaling'>). */
+/** The reply of one named experiment (ExperimentReplyOf<N> for a registered name N). */
 export type ExperimentReplyOf<N extends ExperimentName> = Extract<ExperimentReply, { name: N }>;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * k-NN view (SPEC §6, beside Geometry): for one query, the k keys its score function ranks
+ * k-NN view (SPEC §6): for one query, the k keys its score function ranks
  * best (ties to the lower index, among the keys its masks leave visible), with their scores
  * and soft weights, next to the weights of hard k-NN attention — the same job with a
  * `topk` mask of k appended. Under softmax the hard weights are the soft weights of those k

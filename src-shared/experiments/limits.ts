@@ -17,7 +17,7 @@ export const EXPERIMENT_LIMITS = {
   maxMetrics: 16,
   /** top-k of a row */
   maxK: 4096,
-  /** incremental decoding steps */
+  /** steps of a step-by-step run */
   maxSteps: 4096,
   /** a τ larger than this is flat to float32 already */
   maxTau: 1e6,

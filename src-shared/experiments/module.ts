@@ -54,7 +54,7 @@ export interface ExperimentModule<Id extends string = string, E extends v.Object
   options: E;
   /** a rule across fields, as `field: problem`, or null */
   check?: (options: OptionsOf<E>) => string | null;
-  /** defaults that follow the JobSpec (compare puts the job's own score function first) */
+  /** defaults that follow the JobSpec (e.g. the job's own score function first) */
   defaultsFor?: (spec: JobSpec | null) => Partial<OptionsOf<E>>;
   /** the view's picks the chart reads (head, query, step…) and their starting values */
   view?: Readonly<Record<string, number>>;

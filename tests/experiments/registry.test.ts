@@ -79,7 +79,7 @@ describe('the experiment registry', () => {
         expect(f.label, `${m.id}.${f.name}`).not.toBe('');
         expect(f.help, `${m.id}.${f.name}`).not.toBe('');
       }
-      expect(v.safeParse(requestOptionsSchema(m), optionDefaults(m)).success, m.id).toBe(true);
+      expect(v.safeParse(requestOptionsSchema(m), optionDefaults(m as ExperimentModule)).success, m.id).toBe(true);
     }
   });
 

@@ -23,7 +23,7 @@ export type ExperimentStatus = 'idle' | 'running' | 'done' | 'error' | 'cancelle
 export interface ExperimentRecord<N extends ExperimentName = ExperimentName> {
   reply: ExperimentReplyOf<N>;
   options: ExperimentOptionsMap[N];
-  /** the JobSpec it ran over (null for scaling), its stable text, and in words */
+  /** the JobSpec it ran over (null for one that needs none), its stable text, and in words */
   job: JobSpec | null;
   jobKey: string | null;
   caption: string;
@@ -91,7 +91,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return (records.value[name] as ExperimentRecord<N> | undefined) ?? null;
   }
 
-  /** The configuration changed since the experiment ran (scaling never goes stale). */
+  /** The configuration changed since the experiment ran (one without a JobSpec never goes stale). */
   function stale(name: ExperimentName): boolean {
     const r = records.value[name];
     if (!r || !needsJob(name)) return false;
