@@ -82,7 +82,7 @@ export default defineConfig({
         input: {
           index: r('src-main/index.ts'),
           'engine-worker': r('src-main/engine/worker.ts'),
-          'export-worker': r('src-main/service/lab-service-export-worker.ts'),
+          'export-worker': r('src-main/service/export/export-worker.ts'),
         },
         output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

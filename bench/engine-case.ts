@@ -2,7 +2,7 @@
 import { resolveJob } from '../src-shared/job/resolve';
 import type { JobSpec } from '../src-shared/job/spec';
 import { APP_POOL, WasmPool } from '../src-main/engine/pool';
-import { loadFile } from '../src-main/service/files';
+import { loadFile } from '../src-main/service/sources/file-source';
 import type { BenchCase } from './cases';
 
 export function benchJob(c: BenchCase): JobSpec {

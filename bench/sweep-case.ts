@@ -8,7 +8,7 @@
  */
 import { runExperiment } from '../src-shared/experiments';
 import { APP_POOL, WasmPool } from '../src-main/engine/pool';
-import { loadFile } from '../src-main/service/files';
+import { loadFile } from '../src-main/service/sources/file-source';
 import { benchJob } from './engine-case';
 import { median, type BenchCase } from './cases';
 

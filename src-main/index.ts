@@ -13,7 +13,7 @@ import { WebGpuBackend } from './engine/gpu-backend';
 import { EngineRouter } from './engine/router';
 import { computeWindowConnector } from './electron/compute-window';
 import { LabService } from './service/lab-service';
-import { serviceOperations } from './service/lab-service-requests';
+import { serviceOperations } from './service/dispatch';
 import { ElectronHost } from './electron/dialogs';
 import { registerIpc, isTrustedSender } from './electron/ipc';
 import { createMainWindow } from './electron/main-window';

@@ -8,7 +8,8 @@
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import type { Backend } from '../../src-main/engine/backend';
-import { LabService, type Host } from '../../src-main/service/lab-service';
+import { LabService } from '../../src-main/service/lab-service';
+import type { Host } from '../../src-main/service/host';
 import type { ProgressEvent } from '../../src-shared/api/lab-api';
 import { SOAK_SENTENCE, writeGloveFile } from './glove-gen';
 import { LoopProbe, kernelPeakRssMb, resetKernelPeak, rssMb } from './probes';

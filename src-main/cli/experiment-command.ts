@@ -15,8 +15,8 @@ import { wholeNumber } from './options';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
-import { loadJobFiles } from '../service/files';
-import { writeFileAtomic } from '../service/result-dir';
+import { loadJobFiles } from './cli-service';
+import { writeFileAtomic } from '../service/durable-files';
 import { parseJobSpec } from '../../src-shared/job/spec';
 import {
   EXPERIMENTS,

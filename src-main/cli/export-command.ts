@@ -1,14 +1,15 @@
 /**
  * `qklab export JOB.json --format png|svg|csv|npy|json --out FILE`: run a job the way
- * `qklab run` does (WasmPool + runJob) and write one export of its result.
+ * `qklab run` does (WasmPool + the service's runs, cli-service.ts) and write one export of
+ * its result.
  */
 import { parseArgs } from 'node:util';
 import { wholeNumber } from './options';
 import { mkdir } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
-import { runJob } from '../service/run-job';
-import { writeFileAtomic } from '../service/result-dir';
+import { writeFileAtomic } from '../service/durable-files';
+import { CliService } from './cli-service';
 import { DEFAULT_OUTPUTS } from '../../src-shared/job/resolve';
 import type { OutputKind } from '../../src-shared/job/problem';
 import type { HeatmapView } from '../../src-shared/api/lab-api';
@@ -123,19 +124,19 @@ export async function cmdExport(args: string[], deps: ExportCommandDeps): Promis
   const pool = new WasmPool({ workers: a.workers, threadsPerWorker: a.threads });
   try {
     let progressShown = false;
-    const run = await runJob(pool, input, dirname(a.jobPath), {
-      onProgress: (p) => {
-        progressShown = true;
-        process.stderr.write(`\r${Math.round(p.fraction * 100)}% `);
-      },
+    const cli = new CliService(pool, (fraction) => {
+      progressShown = true;
+      process.stderr.write(`\r${Math.round(fraction * 100)}% `);
     });
+    const finished = await cli.run(input, a.jobPath);
+    const run = finished.run;
     // clear the progress figure so that what follows (the written file, or an error) starts the line
     if (progressShown) process.stderr.write('\r      \r');
     const result = run.result;
     if (a.head >= result.heads) {
       throw deps.usage(`--head ${a.head}: the job has ${result.heads} head${result.heads === 1 ? '' : 's'} (0–${result.heads - 1})`);
     }
-    const tokens = run.problem.tokens;
+    const tokens = run.tokens;
     const caption = describeJob(run.spec);
     let data: Uint8Array | string;
     let what: string = a.format;

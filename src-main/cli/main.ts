@@ -4,15 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import { wholeNumber } from './options';
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
 import { EngineRouter } from '../engine/router';
 import { BACKEND_CHOICES, type BackendChoice } from '../../src-shared/job/problem';
-import { runJob } from '../service/run-job';
-import { loadFile } from '../service/files';
-import { writeResultDir } from '../service/result-dir';
 import { resultToJson } from '../service/result-json';
+import { CliService, loadNamedFile, readJobFile } from './cli-service';
+import { writeResultDir } from './result-dir';
 import { formatCatalogue } from './metrics-text';
 import { inspectText } from './inspect-text';
 
@@ -42,20 +40,6 @@ Options:
 /** An error worth one line to the user, with the exit code to leave with. */
 class UsageError extends Error {}
 
-async function readJob(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${path}: cannot read the job file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-}
-
 async function cmdRun(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -76,8 +60,8 @@ async function cmdRun(args: string[]): Promise<void> {
   }
   if (!values.json && !values.out) throw new UsageError('run needs --json or --out DIR');
   const jobPath = resolve(positionals[0]);
-  const input = await readJob(jobPath);
-  // the flag overrides the file (validated with the rest of the JobSpec by runJob)
+  const input = await readJobFile(jobPath);
+  // the flag overrides the file (validated with the rest of the JobSpec by the run)
   const job = values.backend !== undefined && input && typeof input === 'object' && !Array.isArray(input) ? { ...input, backend: values.backend } : input;
   const pool = new EngineRouter(
     new WasmPool({
@@ -86,17 +70,17 @@ async function cmdRun(args: string[]): Promise<void> {
     }),
   );
   try {
+    const cli = new CliService(pool, values.json ? undefined : (fraction) => process.stderr.write(`\r${Math.round(fraction * 100)}% `));
     const t0 = performance.now();
-    const run = await runJob(pool, job, dirname(jobPath), {
-      onProgress: values.json ? undefined : (p) => process.stderr.write(`\r${Math.round(p.fraction * 100)}% `),
-    });
-    const timing = { loadMs: run.loadMs, computeMs: run.result.timing.totalMs, totalMs: performance.now() - t0, tiles: run.result.timing.tiles, backend: run.result.backend };
+    const finished = await cli.run(job, jobPath);
+    const { result } = finished.run;
+    const timing = { loadMs: finished.loadMs, computeMs: result.timing.totalMs, totalMs: performance.now() - t0, tiles: result.timing.tiles, backend: result.backend };
     if (values.out) {
-      const written = await writeResultDir(resolve(values.out), run, timing);
+      const written = await writeResultDir(resolve(values.out), finished, timing);
       process.stderr.write(`\rwrote ${written.join(', ')} to ${values.out}\n`);
     }
     if (values.json) {
-      process.stdout.write(JSON.stringify({ ...resultToJson(run.result), tokens: run.problem.tokens, backend: run.result.backend, timing }) + '\n');
+      process.stdout.write(JSON.stringify({ ...resultToJson(result), tokens: finished.problem.tokens, backend: result.backend, timing }) + '\n');
     }
   } finally {
     await pool.close();
@@ -106,7 +90,7 @@ async function cmdRun(args: string[]): Promise<void> {
 async function cmdInspect(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { part: { type: 'string' }, debug: { type: 'boolean' } } });
   if (positionals.length !== 1) throw new UsageError('inspect takes one FILE');
-  const loaded = await loadFile(resolve(positionals[0]), { part: values.part });
+  const loaded = await loadNamedFile(resolve(positionals[0]), values.part);
   process.stdout.write(inspectText(positionals[0], loaded) + '\n');
 }
 
@@ -125,11 +109,11 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'export':
         // loaded on demand: ECharts, resvg and the font tables cost ~1 s to import
-        await (await import('./export-command')).cmdExport(rest, { usage: (m) => new UsageError(m), readJob });
+        await (await import('./export-command')).cmdExport(rest, { usage: (m) => new UsageError(m), readJob: readJobFile });
         return 0;
       case 'experiment':
         // loaded on demand, like export: the chart renderer is slow to import
-        await (await import('./experiment-command')).cmdExperiment(rest, { usage: (m) => new UsageError(m), readJob });
+        await (await import('./experiment-command')).cmdExperiment(rest, { usage: (m) => new UsageError(m), readJob: readJobFile });
         return 0;
       case 'inspect':
         await cmdInspect(rest);

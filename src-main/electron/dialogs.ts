@@ -1,6 +1,6 @@
 /** The Electron Host: native Open/Save dialogs, attached to the app's window, and the userData folder. */
 import { dialog, type BrowserWindow, type FileFilter } from 'electron';
-import type { Host, SaveKind } from '../service/lab-service';
+import type { Host, SaveKind } from '../service/host';
 
 export const EMBEDDING_EXTENSIONS = ['npy', 'safetensors', 'json', 'csv', 'tsv', 'txt', 'vec', 'glove', 'bin'];
 

@@ -6,7 +6,7 @@
  */
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { OPERATIONS, type Envelope, type LabOperations, type OperationName } from '../../src-shared/api/requests';
-import { dispatch } from '../service/lab-service-requests';
+import { dispatch } from '../service/dispatch';
 import { isAppUrl } from './security';
 
 /** The part of ipcMain this adapter uses (a fake in tests). */

@@ -1,6 +1,6 @@
 /** The main window's size and position, remembered in userDataDir/window-state.json. */
 import { join } from 'node:path';
-import { readJsonQuietly, writeFileAtomic } from '../service/session-file';
+import { readJsonQuietly, writeFileAtomic } from '../service/durable-files';
 
 export interface WindowState {
   x?: number;

@@ -12,6 +12,7 @@
 import * as v from 'valibot';
 import { jobSpecSchema, type JobSpec } from '../job/spec';
 import { EXPERIMENTS, EXPERIMENT_NAMES, requestOptionsSchema, type ExperimentName } from '../experiments';
+import { firstProblem } from '../job/issue-message';
 import type {
   ExperimentReply,
   ExperimentRequest,
@@ -332,36 +333,6 @@ export function payloadBytes(value: unknown, limit = Infinity): number {
   return total;
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
-
-function firstIssue(operation: string, issues: v.BaseIssue<unknown>[]): RequestError {
-  // unions nest their alternatives' issues; the deepest path says the most
-  let best: { issue: v.BaseIssue<unknown>; path: v.IssuePathItem[] } = { issue: issues[0], path: issues[0].path ?? [] };
-  // (a nested issue's path is relative to the union that reports it)
-  const visit = (issue: v.BaseIssue<unknown>, prefix: v.IssuePathItem[]) => {
-    const path: v.IssuePathItem[] = [...prefix, ...(issue.path ?? [])];
-    if (path.length > best.path.length) best = { issue, path };
-    issue.issues?.forEach((inner) => visit(inner, path));
-  };
-  issues.forEach((i) => visit(i, []));
-  const { issue, path } = best;
-  const field = path.map((p) => String(p.key)).join('.');
-  const key = String(path[path.length - 1]?.key);
-  const objectIssue = issue.kind === 'schema' && /object$/.test(issue.type);
-  if (objectIssue && issue.expected === 'never') return new RequestError(operation, field, `unknown field "${key}"`);
-  if (objectIssue && issue.input === undefined && path.length) return new RequestError(operation, field, `missing field "${key}"`);
-  // valibot's own messages ("Invalid type: Expected boolean but received …") become "expected boolean, got …"
-  const problem = issue.message.startsWith('Invalid ') ? `expected ${issue.expected ?? 'something else'}` : issue.message;
-  return new RequestError(operation, field, `${problem}, got ${describe(issue.input)}`);
-}
-
 /** Check a request's size and shape; returns the validated request or throws RequestError. */
 export function parseRequest<K extends OperationName>(name: K, payload: unknown): RequestOf<K> {
   const operation = (OPERATIONS as Record<string, Operation>)[name];
@@ -373,7 +344,10 @@ export function parseRequest<K extends OperationName>(name: K, payload: unknown)
   // every request is an object or nothing; valibot's objects would take a list (as {})
   if (Array.isArray(payload)) throw new RequestError(name, '', 'expected a request object, got a list');
   const result = v.safeParse(operation.request, payload, { abortEarly: false });
-  if (!result.success) throw firstIssue(name, result.issues);
+  if (!result.success) {
+    const { field, problem } = firstProblem(result.issues);
+    throw new RequestError(name, field, problem);
+  }
   return result.output as RequestOf<K>;
 }
 

@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import { MASKS, NORMALIZER_IDS, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../metrics/catalogue';
 import { BACKEND_CHOICES, type BackendChoice, type OutputKind, type PoolKind } from './problem';
+import { describeValue, firstProblem } from './issue-message';
 
 export const OUTPUT_KINDS: OutputKind[] = ['scores', 'weights', 'output', 'entropy', 'argmax', 'topk', 'overview'];
 
@@ -182,68 +183,16 @@ export class JobSpecError extends Error {
   }
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
-
-/** The deepest, most specific issue of a failed parse, as one readable message. */
-function firstProblem(issues: v.BaseIssue<unknown>[]): JobSpecError {
-  const outer = issues[0];
-  let issue = outer;
-  let path: readonly v.IssuePathItem[] = outer.path ?? [];
-  // a union reports its alternatives' issues nested, with paths relative to the union;
-  // the alternative that got deepest into the input says the most useful thing
-  const nested = outer.issues
-    ?.map((i) => ({ i, path: [...(outer.path ?? []), ...(i.path ?? [])] }))
-    .sort((a, b) => b.path.length - a.path.length)[0];
-  if (nested && nested.path.length > path.length) {
-    issue = nested.i;
-    path = nested.path;
-  }
-  const field = fieldPath(path);
-  const key = String(path[path.length - 1]?.key);
-  const objectIssue = issue.kind === 'schema' && /object$/.test(issue.type);
-  if (objectIssue && issue.expected === 'never') return new JobSpecError(field, `unknown field ${JSON.stringify(key)}`);
-  if (objectIssue && issue.input === undefined && path.length > 0) {
-    // a required key is missing. Directly inside a union (e.g. a source given as a list or
-    // as {}), the union's own message says what was expected; deeper, name the field
-    // (valibot's own text would read `Invalid key: Expected "path" but received undefined`)
-    const outerPath = outer.path ?? [];
-    if (issue !== outer && path.length === outerPath.length + 1) {
-      return new JobSpecError(fieldPath(outerPath), `${outer.message}, got ${describe(outer.input)}`);
-    }
-    return new JobSpecError(field, `missing field ${JSON.stringify(key)}`);
-  }
-  return new JobSpecError(field, `${problemText(issue)}, got ${describe(issue.input)}`);
-}
-
-/**
- * A dotted field path (`mask.1.size`). A key that is not a plain name is shown quoted and
- * escaped, so a hostile key (a newline, a terminal escape) cannot break the one-line message.
- */
-function fieldPath(path: readonly v.IssuePathItem[]): string {
-  return path.map((item) => (/^[\w$-]+$/.test(String(item.key)) ? String(item.key) : JSON.stringify(String(item.key)))).join('.');
-}
-
-/** The schema's own message, or for valibot's generic ones ("Invalid type: Expected Object but received 0") a plain "expected an object". */
-function problemText(issue: v.BaseIssue<unknown>): string {
-  if (!issue.message.startsWith('Invalid ')) return issue.message;
-  const expected = issue.expected === 'Object' ? 'an object' : issue.expected === 'Array' ? 'a list' : (issue.expected ?? 'something else');
-  return `expected ${expected}`;
-}
-
 /** Validate untrusted input (a parsed JSON file, an IPC payload) into a JobSpec. */
 export function parseJobSpec(input: unknown): JobSpec {
   // valibot's objects accept lists (and then read [].keys, [].values as fields): refuse them first
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new JobSpecError('', `expected a JobSpec: a JSON object such as {"embeddings": {"path": "tokens.npy"}}, got ${describe(input)}`);
+    throw new JobSpecError('', `expected a JobSpec: a JSON object such as {"embeddings": {"path": "tokens.npy"}}, got ${describeValue(input)}`);
   }
   const result = v.safeParse(jobSpecSchema, input, { abortEarly: false });
-  if (!result.success) throw firstProblem(result.issues);
+  if (!result.success) {
+    const { field, problem } = firstProblem(result.issues);
+    throw new JobSpecError(field, problem);
+  }
   return result.output as JobSpec;
 }

@@ -17,8 +17,9 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { WasmPool } from '../../src-main/engine/pool';
-import { LabService, type Host, type SaveKind } from '../../src-main/service/lab-service';
-import { dispatch, isOperationName, serviceOperations } from '../../src-main/service/lab-service-requests';
+import { LabService } from '../../src-main/service/lab-service';
+import type { Host, SaveKind } from '../../src-main/service/host';
+import { dispatch, isOperationName, serviceOperations } from '../../src-main/service/dispatch';
 import { CONTENT_SECURITY_POLICY, CROSS_ORIGIN_ISOLATION_HEADERS } from '../../src-main/electron/security';
 import type { MenuCommand, ProgressEvent } from '../../src-shared/api/lab-api';
 

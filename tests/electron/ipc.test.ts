@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EVENTS, OPERATIONS, type Envelope } from '../../src-shared/api/requests';
-import { OPERATION_NAMES } from '../../src-main/service/lab-service-requests';
+import { OPERATION_NAMES } from '../../src-main/service/dispatch';
 import { isTrustedSender, registerIpc, type IpcMainLike } from '../../src-main/electron/ipc';
 
 const exposed: Record<string, unknown> = {};

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readEmbeddings } from '../../src-shared/formats';
-import { openFileSource } from '../../src-main/service/file-source';
+import { openFileSource } from '../../src-main/service/sources/file-source';
 import { enc, expectFormatError } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'qklab-src-'));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEmbeddings } from '../../src-shared/formats';
 import { FormatError } from '../../src-shared/formats/types';
-import { openFileSource } from '../../src-main/service/file-source';
+import { openFileSource } from '../../src-main/service/sources/file-source';
 
 const SCRIPT = String.raw`
 import json, sys

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { makeBadCorpus, type CorpusEntry } from '../../scripts/make-bad-corpus.mjs';
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
-import { dispatch, serviceOperations } from '../../src-main/service/lab-service-requests';
+import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
 import type { LabOperations } from '../../src-shared/api/requests';
 import { kernelPeakRssMb, resetKernelPeak, rssMb, LoopProbe } from '../../bench/reliability/probes';
 import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings } from '../service/helpers';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { WasmPool } from '../../src-main/engine/pool';
 import { MAX_TILE_BYTES } from '../../src-main/engine/plan';
 import { LabService } from '../../src-main/service/lab-service';
-import { FileCache } from '../../src-main/service/sources';
+import { FileCache } from '../../src-main/service/sources/file-cache';
 import type { ProgressEvent, RunReply } from '../../src-shared/api/lab-api';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';

@@ -25,8 +25,8 @@ import { JobSpecError, parseJobSpec, type JobSpec } from '../../src-shared/job/s
 import { resolveJob } from '../../src-shared/job/resolve';
 import { MASKS, NORMALIZER_IDS, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../../src-shared/metrics/catalogue';
 import { OPERATIONS, RequestError, parseRequest, payloadBytes, type OperationName } from '../../src-shared/api/requests';
-import { dispatch } from '../../src-main/service/lab-service-requests';
-import { SessionFileError, parseSessionText, sessionText } from '../../src-main/service/session-file';
+import { dispatch } from '../../src-main/service/dispatch';
+import { SessionFileError, parseSessionText, sessionText } from '../../src-main/service/sessions/session-file';
 import type { SessionDoc } from '../../src-shared/api/lab-api';
 import { LoopProbe, rssMb } from '../../bench/reliability/probes';
 import { enc, encodeValues, npyBytes, safetensorsBytes, word2vecBinBytes } from '../formats/helpers';

@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { OPERATIONS, RequestError, parseRequest, payloadBytes, type OperationName } from '../../src-shared/api/requests';
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
-import { dispatch, serviceOperations } from '../../src-main/service/lab-service-requests';
-import { PathNotAllowedError } from '../../src-main/service/paths';
-import { readSessionFile } from '../../src-main/service/session-file';
+import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
+import { PathNotAllowedError } from '../../src-main/service/sources/paths';
+import { readSessionFile } from '../../src-main/service/sessions/session-file';
 import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings } from '../service/helpers';
 import { GOOD_REQUESTS } from './good-requests';
 

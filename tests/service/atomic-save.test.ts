@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
-import { parseSessionText, readSessionFile, sessionText, writeFileAtomic } from '../../src-main/service/session-file';
+import { parseSessionText, readSessionFile, sessionText } from '../../src-main/service/sessions/session-file';
+import { writeFileAtomic } from '../../src-main/service/durable-files';
 import type { SessionDoc } from '../../src-shared/api/lab-api';
 import { ScriptedHost, tempDir } from './helpers';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
-import { dispatch, serviceOperations } from '../../src-main/service/lab-service-requests';
+import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
 import type { ExperimentReplyOf, ProgressEvent } from '../../src-shared/api/lab-api';
 import type { JobSpec } from '../../src-shared/job/spec';
 import { resolveJob } from '../../src-shared/job/resolve';

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
-import { dispatch, serviceOperations } from '../../src-main/service/lab-service-requests';
+import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
 import { referenceAttention } from '../../src-shared/reference';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
-import { loadFile } from '../../src-main/service/files';
+import { loadFile } from '../../src-main/service/sources/file-source';
 import { ScriptedHost, tempDir, writeNpyEmbeddings } from './helpers';
 
 const tmp = tempDir('qklab-tile-');

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Host, SaveKind } from '../../src-main/service/lab-service';
+import type { Host, SaveKind } from '../../src-main/service/host';
 import { encodeNpy } from '../../src-main/service/npy-write';
 import { gaussianMatrix } from '../../src-shared/random';
 

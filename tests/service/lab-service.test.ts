@@ -8,8 +8,8 @@ import { readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
-import { PathNotAllowedError } from '../../src-main/service/paths';
-import { parseSessionText } from '../../src-main/service/session-file';
+import { PathNotAllowedError } from '../../src-main/service/sources/paths';
+import { parseSessionText } from '../../src-main/service/sessions/session-file';
 import type { ProgressEvent, RunReply } from '../../src-shared/api/lab-api';
 import { referenceAttention } from '../../src-shared/reference';
 import { resolveJob } from '../../src-shared/job/resolve';

@@ -1,7 +1,7 @@
 /** The path allow-list: only paths the user handed to the app are readable or writable. */
 import { describe, expect, it } from 'vitest';
 import { join, sep } from 'node:path';
-import { PathAllowList, PathNotAllowedError, canonicalPath, checkPathShape } from '../../src-main/service/paths';
+import { PathAllowList, PathNotAllowedError, canonicalPath, checkPathShape } from '../../src-main/service/sources/paths';
 
 const root = sep === '/' ? '/data' : 'C:\\data';
 const file = join(root, 'emb.npy');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { WasmPool } from '../../src-main/engine/pool';
 import type { Backend } from '../../src-main/engine/backend';
 import { LabService } from '../../src-main/service/lab-service';
-import { loadFile } from '../../src-main/service/files';
+import { loadFile } from '../../src-main/service/sources/file-source';
 import type { AttentionResult } from '../../src-shared/job/problem';
 import { ScriptedHost, tempDir, writeNpyEmbeddings } from './helpers';
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OPERATIONS, RequestError, parseRequest, payloadBytes, type OperationName } from '../../src-shared/api/requests';
-import { dispatch, OPERATION_NAMES } from '../../src-main/service/lab-service-requests';
+import { dispatch, OPERATION_NAMES } from '../../src-main/service/dispatch';
 
 const abs = process.platform === 'win32' ? 'C:\\data\\emb.npy' : '/data/emb.npy';
 const job = { embeddings: { inline: { tokens: ['a', 'b'], vectors: [[1, 0], [0, 1]] } }, metric: { id: 'cosine', tau: 0.5 }, mask: [{ id: 'causal' }] };

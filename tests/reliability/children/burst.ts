@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WasmPool } from '../../../src-main/engine/pool';
 import { LabService } from '../../../src-main/service/lab-service';
-import { dispatch, serviceOperations } from '../../../src-main/service/lab-service-requests';
+import { dispatch, serviceOperations } from '../../../src-main/service/dispatch';
 import type { RunReply } from '../../../src-shared/api/lab-api';
 import { resolveJob } from '../../../src-shared/job/resolve';
 import { parseJobSpec, type JobSpec } from '../../../src-shared/job/spec';

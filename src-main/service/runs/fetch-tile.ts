@@ -6,10 +6,11 @@
  * and only the requested columns [c0, c1) are returned. This is how a T = 16384 run,
  * which keeps only pooled overviews, shows its exact weights when the user zooms in.
  */
-import type { TileReply, TileRequest } from '../../src-shared/api/lab-api';
-import type { AttentionProblem } from '../../src-shared/job/problem';
-import { TILE_MAX_SIDE } from '../../src-shared/api/requests';
-import type { Backend } from '../engine/backend';
+import type { TileReply, TileRequest } from '../../../src-shared/api/lab-api';
+import type { AttentionProblem } from '../../../src-shared/job/problem';
+import { TILE_MAX_SIDE } from '../../../src-shared/api/requests';
+import type { Backend } from '../../engine/backend';
+import type { ServiceContext } from '../service-context';
 
 /** A request that does not fit the run, as a RequestError-like message naming the field. */
 function refuse(field: string, problem: string): never {
@@ -53,4 +54,12 @@ export async function fetchTileOf(backend: Backend, problem: AttentionProblem, r
     backend: result.backend,
     computeMs: performance.now() - t0,
   };
+}
+
+/** fetchTile of the operations table: a tile of a run still kept. */
+export async function fetchKeptTile(ctx: ServiceContext, req: TileRequest): Promise<TileReply> {
+  if (ctx.closed) throw new Error('the lab is shutting down');
+  const problem = ctx.kept.problemOf(req.runId);
+  if (!problem) throw new Error(`the run "${req.runId}" is no longer available to zoom into; run it again`);
+  return fetchTileOf(ctx.backend, problem, req);
 }

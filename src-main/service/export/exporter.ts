@@ -1,12 +1,12 @@
 /**
- * Runs exports in one worker thread (lab-service-export-worker.ts), started on the first
+ * Runs exports in one worker thread (export-worker.ts), started on the first
  * export and reused. The run's big arrays live on SharedArrayBuffers, so posting a run to
  * the worker shares them instead of copying. A worker that dies fails only the export it
  * was making; the next export starts a new one.
  */
 import { Worker } from 'node:worker_threads';
-import type { ExportRequest } from '../../src-shared/api/lab-api';
-import type { StoredRun } from './lab-service-export';
+import type { ExportRequest } from '../../../src-shared/api/lab-api';
+import type { StoredRun } from '../runs/kept-results';
 
 export interface ExportJob {
   id: number;
@@ -21,7 +21,7 @@ function workerUrl(): { url: URL; workerData?: unknown } {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // from sources (tests): boot through tsx, as the engine's pool does
-    return { url: new URL('../engine/worker-boot.mjs', here), workerData: { entry: new URL('./lab-service-export-worker.ts', here).href } };
+    return { url: new URL('../../engine/worker-boot.mjs', here), workerData: { entry: new URL('./export-worker.ts', here).href } };
   }
   // bundled: electron.vite.config.ts emits the worker beside the main chunk
   return { url: new URL('./export-worker.js', here) };

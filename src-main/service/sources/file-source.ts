@@ -1,11 +1,13 @@
 /**
  * A ByteSource over a file on disk, read with positioned reads through one FileHandle, so
  * the format readers can take a 1 GB vocabulary chunk by chunk. The only Node-specific part
- * of reading embeddings.
+ * of reading embeddings. `loadFile` reads one file whole; the service and the CLI reach it
+ * through the FileCache (file-cache.ts), which keeps what it read.
  */
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ByteSource } from '../../src-shared/formats/types';
+import { readEmbeddings } from '../../../src-shared/formats';
+import type { ByteSource, LoadedEmbeddings, ReadOptions } from '../../../src-shared/formats/types';
 
 export type FileSource = ByteSource & { close(): Promise<void> };
 
@@ -38,4 +40,14 @@ export async function openFileSource(path: string): Promise<FileSource> {
     },
     close: () => handle.close(),
   };
+}
+
+/** One embedding or parameter file read through the format modules (the FileCache's loader). */
+export async function loadFile(path: string, options: ReadOptions = {}): Promise<LoadedEmbeddings> {
+  const source = await openFileSource(path);
+  try {
+    return await readEmbeddings(source, options);
+  } finally {
+    await source.close();
+  }
 }

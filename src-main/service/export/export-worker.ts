@@ -4,8 +4,8 @@
  * a big PNG is made. Bundled as its own main entry, `export-worker.js`.
  */
 import { parentPort } from 'node:worker_threads';
-import { exportRunResult } from './lab-service-export';
-import type { ExportJob, ExportReply } from './lab-service-exporter';
+import { exportRunResult } from './export-run';
+import type { ExportJob, ExportReply } from './exporter';
 
 const port = parentPort!;
 

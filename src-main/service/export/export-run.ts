@@ -1,21 +1,13 @@
 /**
  * exportRun's last step: turn a kept run into the bytes of the asked format (the export
- * modules in ./export do the drawing and encoding) and write them atomically.
+ * modules beside it do the drawing and encoding) and write them atomically.
  */
-import type { ExportRequest, HeatmapView } from '../../src-shared/api/lab-api';
-import type { JobSpec } from '../../src-shared/job/spec';
-import type { EngineResult } from '../engine/backend';
-import { exportData } from './export/data-export';
-import { exportHeatmap, type Tokens } from './export/heatmap-export';
-import type { PngScale } from './export/render';
-import { writeFileAtomic } from './session-file';
-
-/** A finished run kept for export. */
-export interface StoredRun {
-  result: EngineResult;
-  tokens: Tokens;
-  spec: JobSpec;
-}
+import type { ExportRequest, HeatmapView } from '../../../src-shared/api/lab-api';
+import type { StoredRun } from '../runs/kept-results';
+import { writeFileAtomic } from '../durable-files';
+import { exportData } from './data-export';
+import { exportHeatmap } from './heatmap-export';
+import type { PngScale } from './render';
 
 export const DEFAULT_VIEW: HeatmapView = { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 };
 

@@ -1,20 +1,17 @@
 /**
  * Loaded files: a small cache keyed by path, part, size and mtime (a slider drag re-runs
- * the same JobSpec many times a second and must not re-read a 100 MB file each time), the
- * streamed sha256 a session records, and the SourceInfo the renderer sees.
+ * the same JobSpec many times a second and must not re-read a 100 MB file each time), and
+ * the streamed sha256 a session records. Every file the app and the CLI read goes through it.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import type { LoadedEmbeddings } from '../../src-shared/formats/types';
-import { indexVocabulary } from '../../src-shared/formats/sentence';
-import type { SourceInfo } from '../../src-shared/api/lab-api';
-import { loadFile } from './files';
+import type { LoadedEmbeddings } from '../../../src-shared/formats/types';
+import { indexVocabulary } from '../../../src-shared/formats/sentence';
+import { loadFile } from './file-source';
+import { isVocabulary } from './source-info';
 import { canonicalPath } from './paths';
-
-/** SourceInfo carries every token only for files up to this many rows. */
-export const MAX_LISTED_TOKENS = 4096;
 
 /** sha256 of a file, read as a stream (a 1 GB vocabulary is never held whole). */
 export function sha256File(path: string, signal?: AbortSignal): Promise<string> {
@@ -25,53 +22,6 @@ export function sha256File(path: string, signal?: AbortSignal): Promise<string> 
     stream.on('error', reject);
     stream.on('end', () => resolve(hash.digest('hex')));
   });
-}
-
-/** Whether the UI should offer a sentence box rather than list every token. */
-export function isVocabulary(loaded: LoadedEmbeddings): boolean {
-  const { tokens, T } = loaded.embeddings;
-  if (!tokens) return false;
-  return T > MAX_LISTED_TOKENS || /glove|word2vec/i.test(loaded.format);
-}
-
-export function sourceInfo(id: string, path: string, loaded: LoadedEmbeddings, sha256: string): SourceInfo {
-  const { T, d, tokens } = loaded.embeddings;
-  return {
-    id,
-    name: basename(path),
-    path,
-    format: loaded.format,
-    dtype: loaded.dtype,
-    shape: [...loaded.shape],
-    T,
-    d,
-    tokens: tokens && T <= MAX_LISTED_TOKENS ? [...tokens] : null,
-    vocabulary: isVocabulary(loaded),
-    ...(loaded.parts ? { parts: [...loaded.parts] } : {}),
-    ...(loaded.part !== undefined ? { part: loaded.part } : {}),
-    sha256,
-  };
-}
-
-/** Inline vectors (a session's embedded data) as a LoadedEmbeddings. */
-export function loadedFromInline(inline: { tokens: string[] | null; vectors: number[][] }, where: string): LoadedEmbeddings {
-  const T = inline.vectors.length;
-  const d = T ? inline.vectors[0].length : 0;
-  if (T === 0 || d === 0) throw new Error(`${where}: the embedded data has no vectors`);
-  const data = new Float32Array(T * d);
-  inline.vectors.forEach((row, i) => {
-    if (row.length !== d) throw new Error(`${where}: embedded row ${i} has ${row.length} numbers, expected ${d} like row 0`);
-    data.set(row, i * d);
-  });
-  if (inline.tokens && inline.tokens.length !== T) throw new Error(`${where}: ${inline.tokens.length} embedded tokens for ${T} vectors`);
-  return { format: 'embedded', dtype: 'float32', shape: [T, d], embeddings: { tokens: inline.tokens, data, T, d } };
-}
-
-export function inlineFromLoaded(loaded: LoadedEmbeddings): { tokens: string[] | null; vectors: number[][] } {
-  const { T, d, data, tokens } = loaded.embeddings;
-  const vectors: number[][] = [];
-  for (let i = 0; i < T; i++) vectors.push(Array.from(data.subarray(i * d, (i + 1) * d)));
-  return { tokens: tokens ? [...tokens] : null, vectors };
 }
 
 interface Entry {
@@ -137,6 +87,8 @@ export class FileCache {
   constructor(
     private readonly maxEntries = 8,
     private readonly maxBytes = 2 ** 31,
+    /** build a vocabulary's sentence look-up index as it loads (the app's sentence box; the CLI has none) */
+    private readonly indexVocabularies = true,
   ) {}
 
   private static key(path: string, part?: string): string {
@@ -173,7 +125,7 @@ export class FileCache {
       // a vocabulary's look-up index is built as part of the load, in slices, so the first
       // sentence look-up does not stall the main process
       const loaded = loadFile(path, { part, onProgress: options.onProgress, maxBytes: options.maxBytes, signal: controller.signal }).then(async (l) => {
-        if (isVocabulary(l)) await indexVocabulary(l.embeddings, { signal: controller.signal });
+        if (this.indexVocabularies && isVocabulary(l)) await indexVocabulary(l.embeddings, { signal: controller.signal });
         return l;
       });
       const created: Entry = { key, mtimeMs: st.mtimeMs, size: st.size, loaded, bytes: 0, controller, waiting: 0, settled: false };

@@ -1,55 +1,14 @@
 /**
- * `.qklab` files on disk: written atomically, read back as untrusted input.
- *
- * Atomic write: the bytes go to a temporary file in the same folder (same file system, so
- * the rename is atomic), the temporary file is fsync'ed, then renamed over the target, then
- * the folder is fsync'ed so the rename itself survives a power cut. A crash or kill at
- * any moment leaves either the old file or the new one, never half of one; a stale
- * temporary file is all that can be left over.
+ * `.qklab` files on disk: their text (written with ../durable-files.ts), read back as
+ * untrusted input.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
 import * as v from 'valibot';
-import { payloadBytes, sessionDocSchema } from '../../src-shared/api/requests';
-import type { SessionDoc } from '../../src-shared/api/lab-api';
-import { parseJobSpec } from '../../src-shared/job/spec';
-
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await syncDir(dir);
-}
-
-/** fsync a folder so a rename in it is durable (not possible on Windows: skipped there). */
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // some file systems refuse to fsync a directory; the rename is still atomic
-  } finally {
-    await handle?.close().catch(() => {});
-  }
-}
+import { payloadBytes, sessionDocSchema } from '../../../src-shared/api/requests';
+import type { SessionDoc } from '../../../src-shared/api/lab-api';
+import { parseJobSpec } from '../../../src-shared/job/spec';
+import { firstProblem } from '../../../src-shared/job/issue-message';
 
 /** A session file that could not be read; the message names the file and what is wrong. */
 export class SessionFileError extends Error {
@@ -84,9 +43,8 @@ export function parseSessionText(path: string, text: string): SessionDoc {
   }
   const result = v.safeParse(sessionDocSchema, json);
   if (!result.success) {
-    const issue = result.issues[0];
-    const field = (issue.path ?? []).map((p) => String(p.key)).join('.');
-    throw new SessionFileError(path, `${field ? field + ': ' : ''}${issue.message}`);
+    const { field, problem } = firstProblem(result.issues);
+    throw new SessionFileError(path, `${field ? field + ': ' : ''}${problem}`);
   }
   return result.output as SessionDoc;
 }
@@ -128,13 +86,4 @@ function prettyJson(value: unknown, indent: string): string {
   const entries = Object.entries(value).filter(([, x]) => x !== undefined && typeof x !== 'function');
   if (entries.length === 0) return '{}';
   return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${prettyJson(x, inner)}`).join(',\n')}\n${indent}}`;
-}
-
-/** Read a small JSON file the app keeps for itself (recent list, window state); null if absent or unreadable. */
-export async function readJsonQuietly(path: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    return null;
-  }
 }

@@ -13,7 +13,6 @@ import {
   type OperationName,
   type ReplyOf,
 } from '../../src-shared/api/requests';
-import type { LabService } from './lab-service';
 
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
 
@@ -21,24 +20,11 @@ export function isOperationName(name: unknown): name is OperationName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(OPERATIONS, name);
 }
 
-/** The service's methods under the table's names (a compile-time check that each one exists with the table's request type). */
-export function serviceOperations(service: LabService): LabOperations {
-  return {
-    openEmbeddings: (req) => service.openEmbeddings(req),
-    lookupSentence: (req) => service.lookupSentence(req),
-    runJob: (req) => service.runJob(req),
-    cancelJob: (req) => service.cancelJob(req),
-    fetchTile: (req) => service.fetchTile(req),
-    runExperiment: (req) => service.runExperiment(req),
-    exportRun: (req) => service.exportRun(req),
-    saveSession: (req) => service.saveSession(req),
-    openSession: (req) => service.openSession(req),
-    autosave: (req) => service.autosave(req),
-    recoverSession: () => service.recoverSession(),
-    recentFiles: () => service.recentFiles(),
-    appInfo: () => service.appInfo(),
-    grantDroppedPath: (req) => service.grantDroppedPath(req),
-  };
+/** The service's operations, exactly the table's names (LabService implements LabOperations, so the compiler checks each one). */
+export function serviceOperations(service: LabOperations): LabOperations {
+  const ops: Partial<Record<OperationName, (req: never) => Promise<unknown>>> = {};
+  for (const name of OPERATION_NAMES) ops[name] = (req: never) => (service[name] as (req: never) => Promise<unknown>)(req);
+  return ops as LabOperations;
 }
 
 /** Validate and run one request; never throws (errors come back in the envelope). */

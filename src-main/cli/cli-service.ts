@@ -1,0 +1,90 @@
+/**
+ * The CLI as a host of the service, as Electron is: the same rooms for sources and runs
+ * (the allow-list, the file cache, the loader of a JobSpec's files, the run kept with its
+ * result), without dialogs or app data. The confinement rules are the app's:
+ *
+ * - a file the user names on the command line (`qklab inspect FILE`) is granted as a file
+ *   chosen in a dialog is;
+ * - a job file named on the command line is opened as a session is: the files it names are
+ *   granted, and relative paths in it resolve against its folder.
+ *
+ * Every file the CLI writes goes through the service's one durable writer,
+ * `writeFileAtomic` of src-main/service/durable-files.ts.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { LoadedEmbeddings } from '../../src-shared/formats/types';
+import type { FileTable } from '../../src-shared/job/resolve';
+import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
+import type { Backend } from '../engine/backend';
+import { Runs, type FinishedRun } from '../service/runs/runs';
+import { createContext, type ServiceContext } from '../service/service-context';
+import { FileCache } from '../service/sources/file-cache';
+import { JobFiles } from '../service/sources/job-files';
+import { PathAllowList } from '../service/sources/paths';
+
+/** The CLI's one run id: it runs one job at a time. */
+const RUN_ID = 'cli';
+
+export class CliService {
+  private readonly ctx: ServiceContext;
+  private readonly runs: Runs;
+
+  /** `onProgress` sees the engine's compute progress (fraction 0–1), as `qklab` prints it. */
+  constructor(backend: Backend, onProgress?: (fraction: number) => void) {
+    this.ctx = createContext({
+      backend,
+      keepResults: 1,
+      lookUpSentences: false,
+      onProgress: onProgress && ((e) => e.stage === 'computing' && e.fraction > 0 && onProgress(e.fraction)),
+    });
+    this.runs = new Runs(this.ctx);
+  }
+
+  /**
+   * Run the job read from `jobPath` (validated here, like any request): the files it names are
+   * granted as an opened session's are, relative ones against its folder. The result stays
+   * valid until the next run.
+   */
+  async run(job: unknown, jobPath: string): Promise<FinishedRun> {
+    this.ctx.jobFiles.openAt(parseJobSpec(job), dirname(jobPath), 'session');
+    return this.runs.run({ runId: RUN_ID, job });
+  }
+}
+
+/** A job file's JSON, with messages that name the file. */
+export async function readJobFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read the job file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Every file a parsed JobSpec names, loaded as `qklab run` loads them: granted as an opened
+ * session's files are (relative paths against `baseDir`), through a file cache.
+ */
+export async function loadJobFiles(spec: JobSpec, baseDir: string): Promise<FileTable> {
+  const jobFiles = new JobFiles(new PathAllowList(), cliFileCache());
+  jobFiles.openAt(spec, baseDir, 'session');
+  return jobFiles.load(spec, new AbortController().signal, () => {});
+}
+
+/** One embedding file named on the command line (`qklab inspect`), read through the file cache. */
+export async function loadNamedFile(path: string, part?: string): Promise<LoadedEmbeddings> {
+  const allow = new PathAllowList();
+  const { loaded } = await cliFileCache().load(allow.allow(path, 'read', 'dialog'), part);
+  return loaded;
+}
+
+/** A file cache for one command: no sentence look-ups in the terminal, so no vocabulary index. */
+function cliFileCache(): FileCache {
+  return new FileCache(undefined, undefined, false);
+}

@@ -1,0 +1,94 @@
+/**
+ * The runs room: a JobSpec run on the engine (load its files, resolve, compute), kept for
+ * export and zoom (fetch-tile.ts); cancel by runId (runs and experiments alike).
+ * A run started on a channel replaces the one running there (a slider drag keeps only the
+ * newest).
+ */
+import type { ProgressEvent, RunReply } from '../../../src-shared/api/lab-api';
+import type { AttentionProblem } from '../../../src-shared/job/problem';
+import { resolveJob } from '../../../src-shared/job/resolve';
+import { parseJobSpec } from '../../../src-shared/job/spec';
+import { cancelled, type ActiveRun, type ServiceContext } from '../service-context';
+import type { StoredRun } from './kept-results';
+import { unshareResult } from './unshare-result';
+
+/** A finished run as kept, with what it took. */
+export interface FinishedRun {
+  run: StoredRun;
+  problem: AttentionProblem;
+  loadMs: number;
+  totalMs: number;
+}
+
+export class Runs {
+  private readonly channels = new Map<string, ActiveRun>();
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Run a JobSpec (untrusted: validated here) and keep its result; the reply copies nothing. */
+  async run(req: { runId: string; job: unknown; channel?: string }): Promise<FinishedRun> {
+    const { ctx } = this;
+    if (ctx.closed) throw new Error('the lab is shutting down');
+    const spec = parseJobSpec(req.job);
+    if (ctx.active.has(req.runId)) throw new Error(`a run with id "${req.runId}" is already running`);
+    const run: ActiveRun = { runId: req.runId, channel: req.channel, controller: new AbortController() };
+    const { signal } = run.controller;
+    if (req.channel !== undefined) {
+      const older = this.channels.get(req.channel);
+      older?.controller.abort(cancelled(`the run was cancelled: a newer run on channel "${req.channel}" replaced it`));
+      this.channels.set(req.channel, run);
+    }
+    ctx.active.set(req.runId, run);
+    const emit = (stage: ProgressEvent['stage'], fraction: number) => {
+      if (!signal.aborted) ctx.options.onProgress?.({ runId: req.runId, stage, fraction: Math.min(1, Math.max(0, fraction)) });
+    };
+    const t0 = performance.now();
+    try {
+      emit('loading', 0);
+      const table = await ctx.jobFiles.load(spec, signal, (f) => emit('loading', f));
+      const problem = resolveJob(spec, table);
+      const loadMs = performance.now() - t0;
+      emit('computing', 0);
+      const result = await ctx.backend.run(problem, { signal, onProgress: (p) => emit('computing', p.fraction) });
+      if (signal.aborted) {
+        // cancelled as it finished: nobody will read it
+        ctx.backend.release(result);
+        throw signal.reason;
+      }
+      const stored: StoredRun = { result, tokens: problem.tokens, spec };
+      ctx.kept.keep(req.runId, stored, problem);
+      return { run: stored, problem, loadMs, totalMs: performance.now() - t0 };
+    } catch (err) {
+      if (signal.aborted) {
+        const reason = signal.reason;
+        throw reason instanceof Error && reason.name === 'AbortError' ? reason : cancelled('the job was cancelled');
+      }
+      throw err;
+    } finally {
+      ctx.active.delete(req.runId);
+      if (req.channel !== undefined && this.channels.get(req.channel) === run) this.channels.delete(req.channel);
+    }
+  }
+
+  /** runJob of the operations table: a run, its result copied out of shared memory for IPC. */
+  async runJob(req: { runId: string; job: unknown; channel?: string }): Promise<RunReply> {
+    const { run, problem, loadMs, totalMs } = await this.run(req);
+    const { result } = run;
+    return {
+      runId: req.runId,
+      result: unshareResult(result),
+      tokens: { queries: problem.tokens.queries ? [...problem.tokens.queries] : null, keys: problem.tokens.keys ? [...problem.tokens.keys] : null },
+      backend: result.backend,
+      timing: { loadMs, computeMs: result.timing.totalMs, totalMs, tiles: result.timing.tiles },
+    };
+  }
+
+  async cancelJob(req: { runId: string }): Promise<void> {
+    this.ctx.active.get(req.runId)?.controller.abort(cancelled('the job was cancelled'));
+  }
+
+  /** Stop every run and experiment in flight. */
+  cancelAll(reason: string): void {
+    for (const run of this.ctx.active.values()) run.controller.abort(cancelled(reason));
+  }
+}

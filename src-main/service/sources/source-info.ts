@@ -1,0 +1,33 @@
+/** The SourceInfo the renderer sees of an opened file. */
+import { basename } from 'node:path';
+import type { LoadedEmbeddings } from '../../../src-shared/formats/types';
+import type { SourceInfo } from '../../../src-shared/api/lab-api';
+
+/** SourceInfo carries every token only for files up to this many rows. */
+export const MAX_LISTED_TOKENS = 4096;
+
+/** Whether the UI should offer a sentence box rather than list every token. */
+export function isVocabulary(loaded: LoadedEmbeddings): boolean {
+  const { tokens, T } = loaded.embeddings;
+  if (!tokens) return false;
+  return T > MAX_LISTED_TOKENS || /glove|word2vec/i.test(loaded.format);
+}
+
+export function sourceInfo(id: string, path: string, loaded: LoadedEmbeddings, sha256: string): SourceInfo {
+  const { T, d, tokens } = loaded.embeddings;
+  return {
+    id,
+    name: basename(path),
+    path,
+    format: loaded.format,
+    dtype: loaded.dtype,
+    shape: [...loaded.shape],
+    T,
+    d,
+    tokens: tokens && T <= MAX_LISTED_TOKENS ? [...tokens] : null,
+    vocabulary: isVocabulary(loaded),
+    ...(loaded.parts ? { parts: [...loaded.parts] } : {}),
+    ...(loaded.part !== undefined ? { part: loaded.part } : {}),
+    sha256,
+  };
+}
