@@ -51,7 +51,7 @@ describe('qklab experiment', () => {
     expect(json.rows[1].unscaled).toBeLessThan(json.rows[0].unscaled);
     expect(json.backend).toMatch(/^wasm/);
     expect(json.timing.runs).toBe(8);
-  });
+  }, 120_000); // a fresh process compiles the sources through tsx: slow on a loaded machine
 
   it('knn JOB.json --out DIR: the CSV table, the JSON (with the job), an SVG and a PNG chart', async () => {
     const out = join(dir, 'knn');
