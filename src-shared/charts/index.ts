@@ -11,4 +11,3 @@ export * from './query-axis';
 export * from './entropy';
 export * from './compare';
 export * from './caption';
-export * from './experiments';

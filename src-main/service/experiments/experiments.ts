@@ -4,16 +4,8 @@
  */
 import type { ExperimentReply, ExperimentReplyOf, ExperimentRequest, ExperimentRequestOf, ProgressEvent } from '../../../src-shared/api/lab-api';
 import { JobSpecError, parseJobSpec } from '../../../src-shared/job/spec';
-import {
-  EXPERIMENT_NAMES,
-  runExperiment as runExperimentByName,
-  type CompareMetricsResult,
-  type ExperimentContext,
-  type ExperimentInput,
-  type ExperimentName,
-} from '../../../src-shared/experiments';
+import { experimentModule, runExperiment as runExperimentByName, type ExperimentContext, type ExperimentInput, type ExperimentName } from '../../../src-shared/experiments';
 import { cancelled, type ActiveRun, type ServiceContext } from '../service-context';
-import { unshareResult } from '../runs/unshare-result';
 
 export class Experiments {
   constructor(private readonly ctx: ServiceContext) {}
@@ -43,8 +35,9 @@ export class Experiments {
   async runExperiment<N extends ExperimentName>(request: ExperimentRequestOf<N>): Promise<ExperimentReplyOf<N>> {
     const req = request as ExperimentRequest;
     if (this.closed) throw new Error('the lab is shutting down');
-    if (!(EXPERIMENT_NAMES as readonly string[]).includes(req.name)) throw new Error(`unknown experiment "${String(req.name)}"`);
-    const spec = req.name === 'scaling' ? null : parseJobSpec(req.job === undefined ? missingJob(req.name) : req.job);
+    const module = experimentModule(req.name);
+    if (!module) throw new Error(`unknown experiment "${String(req.name)}"`);
+    const spec = module.needsJob ? parseJobSpec(req.job === undefined ? missingJob(req.name) : req.job) : null;
     if (this.runs.has(req.runId)) throw new Error(`a run with id "${req.runId}" is already running`);
     const run: ActiveRun = { runId: req.runId, controller: new AbortController() };
     const { signal } = run.controller;
@@ -79,7 +72,7 @@ export class Experiments {
       return {
         runId: req.runId,
         name: req.name,
-        result: plainExperimentResult(req.name, result),
+        result: plainExperimentResult(result),
         backend,
         timing: { loadMs, computeMs, totalMs: performance.now() - t0, runs },
       } as ExperimentReply as ExperimentReplyOf<N>;
@@ -99,9 +92,10 @@ function missingJob(name: string): never {
   throw new JobSpecError('job', `the ${name} experiment runs over a JobSpec; none was given`);
 }
 
-/** An experiment's result with plain (non-shared) arrays, so it can cross IPC. */
-export function plainExperimentResult<T>(name: ExperimentName, result: T): T {
-  if (name !== 'compare') return result;
-  const r = result as unknown as CompareMetricsResult;
-  return { ...r, results: r.results.map(unshareResult) } as unknown as T;
+/** An experiment's result with plain (non-shared) arrays wherever it holds engine results, so it can cross IPC. */
+export function plainExperimentResult<T>(result: T): T {
+  if (ArrayBuffer.isView(result)) return (result.buffer instanceof SharedArrayBuffer ? (result as unknown as Float32Array).slice() : result) as T;
+  if (Array.isArray(result)) return result.map(plainExperimentResult) as T;
+  if (result && typeof result === 'object') return Object.fromEntries(Object.entries(result).map(([k, x]) => [k, plainExperimentResult(x)])) as T;
+  return result;
 }
