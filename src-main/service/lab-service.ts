@@ -31,6 +31,7 @@ import type { AttentionProblem, AttentionResult } from '../../src-shared/job/pro
 import { fileRefs, resolveJob, type FileRef } from '../../src-shared/job/resolve';
 import { JobSpecError, parseJobSpec, type JobSpec, type SourceSpec } from '../../src-shared/job/spec';
 import { CancelledError, type Backend } from '../engine/backend';
+import { portableResult } from '../engine/marshal';
 import {
   EXPERIMENT_NAMES,
   runExperiment as runExperimentByName,
@@ -109,30 +110,7 @@ function cancelled(message: string): CancelledError {
 
 /** A plain (non-shared) copy of a result, so it can cross IPC or be structured-cloned anywhere. */
 export function unshareResult(r: AttentionResult): AttentionResult {
-  const copy = <T extends Float32Array | Int32Array>(a: T): T => (a.buffer instanceof SharedArrayBuffer ? (a.slice() as T) : a);
-  const out: AttentionResult = {
-    heads: r.heads,
-    Tq: r.Tq,
-    Tk: r.Tk,
-    dv: r.dv,
-    entropy: copy(r.entropy),
-    normEntropy: copy(r.normEntropy),
-    effective: copy(r.effective),
-    visible: copy(r.visible),
-    argmax: copy(r.argmax),
-    maxWeight: copy(r.maxWeight),
-    emptyRows: r.emptyRows.map((rows) => [...rows]),
-    meanEntropy: [...r.meanEntropy],
-    maxEntropy: r.maxEntropy,
-  };
-  if (r.scores) out.scores = copy(r.scores);
-  if (r.weights) out.weights = copy(r.weights);
-  if (r.output) out.output = copy(r.output);
-  if (r.topkIndices) out.topkIndices = copy(r.topkIndices);
-  if (r.topkWeights) out.topkWeights = copy(r.topkWeights);
-  if (r.topk !== undefined) out.topk = r.topk;
-  if (r.overview) out.overview = { ...r.overview, data: copy(r.overview.data) };
-  return out;
+  return portableResult(r);
 }
 
 export class LabService {
