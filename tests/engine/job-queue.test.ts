@@ -105,7 +105,7 @@ describe('the job queue', () => {
     expect(ex.forgotten).toEqual([1]);
     expect(ex.queue.recycledBytes).toBe(memory.byteLength);
     const next = ex.queue.run(problem());
-    expect(ex.running[0].job.result.weights!.buffer).toBe(memory);
+    expect(ex.running[0].job.result.weights!.buffer === memory, 'the same memory').toBe(true);
     expect(ex.running[0].job.result.weights!.every((w) => w === 0)).toBe(true);
     while (ex.running.length) ex.land();
     await next;
@@ -125,7 +125,7 @@ describe('the job queue', () => {
     expect(ex.forgotten).toEqual([1]);
     expect(ex.queue.recycledBytes).toBe(memory.byteLength);
     const next = ex.queue.run(problem());
-    expect(ex.running[0].job.result.weights!.buffer).toBe(memory);
+    expect(ex.running[0].job.result.weights!.buffer === memory, 'the same memory').toBe(true);
     while (ex.running.length) ex.land();
     await next;
   });
@@ -140,14 +140,14 @@ describe('the job queue', () => {
     };
     const kept = await run();
     const next = await run();
-    expect(next.weights!.buffer).not.toBe(kept.weights!.buffer);
+    expect(next.weights!.buffer === kept.weights!.buffer, 'the same memory').toBe(false);
     ex.queue.release(kept);
     ex.queue.release(kept);
     expect(ex.queue.recycledBytes).toBe(kept.weights!.byteLength);
     // a plain (WebGPU) result released to the pool's queue is not taken
     ex.queue.release({ ...next, weights: new Float32Array(next.weights!.length) });
     expect(ex.queue.recycledBytes).toBe(kept.weights!.byteLength);
-    expect((await run()).weights!.buffer).toBe(kept.weights!.buffer);
+    expect((await run()).weights!.buffer === kept.weights!.buffer, 'the same memory').toBe(true);
   });
 
   it('close fails the queued jobs and refuses new ones; a refused or already-cancelled job never reaches the executor', async () => {

@@ -73,6 +73,7 @@ describe.each(Object.keys(subjects))('the job queue on %s', (name) => {
   async function memoryComesBack(doomed: AttentionProblem, options: RunOptions, expected: RegExp | (new (...args: never[]) => Error)) {
     const first = await backend.run(rbf(1));
     const memory = first.weights!.buffer;
+    // (compared with ===: a failed toBe would print a diff of two 1.4 MB buffers)
     expect(memory.byteLength).toBe(T * T * 4);
     backend.release(first);
     const failing = backend.run(doomed, options);
@@ -82,7 +83,7 @@ describe.each(Object.keys(subjects))('the job queue on %s', (name) => {
     await backend.run(tiny());
     const next = rbf(3);
     const r = await backend.run(next);
-    expect(r.weights!.buffer).toBe(memory);
+    expect(r.weights!.buffer === memory, 'the same memory').toBe(true);
     const ref = referenceAttention(next);
     expect(worst(r.weights!, ref.weights)).toBeLessThan(1e-5);
     // above the diagonal no tile writes: the reused memory was zeroed
