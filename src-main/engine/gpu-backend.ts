@@ -12,24 +12,13 @@
  */
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import { planGraphTiles, planRegionTiles, WEBGPU_TARGET, type Region, type Tile } from '../../src-shared/graph';
-import type { AdapterInfo, FromCompute, ToCompute } from '../../src-shared/engine-browser/protocol';
+import type { AdapterInfo, FromCompute } from '../../src-shared/engine-browser/protocol';
 import { BackendLostError, EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
 import { JobQueue, type QueuedJob, type TileExecutor, type TileTask } from './job-queue';
 import { portableProblem } from './marshal';
+import { describeAdapter, type ComputeConnection, type ConnectCompute } from './compute-connection';
 
-/** One open compute page. */
-export interface ComputeConnection {
-  post(message: ToCompute): void;
-  /** every message from the page */
-  onMessage(listener: (message: FromCompute) => void): void;
-  /** the page went away (crashed, closed, unresponsive); called at most once */
-  onClose(listener: (reason: string) => void): void;
-  /** close the page (idempotent) */
-  close(): Promise<void>;
-}
-
-/** Opens a new compute page (Electron: a hidden window; tests: a Chromium page). */
-export type ConnectCompute = () => Promise<ComputeConnection>;
+export { describeAdapter, type ComputeConnection, type ConnectCompute };
 
 export type GpuStatus = 'idle' | 'starting' | 'ready' | 'unavailable';
 
@@ -60,17 +49,11 @@ interface Page {
 
 const taskKey = (jobId: number, tileIndex: number) => `${jobId}:${tileIndex}`;
 
-export function describeAdapter(a: AdapterInfo): string {
-  const what = [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'unknown adapter';
-  return `webgpu (${what}${a.fallback ? ', software' : ''})`;
-}
-
 export class WebGpuBackend implements Backend, TileExecutor {
   readonly id = 'webgpu';
   readonly memory = 'returned';
   private readonly options: Required<WebGpuBackendOptions>;
   private page: Page | null = null;
-  /** memory of released and failed results for the next result of the same size (recycled-buffers.ts) */
   private readonly queue = new JobQueue(this);
   private losses = 0;
   private closed = false;
