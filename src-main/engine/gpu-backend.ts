@@ -188,7 +188,7 @@ export class WebGpuBackend implements Backend, TileExecutor {
     });
   }
 
-  describe(): { backend: string; workers: number } {
+  ranOn(): { backend: string; workers: number } {
     return { backend: this.label, workers: 1 };
   }
 

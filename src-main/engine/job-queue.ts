@@ -50,7 +50,7 @@ export interface TileExecutor {
   /** the queue forgot a job: drop whatever the executor keeps for it */
   forget(job: QueuedJob): void;
   /** what a finished result says ran it */
-  describe(): { backend: string; workers: number };
+  ranOn(): { backend: string; workers: number };
 }
 
 /** A job as its executor sees it: the problem (prepared) and the arrays its tiles land in. */
@@ -214,7 +214,7 @@ export class JobQueue {
     job.settled = true;
     job.delivered = true;
     const now = performance.now();
-    const { backend, workers } = this.executor.describe();
+    const { backend, workers } = this.executor.ranOn();
     job.resolve({
       ...result,
       backend,

@@ -169,7 +169,7 @@ export class WasmPool implements Backend, TileExecutor {
     this.pump();
   }
 
-  describe(): { backend: string; workers: number } {
+  ranOn(): { backend: string; workers: number } {
     const { workers: w, threadsPerWorker: t } = this;
     return { backend: `wasm (${w} worker${w > 1 ? 's' : ''} × ${t} thread${t > 1 ? 's' : ''})`, workers: w };
   }

@@ -48,7 +48,7 @@ class ScriptedExecutor implements TileExecutor {
     }
   }
   forget = (job: QueuedJob) => void this.forgotten.push(job.id);
-  describe = () => ({ backend: 'scripted', workers: this.room });
+  ranOn = () => ({ backend: 'scripted', workers: this.room });
   /** the oldest running tile lands (written in place: nothing to write here) */
   land(): TileTask {
     const task = this.running.shift()!;
