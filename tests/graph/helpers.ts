@@ -6,12 +6,15 @@
 import { expect } from 'vitest';
 import type { AttentionProblem, AttentionResult, MetricId, NormalizerId, OutputKind, OverviewRequest, ResolvedMask, ResolvedMetric } from '../../src-shared/job/problem';
 import { matrix, type Matrix } from '../../src-shared/linalg/matrix';
+import { MASK_IDS, SCORE_IDS } from '../../src-shared/metrics/catalogue';
 import { Rng, gaussianMatrix } from '../../src-shared/random';
 import { referenceAttention, type ReferenceResult } from '../../src-shared/reference';
 
-export const METRICS: MetricId[] = ['dot', 'cosine', 'rbf', 'laplacian', 'euclidean', 'mahalanobis', 'polynomial', 'bilinear', 'additive', 'gat', 'hamming'];
-export type MaskName = Exclude<ResolvedMask['id'], never>;
-export const MASKS: MaskName[] = ['causal', 'padding', 'window', 'dilated', 'segments', 'buckets', 'graph', 'topk', 'custom'];
+/** every score function of the catalogue, in its order */
+export const METRICS = SCORE_IDS as MetricId[];
+export type MaskName = ResolvedMask['id'];
+/** every mask of the catalogue that masks something ('none' is the empty stack) */
+export const MASKS = MASK_IDS.filter((id) => id !== 'none') as MaskName[];
 export const ALL_OUTPUTS: OutputKind[] = ['scores', 'weights', 'output', 'entropy', 'argmax', 'topk', 'overview'];
 
 export interface Shape {
