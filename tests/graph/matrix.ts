@@ -7,9 +7,9 @@
 import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import type { MetricId, NormalizerId } from '../../src-shared/job/problem';
-import { NORMALIZER_IDS, catalogueEntry } from '../../src-shared/metrics/catalogue';
+import { catalogueEntry } from '../../src-shared/metrics/catalogue';
 import { TileRunner, runProblemSingleThreaded } from '../../src-main/engine/tile-runner';
-import { MASKS, METRICS, expectMatchesReference, makeMetric, makeProblem, type MaskName, type Shape } from './helpers';
+import { MASKS, METRICS, NORMALIZERS, expectMatchesReference, makeProblem, metricUnder, type MaskName, type Shape } from './helpers';
 
 /** no mask, every mask of the catalogue alone, and the agreed stacks */
 export const MASK_SETS: MaskName[][] = [
@@ -32,8 +32,8 @@ export function catalogueHalf(half: 0 | 1): MetricId[] {
 /** score functions that compare queries and keys of different widths */
 const mixedWidths = (metric: MetricId): boolean => catalogueEntry('score', metric)?.allowsUnequalWidths === true;
 
-/** every normaliser; kernel needs non-negative scores, which only polynomial with an even power gives */
-const normalizersFor = (metric: MetricId): NormalizerId[] => (NORMALIZER_IDS as NormalizerId[]).filter((n) => n !== 'kernel' || metric === 'polynomial');
+/** every normaliser; kernel runs under polynomial only (see metricUnder) */
+const normalizersFor = (metric: MetricId): NormalizerId[] => NORMALIZERS.filter((n) => n !== 'kernel' || metric === 'polynomial');
 
 const caseArb = (metric: MetricId, masks: MaskName[], heads: number, transposed: boolean) =>
   fc.record({
@@ -67,8 +67,7 @@ export function matrixSuite(metrics: MetricId[], runs = 1): void {
               await fc.assert(
                 fc.asyncProperty(caseArb(metric, masks, heads, transposed), async (c) => {
                   const shape: Shape = { heads: c.heads, Tq: c.Tq, Tk: c.Tk, dq: c.dq, dk: c.dk, dv: c.dv };
-                  // kernel needs non-negative scores: an even power
-                  const m = normalizer === 'kernel' ? makeMetric('polynomial', c.transposed ? { ...shape, dq: c.dk, dk: c.dq } : shape, c.seed, { p: 2 }) : metric;
+                  const m = metricUnder(normalizer, metric, c.transposed ? { ...shape, dq: c.dk, dk: c.dq } : shape, c.seed);
                   const p = makeProblem({ shape, metric: m, masks, normalizer, seed: c.seed, transposed: c.transposed, topk: 3, overview: { rows: 4, cols: 3, pool: c.seed % 2 ? 'mean' : 'max' } });
                   if (p.overview && c.tileRows) c.tileRows = Math.max(c.tileRows, Math.ceil(p.q.rows / p.overview.rows));
                   expectMatchesReference(p, await runProblemSingleThreaded(p, { runner, tileRows: c.tileRows }));
