@@ -50,3 +50,13 @@ export function createContext(options: CoreOptions): ServiceContext {
 export function cancelled(message: string): CancelledError {
   return new CancelledError(message);
 }
+
+/**
+ * What a run or an experiment throws when it stops: its signal's AbortError when cancelled
+ * (a CancelledError with `message` when the reason was not one), else the error itself.
+ */
+export function stopReason(signal: AbortSignal, err: unknown, message: string): unknown {
+  if (!signal.aborted) return err;
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name === 'AbortError' ? reason : cancelled(message);
+}

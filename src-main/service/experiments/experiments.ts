@@ -5,7 +5,7 @@
 import type { ExperimentReply, ExperimentReplyOf, ExperimentRequest, ExperimentRequestOf, ProgressEvent } from '../../../src-shared/api/lab-api';
 import { JobSpecError, parseJobSpec } from '../../../src-shared/job/spec';
 import { experimentModule, runExperiment as runExperimentByName, type ExperimentContext, type ExperimentInput, type ExperimentName } from '../../../src-shared/experiments';
-import { cancelled, type ActiveRun, type ServiceContext } from '../service-context';
+import { stopReason, type ActiveRun, type ServiceContext } from '../service-context';
 import { portableTree } from '../../engine/marshal';
 
 export class Experiments {
@@ -78,11 +78,7 @@ export class Experiments {
         timing: { loadMs, computeMs, totalMs: performance.now() - t0, runs },
       } as ExperimentReply as ExperimentReplyOf<N>;
     } catch (err) {
-      if (signal.aborted) {
-        const reason = signal.reason;
-        throw reason instanceof Error && reason.name === 'AbortError' ? reason : cancelled('the experiment was cancelled');
-      }
-      throw err;
+      throw stopReason(signal, err, 'the experiment was cancelled');
     } finally {
       this.runs.delete(req.runId);
     }

@@ -8,7 +8,7 @@ import type { ProgressEvent, RunReply } from '../../../src-shared/api/lab-api';
 import type { AttentionProblem } from '../../../src-shared/job/problem';
 import { resolveJob } from '../../../src-shared/job/resolve';
 import { parseJobSpec } from '../../../src-shared/job/spec';
-import { cancelled, type ActiveRun, type ServiceContext } from '../service-context';
+import { cancelled, stopReason, type ActiveRun, type ServiceContext } from '../service-context';
 import type { StoredRun } from './kept-results';
 import { portableResult } from '../../engine/marshal';
 
@@ -59,11 +59,7 @@ export class Runs {
       ctx.kept.keep(req.runId, stored, problem);
       return { run: stored, problem, loadMs, totalMs: performance.now() - t0 };
     } catch (err) {
-      if (signal.aborted) {
-        const reason = signal.reason;
-        throw reason instanceof Error && reason.name === 'AbortError' ? reason : cancelled('the job was cancelled');
-      }
-      throw err;
+      throw stopReason(signal, err, 'the job was cancelled');
     } finally {
       ctx.active.delete(req.runId);
       if (req.channel !== undefined && this.channels.get(req.channel) === run) this.channels.delete(req.channel);
