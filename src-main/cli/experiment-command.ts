@@ -9,11 +9,10 @@
  */
 import { parseArgs } from 'node:util';
 import { wholeNumber } from './options';
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
 import { loadJobFiles } from './cli-service';
-import { writeFileAtomic } from '../service/durable-files';
+import { makePrivateDir, writeFileAtomic } from '../service/durable-files';
 import { parseJobSpec } from '../../src-shared/job/spec';
 import {
   EXPERIMENT_NAMES,
@@ -202,7 +201,7 @@ export async function cmdExperiment(args: string[], deps: ExperimentCommandDeps)
       process.stdout.write(csv);
       return;
     }
-    await mkdir(a.out, { recursive: true });
+    await makePrivateDir(a.out);
     const svg = renderSvg(experimentChartOption(a.name, result, { width: a.width, height: a.height, theme: a.theme, forExport: true }), a.width, a.height);
     const files: [string, string | Uint8Array][] = [
       [`${a.name}.csv`, csv],
