@@ -107,7 +107,7 @@ export class Sessions {
   async openSessionFiles(doc: SessionDoc, dir: string, grant: 'session' | 'autosave'): Promise<SessionFilesReply & { outside: string[] }> {
     const { files, allow } = this.ctx;
     const refs = fileRefs(doc.job);
-    // embedded copies come from the session file itself: usable whatever the paths say
+    // embedded copies come from the session file itself: they stand in for a granted file that is gone
     for (const ref of refs) {
       const inline = doc.embedded?.[ref.key];
       if (inline) files.setEmbedded(JobFiles.absolute(ref.path, dir), ref.part, loadedFromInline(inline, `${ref.field} (embedded)`));
