@@ -20,13 +20,8 @@ Usage:
   qklab run JOB.json [--json | --out DIR] [--backend auto|wasm|webgpu] [--workers N] [--threads N]
   qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N] [--scale 1|2|4]
                [--colormap viridis] [--matrix weights|scores] [--log] [--width PX] [--height PX]
-  qklab experiment scaling [--dims 256,512,…,16384] [--n 64] [--trials 5] [--seed 0]
-  qklab experiment temperature JOB.json [--taus 0.05,0.1,0.2,0.5,1,2,5,10]
-  qklab experiment compare JOB.json [--metrics dot,cosine,rbf] [--k 5]
-  qklab experiment geometry JOB.json [--query I] [--head H]
-  qklab experiment decoding JOB.json [--steps N]
-  qklab experiment knn JOB.json [--query I] [--head H] [--k 5]
-               each: [--json | --out DIR] [--scale 1|2|4] [--width PX] [--height PX] [--theme light|dark]
+  qklab experiment NAME [JOB.json] [options] [--json | --out DIR] [--scale 1|2|4] [--width PX] [--height PX] [--theme light|dark]
+               (qklab experiment --help lists the experiments and their options; NAME --help one of them)
   qklab inspect FILE [--part NAME]
   qklab metrics [--json]
   qklab help

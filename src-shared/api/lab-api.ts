@@ -7,9 +7,9 @@
  */
 import type { JobSpec } from '../job/spec';
 import type { AttentionResult } from '../job/problem';
-import type { ExperimentName, ExperimentOptionsMap, ExperimentResultMap } from '../experiments/types';
+import type { ExperimentName, ExperimentOptionsMap, ExperimentResultMap } from '../experiments';
 
-export type { ExperimentName } from '../experiments/types';
+export type { ExperimentName } from '../experiments';
 
 /** A loaded embedding file, as the renderer sees it (the vectors stay in main). */
 export interface SourceInfo {
@@ -54,8 +54,8 @@ export interface RunReply {
 }
 
 /**
- * One experiment of SPEC §6 (src-shared/experiments), run by the engine. Every experiment
- * but `scaling` runs over `job` (required for them, refused for scaling). Cancel with
+ * One experiment of SPEC §6 (src-shared/experiments), run by the engine. An experiment whose
+ * module `needsJob` runs over `job` (required for it, refused for the others). Cancel with
  * cancelJob({runId}); progress arrives as ProgressEvents with the same runId.
  */
 export interface ExperimentRequestOf<N extends ExperimentName> {
@@ -81,7 +81,7 @@ export type ExperimentReply = {
   [N in ExperimentName]: { runId: string; name: N; result: ExperimentResultMap[N]; backend: string; timing: ExperimentTiming };
 }[ExperimentName];
 
-/** The reply of one named experiment (e.g. ExperimentReplyOf<'scaling'>). */
+/** The reply of one named experiment (ExperimentReplyOf<N> for a registered name N). */
 export type ExperimentReplyOf<N extends ExperimentName> = Extract<ExperimentReply, { name: N }>;
 
 /**

@@ -11,9 +11,8 @@
  */
 import * as v from 'valibot';
 import { jobSpecSchema, type JobSpec } from '../job/spec';
+import { EXPERIMENTS, EXPERIMENT_NAMES, requestOptionsSchema, type ExperimentName } from '../experiments';
 import { firstProblem } from '../job/issue-message';
-import { SCORE_FUNCTIONS } from '../metrics/catalogue';
-import { EXPERIMENT_LIMITS as XL, scalingProblem } from '../experiments/limits';
 import type {
   ExperimentReply,
   ExperimentRequest,
@@ -98,54 +97,14 @@ export const sessionDocSchema = v.strictObject({
 
 // ── experiments ──────────────────────────────────────────────────────────────────────
 
-const wholeNumber = (min: number, max: number, what: string) =>
-  v.pipe(
-    v.number(`expected ${what}`),
-    v.integer(`expected ${what} (an integer)`),
-    v.minValue(min, `expected ${what} ≥ ${min}`),
-    v.maxValue(max, `expected ${what} ≤ ${max}`),
-  );
-const listOf = <S extends v.GenericSchema>(item: S, max: number, what: string) =>
-  v.pipe(v.array(item, `expected a list of ${what}`), v.minLength(1, `expected at least one ${what}`), v.maxLength(max, `expected at most ${max} ${what}`));
-const queryIndex = wholeNumber(0, 1 << 24, 'a query index');
-const headIndex = v.optional(wholeNumber(0, 1023, 'a head index'));
-const topK = wholeNumber(1, XL.maxK, 'k');
-
-const scalingOptionsSchema = v.pipe(
-  v.strictObject({
-    dims: listOf(wholeNumber(1, XL.maxDim, 'a width'), XL.maxList, 'widths'),
-    n: wholeNumber(1, XL.maxN, 'a token count'),
-    trials: wholeNumber(1, XL.maxTrials, 'a trial count'),
-    seed: wholeNumber(0, 2 ** 32 - 1, 'a seed'),
-  }),
-  // n × the widest dim bounds the random matrices' memory
-  v.check((o) => scalingProblem(o) === null, 'n × the largest dim exceeds the 2^24 numbers a random matrix may hold'),
-);
-const temperatureOptionsSchema = v.strictObject({
-  taus: listOf(v.pipe(v.number('expected a τ'), v.finite('expected a finite τ'), v.gtValue(0, 'expected a τ > 0'), v.maxValue(XL.maxTau, `expected a τ ≤ ${XL.maxTau}`)), XL.maxList, 'τ values'),
-});
-const scoreIds = SCORE_FUNCTIONS.map((e) => e.id);
-const compareOptionsSchema = v.strictObject({
-  metrics: listOf(v.picklist(scoreIds, `expected a score function id: one of ${scoreIds.join(', ')}`), XL.maxMetrics, 'score functions'),
-  k: topK,
-});
-const geometryOptionsSchema = v.strictObject({ query: queryIndex, head: headIndex });
-const decodingOptionsSchema = v.strictObject({ steps: v.optional(wholeNumber(1, XL.maxSteps, 'a step count')) });
-const knnOptionsSchema = v.strictObject({ query: queryIndex, head: headIndex, k: topK });
-
 const experimentRunId = idString('a run id');
-/** One variant per experiment: scaling takes no JobSpec, every other one needs it. */
+/** One variant per registered experiment: its options schema, and the JobSpec where it runs over one. */
 export const experimentRequestSchema = v.variant(
   'name',
-  [
-    v.strictObject({ runId: experimentRunId, name: v.literal('scaling'), options: scalingOptionsSchema }),
-    v.strictObject({ runId: experimentRunId, name: v.literal('temperature'), job: jobSpecSchema, options: temperatureOptionsSchema }),
-    v.strictObject({ runId: experimentRunId, name: v.literal('compare'), job: jobSpecSchema, options: compareOptionsSchema }),
-    v.strictObject({ runId: experimentRunId, name: v.literal('geometry'), job: jobSpecSchema, options: geometryOptionsSchema }),
-    v.strictObject({ runId: experimentRunId, name: v.literal('decoding'), job: jobSpecSchema, options: decodingOptionsSchema }),
-    v.strictObject({ runId: experimentRunId, name: v.literal('knn'), job: jobSpecSchema, options: knnOptionsSchema }),
-  ],
-  'expected an experiment name: one of scaling, temperature, compare, geometry, decoding, knn',
+  EXPERIMENTS.map((m) =>
+    v.strictObject({ runId: experimentRunId, name: v.literal(m.id), ...(m.needsJob ? { job: jobSpecSchema } : {}), options: requestOptionsSchema(m) }),
+  ) as unknown as [v.StrictObjectSchema<{ runId: typeof experimentRunId; name: v.LiteralSchema<ExperimentName, undefined>; options: v.GenericSchema }, undefined>],
+  `expected an experiment name: one of ${EXPERIMENT_NAMES.join(', ')}`,
 );
 
 // ── zoomed tiles ─────────────────────────────────────────────────────────────────────

@@ -10,7 +10,8 @@ import { jensenShannon } from '../stats';
 import { DEFAULT_DIVERGING, colormap } from './colormaps';
 import type { HeatmapInput } from './heatmap';
 import { headBlocked, headSlice } from './pool';
-import { baseOption, displayToken, fontSize, formatValue, labelInterval, palette, textWidth, type ChartOpts } from './theme';
+import { queryAxis, queryLabels, rowTooltip } from './query-axis';
+import { baseOption, displayToken, fontSize, formatValue, palette, type ChartOpts } from './theme';
 
 export interface Comparison {
   /** Tq×Tk, B − A weights of the head */
@@ -72,40 +73,15 @@ export function divergenceOption(js: Float32Array, labels: string[] | null, opts
   const size = fontSize(opts);
   const pal = palette(opts.theme, opts.forExport);
   const n = js.length;
-  const names = Array.from({ length: n }, (_, i) => (labels && i < labels.length ? labels[i] : String(i)));
-  const left = 56;
-  const right = 20;
-  const plotW = Math.max(40, opts.width - left - right);
-  const perRow = plotW / Math.max(1, n);
-  const labelW = names.reduce((w, l) => Math.max(w, textWidth(displayToken(l, 12), size)), 0);
-  const rotate = labelW + 6 <= perRow ? 0 : 90;
-  const bottom = (rotate === 0 ? size + 8 : Math.min(labelW, 12 * size * 0.62) + 8) + size + 18;
+  const names = queryLabels(labels, n);
+  const { bottom, xAxis } = queryAxis(names, opts, 56, 20);
   const top = (opts.title ? size + 24 : 8) + size + 8;
   return {
     ...baseOption(opts),
     title: opts.title ? { text: opts.title, left: 'center', top: 6, textStyle: { color: pal.text, fontSize: size + 3 } } : undefined,
-    grid: { left, right, top, bottom, containLabel: false },
-    tooltip: opts.forExport
-      ? undefined
-      : {
-          trigger: 'axis',
-          axisPointer: { type: 'shadow' },
-          formatter: (params: unknown) => {
-            const i = (params as { dataIndex: number }[])[0]?.dataIndex ?? 0;
-            return `${displayToken(names[i], 24)}: JS ${formatValue(js[i])} nats`;
-          },
-        },
-    xAxis: {
-      type: 'category',
-      data: names,
-      name: 'query',
-      nameLocation: 'middle',
-      nameGap: bottom - size - 8,
-      nameTextStyle: { color: pal.subtle, fontSize: size },
-      axisLine: { lineStyle: { color: pal.axis } },
-      axisTick: { alignWithLabel: true, lineStyle: { color: pal.axis } },
-      axisLabel: { color: pal.text, fontSize: size, rotate, interval: rotate === 0 ? 0 : labelInterval(perRow, size + 4), formatter: (v: string) => displayToken(String(v), 12), hideOverlap: false },
-    },
+    grid: { left: 56, right: 20, top, bottom, containLabel: false },
+    tooltip: rowTooltip(opts, (i) => `${displayToken(names[i], 24)}: JS ${formatValue(js[i])} nats`),
+    xAxis,
     yAxis: {
       type: 'value',
       min: 0,

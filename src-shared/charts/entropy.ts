@@ -6,6 +6,7 @@
  */
 import type { EChartsOption } from 'echarts';
 import type { AttentionResult } from '../job/problem';
+import { queryAxis, queryLabels, rowTooltip } from './query-axis';
 import { baseOption, displayToken, fontSize, formatValue, labelInterval, palette, textWidth, type ChartOpts } from './theme';
 
 export type EntropyMode = 'entropy' | 'normalised' | 'effective';
@@ -59,16 +60,12 @@ export function rowReference(result: AttentionResult, head: number, mode: Entrop
   return out;
 }
 
-function rowLabels(labels: string[] | null | undefined, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => (labels && i < labels.length ? labels[i] : String(i)));
-}
-
 export function entropyOption(result: AttentionResult, head: number, mode: EntropyMode, opts: EntropyOpts): EChartsOption {
   const size = fontSize(opts);
   const pal = palette(opts.theme, opts.forExport);
   const values = rowValues(result, head, mode);
   const reference = rowReference(result, head, mode);
-  const labels = rowLabels(opts.labels, result.Tq);
+  const labels = queryLabels(opts.labels, result.Tq);
   const empty = new Set(result.emptyRows[head] ?? []);
   const text = MODE_TEXT[mode];
 
@@ -77,12 +74,7 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
   const titleH = opts.title ? size + 22 : 0;
   // rows above the plot: title, legend, the y axis's name
   const top = titleH + (size + 14) + (size + 14);
-  const plotW = Math.max(40, opts.width - left - right);
-  const perRow = plotW / Math.max(1, result.Tq);
-  const labelW = labels.reduce((w, l) => Math.max(w, textWidth(displayToken(l, 12), size)), 0);
-  const rotate = labelW + 6 <= perRow ? 0 : 90;
-  const interval = rotate === 0 ? 0 : labelInterval(perRow, size + 4);
-  const bottom = (rotate === 0 ? size + 8 : Math.min(labelW, 12 * size * 0.62) + 8) + size + 18;
+  const { bottom, xAxis } = queryAxis(labels, opts, left, right);
 
   const bars = Array.from(values, (v, i) =>
     empty.has(i) ? { value: 0, itemStyle: { color: pal.empty } } : Number(v),
@@ -100,30 +92,13 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
       data: [text.value, text.reference],
     },
     grid: { left, right, top, bottom, containLabel: false },
-    tooltip: opts.forExport
-      ? undefined
-      : {
-          trigger: 'axis',
-          axisPointer: { type: 'shadow' },
-          formatter: (params: unknown) => {
-            const i = (params as { dataIndex: number }[])[0]?.dataIndex ?? 0;
-            const n = result.visible[head * result.Tq + i];
-            if (empty.has(i)) return `${displayToken(labels[i], 24)}: no visible key`;
-            const unit = text.unit ? ` ${text.unit}` : '';
-            return `${displayToken(labels[i], 24)}: ${text.value} ${formatValue(values[i])}${unit} (max ${formatValue(reference[i])}${unit}, ${n} visible key${n === 1 ? '' : 's'})`;
-          },
-        },
-    xAxis: {
-      type: 'category',
-      data: labels,
-      name: 'query',
-      nameLocation: 'middle',
-      nameGap: bottom - size - 8,
-      nameTextStyle: { color: pal.subtle, fontSize: size },
-      axisLine: { lineStyle: { color: pal.axis } },
-      axisTick: { alignWithLabel: true, lineStyle: { color: pal.axis } },
-      axisLabel: { color: pal.text, fontSize: size, rotate, interval, formatter: (v: string) => displayToken(String(v), 12), hideOverlap: false },
-    },
+    tooltip: rowTooltip(opts, (i) => {
+      const n = result.visible[head * result.Tq + i];
+      if (empty.has(i)) return `${displayToken(labels[i], 24)}: no visible key`;
+      const unit = text.unit ? ` ${text.unit}` : '';
+      return `${displayToken(labels[i], 24)}: ${text.value} ${formatValue(values[i])}${unit} (max ${formatValue(reference[i])}${unit}, ${n} visible key${n === 1 ? '' : 's'})`;
+    }),
+    xAxis,
     yAxis: {
       type: 'value',
       min: 0,

@@ -4,25 +4,36 @@
  * (never confused with a zero weight), linear or log colour scale, and a caption for exports.
  * The Vue component mounts it; the exporter renders it headless (src-main/service/export).
  *
- * Big matrices are pooled to at most HEATMAP_CELL_BUDGET cells per axis here; the renderer
- * draws larger views as an image itself (with `colourScale` and `colorAt`, which agree with
- * the visualMap).
+ * Big matrices are pooled to at most HEATMAP_CELL_BUDGET cells per axis here; the axes keep
+ * naming tokens (heatmap-axes.ts). The app adds what only a window has through the
+ * interaction hook (heatmap-interact.ts), e.g. a big matrix painted at screen resolution
+ * (heatmap-image.ts, coloured by the same colour scale as the visualMap).
  */
 import type { EChartsOption } from 'echarts';
 import type { HeatmapView } from '../api/lab-api';
-import type { AttentionResult } from '../job/problem';
-import { colorAt, colormap, DEFAULT_DIVERGING } from './colormaps';
-import { headBlocked, headSlice, poolMatrix, type PoolMode, type PooledMatrix } from './pool';
+import { colorAt, colormap } from './colormaps';
+import { axisLabels, cellBudget, spanOf, type AxisSpan } from './heatmap-axes';
+import { withInteraction, type HeatmapInteraction } from './heatmap-interact';
+import { colourScale, defaultValueLabel, type ColourScale } from './heatmap-scale';
+import { poolMatrix, type PoolMode, type PooledMatrix } from './pool';
 import { baseOption, displayToken, EXPORT_FONT, fontSize, formatValue, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
+
+export * from './heatmap-scale';
+export { HEATMAP_CELL_BUDGET, cellBudget } from './heatmap-axes';
+export { headHeatmapInput } from './heatmap-input';
+export type { HeatmapInteraction } from './heatmap-interact';
 
 export interface HeatmapInput {
   /** rows × cols, row-major; −Infinity = blocked (scores) */
   values: Float32Array;
   rows: number;
   cols: number;
-  /** query tokens (one per row) and key tokens (one per column); null → indices */
+  /** the tokens of the query and key axes, indexed by token index; null → indices */
   rowLabels: string[] | null;
   colLabels: string[] | null;
+  /** where the rows / columns sit on those axes (an overview's blocks, a tile's offset); default: row i is token i */
+  rowAxis?: AxisSpan;
+  colAxis?: AxisSpan;
   /** 1 = masked pair (needed for weights, whose masked pairs hold 0) */
   blocked?: Uint8Array | null;
   title?: string;
@@ -42,137 +53,15 @@ export interface HeatmapInput {
 
 export type HeatmapOpts = ChartOpts;
 
-/** At most this many cells per axis in a full heatmap option. */
-export const HEATMAP_CELL_BUDGET = 256;
 /** … and in a thumbnail. */
 export const SMALL_CELL_BUDGET = 64;
-/** A log colour scale spans this many decades below the top of the range. */
-export const LOG_DECADES = 4;
 
-export interface ColourScale {
-  colormap: string;
-  log: boolean;
-  /** the visualMap's range in mapped units (log10 of the value for a log scale) */
-  min: number;
-  max: number;
-  /** the range in data units (for a log scale, the lower end is the floor) */
-  range: [number, number];
-  /** data value → the number the visualMap colours, clamped to [min, max] */
-  map(v: number): number;
-  /** data value → its position t ∈ [0, 1] on the colour map */
-  position(v: number): number;
-  /** colour-bar end labels, top (high) first */
-  text: [string, string];
-  /** colour-bar heading: what the colours mean, then how (log scale, pooling) */
-  heading: string[];
-}
-
-function finiteExtent(values: ArrayLike<number>): [number, number] | null {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let k = 0; k < values.length; k++) {
-    const x = values[k];
-    if (!Number.isFinite(x)) continue;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  return lo <= hi ? [lo, hi] : null;
-}
-
-/** The default colour range of a matrix (data units). */
-export function valueRange(values: ArrayLike<number>, matrix: HeatmapView['matrix'], diverging = false): [number, number] {
-  const ext = finiteExtent(values);
-  if (diverging) {
-    const m = ext ? Math.max(Math.abs(ext[0]), Math.abs(ext[1])) : 0;
-    return m > 0 ? [-m, m] : [-1, 1];
-  }
-  if (matrix === 'weights') {
-    const hi = ext ? ext[1] : 0;
-    return [0, hi > 0 ? hi : 1];
-  }
-  if (!ext) return [0, 1];
-  return ext[0] < ext[1] ? ext : [ext[0] - 0.5, ext[0] + 0.5];
-}
-
-/** One colour range over every head (the small multiples share it). */
-export function headsRange(result: AttentionResult, matrix: HeatmapView['matrix']): [number, number] {
-  const data = result[matrix];
-  if (!data) throw new Error(`the result has no ${matrix}: run the job with "${matrix}" among its outputs`);
-  return valueRange(data, matrix);
-}
-
-export function effectiveColormap(input: Pick<HeatmapInput, 'view' | 'diverging'>): string {
-  const cm = colormap(input.view.colormap);
-  // a signed difference on a sequential map would hide the sign; the user's diverging choice stays
-  return input.diverging && cm.kind !== 'diverging' ? DEFAULT_DIVERGING : cm.id;
-}
-
-function defaultValueLabel(input: HeatmapInput): string {
-  if (input.valueLabel) return input.valueLabel;
-  if (input.diverging) return 'B − A';
-  return input.view.matrix === 'weights' ? 'weight' : 'score';
-}
-
-/**
- * The colour scale of a heatmap. `drawn` are the values the chart draws (pooled, when it
- * pools); the default range comes from them so that the colours span what is on screen.
- */
-export function colourScale(input: HeatmapInput, drawn: ArrayLike<number> = input.values, pooled?: Pick<PooledMatrix, 'blockRows' | 'blockCols'> & { mode: PoolMode }): ColourScale {
-  const cm = effectiveColormap(input);
-  const [lo, hi] = input.range ?? valueRange(drawn, input.view.matrix, input.diverging);
-  const label = defaultValueLabel(input);
-  const heading = [label];
-  const ext = finiteExtent(drawn);
-  const wantsLog = input.view.scale === 'log';
-  const canLog = wantsLog && !input.diverging && lo >= 0 && (ext === null || ext[0] >= 0);
-  if (pooled && (pooled.blockRows > 1 || pooled.blockCols > 1)) heading.push(`${pooled.mode} of ${pooled.blockRows}×${pooled.blockCols} blocks`);
-  if (canLog) {
-    const top = hi > 0 ? Math.log10(hi) : 0;
-    const floorExp = lo > 0 ? Math.log10(lo) : Math.ceil(top) - LOG_DECADES;
-    const bottom = Math.min(floorExp, top - 1e-6);
-    const floor = 10 ** bottom;
-    heading.splice(1, 0, 'log scale');
-    const map = (v: number) => Math.min(top, Math.max(bottom, Math.log10(Math.max(v, floor))));
-    return {
-      colormap: cm,
-      log: true,
-      min: bottom,
-      max: top,
-      range: [floor, hi > 0 ? hi : 1],
-      map,
-      position: (v) => (map(v) - bottom) / (top - bottom),
-      text: [formatValue(hi > 0 ? hi : 1), `≤ ${formatValue(floor)}`],
-      heading,
-    };
-  }
-  if (wantsLog) heading.splice(1, 0, 'linear (log needs values ≥ 0)');
-  const span = hi - lo || 1;
-  const map = (v: number) => Math.min(hi, Math.max(lo, v));
-  return {
-    colormap: cm,
-    log: false,
-    min: lo,
-    max: hi,
-    range: [lo, hi],
-    map,
-    position: (v) => (map(v) - lo) / span,
-    text: [formatValue(hi), formatValue(lo)],
-    heading,
-  };
-}
-
-/** Axis labels: the tokens (or indices) when not pooled, index ranges "8–15" when pooled. */
-export function axisLabels(tokens: string[] | null, n: number, block: number, count: number): string[] {
-  if (block <= 1) return Array.from({ length: count }, (_, i) => (tokens && i < tokens.length ? tokens[i] : String(i)));
-  return Array.from({ length: count }, (_, b) => {
-    const a = b * block;
-    const z = Math.min(n, a + block) - 1;
-    return a === z ? String(a) : `${a}–${z}`;
-  });
-}
-
-interface Prepared {
+/** What heatmapOption draws, shared with the interaction hook (heatmap-interact.ts). */
+export interface Prepared {
   pooled: PooledMatrix;
+  /** the input's token axes, and input rows / columns per drawn cell */
+  rowAxis: AxisSpan;
+  colAxis: AxisSpan;
   mode: PoolMode;
   companion: PooledMatrix | null;
   rowLabels: string[];
@@ -190,13 +79,19 @@ function prepare(input: HeatmapInput, maxRows: number, maxCols: number): Prepare
   const companion = input.companion ? poolMatrix(input.companion, rows, cols, maxRows, maxCols, mode, input.blocked) : null;
   let masked = 0;
   for (let k = 0; k < pooled.values.length; k++) if (pooled.values[k] === -Infinity) masked++;
+  const rowAxis = spanOf(rows, input.rowAxis);
+  const colAxis = spanOf(cols, input.colAxis);
+  // the colour bar names blocks of tokens: an overview pooled again is pooled over both
+  const tokenBlocks = { blockRows: pooled.blockRows * rowAxis.step, blockCols: pooled.blockCols * colAxis.step, mode };
   return {
     pooled,
+    rowAxis,
+    colAxis,
     mode,
     companion,
-    rowLabels: axisLabels(input.rowLabels, rows, pooled.blockRows, pooled.rows),
-    colLabels: axisLabels(input.colLabels, cols, pooled.blockCols, pooled.cols),
-    scale: colourScale(input, pooled.values, { blockRows: pooled.blockRows, blockCols: pooled.blockCols, mode }),
+    rowLabels: axisLabels(input.rowLabels, rowAxis, rows, pooled.blockRows, pooled.rows),
+    colLabels: axisLabels(input.colLabels, colAxis, cols, pooled.blockCols, pooled.cols),
+    scale: colourScale(input, pooled.values, tokenBlocks),
     masked,
   };
 }
@@ -302,26 +197,23 @@ function hatch(color: string) {
   return { symbol: 'rect', symbolSize: 1, color, dashArrayX: [1, 0], dashArrayY: [2, 5], rotation: -Math.PI / 4 };
 }
 
-/** The tooltip line of one cell: "query → key: weight 0.123 (score 1.45)". */
-export function cellTooltip(input: HeatmapInput, row: string, col: string, value: number, other: number | null, pooledMode?: PoolMode): string {
-  if (value === -Infinity) return `${row} → ${col}: masked`;
-  const label = defaultValueLabel(input);
-  const otherLabel = input.view.matrix === 'weights' ? 'score' : 'weight';
-  const main = `${pooledMode ? `${pooledMode} ` : ''}${label} ${formatValue(value)}`;
-  return other === null || input.diverging ? `${row} → ${col}: ${main}` : `${row} → ${col}: ${main} (${otherLabel} ${formatValue(other)})`;
-}
-
-export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts): EChartsOption {
+/**
+ * The heatmap of an input, as an ECharts option: the one picture the app and the exports
+ * draw. `interact` is the app's hook for what only a window has (tooltip, region brush,
+ * pinned-row frame, the matrix painted at screen resolution; heatmap-interact.ts); it adds
+ * to the picture and never changes its axes, cells or colours.
+ */
+export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?: HeatmapInteraction): EChartsOption {
   if (opts.small) return smallMultipleOption(input, opts);
   const size = fontSize(opts);
   const pal = palette(opts.theme, opts.forExport);
-  // pool to the cell budget, and to at most one cell per pixel of the plot
-  const budgetRows = Math.max(1, Math.min(HEATMAP_CELL_BUDGET, Math.floor(opts.height - 120)));
-  const budgetCols = Math.max(1, Math.min(HEATMAP_CELL_BUDGET, Math.floor(opts.width - 200)));
-  const p = prepare(input, budgetRows, budgetCols);
+  const budget = cellBudget(opts);
+  const p = prepare(input, budget.rows, budget.cols);
   const L = layout(p, input, opts, size);
   const { pooled, scale } = p;
-  const isPooled = pooled.blockRows > 1 || pooled.blockCols > 1;
+  // pooled in token terms: by the chart, or already by the engine (an overview)
+  const pooledRows = pooled.blockRows * p.rowAxis.step > 1;
+  const pooledCols = pooled.blockCols * p.colAxis.step > 1;
 
   const cellW = L.gridW / pooled.cols;
   const cellH = L.gridH / pooled.rows;
@@ -434,7 +326,7 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts): EChartsOp
       ...axisCommon,
       position: 'bottom',
       data: p.colLabels,
-      name: isPooled && pooled.blockCols > 1 ? 'keys (index ranges)' : 'key',
+      name: pooledCols ? 'keys (index ranges)' : 'key',
       nameLocation: 'middle',
       nameGap: xNameGap(p, L, size),
       axisLabel: { color: pal.text, fontSize: size, rotate: L.xRotate, interval: L.xInterval, formatter: fmt(LABEL_CHARS), hideOverlap: false },
@@ -443,7 +335,7 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts): EChartsOp
       ...axisCommon,
       inverse: true,
       data: p.rowLabels,
-      name: isPooled && pooled.blockRows > 1 ? 'queries (index ranges)' : 'query',
+      name: pooledRows ? 'queries (index ranges)' : 'query',
       nameLocation: 'middle',
       nameRotate: 90,
       nameGap: Math.min(maxLabelWidth(p.rowLabels, size, LABEL_CHARS), 9 * size) + 14,
@@ -464,22 +356,7 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts): EChartsOp
     ],
     series: series as EChartsOption['series'],
   };
-  if (!opts.forExport) {
-    const rowText = (i: number) => (isPooled ? `queries ${p.rowLabels[i]}` : displayToken(p.rowLabels[i], 24));
-    const colText = (j: number) => (isPooled ? `keys ${p.colLabels[j]}` : displayToken(p.colLabels[j], 24));
-    option.tooltip = {
-      trigger: 'item',
-      confine: true,
-      formatter: (params: unknown) => {
-        const d = (params as { data: unknown }).data;
-        const [j, i] = (Array.isArray(d) ? d : (d as { value: number[] }).value) as number[];
-        const k = i * pooled.cols + j;
-        const other = p.companion ? p.companion.values[k] : null;
-        return cellTooltip(input, rowText(i), colText(j), pooled.values[k], other, isPooled ? p.mode : undefined);
-      },
-    };
-  }
-  return option;
+  return interact ? withInteraction(option, input, p, interact) : option;
 }
 
 /** The legend entry for masked pairs: a hatched swatch, like the cells, and the word. */
@@ -556,30 +433,5 @@ export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts): ECh
     yAxis: { type: 'category', data: p.rowLabels, inverse: true, show: false, axisLabel: hidden, axisTick: hidden, axisLine: hidden },
     visualMap: visualMap as EChartsOption['visualMap'],
     series: series as EChartsOption['series'],
-  };
-}
-
-/**
- * The HeatmapInput of one head of a result: the view's matrix, the masked pairs (from the
- * scores, when present), the other matrix for the tooltip, and the tokens.
- */
-export function headHeatmapInput(
-  result: AttentionResult,
-  tokens: { queries: string[] | null; keys: string[] | null },
-  view: HeatmapView,
-  extra: Partial<Pick<HeatmapInput, 'title' | 'caption' | 'range' | 'pool' | 'valueLabel'>> = {},
-): HeatmapInput {
-  const values = headSlice(result, view.head, view.matrix);
-  const other = view.matrix === 'weights' ? 'scores' : 'weights';
-  return {
-    values,
-    rows: result.Tq,
-    cols: result.Tk,
-    rowLabels: tokens.queries,
-    colLabels: tokens.keys,
-    blocked: headBlocked(result, view.head),
-    companion: result[other] ? headSlice(result, view.head, other) : null,
-    view,
-    ...extra,
   };
 }

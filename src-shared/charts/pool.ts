@@ -19,6 +19,11 @@ export interface PooledMatrix {
   blocked: Float32Array;
 }
 
+/** Rows (or columns) per block when n of them are pooled into at most `max` blocks. */
+export function poolBlock(n: number, max: number): number {
+  return Math.max(1, Math.ceil(n / Math.max(1, Math.floor(max))));
+}
+
 /**
  * Pool a rows×cols matrix into at most maxRows×maxCols blocks.
  *
@@ -38,8 +43,8 @@ export function poolMatrix(
   blocked?: Uint8Array | null,
 ): PooledMatrix {
   if (values.length < rows * cols) throw new Error(`poolMatrix: ${values.length} values cannot be a ${rows}×${cols} matrix`);
-  const br = Math.max(1, Math.ceil(rows / Math.max(1, Math.floor(maxRows))));
-  const bc = Math.max(1, Math.ceil(cols / Math.max(1, Math.floor(maxCols))));
+  const br = poolBlock(rows, maxRows);
+  const bc = poolBlock(cols, maxCols);
   const outRows = rows === 0 ? 0 : Math.ceil(rows / br);
   const outCols = cols === 0 ? 0 : Math.ceil(cols / bc);
   const out = new Float32Array(outRows * outCols);

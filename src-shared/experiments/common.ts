@@ -6,7 +6,7 @@ import type { AttentionProblem, AttentionResult, ResolvedMask } from '../job/pro
 import { resolveJob } from '../job/resolve';
 import type { JobSpec } from '../job/spec';
 import { matrix, type Matrix } from '../linalg/matrix';
-import type { ExperimentContext, ExperimentInput } from './types';
+import type { ExperimentContext, ExperimentInput } from './module';
 
 /** An experiment asked to stop (cancelJob, a closing window): the same name the engine's CancelledError carries. */
 export class ExperimentCancelled extends Error {
@@ -60,6 +60,12 @@ export class Runs {
     this.ctx.onProgress?.(Math.min(1, this.done / Math.max(1, this.total)));
     return result;
   }
+}
+
+/** The input of an experiment that runs over a JobSpec (the registry's runner gives one to every such experiment). */
+export function jobInput(input: ExperimentInput | null): ExperimentInput {
+  if (!input) throw new ExperimentOptionError('job', 'this experiment runs over a JobSpec; none was given');
+  return input;
 }
 
 /** The input's JobSpec resolved, optionally with some fields replaced first. */
@@ -134,4 +140,10 @@ export function mean(xs: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i];
   return xs.length ? s / xs.length : 0;
+}
+
+/** n kept inside [0, count − 1] (0 when there is nothing to pick). */
+export function clampIndex(n: number, count: number): number {
+  if (!(count > 0)) return 0;
+  return Math.min(count - 1, Math.max(0, Math.floor(Number.isFinite(n) ? n : 0)));
 }

@@ -1,14 +1,45 @@
 /**
- * k-NN view (SPEC §6, beside Geometry): for one query, the k keys its score function ranks
+ * k-NN view (SPEC §6): for one query, the k keys its score function ranks
  * best (ties to the lower index, among the keys its masks leave visible), with their scores
  * and soft weights, next to the weights of hard k-NN attention — the same job with a
  * `topk` mask of k appended. Under softmax the hard weights are the soft weights of those k
  * keys renormalised to sum to 1; `massOutside` is the soft weight the hard version drops.
  */
+import type { EChartsOption } from 'echarts';
+import * as v from 'valibot';
 import { topK } from '../stats';
-import { checkQuery, copyTokens, ExperimentOptionError, resolveInput, rowOf, rowProblem, Runs } from './common';
+import { displayToken, fontSize, palette } from '../charts/theme';
+import { formatValue, label, legendBlock, niceCeil, seriesColor, start, titleBlock, tokenAxis, valueAxis } from '../charts/plot-parts';
+import { checkQuery, copyTokens, ExperimentOptionError, jobInput, resolveInput, rowOf, rowProblem, Runs } from './common';
+import { float32Text, tokenOr } from './csv';
+import { about, headOption, queryOption, wholeNumber } from './fields';
 import { EXPERIMENT_LIMITS } from './limits';
-import type { ExperimentContext, ExperimentInput, KnnOptions, KnnView } from './types';
+import { defineExperiment, type ExperimentChartOpts, type ExperimentContext, type ExperimentInput, type OptionsOf } from './module';
+
+const options = {
+  query: queryOption,
+  head: headOption,
+  k: v.optional(about(wholeNumber(1, EXPERIMENT_LIMITS.maxK, 'k'), 'k', 'keys kept by the hard top-k mask'), 3),
+};
+export type KnnOptions = OptionsOf<typeof options>;
+/** k-NN view of one query: soft weights vs the hard top-k mask. */
+export interface KnnView {
+  query: number;
+  head: number;
+  k: number;
+  /** the k best keys under the current score function, best first */
+  keys: { key: number; score: number; weight: number; hardWeight: number }[];
+  /** mass the soft attention puts outside the k best keys */
+  massOutside: number;
+  /** the score function ranking the keys */
+  metric: string;
+  /** keys the query may see under the job's masks (n_i) */
+  visible: number;
+  /** entropy (nats) of the soft row and of the hard top-k row */
+  softEntropy: number;
+  hardEntropy: number;
+  tokens: { queries: string[] | null; keys: string[] | null };
+}
 
 export async function runKnn(ctx: ExperimentContext, input: ExperimentInput, options: KnnOptions): Promise<KnnView> {
   const head = options.head ?? 0;
@@ -50,3 +81,97 @@ export async function runKnn(ctx: ExperimentContext, input: ExperimentInput, opt
     tokens: copyTokens(soft),
   };
 }
+
+export const KNN_SERIES = { soft: 'soft weight (all keys)', hard: 'hard top-k weight', score: 'score s(q, k)' } as const;
+
+/** "#1 cat" … : rank and token of each of the k best keys. */
+export function knnLabels(view: KnnView): string[] {
+  return view.keys.map((e, r) => `#${r + 1} ${displayToken(label(view.tokens.keys, e.key), 12)}`);
+}
+
+export function knnOption(view: KnnView, opts: ExperimentChartOpts): EChartsOption {
+  const size = fontSize(opts);
+  const pal = palette(opts.theme, opts.forExport);
+  const q = label(view.tokens.queries, view.query);
+  const tb = titleBlock({
+    ...opts,
+    title: opts.title ?? `The ${view.keys.length} best keys of “${displayToken(q, 16)}” under ${view.metric}`,
+    subtitle: opts.subtitle ?? `head ${view.head} · soft attention puts ${formatValue(view.massOutside * 100)}% of its weight outside them`,
+  });
+  const legendTop = tb.height + 2;
+  const lg = legendBlock(opts, legendTop, [KNN_SERIES.soft, KNN_SERIES.hard, KNN_SERIES.score]);
+  const top = legendTop + lg.height + size + 12;
+  const left = 56;
+  const right = 64;
+  const labels = knnLabels(view);
+  const x = tokenAxis(labels, opts.width - left - right, opts, 'key, by rank', 16);
+  const hi = niceCeil(Math.max(0.01, ...view.keys.map((e) => Math.max(e.weight, e.hardWeight))));
+  const scores = view.keys.map((e) => e.score).filter((s) => Number.isFinite(s));
+  const sLo = Math.min(0, ...scores);
+  const sHi = Math.max(0, ...scores);
+  const pad = (sHi - sLo || 1) * 0.1;
+  const showValues = view.keys.length <= 12 && !opts.small;
+  return {
+    ...start(opts),
+    title: tb.title,
+    legend: lg.legend,
+    grid: { left, right, top, bottom: x.height + 4 },
+    tooltip: opts.forExport ? undefined : { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => formatValue(Number(v)) },
+    xAxis: x.axis,
+    yAxis: [
+      valueAxis(opts, 'weight', { min: 0, max: Math.min(1, hi) }),
+      valueAxis(opts, 'score', {
+        position: 'right',
+        min: Number((sLo - (sLo < 0 ? pad : 0)).toPrecision(3)),
+        max: Number((sHi + pad).toPrecision(3)),
+        splitLine: { show: false },
+        nameTextStyle: { color: pal.subtle, fontSize: size, align: 'right' },
+      }),
+    ],
+    series: [
+      {
+        type: 'bar',
+        name: KNN_SERIES.soft,
+        data: view.keys.map((e) => e.weight),
+        itemStyle: { color: seriesColor(opts.theme, 0) },
+        barMaxWidth: 28,
+        label: { show: showValues, position: 'top', color: pal.subtle, fontSize: size - 1, formatter: (p: { value: number }) => formatValue(p.value) },
+      },
+      {
+        type: 'bar',
+        name: KNN_SERIES.hard,
+        data: view.keys.map((e) => e.hardWeight),
+        itemStyle: { color: seriesColor(opts.theme, 3) },
+        barMaxWidth: 28,
+        label: { show: showValues, position: 'top', color: pal.subtle, fontSize: size - 1, formatter: (p: { value: number }) => formatValue(p.value) },
+      },
+      {
+        type: 'line',
+        name: KNN_SERIES.score,
+        yAxisIndex: 1,
+        data: view.keys.map((e) => (Number.isFinite(e.score) ? e.score : null)),
+        symbol: 'circle',
+        symbolSize: 7,
+        lineStyle: { color: pal.subtle, width: 1.5, type: 'dotted' },
+        itemStyle: { color: pal.subtle },
+        z: 4,
+      },
+    ],
+  } as EChartsOption;
+}
+
+export default defineExperiment({
+  id: 'knn',
+  title: 'k-NN',
+  summary: 'For one query, the k keys the score function ranks best, their scores and soft weights, beside hard k-NN attention (the same job with a top-k mask).',
+  needsJob: true,
+  options,
+  run: (ctx, input, o) => runKnn(ctx, jobInput(input), o),
+  // rank, key, token, score, soft weight, hard (top-k) weight
+  table: (r) => ({
+    header: ['rank', 'key', 'token', 'score', 'weight', 'hard_weight'],
+    rows: r.keys.map((e, i) => [i + 1, e.key, tokenOr(r.tokens.keys, e.key), float32Text(e.score), float32Text(e.weight), float32Text(e.hardWeight)]),
+  }),
+  chart: knnOption,
+  files: ['csv', 'json', 'svg', 'png'],
+});

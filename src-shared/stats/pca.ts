@@ -1,5 +1,5 @@
 /**
- * Two-dimensional PCA for the Geometry view: queries and keys (and later outputs) are drawn
+ * Two-dimensional PCA for the experiment that draws one query in the plane: queries and keys (and later outputs) are drawn
  * in the plane of the joint set's two largest principal components.
  *
  * Method: power iteration on the covariance C = XcᵀXc / n (population), applied as

@@ -42,12 +42,12 @@ describe('compareResults (SPEC §6 Compare)', () => {
   it('the difference heatmap is diverging, symmetric about 0, labelled B − A', () => {
     const { diff } = compareResults(a, b, 0);
     const input = diffHeatmapInput(diff, 6, 6, { queries: SENTENCE, keys: SENTENCE }, { matrix: 'weights', colormap: 'viridis', scale: 'log', head: 0 });
-    const o = heatmapOption(input, { width: 700, height: 600, theme: 'light' }) as Opt;
+    const o = heatmapOption(input, { width: 700, height: 600, theme: 'light' }, { tooltip: true }) as Opt;
     const m = Math.max(...Array.from(diff, Math.abs));
     expect([o.visualMap[0].min, o.visualMap[0].max]).toEqual([-m, m]);
     expect(o.visualMap[0].inRange.color).toEqual(colormap('RdBu').stops);
     expect(o.series).toHaveLength(1);
-    expect(o.tooltip.formatter({ data: [1, 0, 0] })).toMatch(/^the → cat: B − A weight -?[\d.]+$/);
+    expect(o.tooltip.formatter({ data: [1, 0, 0] })).toMatch(/^the \(0\) → cat \(1\): B − A weight -?[\d.]+$/);
   });
 });
 

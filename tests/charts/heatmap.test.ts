@@ -8,6 +8,7 @@ import {
   headHeatmapInput,
   headsRange,
   heatmapOption,
+  runsRange,
   smallMultipleOption,
   type HeatmapInput,
 } from '../../src-shared/charts/heatmap';
@@ -171,14 +172,17 @@ describe('heatmapOption: colours', () => {
 describe('heatmapOption: tooltip and caption', () => {
   const r = sentenceResult();
 
-  it('reads "query → key: weight 0.123 (score 1.45)"', () => {
-    const o = build(headHeatmapInput(r, tokens, WEIGHTS));
+  it('the app\'s hook reads "query (index) → key (index): weight 0.123 (score 1.45)"', () => {
+    const hover = (input: HeatmapInput) => heatmapOption(input, SIZE, { tooltip: true }) as Opt;
+    const o = hover(headHeatmapInput(r, tokens, WEIGHTS));
     const w = r.weights![1 * 6 + 0];
     const s = r.scores![1 * 6 + 0];
-    expect(o.tooltip.formatter({ data: [0, 1, w] })).toBe(`cat → the: weight ${formatValue(w)} (score ${formatValue(s)})`);
-    expect(o.tooltip.formatter({ data: [5, 0, 1], seriesIndex: 1 })).toBe('the → mat: masked');
-    const scores = build(headHeatmapInput(r, tokens, { ...WEIGHTS, matrix: 'scores' }));
-    expect(scores.tooltip.formatter({ data: [0, 1, s] })).toBe(`cat → the: score ${formatValue(s)} (weight ${formatValue(w)})`);
+    expect(o.tooltip.formatter({ data: [0, 1, w] })).toBe(`cat (1) → the (0): weight ${formatValue(w)} (score ${formatValue(s)})`);
+    expect(o.tooltip.formatter({ data: [5, 0, 1], seriesIndex: 1 })).toBe('the (0) → mat (5): masked');
+    const scores = hover(headHeatmapInput(r, tokens, { ...WEIGHTS, matrix: 'scores' }));
+    expect(scores.tooltip.formatter({ data: [0, 1, s] })).toBe(`cat (1) → the (0): score ${formatValue(s)} (weight ${formatValue(w)})`);
+    // without the hook (an export, or a chart that does not hover) there is no tooltip
+    expect(build(headHeatmapInput(r, tokens, WEIGHTS)).tooltip).toBeUndefined();
   });
 
   it('an export has the caption under the plot, the export font, an opaque background, and no tooltip', () => {
@@ -246,6 +250,14 @@ describe('smallMultipleOption', () => {
     expect(o.tooltip.show).toBe(false);
     expect(o.visualMap[0].show).toBe(false);
     expect(o.title).toBeUndefined();
+  });
+
+  it('Compare’s A and B share one range: the largest weight of either', () => {
+    const a = randomResult(8, { heads: 2 });
+    const b = randomResult(8, { c: 0.1 });
+    const top = Math.max(...Array.from(a.weights!), ...Array.from(b.weights!));
+    expect(runsRange([a, b], 'weights')).toEqual([0, top]);
+    expect(runsRange([b, a], 'weights')).toEqual([0, top]);
   });
 
   it('uses one colour scale across heads', () => {

@@ -2,6 +2,8 @@
 import type { AttentionResult, ResolvedMask, ResolvedMetric } from '../../src-shared/job/problem';
 import { referenceAttention } from '../../src-shared/reference';
 import { problem } from '../reference/helpers';
+import type { RunView } from '../../src-shared/charts/heatmap-input';
+import { resultOf } from '../renderer/fake-lab-api';
 
 /** The reference's float64 result as the engine's float32 AttentionResult. */
 export function referenceResult(parts: Parameters<typeof problem>[0]): AttentionResult {
@@ -61,3 +63,10 @@ export function randomResult(T: number, opts: { heads?: number; masks?: Resolved
 }
 
 export const tokensOf = (n: number, prefix = 't') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+/** A T = 2048 run that kept only the engine's 512 × 512 overview (blocks of 4 × 4 tokens), as the app asks for it. */
+export function longRun(T = 2048, side = 512): RunView {
+  const data = Float32Array.from({ length: side * side }, (_, k) => ((k * 7919) % 1000) / 1e5);
+  const result = { ...resultOf([[1]]), Tq: T, Tk: T, weights: undefined, scores: undefined, overview: { rows: side, cols: side, pool: 'mean' as const, data } };
+  return { result, tokens: { queries: tokensOf(T, 'q'), keys: tokensOf(T, 'k') } };
+}

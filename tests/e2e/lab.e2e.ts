@@ -429,3 +429,54 @@ describe('recovery after a crash', () => {
     }
   });
 });
+
+describe('zooming the heatmap', () => {
+  it('hover names each token with its index; a dragged region is fetched at full resolution and shows those tokens; Reset returns', async () => {
+    const { page, host, service } = h;
+    // a file of its own, so that opening it is a new run whatever the window showed before
+    const zoomFile = join(dir, 'zoom.json');
+    writeFileSync(zoomFile, JSON.stringify({ tokens: TOKENS, vectors: vectors(TOKENS.length, 16, 23) }));
+    host.opens.embeddings.push(zoomFile);
+    const before = await shownRun(page);
+    await page.getByTestId('open-embeddings').click();
+    await expect.poll(() => page.getByTestId('source-name-embeddings').textContent()).toContain('zoom.json');
+    const runId = await runFinished(page, before);
+    const run = service.storedRun(runId)!;
+    expect(run.tokens.queries).toEqual(TOKENS);
+
+    const option = (await chartState(page, 'heatmap'))!.option!;
+    expect(option.yAxis[0].data).toEqual(TOKENS);
+    // the tooltip the chart holds, over its first drawn cell: the query and key tokens with their indices
+    const first = option.series[0].data[0];
+    const [j0, i0] = Array.isArray(first) ? first : first.value;
+    const hover = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="heatmap"]') as (HTMLElement & { qklabChart?: { tooltip(s: number, i: number): string | null } }) | null;
+      return el?.qklabChart?.tooltip(0, 0) ?? null;
+    });
+    expect(hover).toMatch(new RegExp(`^${TOKENS[i0]} \\(${i0}\\) → ${TOKENS[j0]} \\(${j0}\\): (weight|score) `));
+
+    // drag from cell (key 2, query 3) to cell (key 5, query 6)
+    const box = (await page.getByTestId('heatmap').boundingBox())!;
+    const grid = option.grid[0];
+    const at = (j: number, i: number) => ({ x: box.x + grid.left + ((j + 0.5) * grid.width) / TOKENS.length, y: box.y + grid.top + ((i + 0.5) * grid.height) / TOKENS.length });
+    await page.mouse.move(at(2, 3).x, at(2, 3).y);
+    await page.mouse.down();
+    await page.mouse.move(at(5, 6).x, at(5, 6).y, { steps: 6 });
+    await page.mouse.up();
+    await page.locator('[data-testid="zoom-bar"][data-depth="1"]').waitFor({ timeout: 30_000 });
+    expect(h.calls).toContain('fetchTile');
+    const zoomed = (await chartState(page, 'heatmap'))!.option!;
+    expect(zoomed.yAxis[0].data).toEqual(TOKENS.slice(3, 7));
+    expect(zoomed.xAxis[0].data).toEqual(TOKENS.slice(2, 6));
+    // the tile's cells are the run's own weights there
+    const view = (await page.getByTestId('view-matrix').inputValue()) as 'weights' | 'scores';
+    const matrix = run.result[view]!;
+    for (const d of zoomed.series[0].data as (number[] | { value: number[] })[]) {
+      const [j, i, v] = Array.isArray(d) ? d : d.value;
+      expect(Math.abs(v - matrix[(3 + i) * 12 + 2 + j])).toBeLessThan(1e-5);
+    }
+    await page.getByTestId('zoom-reset').click();
+    await page.locator('[data-testid="zoom-bar"][data-depth="0"]').waitFor();
+    await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data).toEqual(TOKENS);
+  });
+});

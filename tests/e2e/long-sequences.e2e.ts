@@ -2,20 +2,33 @@
  * Long sequences through the app's own door: a run that keeps only an overview, then a
  * zoomed tile fetched with window.qklab.fetchTile (page-api.js → the request table → the
  * real LabService and WasmPool), and the status bar naming the backend that ran and its
- * compute time. The renderer does not zoom yet (src-renderer/README.md documents the
- * operation for it); this proves the operation works from the page.
+ * compute time. Then the app itself on a 2,048-token file: the pooled map's axes and hover
+ * in token indices (read from the chart instance's option), and a region dragged on the map
+ * recomputed at full resolution, equal to the float64 reference.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { referenceAttention } from '../../src-shared/reference';
+import { resolveJob } from '../../src-shared/job/resolve';
+import { parseJobSpec } from '../../src-shared/job/spec';
+import { vectors } from '../service/helpers';
 import { closeBrowser, startHarness, type Harness } from './harness';
+import { chartState } from './probes';
 
 let h: Harness;
+let dir: string;
 
 beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'qklab-e2e-long-'));
   h = await startHarness({ workers: 1 });
 });
 afterAll(async () => {
   await h?.close();
   await closeBrowser();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('long sequences from the page', () => {
@@ -87,5 +100,151 @@ describe('long sequences from the page', () => {
     expect(await badge.textContent()).toMatch(/^\s*wasm \d+ ms\s*$/);
     expect(await badge.getAttribute('title')).toMatch(/^wasm \(1 worker × \d threads?\)\nload \d+ ms · compute \d+ ms · total \d+ ms · \d+ tiles?$/);
     expect(await h.page.getByTestId('run-status').textContent()).toMatch(/wasm \(1 worker/);
+  });
+});
+
+// ── the app on a 2,048-token file ───────────────────────────────────────────────────
+
+const LONG_T = 2048;
+const LONG_TOKENS = Array.from({ length: LONG_T }, (_, i) => `t${i}`);
+const LONG_VECTORS = vectors(LONG_T, 16, 5);
+
+/** "a–z" of a label, as numbers (a single token's label names the token) */
+const bounds = (label: string): [number, number] => {
+  const m = /^(\d+)–(\d+)$/.exec(label);
+  if (m) return [Number(m[1]), Number(m[2])];
+  const i = LONG_TOKENS.indexOf(label);
+  return [i, i];
+};
+
+/** Wait until the heatmap shows a finished run other than `previous`; its id. */
+async function shownAfter(page: Page, previous: string): Promise<string> {
+  const panel = page.locator(`[data-testid="heatmap-panel"]:not([data-run-id=""]):not([data-run-id="${previous}"])`);
+  await panel.waitFor({ timeout: 120_000 });
+  await page.locator('[data-testid="run-status"]:not([data-status="running"])').waitFor({ timeout: 120_000 });
+  return (await panel.getAttribute('data-run-id')) ?? '';
+}
+
+/** What the heatmap's own tooltip formatter says over data item `index` of series 0. */
+async function hoverText(page: Page, index: number): Promise<string | null> {
+  return page.evaluate((k) => {
+    const el = document.querySelector('[data-testid="heatmap"]') as (HTMLElement & { qklabChart?: { tooltip(s: number, i: number): string | null } }) | null;
+    return el?.qklabChart?.tooltip(0, k) ?? null;
+  }, index);
+}
+
+/** The page position of the centre of drawn cell (column j, row i), from the option's grid box. */
+async function cellPoint(page: Page, option: Record<string, any>, j: number, i: number): Promise<{ x: number; y: number }> {
+  const box = (await page.getByTestId('heatmap').boundingBox())!;
+  const grid = option.grid[0];
+  const cols = option.xAxis[0].data.length;
+  const rows = option.yAxis[0].data.length;
+  return { x: box.x + grid.left + ((j + 0.5) * grid.width) / cols, y: box.y + grid.top + ((i + 0.5) * grid.height) / rows };
+}
+
+describe('the app on a 2,048-token run', () => {
+  let runId = '';
+
+  it('opens the file and shows the pooled overview with token-index axes and hover (not pooled-cell indices)', async () => {
+    const { page, host, service } = h;
+    // room for the map: cells of a pixel or more, so a dragged rectangle lands on the cells meant
+    await page.setViewportSize({ width: 1600, height: 1500 });
+    const file = join(dir, 'long.json');
+    writeFileSync(file, JSON.stringify({ tokens: LONG_TOKENS, vectors: LONG_VECTORS }));
+    const before = (await page.getByTestId('heatmap-panel').getAttribute('data-run-id')) ?? '';
+    host.opens.embeddings.push(file);
+    await page.getByTestId('open-embeddings').click();
+    runId = await shownAfter(page, before);
+    const run = service.storedRun(runId)!;
+    expect([run.result.Tq, run.result.weights, run.result.overview?.rows]).toEqual([LONG_T, undefined, 512]);
+
+    const option = (await chartState(page, 'heatmap'))!.option!;
+    const rows: string[] = option.yAxis[0].data;
+    const cols: string[] = option.xAxis[0].data;
+    // every label is a block of whole overview blocks (4 tokens), from token 0 to token 2047
+    const step = bounds(rows[0])[1] + 1;
+    expect(step % 4).toBe(0);
+    expect(step).toBeGreaterThanOrEqual(8);
+    rows.forEach((l, i) => expect(bounds(l)).toEqual([i * step, Math.min(LONG_T, (i + 1) * step) - 1]));
+    expect(bounds(rows.at(-1)!)[1]).toBe(LONG_T - 1);
+    expect(bounds(cols.at(-1)!)[1]).toBe(LONG_T - 1);
+    expect(option.yAxis[0].name).toBe('queries (index ranges)');
+
+    // hover over drawn cell (column 3, row 1) names its token ranges
+    const data: (number[] | { value: number[] })[] = option.series[0].data;
+    const k = data.findIndex((d) => {
+      const v = Array.isArray(d) ? d : d.value;
+      return v[0] === 3 && v[1] === 1;
+    });
+    expect(k).toBeGreaterThanOrEqual(0);
+    const cstep = bounds(cols[0])[1] + 1;
+    expect(await hoverText(page, k)).toMatch(new RegExp(`^queries ${step}–${2 * step - 1} → keys ${3 * cstep}–${4 * cstep - 1}: mean weight `));
+    await h.screenshot('long-2048-overview');
+  });
+
+  it('a click pins the row block under the pointer; it does not zoom', async () => {
+    const { page } = h;
+    const option = (await chartState(page, 'heatmap'))!.option!;
+    const at = await cellPoint(page, option, 5, 10);
+    await page.mouse.click(at.x, at.y);
+    await expect.poll(async () => ((await chartState(page, 'heatmap'))!.option!.graphic[0].elements ?? []).some((g: { id?: string }) => g.id === 'pinned-row')).toBe(true);
+    expect(await page.getByTestId('zoom-bar').getAttribute('data-depth')).toBe('0');
+  });
+
+  it('dragging a region zooms into it: fetchTile at full resolution, the float64 reference’s weights; 0 resets', async () => {
+    const { page, service } = h;
+    const overview = (await chartState(page, 'heatmap'))!.option!;
+    const rstep = bounds(overview.yAxis[0].data[0])[1] + 1;
+    const cstep = bounds(overview.xAxis[0].data[0])[1] + 1;
+    // drawn cells rows 40…45 × columns 60…65: 6 cells a side, a few dozen tokens
+    const from = await cellPoint(page, overview, 60, 40);
+    const to = await cellPoint(page, overview, 65, 45);
+    const calls = h.calls.length;
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 8 });
+    await page.mouse.up();
+    await page.locator('[data-testid="zoom-bar"][data-depth="1"]').waitFor({ timeout: 60_000 });
+    expect(h.calls.slice(calls)).toContain('fetchTile');
+
+    const option = (await chartState(page, 'heatmap'))!.option!;
+    const rowLabels: string[] = option.yAxis[0].data;
+    const colLabels: string[] = option.xAxis[0].data;
+    // one drawn row per query token, one column per key (the tile is not pooled), on the run's axes
+    const rows: [number, number] = [LONG_TOKENS.indexOf(rowLabels[0]), LONG_TOKENS.indexOf(rowLabels.at(-1)!) + 1];
+    const cols: [number, number] = [LONG_TOKENS.indexOf(colLabels[0]), LONG_TOKENS.indexOf(colLabels.at(-1)!) + 1];
+    expect(rowLabels).toEqual(LONG_TOKENS.slice(rows[0], rows[1]));
+    expect(colLabels).toEqual(LONG_TOKENS.slice(cols[0], cols[1]));
+    // the region is the dragged cells' tokens (to within a cell at each edge)
+    for (const [got, want] of [[rows[0], 40 * rstep], [rows[1], 46 * rstep], [cols[0], 60 * cstep], [cols[1], 66 * cstep]]) expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(rstep, cstep));
+    expect(option.yAxis[0].name).toBe('query');
+    expect(await page.getByTestId('zoom-crumbs').textContent()).toContain(`queries ${rows[0]}–${rows[1] - 1} × keys ${cols[0]}–${cols[1] - 1}`);
+
+    // the float64 reference of the whole run, those cells (the run's own JobSpec, its file's vectors inline)
+    const spec = service.storedRun(runId)!.spec;
+    const ref = referenceAttention(resolveJob(parseJobSpec({ ...spec, embeddings: { inline: { tokens: LONG_TOKENS, vectors: LONG_VECTORS } }, outputs: ['scores', 'weights'], overview: undefined })));
+    const n = cols[1] - cols[0];
+    const seen = new Set<number>();
+    let worst = 0;
+    for (const d of option.series[0].data as (number[] | { value: number[] })[]) {
+      const [j, i, v] = Array.isArray(d) ? d : d.value;
+      const at = (rows[0] + i) * LONG_T + cols[0] + j;
+      worst = Math.max(worst, Math.abs(v - ref.weights[at]));
+      seen.add(i * n + j);
+    }
+    for (const d of (option.series[1]?.data ?? []) as number[][]) {
+      expect(ref.scores[(rows[0] + d[1]) * LONG_T + cols[0] + d[0]]).toBe(-Infinity);
+      seen.add(d[1] * n + d[0]);
+    }
+    expect(seen.size).toBe((rows[1] - rows[0]) * n);
+    expect(worst).toBeLessThan(1e-5);
+    // hover names the query token and its index
+    expect(await hoverText(page, 0)).toMatch(new RegExp(`^t${rows[0]} \\(${rows[0]}\\) → t${cols[0]} \\(${cols[0]}\\): weight `));
+    await h.screenshot('long-2048-zoomed');
+
+    // 0 resets to the pooled overview
+    await page.keyboard.press('0');
+    await page.locator('[data-testid="zoom-bar"][data-depth="0"]').waitFor();
+    await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data[0]).toBe(overview.yAxis[0].data[0]);
   });
 });

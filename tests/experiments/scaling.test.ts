@@ -9,9 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import type { WasmPool } from '../../src-main/engine/pool';
-import { runScaling, scalingMatrix, SCALING_DEFAULTS, type ScalingResult } from '../../src-shared/experiments';
+import { runScaling, scalingMatrix, type ScalingResult } from '../../src-shared/experiments';
 import { gaussianMatrix, Rng } from '../../src-shared/random';
 import { engineContext, referenceContext, smallPool } from './helpers';
+
+/** SPEC §6's sweep: widths 256 … 16384, n = 64, 5 trials, seed 0. */
+const SPEC_SWEEP = { dims: [256, 512, 1024, 2048, 4096, 8192, 16384], n: 64, trials: 5, seed: 0 };
 
 /** Gamma(shape, 1) by Marsaglia–Tsang (shape ≥ 1). */
 function gamma(rng: Rng, shape: number): number {
@@ -71,18 +74,18 @@ describe('scaling: mean row entropy with and without 1/sqrt(dim)', () => {
   const progress: number[] = [];
   beforeAll(async () => {
     pool = smallPool();
-    engine = await runScaling(engineContext(pool, { onProgress: (f) => progress.push(f) }), SCALING_DEFAULTS);
+    engine = await runScaling(engineContext(pool, { onProgress: (f) => progress.push(f) }), SPEC_SWEEP);
   }, 240_000);
   afterAll(async () => {
     await pool.close();
   });
 
   it('reports one row {dim, unscaled, scaled, max = ln n} per width, in order, with progress up to 1', () => {
-    expect(engine.rows.map((r) => r.dim)).toEqual(SCALING_DEFAULTS.dims);
+    expect(engine.rows.map((r) => r.dim)).toEqual(SPEC_SWEEP.dims);
     for (const r of engine.rows) expect(r.max).toBeCloseTo(Math.log(64), 12);
     expect(progress[0]).toBe(0);
     expect(progress.at(-1)).toBe(1);
-    expect(progress.length).toBe(1 + SCALING_DEFAULTS.dims.length * SCALING_DEFAULTS.trials * 2);
+    expect(progress.length).toBe(1 + SPEC_SWEEP.dims.length * SPEC_SWEEP.trials * 2);
     for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1]);
   });
 

@@ -3,25 +3,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  compareCsv,
-  decodingCsv,
-  experimentCsv,
+  experimentChartOption,
   experimentJson,
   float32Text,
-  geometryCsv,
-  knnCsv,
+  moduleOf,
+  tableCsv,
   runCompareMetrics,
   runDecoding,
   runGeometry,
   runKnn,
   runScaling,
   runTemperature,
-  scalingCsv,
-  temperatureCsv,
   EXPERIMENT_NAMES,
+  type ExperimentName,
   type ExperimentResultMap,
 } from '../../src-shared/experiments';
-import { experimentChartOption, geometryChartOption } from '../../src-shared/charts/experiments';
+import { geometryOption } from '../../src-shared/experiments/geometry';
 import { inputOf, referenceContext, sequenceJob, TOY } from './helpers';
 
 const seq = sequenceJob(5, 4, 61, { heads: 2, mask: [{ id: 'causal' }] });
@@ -39,30 +36,32 @@ async function all(): Promise<ExperimentResultMap> {
 }
 
 const lines = (csv: string) => csv.split('\r\n').slice(0, -1);
+/** An experiment's table as its module writes it. */
+const csvOf = <N extends ExperimentName>(name: N, result: ExperimentResultMap[N]) => tableCsv(moduleOf(name).table(result));
 
 describe('experiment tables and charts', () => {
   it('CSV: one header, one row per item, CRLF, quoted where needed', async () => {
     const r = await all();
-    expect(lines(scalingCsv(r.scaling))).toEqual(['dim,unscaled,scaled,max', ...r.scaling.rows.map((x) => `${x.dim},${x.unscaled},${x.scaled},${x.max}`)]);
-    expect(lines(temperatureCsv(r.temperature))[0]).toBe('tau,argmax_changed,entropy_head0,entropy_head1,max_weight_head0,max_weight_head1,flat_entropy_head0,flat_entropy_head1');
-    const cmp = lines(compareCsv(r.compare));
+    expect(lines(csvOf('scaling', r.scaling))).toEqual(['dim,unscaled,scaled,max', ...r.scaling.rows.map((x) => `${x.dim},${x.unscaled},${x.scaled},${x.max}`)]);
+    expect(lines(csvOf('temperature', r.temperature))[0]).toBe('tau,argmax_changed,entropy_head0,entropy_head1,max_weight_head0,max_weight_head1,flat_entropy_head0,flat_entropy_head1');
+    const cmp = lines(csvOf('compare', r.compare));
     expect(cmp[0]).toBe('head,row,query,js_dot_cosine,js_dot_rbf,js_cosine_rbf,top2_dot,top2_cosine,top2_rbf');
     expect(cmp.length).toBe(1 + 2 * 5);
     // row 0 sees one key under causal: its top-2 is that key alone
     expect(cmp[1]).toMatch(/^0,0,t0,0,0,0,0,0,0$/);
-    const geo = lines(geometryCsv(r.geometry));
+    const geo = lines(csvOf('geometry', r.geometry));
     expect(geo[0]).toBe('kind,index,token,x,y,weight');
     expect(geo.length).toBe(1 + 1 + 6 + 6 + 1);
     expect(geo[1]).toMatch(/^query,0,q,0\.800000011920929,0\.15000000596046448,chosen$/);
-    expect(lines(decodingCsv(r.decoding))[0]).toBe('t,token,cache_size,cells_incremental,cells_recompute,ms,max_diff');
-    expect(lines(decodingCsv(r.decoding)).length).toBe(6);
-    expect(lines(knnCsv(r.knn))[1]).toMatch(/^1,2,a3,/);
-    for (const name of EXPERIMENT_NAMES) expect(experimentCsv(name, r[name] as never).endsWith('\r\n')).toBe(true);
+    expect(lines(csvOf('decoding', r.decoding))[0]).toBe('t,token,cache_size,cells_incremental,cells_recompute,ms,max_diff');
+    expect(lines(csvOf('decoding', r.decoding)).length).toBe(6);
+    expect(lines(csvOf('knn', r.knn))[1]).toMatch(/^1,2,a3,/);
+    for (const name of EXPERIMENT_NAMES) expect(csvOf(name, r[name] as never).endsWith('\r\n')).toBe(true);
   });
 
   it('CSV cells with commas or quotes are quoted; float32 values get their shortest decimal', async () => {
     const v = await runKnn(referenceContext(), inputOf({ ...TOY, keys: { inline: { tokens: ['a,1', 'a"2', 'a3', 'b1', 'b2', 'b3'], vectors: (TOY.keys as { inline: { vectors: number[][] } }).inline.vectors } } }), { query: 0, k: 6 });
-    const csv = knnCsv(v);
+    const csv = csvOf('knn', v);
     expect(csv).toContain(',"a,1",');
     expect(csv).toContain(',"a""2",');
     expect(float32Text(0.1)).toBe('0.1');
@@ -83,13 +82,14 @@ describe('experiment tables and charts', () => {
   it('every experiment has a chart option with series for its data', async () => {
     const r = await all();
     for (const name of EXPERIMENT_NAMES) {
-      const option = experimentChartOption(name, r[name] as never, { width: 640, height: 400, theme: 'light', forExport: true }) as { series: unknown[]; title?: { text: string } };
+      const option = experimentChartOption(name, r[name] as never, { width: 640, height: 400, theme: 'light', forExport: true }) as { series: unknown[]; title?: { text: string } | { text: string }[] };
       expect(option.series.length, name).toBeGreaterThan(0);
-      expect(option.title?.text, name).toBeTruthy();
+      // a title, or a title and its subtitle
+      expect([option.title].flat()[0]?.text, name).toBeTruthy();
     }
-    const geo = geometryChartOption(r.geometry, { width: 640, height: 400, theme: 'dark' }) as { series: { type: string; name: string; data: unknown[] }[] };
-    // one arrow per key with weight, then the point sets
-    expect(geo.series.filter((s) => s.name === 'attention').length).toBe(6);
+    const geo = geometryOption(r.geometry, { width: 640, height: 400, theme: 'dark' }) as { series: { type: string; name: string; data: unknown[]; markLine?: { data: unknown[] } }[] };
+    // one arrow per key with weight (drawn from the chosen query), then the point sets
+    expect(geo.series.find((s) => s.name === 'chosen query')!.markLine!.data.length).toBe(6);
     expect(geo.series.find((s) => s.name.startsWith('output'))!.data).toEqual([{ value: r.geometry.centroid, name: 'output' }]);
   });
 });

@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { colorAt, parseColor } from '../../src-shared/charts/colormaps';
 import { headHeatmapInput, heatmapOption } from '../../src-shared/charts/heatmap';
 import { palette } from '../../src-shared/charts/theme';
-import { defaultExportHeight, exportHeatmap } from '../../src-main/service/export/heatmap-export';
+import { defaultExportHeight, exportHeatmap, heatmapExportOption } from '../../src-main/service/export/heatmap-export';
+import { drawHeatmap } from '../../src-renderer/src/charts/draw';
+import { runHeatmapInput } from '../../src-shared/charts/heatmap-input';
 import { renderSvg, svgToPng } from '../../src-main/service/export/render';
-import { SENTENCE, randomResult, sentenceResult } from '../charts/helpers';
+import { SENTENCE, longRun, randomResult, sentenceResult } from '../charts/helpers';
 import { PNG_SIGNATURE, countColour, darkPixels, decodePng, distinctColours, pngSize } from './png';
 
 const view = { matrix: 'weights' as const, colormap: 'viridis', scale: 'linear' as const, head: 0 };
@@ -112,5 +114,54 @@ describe('exportHeatmap', () => {
 
   it('says which matrix a result lacks', () => {
     expect(() => exportHeatmap({ ...r, scores: undefined }, tokens, { ...view, matrix: 'scores' }, { format: 'svg' })).toThrow(/no scores/);
+  });
+});
+
+/**
+ * What a heatmap shows, as opposed to where a window or a file places it: the axes' labels and
+ * names, every drawn cell, the colour scale and its heading. A window and a file differ only in
+ * fonts, margins, the caption and what the app's hook adds (tooltip, brush, pinned row).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function pictureOf(o: any) {
+  const axis = (a: { data: string[]; name: string }) => ({ data: a.data, name: a.name });
+  return {
+    x: axis(o.xAxis),
+    y: axis(o.yAxis),
+    series: o.series.map((s: { name: string; data: unknown[] }) => ({ name: s.name, data: s.data.map((d) => (Array.isArray(d) ? d : (d as { value: unknown }).value)) })),
+    scale: o.visualMap.map((v: Record<string, unknown>) => ({ min: v.min, max: v.max, text: v.text, inRange: v.inRange, pieces: v.pieces })),
+    heading: o.graphic.find((g: { id?: string }) => g.id === 'colour-bar-heading').style.text,
+  };
+}
+
+describe('one picture in the app and in an export', () => {
+  const W = 800;
+  const H = 700;
+
+  it('the app’s heatmap of a run (its input, its builder and hook) is the picture the CLI export draws', () => {
+    const reply = { result: r, tokens };
+    const app = drawHeatmap(runHeatmapInput(reply, view)!, { width: W, height: H, theme: 'light', pinnedRow: 2, brush: true });
+    const file = heatmapExportOption(r, tokens, view, { width: W, height: H, caption });
+    expect(pictureOf(app)).toEqual(pictureOf(file));
+    expect(pictureOf(app).y.data).toEqual(SENTENCE);
+    // what the hook adds is the app's alone
+    expect(app.tooltip).toBeDefined();
+    expect(app.brush).toBeDefined();
+    expect(file.tooltip).toBeUndefined();
+    expect(file.brush).toBeUndefined();
+  });
+
+  it('a T = 2048 run that kept only its overview: the same token-range axes 0–7 … 2040–2047 in both', () => {
+    const run = longRun();
+    const v = { ...view, head: 0 };
+    // the app draws this input as an image over the cells; the cells and axes are the builder's
+    const app = heatmapOption(runHeatmapInput(run, v)!, { width: W, height: H, theme: 'light' }, { tooltip: true, brush: true });
+    const file = heatmapExportOption(run.result, run.tokens, v, { width: W, height: H });
+    expect(pictureOf(app)).toEqual(pictureOf(file));
+    expect(pictureOf(file).y.data.slice(0, 2)).toEqual(['0–7', '8–15']);
+    expect(pictureOf(file).x.data.at(-1)).toBe('2040–2047');
+    const svg = renderSvg(file, W, H);
+    expect(svg).toContain('>0–7</text>');
+    expect(svg).not.toContain('>0–1</text>');
   });
 });

@@ -1,110 +1,94 @@
 /**
- * The Experiments tab's plain logic: forms → options (with messages by field), the default
- * τ sweep, the catalogue-driven metric list, errors placed on fields, decoding's costs, and
- * the CSV / JSON files the views download. Results come from the real experiment code over
- * the float64 reference (tests/experiments/helpers), not hand-made fixtures.
+ * The Experiments tab's plain logic, read from the registry: each form starts from its
+ * module's defaults (the default τ sweep, the configuration's own score function first),
+ * form values → options through the module's schema (messages by field), errors placed on
+ * fields, the pickers, decoding's costs, and the CSV / JSON files the views download.
+ * Results come from the real experiment code over the float64 reference.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  clampIndex,
-  compareOptions,
-  decodingCost,
-  decodingRow,
-  DEFAULT_TAUS,
-  defaultCompareMetrics,
-  defaultForms,
-  EXPERIMENTS,
-  experimentFile,
-  experimentOptions,
-  knnOptions,
-  logSpaced,
-  parseNumberList,
-  parseWhole,
-  placeExperimentError,
-  rowChoices,
-  scalingOptions,
-  scoreFunctionChoices,
-  sweepsTemperature,
-  temperatureOptions,
-} from '../../src-renderer/src/logic/experiments';
-import { EXPERIMENT_NAMES, runDecoding, runScaling } from '../../src-shared/experiments';
+import { defaultForm, defaultForms, experimentFile, experimentOptions, placeExperimentError, rowChoices } from '../../src-renderer/src/logic/experiments';
+import { optionFieldFor } from '../../src-renderer/src/logic/form';
+import { clampIndex, EXPERIMENTS, EXPERIMENT_NAMES, logSpaced, moduleOf, optionFields, parseFieldText, runDecoding, runScaling } from '../../src-shared/experiments';
+import { defaultCompareMetrics } from '../../src-shared/experiments/compare';
+import { decodingCost, decodingRow } from '../../src-shared/experiments/decoding';
 import { SCORE_FUNCTIONS } from '../../src-shared/metrics/catalogue';
 import { inputOf, referenceContext, sequenceJob } from '../experiments/helpers';
 
-describe('number lists and whole numbers', () => {
+const field = (name: string, option: string) => optionFields(moduleOf(name as never)).find((f) => f.name === option)!;
+
+describe('text → values', () => {
   it('reads commas, spaces and semicolons between numbers', () => {
-    expect(parseNumberList('1, 2 3;4', { what: 'a width' })).toEqual({ ok: true, value: [1, 2, 3, 4] });
+    expect(parseFieldText(field('scaling', 'dims'), '1, 2 3;4')).toEqual({ value: [1, 2, 3, 4] });
+    expect(parseFieldText(field('compare', 'metrics'), 'dot,cosine')).toEqual({ value: ['dot', 'cosine'] });
   });
 
   it('says what is wrong with the first bad value', () => {
-    expect(parseNumberList('', { what: 'a width' })).toEqual({ ok: false, error: 'expected at least one width' });
-    expect(parseNumberList('4, x', { what: 'a width' })).toEqual({ ok: false, error: '"x" is not a number' });
-    expect(parseNumberList('4, 2.5', { integer: true, what: 'a width' })).toEqual({ ok: false, error: 'expected a width as a whole number, got 2.5' });
-    expect(parseNumberList('0.1, 0', { min: 0, exclusiveMin: true, what: 'a τ' })).toEqual({ ok: false, error: 'expected a τ > 0, got 0' });
-    expect(parseNumberList('70000', { max: 65536, what: 'a width' })).toEqual({ ok: false, error: 'expected a width ≤ 65536, got 70000' });
-    expect(parseNumberList('1 2 3', { maxCount: 2, what: 'a width' })).toEqual({ ok: false, error: 'expected at most 2 values, got 3' });
+    expect(parseFieldText(field('scaling', 'dims'), '')).toEqual({ error: 'expected a comma-separated list' });
+    expect(parseFieldText(field('temperature', 'taus'), '4, x')).toEqual({ error: '"x" is not a number' });
+    expect(parseFieldText(field('scaling', 'dims'), '4, 2.5')).toEqual({ error: '"2.5" is not a whole number' });
+    expect(parseFieldText(field('compare', 'metrics'), 'dot, nope')).toMatchObject({ error: expect.stringMatching(/^"nope" is not one of dot, /) });
+    expect(parseFieldText(field('knn', 'k'), '')).toMatchObject({ error: expect.any(String) });
   });
 
-  it('whole numbers in a range, from a number or the text of an input', () => {
-    expect(parseWhole(3, 1, 5, 'k')).toEqual({ ok: true, value: 3 });
-    expect(parseWhole('4', 1, 5, 'k')).toEqual({ ok: true, value: 4 });
-    expect(parseWhole('', 1, 5, 'k')).toEqual({ ok: false, error: 'expected k' });
-    expect(parseWhole(2.5, 1, 5, 'k').ok).toBe(false);
-    expect(parseWhole(9, 1, 5, 'k')).toEqual({ ok: false, error: 'expected k from 1 to 5, got 9' });
-  });
-
-  it('the default τ sweep runs from 0.05 to 20, evenly spaced on a log axis', () => {
-    expect(DEFAULT_TAUS[0]).toBe(0.05);
-    expect(DEFAULT_TAUS[DEFAULT_TAUS.length - 1]).toBe(20);
-    const ratios = DEFAULT_TAUS.slice(1).map((t, i) => t / DEFAULT_TAUS[i]);
+  it('the default τ sweep runs from 0.05 to 20, 13 values evenly spaced on a log axis', () => {
+    const taus = parseFieldText(field('temperature', 'taus'), String(defaultForm('temperature').taus)) as { value: number[] };
+    expect(taus.value).toHaveLength(13);
+    expect(taus.value[0]).toBe(0.05);
+    expect(taus.value[taus.value.length - 1]).toBe(20);
+    const ratios = taus.value.slice(1).map((t, i) => t / taus.value[i]);
     for (const r of ratios) expect(r).toBeCloseTo(ratios[0], 1);
     expect(logSpaced(1, 100, 3)).toEqual([1, 10, 100]);
   });
 });
 
 describe('forms → options', () => {
-  it('scaling: widths sorted and de-duplicated; each bad field named', () => {
-    expect(scalingOptions({ dims: '64, 4, 16, 4', n: 32, trials: 2, seed: 7 })).toEqual({ ok: true, options: { dims: [4, 16, 64], n: 32, trials: 2, seed: 7 } });
-    const bad = scalingOptions({ dims: '4, -1', n: 0, trials: '', seed: 1.5 });
+  it('scaling: each bad field named', () => {
+    expect(experimentOptions('scaling', { dims: '4, 16, 64', n: 32, trials: 2, seed: 7 })).toEqual({ ok: true, options: { dims: [4, 16, 64], n: 32, trials: 2, seed: 7 } });
+    const bad = experimentOptions('scaling', { dims: '4, -1', n: 0, trials: '', seed: 1.5 });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(Object.keys(bad.errors).sort()).toEqual(['dims', 'n', 'seed', 'trials']);
+    const range = experimentOptions('scaling', { dims: '4, 70000', n: 0, trials: 1, seed: 0 });
+    expect(range).toEqual({ ok: false, errors: { dims: 'value 2: expected a width ≤ 65536', n: 'expected a token count ≥ 1' } });
   });
 
-  it('scaling: n × the widest width is bounded like the service bounds it', () => {
-    const o = scalingOptions({ dims: '65536', n: 1024, trials: 1, seed: 0 });
+  it('scaling: n × the widest width is bounded like the service bounds it, under n', () => {
+    const o = experimentOptions('scaling', { dims: '65536', n: 1024, trials: 1, seed: 0 });
     expect(o).toEqual({ ok: false, errors: { n: expect.stringMatching(/use n ≤ 256/) } });
   });
 
-  it('temperature: τ sorted ascending (sharpest first); τ must be > 0', () => {
-    expect(temperatureOptions({ taus: '2, 0.5, 1' })).toEqual({ ok: true, options: { taus: [0.5, 1, 2] } });
-    expect(temperatureOptions({ taus: '1, -2' })).toEqual({ ok: false, errors: { taus: 'expected a τ > 0, got -2' } });
+  it('temperature: τ must be > 0, the message on its value', () => {
+    expect(experimentOptions('temperature', { taus: '2, 0.5, 1' })).toEqual({ ok: true, options: { taus: [2, 0.5, 1] } });
+    expect(experimentOptions('temperature', { taus: '1, -2' })).toEqual({ ok: false, errors: { taus: 'value 2: expected a τ > 0' } });
   });
 
-  it('compare: at least two score functions, in catalogue order; unknown ids refused', () => {
-    expect(compareOptions({ metrics: ['rbf', 'dot'], k: 2, head: 0, query: 0 })).toEqual({ ok: true, options: { metrics: ['dot', 'rbf'], k: 2 } });
-    expect(compareOptions({ metrics: ['dot'], k: 2, head: 0, query: 0 })).toEqual({ ok: false, errors: { metrics: 'choose at least two score functions to compare' } });
-    expect(compareOptions({ metrics: ['dot', 'nope'], k: 0, head: 0, query: 0 })).toEqual({
-      ok: false,
-      errors: { metrics: 'unknown score function "nope"', k: 'expected k from 1 to 4096, got 0' },
-    });
+  it('compare: known score functions only; k bounded', () => {
+    expect(experimentOptions('compare', { metrics: 'dot, rbf', k: 2 })).toEqual({ ok: true, options: { metrics: ['dot', 'rbf'], k: 2 } });
+    expect(experimentOptions('compare', { metrics: 'dot, nope', k: 0 })).toEqual({ ok: false, errors: { metrics: expect.stringMatching(/"nope" is not one of/), k: 'expected k ≥ 1' } });
+    expect(experimentOptions('compare', { metrics: 'dot', k: 0 })).toEqual({ ok: false, errors: { k: 'expected k ≥ 1' } });
   });
 
   it('k-NN and geometry pass the picks; every experiment has a form with defaults that validate', () => {
-    expect(knnOptions({ query: 2, head: 1, k: 3 })).toEqual({ ok: true, options: { query: 2, head: 1, k: 3 } });
-    const forms = defaultForms('cosine');
-    for (const name of EXPERIMENT_NAMES) expect(experimentOptions(name, forms).ok, name).toBe(true);
-    expect(EXPERIMENTS.map((e) => e.name)).toEqual([...EXPERIMENT_NAMES]);
-    expect(EXPERIMENTS.filter((e) => !e.usesJob).map((e) => e.name)).toEqual(['scaling']);
+    expect(experimentOptions('knn', { query: 2, head: 1, k: 3 })).toEqual({ ok: true, options: { query: 2, head: 1, k: 3 } });
+    expect(experimentOptions('geometry', { query: 2, head: null })).toEqual({ ok: true, options: { query: 2 } });
+    const forms = defaultForms({ embeddings: { inline: { vectors: [[1]] } }, metric: { id: 'cosine' } });
+    for (const name of EXPERIMENT_NAMES) expect(experimentOptions(name, forms[name]).ok, name).toBe(true);
+    expect(EXPERIMENTS.filter((e) => !e.needsJob).map((e) => e.id)).toEqual(['scaling']);
   });
 
   it('the metric checklist is the catalogue’s score functions, the configuration’s own first by default', () => {
-    expect(scoreFunctionChoices().map((c) => c.id)).toEqual(SCORE_FUNCTIONS.map((e) => e.id));
+    const metrics = optionFieldFor(field('compare', 'metrics'));
+    expect(metrics.control).toBe('checklist');
+    expect(metrics.choices).toEqual(SCORE_FUNCTIONS.map((e) => e.id));
+    expect(defaultForm('compare', { embeddings: { inline: { vectors: [[1]] } }, metric: { id: 'laplacian' } }).metrics).toBe('laplacian, dot, cosine');
     expect(defaultCompareMetrics('laplacian')).toEqual(['laplacian', 'dot', 'cosine']);
     expect(defaultCompareMetrics('dot')).toEqual(['dot', 'cosine', 'rbf']);
     expect(defaultCompareMetrics('no-such')).toEqual(['dot', 'cosine', 'rbf']);
-    expect(sweepsTemperature('dot')).toBe(true);
-    expect(sweepsTemperature('cosine')).toBe(true);
-    expect(sweepsTemperature('no-such')).toBe(false);
+  });
+
+  it('a query or head picker becomes a select over the current result’s rows or heads', () => {
+    const query = optionFieldFor(field('geometry', 'query'), { count: 3, labels: ['0 · a', '1 · b', '2 · c'] });
+    expect(query).toMatchObject({ control: 'select', choices: ['0', '1', '2'], choiceLabels: ['0 · a', '1 · b', '2 · c'] });
+    expect(optionFieldFor(field('knn', 'k')).control).toBe('integer');
   });
 });
 
@@ -146,10 +130,11 @@ describe('files', () => {
     const csv = experimentFile('scaling', result, 'csv');
     expect(csv.filename).toBe('qklab-scaling.csv');
     expect(csv.mime).toMatch(/^text\/csv/);
-    expect(csv.text.split('\r\n')[0]).toBe('dim,unscaled,scaled,max');
-    expect(csv.text.split('\r\n').filter(Boolean)).toHaveLength(3);
+    const text = String(csv.data);
+    expect(text.split('\r\n')[0]).toBe('dim,unscaled,scaled,max');
+    expect(text.split('\r\n').filter(Boolean)).toHaveLength(3);
     const json = experimentFile('scaling', result, 'json', { options: result.options });
-    const body = JSON.parse(json.text);
+    const body = JSON.parse(String(json.data));
     expect(json.filename).toBe('qklab-scaling.json');
     expect(body).toMatchObject({ experiment: 'scaling', options: { dims: [2, 8], n: 6 }, result: { rows: [{ dim: 2 }, { dim: 8 }] } });
   });

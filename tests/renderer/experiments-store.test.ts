@@ -74,7 +74,7 @@ async function mainResult(rows: number, cols: number, heads = 1) {
 describe('running an experiment', () => {
   it('scaling sends its parsed options and no JobSpec; the reply becomes the view’s record', async () => {
     const ex = useExperimentsStore();
-    ex.forms.scaling.dims = '16, 4';
+    ex.forms.scaling.dims = '4, 16';
     ex.forms.scaling.trials = 2;
     const done = ex.run('scaling');
     expect(ex.busy).toBe(true);
@@ -155,7 +155,7 @@ describe('cancel and errors', () => {
     expect(ex.blocker('scaling')).toBe('fix the fields marked below');
     void ex.run('scaling');
     expect(api.experiments).toEqual([]);
-    expect(ex.fieldErrors('scaling')).toEqual({ dims: '"x" is not a number' });
+    expect(ex.fieldErrors('scaling')).toEqual({ dims: '"x" is not a whole number' });
   });
 
   it('the service’s option errors land on their field; other errors above the view', async () => {
@@ -212,11 +212,12 @@ describe('pickers', () => {
     const ex = useExperimentsStore();
     void ex.run('decoding');
     await api.answer(api.last(), await runDecoding(referenceContext(), inputOf(sequenceJob(4, 2, 1)), {}));
-    ex.setStep(2);
-    expect(ex.forms.decoding.t).toBe(2);
-    ex.setStep(40);
-    expect(ex.forms.decoding.t).toBe(3);
-    ex.setStep(-1);
-    expect(ex.forms.decoding.t).toBe(0);
+    const steps = ex.record('decoding')!.reply.result.steps.length;
+    ex.view('decoding', 't', 2, steps);
+    expect(ex.views.decoding.t).toBe(2);
+    ex.view('decoding', 't', 40, steps);
+    expect(ex.views.decoding.t).toBe(3);
+    ex.view('decoding', 't', -1, steps);
+    expect(ex.views.decoding.t).toBe(0);
   });
 });

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { matchShortcut, SHORTCUTS } from '../../src-renderer/src/logic/shortcuts';
 import { errorsUnder, errorText, isCancellation, locateError } from '../../src-renderer/src/logic/errors';
 import { dropKind } from '../../src-renderer/src/logic/drop';
-import { clickedRow, drawnRows, gridBox, matrixPixels, needsImage, withImageOverlay, withPinnedRow } from '../../src-renderer/src/charts/image';
-import { focusedInput, rowBars } from '../../src-renderer/src/charts/focus';
+import { rowBars } from '../../src-renderer/src/charts/focus';
 import { heatmapOption } from '../../src-shared/charts/heatmap';
+import { matrixPixels, needsImage } from '../../src-shared/charts/heatmap-image';
+import { runHeatmapInput } from '../../src-shared/charts/heatmap-input';
+import { cellOf, gridBox } from '../../src-shared/charts/heatmap-interact';
 import { colorAt } from '../../src-shared/charts/colormaps';
 import { replyOf, resultOf } from './fake-lab-api';
 
@@ -83,20 +85,23 @@ describe('big matrices as an image', () => {
       [0.7, 0.3],
       [0.2, 0.8],
     ]));
-    const input = focusedInput(reply, { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 })!;
-    const option = heatmapOption(input, { width: 600, height: 400, theme: 'light' });
+    const input = runHeatmapInput(reply, { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 })!;
+    const opts = { width: 600, height: 400, theme: 'light' as const };
+    const option = heatmapOption(input, opts);
     const box = gridBox(option)!;
     expect(box.width).toBeGreaterThan(0);
-    expect(drawnRows(option)).toBe(2);
-    const withImage = withImageOverlay(option, 'data:image/png;base64,');
+    expect((option.yAxis as { data: string[] }).data).toHaveLength(2);
+    const withImage = heatmapOption(input, opts, { image: () => 'data:image/png;base64,' });
     const graphics = withImage.graphic as Array<{ type: string; id?: string; style?: { width: number } }>;
     expect(graphics.find((g) => g.id === 'matrix-image')?.style?.width).toBe(box.width);
-    const pinned = withPinnedRow(option, 1, 2, 1, '#000');
+    // the cells stay (hover finds them) but are not drawn under the image
+    expect((withImage.series as Array<{ itemStyle: { opacity?: number }; data: unknown[] }>)[0]).toMatchObject({ itemStyle: { opacity: 0 }, data: (option.series as Array<{ data: unknown[] }>)[0].data });
+    const pinned = heatmapOption(input, opts, { pinnedRow: 1, pinColor: '#000' });
     const rect = (pinned.graphic as Array<{ id?: string; shape?: { y: number } }>).find((g) => g.id === 'pinned-row')!;
     expect(rect.shape!.y).toBeCloseTo(box.top + box.height / 2 - 1, 5);
-    expect(withPinnedRow(option, null, 2, 1, '#000')).toBe(option);
-    expect(clickedRow({ data: [1, 0, 0.3] })).toBe(0);
-    expect(clickedRow({ data: { value: [0, 1, 0.2] } })).toBe(1);
+    expect((heatmapOption(input, opts, { pinnedRow: null }).graphic as Array<{ id?: string }>).some((g) => g.id === 'pinned-row')).toBe(false);
+    expect(cellOf({ data: [1, 0, 0.3] })).toEqual([1, 0]);
+    expect(cellOf({ data: { value: [0, 1, 0.2] } })).toEqual([0, 1]);
   });
 
   it('the pinned row is a bar list, largest first, masked keys last', () => {
@@ -111,11 +116,13 @@ describe('big matrices as an image', () => {
     expect(rowBars(replyOf('r', { ...resultOf([[1]]), weights: undefined }), 0, 0)).toBeNull();
   });
 
-  it('without full weights the focused view is the engine’s pooled overview', () => {
+  it('without full weights the focused view is the engine’s pooled overview, its axes in tokens', () => {
     const base = resultOf([[1, 0]]);
     const result = { ...base, Tq: 1000, Tk: 1000, weights: undefined, scores: undefined, overview: { rows: 2, cols: 2, pool: 'mean' as const, data: new Float32Array([0.1, 0.2, 0.3, 0.4]) } };
-    const input = focusedInput(replyOf('r', result), { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 })!;
+    const input = runHeatmapInput(replyOf('r', result), { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 })!;
     expect([input.rows, input.cols]).toEqual([2, 2]);
-    expect(input.rowLabels).toEqual(['0–499', '500–999']);
+    expect(input.rowAxis).toEqual({ start: 0, step: 500, length: 1000 });
+    const option = heatmapOption(input, { width: 600, height: 400, theme: 'light' });
+    expect((option.yAxis as { data: string[] }).data).toEqual(['0–499', '500–999']);
   });
 });

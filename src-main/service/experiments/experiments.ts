@@ -4,16 +4,9 @@
  */
 import type { ExperimentReply, ExperimentReplyOf, ExperimentRequest, ExperimentRequestOf, ProgressEvent } from '../../../src-shared/api/lab-api';
 import { JobSpecError, parseJobSpec } from '../../../src-shared/job/spec';
-import {
-  EXPERIMENT_NAMES,
-  runExperiment as runExperimentByName,
-  type CompareMetricsResult,
-  type ExperimentContext,
-  type ExperimentInput,
-  type ExperimentName,
-} from '../../../src-shared/experiments';
+import { experimentModule, runExperiment as runExperimentByName, type ExperimentContext, type ExperimentInput, type ExperimentName } from '../../../src-shared/experiments';
 import { cancelled, type ActiveRun, type ServiceContext } from '../service-context';
-import { unshareResult } from '../runs/unshare-result';
+import { portableTree } from '../../engine/marshal';
 
 export class Experiments {
   constructor(private readonly ctx: ServiceContext) {}
@@ -43,8 +36,9 @@ export class Experiments {
   async runExperiment<N extends ExperimentName>(request: ExperimentRequestOf<N>): Promise<ExperimentReplyOf<N>> {
     const req = request as ExperimentRequest;
     if (this.closed) throw new Error('the lab is shutting down');
-    if (!(EXPERIMENT_NAMES as readonly string[]).includes(req.name)) throw new Error(`unknown experiment "${String(req.name)}"`);
-    const spec = req.name === 'scaling' ? null : parseJobSpec(req.job === undefined ? missingJob(req.name) : req.job);
+    const module = experimentModule(req.name);
+    if (!module) throw new Error(`unknown experiment "${String(req.name)}"`);
+    const spec = module.needsJob ? parseJobSpec(req.job === undefined ? missingJob(req.name) : req.job) : null;
     if (this.runs.has(req.runId)) throw new Error(`a run with id "${req.runId}" is already running`);
     const run: ActiveRun = { runId: req.runId, controller: new AbortController() };
     const { signal } = run.controller;
@@ -79,7 +73,7 @@ export class Experiments {
       return {
         runId: req.runId,
         name: req.name,
-        result: plainExperimentResult(req.name, result),
+        result: portableTree(result),
         backend,
         timing: { loadMs, computeMs, totalMs: performance.now() - t0, runs },
       } as ExperimentReply as ExperimentReplyOf<N>;
@@ -97,11 +91,4 @@ export class Experiments {
 
 function missingJob(name: string): never {
   throw new JobSpecError('job', `the ${name} experiment runs over a JobSpec; none was given`);
-}
-
-/** An experiment's result with plain (non-shared) arrays, so it can cross IPC. */
-export function plainExperimentResult<T>(name: ExperimentName, result: T): T {
-  if (name !== 'compare') return result;
-  const r = result as unknown as CompareMetricsResult;
-  return { ...r, results: r.results.map(unshareResult) } as unknown as T;
 }

@@ -1,10 +1,13 @@
 /**
- * A heatmap as a file: the app's own option builder (src-shared/charts/heatmap.ts) rendered
- * headless to SVG, and rasterised to PNG at 1×, 2× or 4×.
+ * A heatmap as a file: the app's own option builder (src-shared/charts/heatmap.ts) over the
+ * app's own input (runHeatmapInput: the head's matrix, or the pooled overview of a run too
+ * big to keep it), rendered headless to SVG and rasterised to PNG at 1×, 2× or 4×.
  */
 import type { HeatmapView } from '../../../src-shared/api/lab-api';
 import type { AttentionResult } from '../../../src-shared/job/problem';
-import { headHeatmapInput, heatmapOption } from '../../../src-shared/charts/heatmap';
+import type { EChartsOption } from 'echarts';
+import { heatmapOption } from '../../../src-shared/charts/heatmap';
+import { runHeatmapInput, type Tokens } from '../../../src-shared/charts/heatmap-input';
 import type { ChartTheme } from '../../../src-shared/charts/theme';
 import { renderSvg, svgToPng, type PngScale } from './render';
 
@@ -22,7 +25,7 @@ export interface HeatmapExportOptions {
   theme?: ChartTheme;
 }
 
-export type Tokens = { queries: string[] | null; keys: string[] | null };
+export type { Tokens };
 
 export const DEFAULT_EXPORT_WIDTH = 800;
 
@@ -37,19 +40,28 @@ export function defaultHeatmapTitle(result: AttentionResult, view: HeatmapView):
   return result.heads > 1 ? `${what} · head ${view.head} (${result.heads} heads)` : what;
 }
 
+/** The export's size: the asked one, or 800 wide and tall enough for the matrix. */
+export function exportSize(result: AttentionResult, options: Pick<HeatmapExportOptions, 'width' | 'height'>): { width: number; height: number } {
+  const width = Math.round(options.width ?? DEFAULT_EXPORT_WIDTH);
+  const height = Math.round(options.height ?? defaultExportHeight(result.Tq, result.Tk, width));
+  if (!(width >= 120 && height >= 120)) throw new Error(`a heatmap export needs at least 120×120 pixels, got ${width}×${height}`);
+  return { width, height };
+}
+
+/** The option an export renders: the app's heatmapOption over the app's input, for a file. */
+export function heatmapExportOption(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: Omit<HeatmapExportOptions, 'format' | 'scale'> = {}): EChartsOption {
+  const { width, height } = exportSize(result, options);
+  const input = runHeatmapInput({ result, tokens }, view, { title: options.title ?? defaultHeatmapTitle(result, view), caption: options.caption });
+  if (!input) throw new Error(`the run has no ${view.matrix} and no overview to draw: run the job with "${view.matrix}" or "overview" among its outputs`);
+  return heatmapOption(input, { width, height, theme: options.theme ?? 'light', forExport: true });
+}
+
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions & { format: 'png' }): Uint8Array;
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions & { format: 'svg' }): string;
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string;
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string {
-  const width = Math.round(options.width ?? DEFAULT_EXPORT_WIDTH);
-  const height = Math.round(options.height ?? defaultExportHeight(result.Tq, result.Tk, width));
-  if (!(width >= 120 && height >= 120)) throw new Error(`a heatmap export needs at least 120×120 pixels, got ${width}×${height}`);
-  const input = headHeatmapInput(result, tokens, view, {
-    title: options.title ?? defaultHeatmapTitle(result, view),
-    caption: options.caption,
-  });
-  const option = heatmapOption(input, { width, height, theme: options.theme ?? 'light', forExport: true });
-  const svg = renderSvg(option, width, height);
+  const { width, height } = exportSize(result, options);
+  const svg = renderSvg(heatmapExportOption(result, tokens, view, options), width, height);
   if (options.format === 'svg') return svg;
   if (options.format !== 'png') throw new Error(`a heatmap exports as png or svg, not ${String(options.format)}`);
   return svgToPng(svg, options.scale ?? 2);

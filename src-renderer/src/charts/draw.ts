@@ -1,12 +1,12 @@
 /**
- * The renderer's heatmap option: src-shared's heatmapOption, plus (for matrices larger than
- * IMAGE_THRESHOLD) the matrix painted at screen resolution on a canvas and placed over the
- * grid, plus the pinned-row frame. The only DOM use is the canvas.
+ * The app's heatmap: src-shared's heatmapOption (the picture the exports draw too) with its
+ * interaction hook: hover tooltip, region brush, pinned-row frame, and, for matrices larger
+ * than IMAGE_THRESHOLD, the matrix painted at screen resolution on a canvas (the only DOM use).
  */
 import type { EChartsOption } from 'echarts';
 import { heatmapOption, type HeatmapInput } from '../../../src-shared/charts/heatmap';
+import { matrixPixels, needsImage, type MatrixPixels } from '../../../src-shared/charts/heatmap-image';
 import { palette, type ChartTheme } from '../../../src-shared/charts/theme';
-import { drawnRows, gridBox, matrixPixels, needsImage, withImageOverlay, withPinnedRow, type MatrixPixels } from './image';
 
 export function paintCanvas(pixels: MatrixPixels): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
@@ -35,22 +35,18 @@ export interface DrawOptions {
   width: number;
   height: number;
   theme: ChartTheme;
+  /** the pinned query row, a token index */
   pinnedRow?: number | null;
-  /** source rows per drawn row of the input (the engine's overview pools rows) */
-  rowsPerInputRow?: number;
-  pinColor?: string;
+  /** arm the region brush (the focused heatmap zooms) */
+  brush?: boolean;
 }
 
 export function drawHeatmap(input: HeatmapInput, o: DrawOptions): EChartsOption {
-  let option = heatmapOption(input, { width: o.width, height: o.height, theme: o.theme });
-  if (needsImage(input.rows, input.cols)) {
-    const box = gridBox(option);
-    if (box) option = withImageOverlay(option, matrixCanvas(input, box.width, box.height, o.theme));
-  }
-  if (o.pinnedRow !== null && o.pinnedRow !== undefined) {
-    const rows = drawnRows(option);
-    const perDrawn = Math.max(1, Math.ceil(input.rows / Math.max(1, rows))) * (o.rowsPerInputRow ?? 1);
-    option = withPinnedRow(option, o.pinnedRow, rows, perDrawn, o.pinColor ?? (o.theme === 'dark' ? '#ffffff' : '#111111'));
-  }
-  return option;
+  return heatmapOption(input, { width: o.width, height: o.height, theme: o.theme }, {
+    tooltip: true,
+    brush: o.brush,
+    pinnedRow: o.pinnedRow,
+    pinColor: o.theme === 'dark' ? '#ffffff' : '#111111',
+    image: needsImage(input.rows, input.cols) ? (box) => matrixCanvas(input, box.width, box.height, o.theme) : undefined,
+  });
 }

@@ -5,6 +5,7 @@
 import * as echarts from 'echarts/core';
 import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import {
+  BrushComponent,
   GraphicComponent,
   GridComponent,
   LegendComponent,
@@ -23,6 +24,7 @@ echarts.use([
   ScatterChart,
   GridComponent,
   TooltipComponent,
+  BrushComponent,
   VisualMapComponent,
   TitleComponent,
   GraphicComponent,

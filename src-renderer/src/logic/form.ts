@@ -5,6 +5,7 @@
  * "not set, use the catalogue's default"), booleans, and text for lists, matrices and paths.
  */
 import type { CatalogueEntry, ParamKind, ParamSpec } from '../../../src-shared/metrics/catalogue';
+import { fieldText, type OptionField } from '../../../src-shared/experiments/fields';
 
 export type FormValue = string | number | boolean | null;
 export type FormValues = Record<string, FormValue>;
@@ -22,11 +23,13 @@ export type FieldControl =
   /** a multi-line text of rows */
   | 'matrix'
   /** a file path with a Browse… button */
-  | 'path';
+  | 'path'
+  /** a checkbox per choice; the value is the chosen ids as a list's text */
+  | 'checklist';
 
 export interface FieldDescriptor {
   name: string;
-  kind: ParamKind;
+  kind: ParamKind | OptionField['kind'];
   control: FieldControl;
   label: string;
   /** the catalogue's help text: the field's tooltip */
@@ -37,6 +40,8 @@ export interface FieldDescriptor {
   step?: number;
   slider?: { min: number; max: number; log: boolean };
   choices?: string[];
+  /** what each choice shows, where that is not the choice itself (a row index's token) */
+  choiceLabels?: string[];
   allowNumber?: boolean;
   default?: number | boolean | string;
   placeholder: string;
@@ -83,6 +88,40 @@ export function fieldFor(param: ParamSpec): FieldDescriptor {
     default: param.default,
     placeholder,
   };
+}
+
+const CONTROL_BY_OPTION: Record<OptionField['kind'], FieldControl> = {
+  number: 'number',
+  integer: 'integer',
+  boolean: 'checkbox',
+  numberList: 'list',
+  integerList: 'list',
+  choiceList: 'checklist',
+};
+
+/**
+ * The field an experiment's option gets (src-shared/experiments/fields.ts reads it from the
+ * module's schema), the same controls as the catalogue's parameters; a row or head picker
+ * becomes a select over `pick` (the indices and what each shows).
+ */
+export function optionFieldFor(f: OptionField, pick?: { count: number; labels?: string[] }): FieldDescriptor {
+  const base: FieldDescriptor = {
+    name: f.name,
+    kind: f.kind,
+    control: CONTROL_BY_OPTION[f.kind],
+    label: f.label,
+    help: f.help,
+    min: f.min,
+    max: f.max,
+    exclusiveMin: f.exclusiveMin,
+    step: f.kind === 'integer' ? 1 : undefined,
+    choices: f.choices,
+    default: typeof f.default === 'object' ? fieldText(f.default) : (f.default as number | boolean | string | undefined),
+    placeholder: f.default !== undefined ? fieldText(f.default) : 'default',
+  };
+  if (!f.picker || !pick) return base;
+  const choices = Array.from({ length: pick.count }, (_, i) => String(i));
+  return { ...base, control: 'select', choices, choiceLabels: pick.labels };
 }
 
 /** The form value a parameter starts with. */

@@ -7,12 +7,13 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
 import type { ExperimentReplyOf } from '../../../src-shared/api/lab-api';
-import type { ExperimentName, ExperimentOptionsMap } from '../../../src-shared/experiments/types';
+import { clampIndex, EXPERIMENT_NAMES, experimentModule, optionFields, type ExperimentName, type ExperimentOptionsMap } from '../../../src-shared/experiments';
 import type { JobSpec } from '../../../src-shared/job/spec';
 import { describeJob } from '../../../src-shared/charts/caption';
 import { labApi } from '../host';
 import { errorText, isCancellation } from '../logic/errors';
-import { clampIndex, defaultForms, experimentInfo, experimentOptions, placeExperimentError, type Forms } from '../logic/experiments';
+import { defaultForms, defaultViews, experimentOptions, placeExperimentError, type Forms, type Views } from '../logic/experiments';
+import type { FormValue } from '../logic/form';
 import { useJobStore } from './job';
 import { useRunStore } from './run';
 
@@ -22,7 +23,7 @@ export type ExperimentStatus = 'idle' | 'running' | 'done' | 'error' | 'cancelle
 export interface ExperimentRecord<N extends ExperimentName = ExperimentName> {
   reply: ExperimentReplyOf<N>;
   options: ExperimentOptionsMap[N];
-  /** the JobSpec it ran over (null for scaling), its stable text, and in words */
+  /** the JobSpec it ran over (null for one that needs none), its stable text, and in words */
   job: JobSpec | null;
   jobKey: string | null;
   caption: string;
@@ -30,15 +31,17 @@ export interface ExperimentRecord<N extends ExperimentName = ExperimentName> {
 
 type Records = { [N in ExperimentName]?: ExperimentRecord<N> };
 
-const NAMES: ExperimentName[] = ['scaling', 'temperature', 'compare', 'geometry', 'decoding', 'knn'];
-const allIdle = () => Object.fromEntries(NAMES.map((n) => [n, 'idle'])) as Record<ExperimentName, ExperimentStatus>;
+const allIdle = () => Object.fromEntries(EXPERIMENT_NAMES.map((n) => [n, 'idle'])) as Record<ExperimentName, ExperimentStatus>;
+const needsJob = (name: ExperimentName) => experimentModule(name)!.needsJob;
 
 export const useExperimentsStore = defineStore('experiments', () => {
   const jobStore = useJobStore();
   const run = useRunStore();
 
-  const active = ref<ExperimentName>('scaling');
-  const forms = reactive<Forms>(defaultForms(jobStore.job?.metric?.id));
+  const active = ref<ExperimentName>(EXPERIMENT_NAMES[0]);
+  const forms = reactive<Forms>(defaultForms(jobStore.job));
+  /** what each view shows of its result (a head, a query, a step): no re-run */
+  const views = reactive<Views>(defaultViews());
   const records = shallowRef<Records>({});
   const status = ref<Record<ExperimentName, ExperimentStatus>>(allIdle());
   /** a run's error that names no form field, per experiment */
@@ -66,7 +69,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
 
   /** The form's own messages for an experiment (before any run), by field. */
   function formErrors(name: ExperimentName): Record<string, string> {
-    const o = experimentOptions(name, forms);
+    const o = experimentOptions(name, forms[name]);
     return o.ok ? {} : o.errors;
   }
 
@@ -79,7 +82,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
   /** Why the experiment cannot run now, or null. */
   function blocker(name: ExperimentName): string | null {
     if (Object.keys(formErrors(name)).length > 0) return 'fix the fields marked below';
-    if (experimentInfo(name).usesJob && !jobStore.job) return 'the configuration has an error: fix it in the panels first';
+    if (needsJob(name) && !jobStore.job) return 'the configuration has an error: fix it in the panels first';
     return null;
   }
 
@@ -88,10 +91,10 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return (records.value[name] as ExperimentRecord<N> | undefined) ?? null;
   }
 
-  /** The configuration changed since the experiment ran (scaling never goes stale). */
+  /** The configuration changed since the experiment ran (one without a JobSpec never goes stale). */
   function stale(name: ExperimentName): boolean {
     const r = records.value[name];
-    if (!r || !experimentInfo(name).usesJob) return false;
+    if (!r || !needsJob(name)) return false;
     return r.jobKey !== jobStore.key;
   }
 
@@ -103,27 +106,29 @@ export const useExperimentsStore = defineStore('experiments', () => {
     });
   }
 
-  /** Keep the query and head pickers inside the current result's shape. */
+  /** Keep every query and head picker inside the current result's shape. */
   function clampPicks() {
     const s = shape.value;
     if (!s) return;
-    for (const f of [forms.geometry, forms.knn]) {
-      f.query = clampIndex(f.query, s.Tq);
-      f.head = clampIndex(f.head, s.heads);
+    for (const name of EXPERIMENT_NAMES) {
+      for (const f of optionFields(experimentModule(name)!)) {
+        const value = forms[name][f.name];
+        if (f.picker && typeof value === 'number') forms[name][f.name] = clampIndex(value, f.picker === 'query' ? s.Tq : s.heads);
+      }
     }
   }
 
   /** Run an experiment (the one on show by default); a run in flight is cancelled first. */
   async function runExperiment<N extends ExperimentName>(name: N = active.value as N): Promise<ExperimentReplyOf<N> | null> {
     clampPicks();
-    const o = experimentOptions(name, forms);
+    const o = experimentOptions(name, forms[name]);
     errors.value = { ...errors.value, [name]: undefined };
     runFieldErrors.value = { ...runFieldErrors.value, [name]: undefined };
     if (!o.ok) {
       status.value = { ...status.value, [name]: 'error' };
       return null;
     }
-    const usesJob = experimentInfo(name).usesJob;
+    const usesJob = needsJob(name);
     const job = usesJob ? jobStore.job : null;
     if (usesJob && !job) {
       errors.value = { ...errors.value, [name]: 'the configuration has an error: fix it in the panels first' };
@@ -158,15 +163,6 @@ export const useExperimentsStore = defineStore('experiments', () => {
       const rec: ExperimentRecord<N> = { reply: markRaw(reply) as ExperimentReplyOf<N>, options: o.options, job, jobKey, caption };
       records.value = { ...records.value, [name]: markRaw(rec) };
       status.value = { ...status.value, [name]: 'done' };
-      if (name === 'decoding') {
-        const d = (reply as ExperimentReplyOf<'decoding'>).result;
-        forms.decoding.t = clampIndex(forms.decoding.t, d.steps.length);
-        forms.decoding.head = clampIndex(forms.decoding.head, d.heads);
-      } else if (name === 'compare') {
-        const c = (reply as ExperimentReplyOf<'compare'>).result;
-        forms.compare.head = clampIndex(forms.compare.head, c.heads);
-        forms.compare.query = clampIndex(forms.compare.query, c.Tq);
-      }
       return reply;
     } catch (e) {
       if (current.value?.runId !== runId) return null;
@@ -201,38 +197,25 @@ export const useExperimentsStore = defineStore('experiments', () => {
     active.value = name;
   }
 
-  /**
-   * Pick the query or head of Geometry / k-NN (or k-NN's k). Once the experiment has a
-   * result, the pick re-runs it (each run is one or two rows: a blink).
-   */
-  function pick(name: 'geometry' | 'knn', field: 'query' | 'head' | 'k', value: number) {
-    const form = forms[name] as Record<string, unknown>;
+  /** Set one option of an experiment's form; a picker (query, head) re-runs an experiment that has a result (each run is a row or two: a blink). */
+  function pick(name: ExperimentName, field: string, value: FormValue) {
+    const form = forms[name];
     if (form[field] === value) return;
     form[field] = value;
-    if (records.value[name] && Object.keys(formErrors(name)).length === 0) void runExperiment(name);
+    const picker = optionFields(experimentModule(name)!).find((f) => f.name === field)?.picker;
+    if (picker && records.value[name] && Object.keys(formErrors(name)).length === 0) void runExperiment(name);
   }
 
-  /** The decoding slider. */
-  function setStep(t: number) {
-    const steps = record('decoding')?.reply.result.steps.length ?? 0;
-    forms.decoding.t = clampIndex(t, steps);
-  }
-
-  /** What Compare and Decoding show of their result (no re-run): the head, Compare's query. */
-  function view(name: 'compare' | 'decoding', field: 'head' | 'query', value: number) {
-    if (name === 'compare') {
-      const r = record('compare')?.reply.result;
-      if (field === 'head') forms.compare.head = clampIndex(value, r?.heads ?? shape.value?.heads ?? 1);
-      else forms.compare.query = clampIndex(value, r?.Tq ?? shape.value?.Tq ?? 1);
-    } else if (field === 'head') {
-      forms.decoding.head = clampIndex(value, record('decoding')?.reply.result.heads ?? shape.value?.heads ?? 1);
-    }
+  /** What a view shows of its result (a head, a query, a step): kept inside [0, count − 1], no re-run. */
+  function view(name: ExperimentName, key: string, value: number, count: number) {
+    views[name][key] = clampIndex(value, count);
   }
 
   /** Forget every result (a new session) and the forms' values. */
   function reset() {
     void cancel();
-    Object.assign(forms, defaultForms(jobStore.job?.metric?.id));
+    Object.assign(forms, defaultForms(jobStore.job));
+    Object.assign(views, defaultViews());
     records.value = {};
     status.value = allIdle();
     errors.value = {};
@@ -247,6 +230,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
   return {
     active,
     forms,
+    views,
     records,
     status,
     errors,
@@ -265,7 +249,6 @@ export const useExperimentsStore = defineStore('experiments', () => {
     cancel,
     setActive,
     pick,
-    setStep,
     view,
     reset,
     dispose,

@@ -6,7 +6,7 @@
 import type { ExperimentFile } from '../../logic/experiments';
 
 export function downloadFile(file: ExperimentFile): void {
-  const url = URL.createObjectURL(new Blob([file.text], { type: file.mime }));
+  const url = URL.createObjectURL(new Blob([file.data as BlobPart], { type: file.mime }));
   const a = document.createElement('a');
   a.href = url;
   a.download = file.filename;

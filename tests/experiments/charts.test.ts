@@ -1,33 +1,18 @@
 /**
- * The Experiments tab's chart option builders produce the right series: each view's numbers,
+ * The experiments' chart option builders (the app's views and the CLI's exports) produce the right series: each view's numbers,
  * from the real experiment code over the float64 reference, land in the option where the
  * picture needs them (axes, series, arrows, cache cells, the marked step).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EChartsOption } from 'echarts';
-import {
-  cacheCell,
-  compareDivergenceOption,
-  compareHeatmapInput,
-  decodingCacheOption,
-  decodingCostOption,
-  decodingRowOption,
-  equalAspectRanges,
-  geometryArrows,
-  geometryOption,
-  GEOMETRY_SERIES,
-  knnOption,
-  KNN_SERIES,
-  metricPairs,
-  scalingOption,
-  SCALING_SERIES,
-  sharedWeightRange,
-  temperatureOption,
-  ARGMAX_SERIES,
-  topKTable,
-  widthText,
-  CACHE_SERIES,
-} from '../../src-renderer/src/charts/experiments';
+import { equalAspectRanges } from '../../src-shared/charts/plot-parts';
+import { compareDivergenceOption, compareHeatmapInput, metricPairs, sharedWeightRange, topKTable } from '../../src-shared/experiments/compare';
+import { cacheCell, CACHE_SERIES, decodingCacheOption, decodingCostOption, decodingRowOption } from '../../src-shared/experiments/decoding';
+import { geometryArrows, geometryOption, GEOMETRY_SERIES } from '../../src-shared/experiments/geometry';
+import { knnOption, KNN_SERIES } from '../../src-shared/experiments/knn';
+import { SCALING_SERIES, widthText } from '../../src-shared/experiments/scaling';
+import { ARGMAX_SERIES } from '../../src-shared/experiments/temperature';
+import { moduleOf, type ExperimentChartOpts } from '../../src-shared/experiments';
 import {
   runCompareMetrics,
   runDecoding,
@@ -42,7 +27,11 @@ import {
   type ScalingResult,
   type TemperatureResult,
 } from '../../src-shared/experiments';
-import { inputOf, referenceContext, sequenceJob, TOY } from '../experiments/helpers';
+import { inputOf, referenceContext, sequenceJob, TOY } from './helpers';
+
+// the modules' own builders, as the registry holds them
+const scalingOption = (r: ScalingResult, o: ExperimentChartOpts) => moduleOf('scaling').chart(r, o);
+const temperatureOption = (r: TemperatureResult, o: ExperimentChartOpts) => moduleOf('temperature').chart(r, o);
 
 type AnyRecord = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const OPTS = { width: 800, height: 500, theme: 'light' as const };

@@ -1,9 +1,10 @@
 /**
- * What the Experiments tab's charts share: series colours for heads and metrics, titles,
+ * What the experiments' charts share: series colours for heads and metrics, titles,
  * category axes of tokens that rotate or thin their labels when crowded, value and log
- * axes in the lab's palette. Pure: no DOM, no ECharts instance.
+ * axes in the lab's palette, equal-aspect ranges for point clouds. Pure: no DOM, no
+ * ECharts instance; the app's EChart and the CLI's export render what these build.
  */
-import { baseOption, displayToken, fontSize, formatValue, labelInterval, palette, textWidth, type ChartOpts, type ChartTheme } from '../../../../src-shared/charts/theme';
+import { baseOption, displayToken, fontSize, formatValue, labelInterval, palette, textWidth, type ChartOpts, type ChartTheme } from './theme';
 
 export type { ChartOpts };
 export { formatValue };
@@ -158,4 +159,79 @@ export function niceCeil(x: number): number {
 /** A token label or the index. */
 export function label(tokens: string[] | null | undefined, i: number): string {
   return tokens && i >= 0 && i < tokens.length ? tokens[i] : String(i);
+}
+
+export interface Box {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** Axis ranges that hold the points with a margin and give both axes the same units per pixel. */
+export function equalAspectRanges(points: [number, number][], box: Box, margin = 0.12): { x: [number, number]; y: [number, number]; unitsPerPx: number } {
+  let x0 = Infinity;
+  let x1 = -Infinity;
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (const [x, y] of points) {
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  }
+  if (!(x0 <= x1)) [x0, x1, y0, y1] = [-1, 1, -1, 1];
+  let w = x1 - x0;
+  let h = y1 - y0;
+  const span = Math.max(w, h, 1e-9);
+  if (w < span * 1e-3) w = span * 1e-3;
+  if (h < span * 1e-3) h = span * 1e-3;
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  w *= 1 + 2 * margin;
+  h *= 1 + 2 * margin;
+  const unitsPerPx = Math.max(w / Math.max(1, box.width), h / Math.max(1, box.height));
+  const halfW = (unitsPerPx * box.width) / 2;
+  const halfH = (unitsPerPx * box.height) / 2;
+  return { x: [cx - halfW, cx + halfW], y: [cy - halfH, cy + halfH], unitsPerPx };
+}
+
+
+type Point = [number, number];
+
+/** A five-pointed star (a symbol path). */
+export const STAR = 'path://M50,0 L61,35 L98,35 L68,57 L79,91 L50,70 L21,91 L32,57 L2,35 L39,35 Z';
+
+export function samePoints(a: Point[], b: Point[]): boolean {
+  return a.length === b.length && a.every((p, i) => Math.abs(p[0] - b[i][0]) < 1e-9 && Math.abs(p[1] - b[i][1]) < 1e-9);
+}
+
+export interface Arrow {
+  key: number;
+  weight: number;
+  from: Point;
+  to: Point;
+  width: number;
+  opacity: number;
+}
+
+/** Arrows from one point to weighted targets, thicker and more opaque for more weight, stopping short of the target's dot. */
+export function weightedArrows(from: Point | undefined, targets: Point[], weights: { key: number; weight: number }[], unitsPerPx = 0, stopPx = 7): Arrow[] {
+  if (!from) return [];
+  const top = weights.reduce((m, a) => Math.max(m, a.weight), 0) || 1;
+  const out: Arrow[] = [];
+  for (const a of weights) {
+    const to = targets[a.key];
+    if (!to || !(a.weight > 0)) continue;
+    const dx = to[0] - from[0];
+    const dy = to[1] - from[1];
+    const len = Math.hypot(dx, dy);
+    const cut = unitsPerPx * stopPx;
+    if (len <= cut * 1.5) continue; // the point sits on this target: no arrow to draw
+    const f = (len - cut) / len;
+    const r = a.weight / top;
+    out.push({ key: a.key, weight: a.weight, from, to: [from[0] + dx * f, from[1] + dy * f], width: 0.8 + 6.2 * r, opacity: 0.18 + 0.82 * r });
+  }
+  return out;
 }

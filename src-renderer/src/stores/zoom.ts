@@ -1,0 +1,109 @@
+/**
+ * Zooming into the focused heatmap: a region (query rows × keys, token indices) picked on the
+ * pooled overview, or on a tile already shown, is recomputed at full resolution through the
+ * LabApi's fetchTile. The picture on show stays until the tile lands; a newer zoom, a reset or
+ * a new run drops a tile still on its way. Back returns to the previous level, reset to the
+ * run's own view.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { RunReply, TileReply } from '../../../src-shared/api/lab-api';
+import { TILE_MAX_SIDE } from '../../../src-shared/api/requests';
+import { labApi } from '../host';
+import { errorText } from '../logic/errors';
+
+export interface ZoomRegion {
+  head: number;
+  /** query rows [r0, r1) and keys [c0, c1), token indices */
+  rows: [number, number];
+  cols: [number, number];
+}
+
+/**
+ * The region as fetchTile takes it: inside the run's Tq × Tk, at least one token a side, and
+ * at most `max` a side (a bigger selection keeps its centre).
+ */
+export function fitRegion(region: ZoomRegion, Tq: number, Tk: number, max = TILE_MAX_SIDE): ZoomRegion {
+  const fit = ([a, b]: [number, number], n: number): [number, number] => {
+    let lo = Math.max(0, Math.min(n - 1, Math.floor(Math.min(a, b))));
+    let hi = Math.max(lo + 1, Math.min(n, Math.ceil(Math.max(a, b))));
+    if (hi - lo > max) {
+      const mid = Math.floor((lo + hi) / 2);
+      lo = Math.max(0, Math.min(n - max, mid - Math.floor(max / 2)));
+      hi = lo + max;
+    }
+    return [lo, hi];
+  };
+  return { head: region.head, rows: fit(region.rows, Tq), cols: fit(region.cols, Tk) };
+}
+
+/** "queries 1500–1755 × keys 1400–1911" */
+export function regionText(r: Pick<ZoomRegion, 'rows' | 'cols'>): string {
+  return `queries ${r.rows[0]}–${r.rows[1] - 1} × keys ${r.cols[0]}–${r.cols[1] - 1}`;
+}
+
+export const useZoomStore = defineStore('zoom', () => {
+  /** the run the zoom levels belong to */
+  const runId = ref<string | null>(null);
+  /** the levels shown so far, outermost first; the last one is on screen */
+  const levels = shallowRef<TileReply[]>([]);
+  /** the region being fetched, or null */
+  const pending = ref<ZoomRegion | null>(null);
+  const error = ref<string | null>(null);
+  let seq = 0;
+
+  const tile = computed<TileReply | null>(() => levels.value[levels.value.length - 1] ?? null);
+  const depth = computed(() => levels.value.length);
+
+  /** The tile on show for this run and head, or null (the run's own view is shown). */
+  function tileFor(reply: RunReply | null, head: number): TileReply | null {
+    const t = tile.value;
+    return t && reply && runId.value === reply.runId && t.head === head ? t : null;
+  }
+
+  /** Fetch a region of the run at full resolution; it is shown when it lands (unless overtaken). */
+  async function zoomTo(reply: RunReply, region: ZoomRegion): Promise<void> {
+    if (runId.value !== reply.runId) reset(reply.runId);
+    const r = fitRegion(region, reply.result.Tq, reply.result.Tk);
+    const mine = ++seq;
+    pending.value = r;
+    error.value = null;
+    try {
+      const t = await labApi().fetchTile({ runId: reply.runId, head: r.head, rows: r.rows, cols: r.cols });
+      if (mine !== seq) return;
+      levels.value = [...levels.value, t];
+    } catch (e) {
+      if (mine === seq) error.value = errorText(e);
+    } finally {
+      if (mine === seq) pending.value = null;
+    }
+  }
+
+  /** Back to the previous level (the run's own view after the first). */
+  function back() {
+    seq++;
+    pending.value = null;
+    error.value = null;
+    levels.value = levels.value.slice(0, -1);
+  }
+
+  /** Back to the run's own view; a tile on its way is dropped. */
+  function reset(forRun: string | null = runId.value) {
+    seq++;
+    runId.value = forRun;
+    levels.value = [];
+    pending.value = null;
+    error.value = null;
+  }
+
+  /** The zoom's keys: 0 resets, − goes back (only while zoomed). True when the key was the zoom's. */
+  function key(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }): boolean {
+    if (e.ctrlKey || e.metaKey || e.altKey || (depth.value === 0 && !pending.value)) return false;
+    if (e.key === '0') reset();
+    else if (e.key === '-') back();
+    else return false;
+    return true;
+  }
+
+  return { runId, levels, pending, error, tile, depth, tileFor, zoomTo, back, reset, key };
+});
