@@ -76,7 +76,9 @@ describe.runIf(posix)('files that are not files, in the service', () => {
     const notRegular = new RegExp(`${name.replace('.', '\\.')}: not a regular file \\(${kind}\\)`);
     host.opens.push(path);
     expect((await refusal(() => service.openEmbeddings({}), `${label} as embeddings`)).message).toMatch(notRegular);
-    expect((await refusal(() => service.runJob({ runId: 'hostile', job: { embeddings: { path }, metric: { id: 'dot' } } }), `${label} as a JobSpec path`)).message).toMatch(notRegular);
+    expect((await refusal(() => service.runJob({ runId: 'hostile', job: { embeddings: { path }, metric: { id: 'dot' } } }), `${label} as a JobSpec path`)).message).toMatch(
+      notRegular,
+    );
     host.opens.push(path);
     expect((await refusal(() => service.openSession({}), `${label} as a session`)).message).toMatch(notRegular);
   });
@@ -86,7 +88,10 @@ describe.runIf(posix)('files that are not files, in the service', () => {
     mkdirSync(dir);
     execFileSync('mkfifo', [join(dir, 'words.json')]);
     const session = join(dir, 'fifo.qklab');
-    writeFileSync(session, JSON.stringify({ format: 'qklab-session', version: 1, job: { embeddings: { path: 'words.json' }, metric: { id: 'dot' } }, view: {}, files: [], savedAt: '' }));
+    writeFileSync(
+      session,
+      JSON.stringify({ format: 'qklab-session', version: 1, job: { embeddings: { path: 'words.json' }, metric: { id: 'dot' } }, view: {}, files: [], savedAt: '' }),
+    );
     host.opens.push(session);
     const opened = await withDeadline(service.openSession({}), DEADLINE_MS, 'a session naming a FIFO');
     expect(opened!.sources).toEqual([]);

@@ -56,7 +56,18 @@ describe.runIf(posix)('permissions', () => {
     expect(mode(userDataDir)).toBe(0o700);
     const session = join(tmp.dir, 'saved.qklab');
     host.saves.push(session);
-    const job = { embeddings: { inline: { tokens: ['a', 'b'], vectors: [[1, 0], [0, 1]] } }, metric: { id: 'dot' } };
+    const job = {
+      embeddings: {
+        inline: {
+          tokens: ['a', 'b'],
+          vectors: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+      metric: { id: 'dot' },
+    };
     await service.saveSession({ session: { job, view: {} } as never, saveAs: true });
     await service.autosave({ session: { job, view: {} } as never });
     await service.close();
@@ -73,7 +84,7 @@ describe('stale temporary files', () => {
     }
   });
 
-  it('a kill during writeFileAtomic leaves only a temporary file, which the next start removes (a live writer\'s is kept)', async () => {
+  it("a kill during writeFileAtomic leaves only a temporary file, which the next start removes (a live writer's is kept)", async () => {
     const userDataDir = join(tmp.dir, 'user-stale');
     mkdirSync(userDataDir, { recursive: true });
     const dead = deadPid();

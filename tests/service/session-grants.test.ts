@@ -96,7 +96,7 @@ describe('a session names files, it does not grant them', () => {
     expect(await service.grantSessionFiles({ paths: [] })).toEqual({ sources: [], warnings: [] });
   });
 
-  it('does not quote a file in an error: a session or a job file holding a system file\'s text is named with the place', async () => {
+  it("does not quote a file in an error: a session or a job file holding a system file's text is named with the place", async () => {
     const secretText = 'root:x:0:0:hunter2-secret:/root:/bin/bash\ndaemon:x:1:1';
     const path = join(tmp.dir, `passwd-${++n}.qklab`);
     writeFileSync(path, secretText);
@@ -127,13 +127,7 @@ describe('recent files', () => {
     writeJsonEmbeddings(dropped, WORDS, 4);
     writeFileSync(
       join(userDataDir, RECENT_FILE),
-      JSON.stringify([
-        { path: inside, via: 'dialog' },
-        { path: dropped, via: 'drop' },
-        { path: session, via: 'session' },
-        { path: secret, via: 'recent' },
-        secret,
-      ]),
+      JSON.stringify([{ path: inside, via: 'dialog' }, { path: dropped, via: 'drop' }, { path: session, via: 'session' }, { path: secret, via: 'recent' }, secret]),
     );
     const { service } = await makeService(userDataDir);
     expect(await service.recentFiles()).toEqual([inside, dropped]);
