@@ -11,7 +11,6 @@
  * Every file the CLI writes goes through the service's one durable writer,
  * `writeFileAtomic` of src-main/service/durable-files.ts.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LoadedEmbeddings } from '../../src-shared/formats/types';
 import type { FileTable } from '../../src-shared/job/resolve';
@@ -22,6 +21,11 @@ import { createContext, type ServiceContext } from '../service/service-context';
 import { FileCache } from '../service/sources/file-cache';
 import { JobFiles } from '../service/sources/job-files';
 import { PathAllowList } from '../service/sources/paths';
+import { readJsonFile } from '../service/sources/json-file';
+import { SafeOpenError } from '../service/sources/safe-open';
+
+/** A job file larger than the largest JobSpec the app accepts over IPC is refused unread. */
+export const MAX_JOB_FILE_BYTES = 64 * 2 ** 20;
 
 /** The CLI's one run id: it runs one job at a time. */
 const RUN_ID = 'cli';
@@ -52,18 +56,13 @@ export class CliService {
   }
 }
 
-/** A job file's JSON, with messages that name the file. */
+/** A job file's JSON, read safely (a FIFO or a device is refused), with messages that name the file and never quote it. */
 export async function readJobFile(path: string): Promise<unknown> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await readJsonFile(path, MAX_JOB_FILE_BYTES, 'job files', path);
   } catch (e) {
-    throw new Error(`${path}: cannot read the job file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+    if (e instanceof SafeOpenError) throw new Error(`${path}: ${e.code === 'ENOTREG' || e.code === 'EFBIG' ? e.problem : `cannot read the job file (${e.code})`}`);
+    throw e;
   }
 }
 

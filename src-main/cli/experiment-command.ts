@@ -12,11 +12,10 @@
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { wholeNumber } from './options';
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
 import { loadJobFiles } from './cli-service';
-import { writeFileAtomic } from '../service/durable-files';
+import { makePrivateDir, writeFileAtomic } from '../service/durable-files';
 import { parseJobSpec } from '../../src-shared/job/spec';
 import {
   EXPERIMENTS,
@@ -219,7 +218,7 @@ export async function cmdExperiment(args: string[], deps: ExperimentCommandDeps)
       process.stdout.write(tableCsv(m.table(result)));
       return;
     }
-    await mkdir(a.out, { recursive: true });
+    await makePrivateDir(a.out);
     const files = experimentFiles(a.name, result, {
       json: a.jobPath ? { ...json, job: input!.spec } : json,
       chart: experimentChartOption(a.name, result, exportChartOpts(a)),

@@ -5,10 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { wholeNumber } from './options';
-import { mkdir } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
-import { writeFileAtomic } from '../service/durable-files';
+import { makePrivateDir, writeFileAtomic } from '../service/durable-files';
 import { CliService } from './cli-service';
 import { DEFAULT_OUTPUTS } from '../../src-shared/job/resolve';
 import type { OutputKind } from '../../src-shared/job/problem';
@@ -151,7 +150,7 @@ export async function cmdExport(args: string[], deps: ExportCommandDeps): Promis
       if (a.format === 'csv') what = `csv, head ${a.head} ${a.matrix}, ${result.Tq}×${result.Tk}`;
       if (a.format === 'npy') what = `npy, ${a.matrix} ${result.heads}×${result.Tq}×${result.Tk}`;
     }
-    await mkdir(dirname(a.out), { recursive: true });
+    await makePrivateDir(dirname(a.out));
     await writeFileAtomic(a.out, data);
     process.stderr.write(`wrote ${a.out} (${what})\n`);
   } finally {

@@ -1,13 +1,12 @@
 /** `--out DIR`: the result as .npy arrays plus a result.json of everything per-row. */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../service/durable-files';
+import { makePrivateDir, writeFileAtomic } from '../service/durable-files';
 import { encodeNpy } from '../service/npy-write';
 import { resultToJson } from '../service/result-json';
 import type { FinishedRun } from '../service/runs/runs';
 
 export async function writeResultDir(dir: string, finished: FinishedRun, timing: Record<string, unknown>): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  await makePrivateDir(dir);
   const { run, problem } = finished;
   const r = run.result;
   const written: string[] = [];

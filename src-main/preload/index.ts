@@ -37,6 +37,7 @@ const api: LabApi = {
   exportRun: (req) => call('exportRun', req),
   saveSession: (req) => call('saveSession', req as RequestOf<'saveSession'>),
   openSession: (req) => call('openSession', req),
+  grantSessionFiles: (req) => call('grantSessionFiles', req),
   autosave: (req) => call('autosave', req as RequestOf<'autosave'>),
   recoverSession: () => call('recoverSession'),
   recentFiles: () => call('recentFiles'),

@@ -20,7 +20,6 @@
  * the rooms still re-check what they rely on (JobSpecs, paths), because tests call them
  * directly.
  */
-import { mkdir } from 'node:fs/promises';
 import type { ExperimentReplyOf, ExperimentRequestOf, ExportRequest, TileRequest } from '../../src-shared/api/lab-api';
 import type { LabOperations } from '../../src-shared/api/requests';
 import type { ExperimentName } from '../../src-shared/experiments';
@@ -37,6 +36,7 @@ import { Autosave } from './sessions/autosave';
 import { Sessions, type SessionBody } from './sessions/sessions';
 import { Sources } from './sources/sources';
 import type { PathAllowList } from './sources/paths';
+import { makeAppDataDir, removeStaleTempFiles } from './durable-files';
 
 export class LabService implements LabOperations {
   private readonly ctx: ServiceContext;
@@ -80,7 +80,9 @@ export class LabService implements LabOperations {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await mkdir(this.host.userDataDir, { recursive: true });
+    await makeAppDataDir(this.host.userDataDir);
+    // a crash or kill during a save leaves only a temporary file: gone before anything reads the folder
+    await removeStaleTempFiles(this.host.userDataDir);
     await this.autosaves.start();
     await this.recent.load();
   }
@@ -107,6 +109,7 @@ export class LabService implements LabOperations {
   exportRun = (req: ExportRequest) => this.exports.exportRun(req);
   saveSession = (req: { session: SessionBody; path?: string; saveAs?: boolean; embedData?: boolean }) => this.sessions.saveSession(req);
   openSession = (req: { path?: string }) => this.sessions.openSession(req);
+  grantSessionFiles = (req: { paths: string[] }) => this.sessions.grantSessionFiles(req);
   autosave = (req: { session: SessionBody }) => this.autosaves.autosave(req);
   recoverSession = () => this.autosaves.recoverSession();
   recentFiles = () => this.recent.recentFiles();

@@ -154,12 +154,22 @@ export interface SessionDoc {
   savedAt: string;
 }
 
-/** A session as main recovered it from the autosave; `warnings` as for an opened session. */
-export interface RecoveredSession {
-  session: SessionDoc;
+/** Files of a session, loaded: their sources, and a sentence per file that is not as it was saved. */
+export interface SessionFiles {
   sources: SourceInfo[];
   /** one sentence per file that is not as it was saved, naming the file */
   warnings: string[];
+}
+
+/** A session as main recovered it from the autosave; `warnings` as for an opened session. */
+export interface RecoveredSession extends SessionFiles {
+  session: SessionDoc;
+  /**
+   * Files the session names outside its own folder (links resolved): not read. A session
+   * names files, it does not grant them: the user is asked, and `grantSessionFiles` reads
+   * the ones confirmed.
+   */
+  outside: string[];
 }
 
 /** A session as main opened it: its file, its JobSpec and view, the files it names, loaded. */
@@ -204,6 +214,8 @@ export interface LabApi {
    * changed, it is gone and the embedded copy is used, it cannot be read), naming the file.
    */
   openSession(req: { path?: string }): Promise<OpenedSession | null>;
+  /** Read files the session opened (or recovered) last lists in `outside`, once the user confirmed them; other paths are refused. */
+  grantSessionFiles(req: { paths: string[] }): Promise<SessionFiles>;
   /** Store the current state for crash recovery (cheap; called on every change, debounced). */
   autosave(req: { session: Omit<SessionDoc, 'format' | 'version' | 'files' | 'savedAt'> }): Promise<void>;
   /** The autosaved session left by a run that did not exit cleanly, if any. */

@@ -188,6 +188,8 @@ export const OPERATIONS = {
     64 * MiB,
   ),
   openSession: op('openSession', v.strictObject({ path: v.optional(pathString) }), 16 * KiB),
+  // main reads only paths the session opened last listed in its `outside`; a JobSpec names at most a few dozen files
+  grantSessionFiles: op('grantSessionFiles', v.strictObject({ paths: v.pipe(v.array(pathString, 'expected a list of file paths'), v.maxLength(64, 'expected at most 64 file paths')) }), 300 * KiB),
   autosave: op('autosave', v.strictObject({ session: sessionBodySchema }), 64 * MiB),
   recoverSession: op('recoverSession', noArguments, 64),
   recentFiles: op('recentFiles', noArguments, 64),
@@ -217,18 +219,20 @@ export type RequestOf<K extends OperationName> = K extends 'runExperiment'
     ? { path: string }
     : never;
 
-export interface OpenSessionReply {
-  path: string;
-  session: SessionDoc;
+export interface SessionFilesReply {
   sources: SourceInfo[];
   /** files whose sha256 differs from the one saved, files that are missing, … */
   warnings: string[];
 }
 
-export interface RecoverSessionReply {
+export interface RecoverSessionReply extends SessionFilesReply {
   session: SessionDoc;
-  sources: SourceInfo[];
-  warnings: string[];
+  /** files the session names outside its folder, not read (grantSessionFiles reads them once the user confirms) */
+  outside: string[];
+}
+
+export interface OpenSessionReply extends RecoverSessionReply {
+  path: string;
 }
 
 type Awaited_<T> = T extends Promise<infer U> ? U : T;

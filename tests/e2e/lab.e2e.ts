@@ -415,6 +415,10 @@ describe('recovery after a crash', () => {
         await second.page.getByTestId('recovery-banner').waitFor();
         await second.screenshot('recovery-banner');
         await second.page.getByTestId('recover-session').click();
+        // the autosave lives in the app's data folder: the file it names is outside, read once the user confirms
+        await second.page.getByTestId('outside-files').waitFor();
+        expect(await second.page.getByTestId('outside-files').textContent()).toContain(words);
+        await second.page.getByTestId('read-outside-files').click();
         await expect.poll(() => second.page.getByTestId('score-function').inputValue()).toBe('laplacian');
         await expect.poll(() => second.page.getByTestId('source-name-embeddings').textContent()).toContain('words.json');
       } finally {

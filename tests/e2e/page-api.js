@@ -97,6 +97,7 @@
     exportRun: (req) => call('exportRun', req),
     saveSession: (req) => call('saveSession', req),
     openSession: (req) => call('openSession', req),
+    grantSessionFiles: (req) => call('grantSessionFiles', req),
     autosave: (req) => call('autosave', req),
     recoverSession: () => call('recoverSession'),
     recentFiles: () => call('recentFiles'),

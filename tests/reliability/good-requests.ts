@@ -30,6 +30,7 @@ export const GOOD_REQUESTS: Record<OperationName, unknown[]> = {
   ],
   saveSession: [{ session: SESSION }, { session: SESSION, path: ABS, embedData: true }, { session: SESSION, saveAs: true }],
   openSession: [{}, { path: ABS }],
+  grantSessionFiles: [{ paths: [] }, { paths: [ABS] }],
   autosave: [{ session: SESSION }],
   recoverSession: [undefined, null],
   recentFiles: [undefined],

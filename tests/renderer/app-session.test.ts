@@ -67,6 +67,32 @@ describe('sessions', () => {
     expect(session.dirty).toBe(false);
   });
 
+  it('files outside the session folder wait for the user: read once confirmed, else named in a warning', async () => {
+    const info = sourceInfo();
+    const session = useSessionStore();
+    for (const read of [true, false]) {
+      api.sessionToOpen = { path: '/s/a.qklab', session: sessionDoc({ embeddings: { path: info.path }, metric: { id: 'dot' } }), sources: [], outside: [info.path] };
+      api.granted = [];
+      api.grantedFiles = { sources: [info], warnings: [] };
+      const opening = session.open();
+      await flush();
+      // nothing is read until the user answers the dialog
+      expect(session.outsideFiles?.paths).toEqual([info.path]);
+      expect(api.granted).toEqual([]);
+      session.answerOutside(read);
+      expect(await opening).toBe(true);
+      expect(session.outsideFiles).toBeNull();
+      if (read) {
+        expect(api.granted).toEqual([info.path]);
+        expect(useSourcesStore().slots.embeddings).toMatchObject({ kind: 'file', info: { path: info.path } });
+        expect(session.warnings).toEqual([]);
+      } else {
+        expect(api.granted).toEqual([]);
+        expect(session.warnings).toEqual(["Not read: a file outside the session's folder (emb.npy); open it yourself to use it"]);
+      }
+    }
+  });
+
   it('autosave is debounced, and waits until a recovery offer is answered', async () => {
     api.recovery = { session: sessionDoc({ embeddings: { inline: { tokens: ['x', 'y'], vectors: [[1, 0], [0, 1]] } }, metric: { id: 'cosine', tau: 2 } }), sources: [] };
     const session = useSessionStore();

@@ -2,7 +2,7 @@
  * A fake LabApi for the renderer's unit tests ONLY: runs resolve when the test says so,
  * and every call is recorded. The app itself never sees this file.
  */
-import type { ExperimentName, ExperimentReplyOf, ExperimentRequest, ExperimentRequestOf, LabApi, MenuCommand, OpenedSession, ProgressEvent, RecoveredSession, RunReply, SessionDoc, SourceInfo, TileReply, TileRequest } from '../../src-shared/api/lab-api';
+import type { ExperimentName, ExperimentReplyOf, ExperimentRequest, ExperimentRequestOf, LabApi, MenuCommand, OpenedSession, ProgressEvent, RecoveredSession, RunReply, SessionDoc, SessionFiles, SourceInfo, TileReply, TileRequest } from '../../src-shared/api/lab-api';
 import type { AttentionResult } from '../../src-shared/job/problem';
 import type { JobSpec } from '../../src-shared/job/spec';
 
@@ -82,8 +82,11 @@ export class FakeLabApi implements LabApi {
   exports: unknown[] = [];
   openResult: SourceInfo | null | Error = sourceInfo();
   /** what recoverSession / openSession answer (`warnings` default to none) */
-  recovery: { session: SessionDoc; sources: SourceInfo[]; warnings?: string[] } | null = null;
-  sessionToOpen: { path: string; session: SessionDoc; sources: SourceInfo[]; warnings?: string[] } | null = null;
+  recovery: { session: SessionDoc; sources: SourceInfo[]; warnings?: string[]; outside?: string[] } | null = null;
+  sessionToOpen: { path: string; session: SessionDoc; sources: SourceInfo[]; warnings?: string[]; outside?: string[] } | null = null;
+  /** paths grantSessionFiles was asked for, and what it answers */
+  granted: string[] = [];
+  grantedFiles: SessionFiles = { sources: [], warnings: [] };
   progressListeners = new Set<(e: ProgressEvent) => void>();
   menuListeners = new Set<(c: MenuCommand) => void>();
   /** answer every run at once with this result (null: leave runs pending) */
@@ -141,13 +144,17 @@ export class FakeLabApi implements LabApi {
     return '/out/session.qklab';
   }
   async openSession(_req: { path?: string }): Promise<OpenedSession | null> {
-    return this.sessionToOpen ? { warnings: [], ...this.sessionToOpen } : null;
+    return this.sessionToOpen ? { warnings: [], outside: [], ...this.sessionToOpen } : null;
+  }
+  async grantSessionFiles(req: { paths: string[] }): Promise<SessionFiles> {
+    this.granted.push(...req.paths);
+    return this.grantedFiles;
   }
   async autosave(req: unknown) {
     this.autosaves.push(req);
   }
   async recoverSession(): Promise<RecoveredSession | null> {
-    return this.recovery ? { warnings: [], ...this.recovery } : null;
+    return this.recovery ? { warnings: [], outside: [], ...this.recovery } : null;
   }
   async recentFiles() {
     return [];

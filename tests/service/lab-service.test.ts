@@ -335,7 +335,11 @@ describe('autosave and recovery', () => {
     const recovered = await crashed.service.recoverSession();
     expect(recovered!.session.job).toEqual(job);
     expect(recovered!.session.view).toEqual({ step: 2 });
-    expect(recovered!.sources.map((s) => s.path)).toEqual([path]);
+    // the autosave lives in the app's data folder: the file it names is outside, read only once confirmed
+    expect(recovered!.sources).toEqual([]);
+    expect(recovered!.outside).toEqual([path]);
+    const granted = await crashed.service.grantSessionFiles({ paths: recovered!.outside });
+    expect(granted.sources.map((s) => s.path)).toEqual([path]);
     expect((await crashed.service.runJob({ runId: 'rec', job: recovered!.session.job })).result.Tq).toBe(8);
     await crashed.service.close();
 

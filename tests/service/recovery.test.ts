@@ -61,9 +61,13 @@ describe('recovery after a crash', () => {
     expect(recovered).not.toBeNull();
     expect(recovered!.session.view).toMatchObject({ from: 'child' });
     expect(recovered!.session.job).toEqual({ embeddings: { path: data }, metric: { id: 'rbf', tau: 1.5 }, mask: [{ id: 'causal' }] });
-    expect(recovered!.sources.map((s) => [s.path, s.T])).toEqual([[data, 8]]);
-    expect(recovered!.warnings).toEqual([]);
-    // the recovered files are readable again in this run (the autosave only names files the user had opened)
+    // the autosave's files are outside the app's data folder: listed, and read once the user confirms
+    expect(recovered!.sources).toEqual([]);
+    expect(recovered!.outside).toEqual([data]);
+    const granted = await service.grantSessionFiles({ paths: recovered!.outside });
+    expect(granted.sources.map((s) => [s.path, s.T])).toEqual([[data, 8]]);
+    expect([...recovered!.warnings, ...granted.warnings]).toEqual([]);
+    // the confirmed files are readable again in this run
     const reply = await service.runJob({ runId: 'again', job: recovered!.session.job });
     expect(reply.result.Tq).toBe(8);
     await service.close();

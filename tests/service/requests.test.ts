@@ -110,6 +110,16 @@ const CASES: Record<OperationName, { good: unknown[]; bad: [unknown, RegExp][] }
       [{ file: abs }, /unknown field "file"/],
     ],
   },
+  grantSessionFiles: {
+    good: [{ paths: [] }, { paths: [abs, abs] }],
+    bad: [
+      [{}, /paths/],
+      [{ paths: abs }, /paths: expected a list of file paths/],
+      [{ paths: ['a\0b'] }, /NUL/],
+      [{ paths: Array(65).fill(abs) }, /at most 64 file paths/],
+      [{ paths: [abs], grant: 'dialog' }, /unknown field "grant"/],
+    ],
+  },
   autosave: {
     good: [{ session }],
     bad: [

@@ -83,8 +83,9 @@ export class Autosave {
     } catch {
       return null;
     }
-    const { sources, warnings } = await this.sessions.openSessionFiles(doc, this.userDataDir, 'autosave');
-    return { session: doc, sources, warnings };
+    // the autosave's folder is the app's data folder: every file it names is outside it, read only once the user confirms
+    const { sources, warnings, outside } = await this.sessions.openSessionFiles(doc, this.userDataDir, 'autosave');
+    return { session: doc, sources, warnings, outside };
   }
 
   /** Whether the previous run left an autosave without exiting cleanly. */

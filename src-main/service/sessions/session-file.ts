@@ -2,13 +2,14 @@
  * `.qklab` files on disk: their text (written with ../durable-files.ts), read back as
  * untrusted input.
  */
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as v from 'valibot';
 import { payloadBytes, sessionDocSchema } from '../../../src-shared/api/requests';
 import type { SessionDoc } from '../../../src-shared/api/lab-api';
 import { parseJobSpec } from '../../../src-shared/job/spec';
 import { firstProblem } from '../../../src-shared/job/issue-message';
+import { jsonErrorPlace } from '../sources/json-file';
+import { readRegularFile, SafeOpenError } from '../sources/safe-open';
 
 /** A session file that could not be read; the message names the file and what is wrong. */
 export class SessionFileError extends Error {
@@ -27,7 +28,8 @@ export function parseSessionText(path: string, text: string): SessionDoc {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new SessionFileError(path, `not a QK Lab session (the file is not valid JSON: ${(e as Error).message})`);
+    // the place, not V8's message: that quotes the file's text
+    throw new SessionFileError(path, `not a QK Lab session (the file is not valid JSON: ${jsonErrorPlace(text, e)})`);
   }
   // deeper than any request may be (requests.ts): such a document could not even be sent to the window
   if (payloadBytes(json) === Infinity) {
@@ -49,20 +51,13 @@ export function parseSessionText(path: string, text: string): SessionDoc {
   return result.output as SessionDoc;
 }
 
+/** A session file read safely (regular files only, at most `maxBytes` read) and validated. */
 export async function readSessionFile(path: string, maxBytes = 512 * 2 ** 20): Promise<SessionDoc> {
   let text: string;
   try {
-    const handle = await open(path, 'r');
-    try {
-      const { size } = await handle.stat();
-      if (size > maxBytes) throw new SessionFileError(path, `the file is ${Math.round(size / 2 ** 20)} MiB; sessions larger than ${maxBytes / 2 ** 20} MiB are refused`);
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
+    text = (await readRegularFile(path, maxBytes, 'sessions')).toString('utf8');
   } catch (e) {
-    if (e instanceof SessionFileError) throw e;
-    throw new SessionFileError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new SessionFileError(path, e instanceof SafeOpenError ? e.problem : `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).name})`);
   }
   return parseSessionText(path, text);
 }

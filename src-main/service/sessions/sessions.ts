@@ -1,19 +1,25 @@
 /**
  * The sessions room: Save and Open Session. A session is a JobSpec, the renderer's view
  * state, the files the job names with their sha256 (checked when it opens again) and,
- * optionally, the data embedded. Opening one grants the files it names and makes its folder
- * the one relative paths resolve against.
+ * optionally, the data embedded. Opening one makes its folder the one relative paths
+ * resolve against.
+ *
+ * A session names files; it does not grant them. Files inside the session's folder (links
+ * resolved) are granted and read; any other file it names is left unread and listed in the
+ * reply's `outside`, and is read only if the user confirms it (`grantSessionFiles`, which
+ * grants nothing but those files of the session opened last).
  */
 import { basename, dirname } from 'node:path';
 import type { SessionDoc, SourceInfo } from '../../../src-shared/api/lab-api';
-import type { OpenSessionReply, RequestOf } from '../../../src-shared/api/requests';
-import { fileRefs } from '../../../src-shared/job/resolve';
+import type { OpenSessionReply, RequestOf, SessionFilesReply } from '../../../src-shared/api/requests';
+import { fileRefs, type FileRef } from '../../../src-shared/job/resolve';
 import { JobSpecError, parseJobSpec, type JobSpec } from '../../../src-shared/job/spec';
 import type { RecentFiles } from '../app/recent-files';
 import { writeFileAtomic } from '../durable-files';
 import type { Host } from '../host';
 import type { ServiceContext } from '../service-context';
 import { JobFiles } from '../sources/job-files';
+import { canonicalPath, checkPathShape, isInsideFolder, PathNotAllowedError } from '../sources/paths';
 import type { Sources } from '../sources/sources';
 import { inlineFromLoaded, loadedFromInline } from './embedded-data';
 import { readSessionFile, sessionText } from './session-file';
@@ -23,6 +29,8 @@ export type SessionBody = RequestOf<'saveSession'>['session'];
 export class Sessions {
   /** the session file Save Session writes to without asking */
   private sessionPath: string | null = null;
+  /** the session opened (or recovered) last, and the files it names outside its folder: canonical path → path */
+  private pending: { doc: SessionDoc; dir: string; grant: 'session' | 'autosave'; outside: Map<string, string> } | null = null;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -86,28 +94,62 @@ export class Sessions {
     };
     await writeFileAtomic(path, sessionText(doc));
     this.sessionPath = path;
+    const via = allow.grantOf(path, 'write');
     allow.allow(path, 'read+write', 'session');
-    await this.recent.add(path);
+    await this.recent.add(path, via);
     return path;
   }
 
-  /** Open what a session refers to: files (checked against their saved sha256), or its embedded copies. */
-  async openSessionFiles(doc: SessionDoc, dir: string, grant: 'session' | 'autosave'): Promise<{ sources: SourceInfo[]; warnings: string[] }> {
-    const { files, jobFiles } = this.ctx;
-    const sources: SourceInfo[] = [];
-    const warnings: string[] = [];
+  /**
+   * Open what a session refers to: the files inside its folder (checked against their saved
+   * sha256), or their embedded copies. Files outside the folder are not read: `outside` lists them.
+   */
+  async openSessionFiles(doc: SessionDoc, dir: string, grant: 'session' | 'autosave'): Promise<SessionFilesReply & { outside: string[] }> {
+    const { files, allow } = this.ctx;
     const refs = fileRefs(doc.job);
-    const absolute = (p: string) => JobFiles.absolute(p, dir);
-    jobFiles.grantAll(doc.job, dir, grant);
+    // embedded copies come from the session file itself: they stand in for a granted file that is gone
     for (const ref of refs) {
       const inline = doc.embedded?.[ref.key];
-      if (inline) files.setEmbedded(absolute(ref.path), ref.part, loadedFromInline(inline, `${ref.field} (embedded)`));
+      if (inline) files.setEmbedded(JobFiles.absolute(ref.path, dir), ref.part, loadedFromInline(inline, `${ref.field} (embedded)`));
     }
+    const inside: FileRef[] = [];
+    const outside = new Map<string, string>();
+    for (const ref of refs) {
+      const path = JobFiles.absolute(ref.path, dir);
+      if (await isInsideFolder(path, dir)) {
+        allow.allow(path, 'read', grant);
+        inside.push(ref);
+      } else outside.set(canonicalPath(path), path);
+    }
+    this.pending = { doc, dir, grant, outside };
+    return { ...(await this.loadFiles(doc, dir, inside)), outside: [...outside.values()] };
+  }
+
+  /** Grant and read files the last opened session names outside its folder, once the user confirmed them; any other path is refused. */
+  async grantSessionFiles(req: { paths: string[] }): Promise<SessionFilesReply> {
+    const pending = this.pending;
+    const wanted = new Set<string>();
+    for (const p of req.paths) {
+      const key = canonicalPath(checkPathShape(p));
+      if (!pending?.outside.has(key)) throw new PathNotAllowedError(p, 'read');
+      wanted.add(key);
+    }
+    if (!pending || wanted.size === 0) return { sources: [], warnings: [] };
+    for (const key of wanted) this.ctx.allow.allow(pending.outside.get(key)!, 'read', pending.grant);
+    const refs = fileRefs(pending.doc.job).filter((ref) => wanted.has(canonicalPath(JobFiles.absolute(ref.path, pending.dir))));
+    return this.loadFiles(pending.doc, pending.dir, refs);
+  }
+
+  /** Load granted files of a session: each checked against its saved sha256, or replaced by its embedded copy when gone. */
+  private async loadFiles(doc: SessionDoc, dir: string, refs: FileRef[]): Promise<SessionFilesReply> {
+    const { files } = this.ctx;
+    const sources: SourceInfo[] = [];
+    const warnings: string[] = [];
     const seen = new Set<string>();
     for (const ref of refs) {
       if (seen.has(ref.key)) continue;
       seen.add(ref.key);
-      const path = absolute(ref.path);
+      const path = JobFiles.absolute(ref.path, dir);
       try {
         const { loaded, embedded } = await files.load(path, ref.part);
         if (embedded) {
@@ -138,11 +180,12 @@ export class Sessions {
     }
     const doc = await readSessionFile(path);
     const dir = dirname(path);
-    const { sources, warnings } = await this.openSessionFiles(doc, dir, 'session');
+    const { sources, warnings, outside } = await this.openSessionFiles(doc, dir, 'session');
     this.ctx.jobFiles.baseDir = dir;
     this.sessionPath = path;
+    const via = allow.grantOf(path, 'read');
     allow.allow(path, 'read+write', 'session');
-    await this.recent.add(path);
-    return { path, session: doc, sources, warnings };
+    await this.recent.add(path, via);
+    return { path, session: doc, sources, warnings, outside };
   }
 }

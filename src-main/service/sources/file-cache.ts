@@ -3,7 +3,6 @@
  * the same JobSpec many times a second and must not re-read a 100 MB file each time), and
  * the streamed sha256 a session records. Every file the app and the CLI read goes through it.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
@@ -12,16 +11,24 @@ import { indexVocabulary } from '../../../src-shared/formats/sentence';
 import { loadFile } from './file-source';
 import { isVocabulary } from './source-info';
 import { canonicalPath } from './paths';
+import { notRegularFile, openRegularFile } from './safe-open';
 
-/** sha256 of a file, read as a stream (a 1 GB vocabulary is never held whole). */
-export function sha256File(path: string, signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
-    stream.on('data', (chunk) => hash.update(chunk));
-    stream.on('error', reject);
-    stream.on('end', () => resolve(hash.digest('hex')));
-  });
+/** sha256 of a regular file, read 1 MiB at a time (a 1 GB vocabulary is never held whole). */
+export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  const { handle } = await openRegularFile(path);
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close().catch(() => {});
+  }
+  return hash.digest('hex');
 }
 
 interface Entry {
@@ -114,7 +121,7 @@ export class FileCache {
       if (fallback && (e as NodeJS.ErrnoException).code === 'ENOENT') return { loaded: fallback, embedded: true };
       throw new Error(`${basename(path)}: cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    if (!st.isFile()) throw new Error(`${basename(path)}: not a file`);
+    if (!st.isFile()) throw notRegularFile(path, st);
     let entry = this.entries.get(key);
     if (entry && (entry.mtimeMs !== st.mtimeMs || entry.size !== st.size)) {
       this.entries.delete(key);

@@ -4,24 +4,20 @@
  * of reading embeddings. `loadFile` reads one file whole; the service and the CLI reach it
  * through the FileCache (file-cache.ts), which keeps what it read.
  */
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readEmbeddings } from '../../../src-shared/formats';
 import type { ByteSource, LoadedEmbeddings, ReadOptions } from '../../../src-shared/formats/types';
+import { openRegularFile } from './safe-open';
 
 export type FileSource = ByteSource & { close(): Promise<void> };
 
+/**
+ * A regular file (safe-open.ts: a FIFO or a device is refused before a byte is read). Reads
+ * stop at the size fstat gave when the file was opened, so a file that grows while it is
+ * read, or one whose stat says less than it holds, is never read past that size.
+ */
 export async function openFileSource(path: string): Promise<FileSource> {
-  const handle = await open(path, 'r');
-  let size: number;
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new Error(`${path}: not a regular file`);
-    size = stat.size;
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+  const { handle, size } = await openRegularFile(path);
   return {
     name: basename(path),
     size,

@@ -24,14 +24,13 @@ export class JobFiles {
     return isAbsolute(path) ? path : resolvePath(dir, path);
   }
 
-  /** Allow reading every file a JobSpec names: what opening a session (or a job file on the command line) grants. */
-  grantAll(job: JobSpec, dir: string, grant: Grant): void {
-    for (const ref of fileRefs(job)) this.allow.allow(JobFiles.absolute(ref.path, dir), 'read', grant);
-  }
-
-  /** A job opened from `dir` (the CLI's job file): its files granted, its relative paths resolved against `dir`. */
+  /**
+   * A job opened from `dir` (the CLI's job file, named by the user on the command line):
+   * every file it names granted, its relative paths resolved against `dir`. (A session
+   * opened in the app grants only the files inside its folder: sessions/sessions.ts.)
+   */
   openAt(job: JobSpec, dir: string, grant: Grant): void {
-    this.grantAll(job, dir, grant);
+    for (const ref of fileRefs(job)) this.allow.allow(JobFiles.absolute(ref.path, dir), 'read', grant);
     this.baseDir = dir;
   }
 

@@ -6,7 +6,8 @@
  * file the user opened may be read, a file the user chose in a Save dialog (or a session
  * the user opened or saved) may be written.
  */
-import { isAbsolute, normalize, resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, normalize, relative, resolve, sep } from 'node:path';
 
 export type Access = 'read' | 'write';
 
@@ -39,6 +40,27 @@ export function checkPathShape(path: unknown, what = 'path'): string {
   if (path.includes('\0')) throw new TypeError(`${what}: a file path cannot contain a NUL character`);
   if (!isAbsolute(path)) throw new TypeError(`${what}: expected an absolute path, got "${path}"`);
   return path;
+}
+
+/** A path with its symbolic links resolved; for a path that does not exist (yet), its nearest existing folder's. */
+async function realPathOf(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : resolve(await realPathOf(parent), basename(path));
+  }
+}
+
+/**
+ * Whether `path` lies inside the folder `dir` once symbolic links are resolved in both: a
+ * session may name the files beside it and below it, and nothing else on its own say —
+ * not `../../etc/passwd`, not an absolute path elsewhere, not a link that points out.
+ */
+export async function isInsideFolder(path: string, dir: string, platform: NodeJS.Platform = process.platform): Promise<boolean> {
+  const [real, realDir] = await Promise.all([realPathOf(resolve(path)), realPathOf(resolve(dir))]);
+  const rel = relative(canonicalPath(realDir, platform), canonicalPath(real, platform));
+  return rel !== '' && rel !== '..' && !rel.startsWith('..' + sep) && !isAbsolute(rel);
 }
 
 export class PathAllowList {

@@ -37,7 +37,7 @@ export class Sources {
       path = this.ctx.allow.allow(chosen, 'read', 'dialog');
     }
     const info = await this.openSource(path, req.part);
-    await this.recent.add(path);
+    await this.recent.add(path, this.ctx.allow.grantOf(path, 'read'));
     return info;
   }
 

@@ -68,6 +68,13 @@ function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** The warning for files outside a session's folder that the user chose not to read. */
+export function skippedFilesWarning(paths: readonly string[]): string {
+  const names = paths.map((p) => p.split(/[\\/]/).pop() || p);
+  const list = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+  return `Not read: ${paths.length === 1 ? 'a file' : `${paths.length} files`} outside the session's folder (${list}); open ${paths.length === 1 ? 'it' : 'them'} yourself to use ${paths.length === 1 ? 'it' : 'them'}`;
+}
+
 /** The heading of the warnings banner. */
 export function warningsHeading(count: number): string {
   return count === 1 ? 'Session warning:' : `${count} session warnings:`;

@@ -5,12 +5,12 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch, type WatchStopHandle } from 'vue';
-import type { RecoveredSession, SessionDoc, SourceInfo } from '../../../src-shared/api/lab-api';
+import type { RecoveredSession, SessionDoc, SessionFiles, SourceInfo } from '../../../src-shared/api/lab-api';
 import type { JobSpec } from '../../../src-shared/job/spec';
 import { labApi } from '../host';
 import { debounce } from '../logic/debounce';
 import { errorText } from '../logic/errors';
-import { sessionWarnings } from '../logic/session-warnings';
+import { sessionWarnings, skippedFilesWarning } from '../logic/session-warnings';
 import { stateFromJob, type SourceRole } from '../logic/jobspec';
 import { useCompareStore } from './compare';
 import { useConfigStore } from './config';
@@ -43,6 +43,8 @@ export const useSessionStore = defineStore('session', () => {
   const embedData = ref(false);
   /** an autosaved session left by a run that did not exit cleanly */
   const recovery = shallowRef<RecoveredSession | null>(null);
+  /** files the session being opened names outside its folder, waiting for the user to read or skip them (SessionFilesDialog) */
+  const outsideFiles = shallowRef<{ paths: string[]; answer: (read: boolean) => void } | null>(null);
   const autosaving = ref(false);
   const autosaveCount = ref(0);
   /** the last saved body's text, to tell whether there are unsaved changes */
@@ -85,14 +87,35 @@ export const useSessionStore = defineStore('session', () => {
     return restored.problems;
   }
 
+  /**
+   * Files a session names outside its folder are not read by opening it: ask the user, and
+   * read the ones confirmed; skipped ones are named in a warning.
+   */
+  async function confirmOutside(paths: readonly string[] | undefined): Promise<SessionFiles> {
+    if (!paths?.length) return { sources: [], warnings: [] };
+    const read = await new Promise<boolean>((resolve) => (outsideFiles.value = { paths: [...paths], answer: resolve }));
+    outsideFiles.value = null;
+    if (!read) return { sources: [], warnings: [skippedFilesWarning(paths)] };
+    try {
+      return await labApi().grantSessionFiles({ paths: [...paths] });
+    } catch (e) {
+      return { sources: [], warnings: [`Could not read the files outside the session's folder: ${errorText(e)}`] };
+    }
+  }
+
+  function answerOutside(read: boolean) {
+    outsideFiles.value?.answer(read);
+  }
+
   async function open(openPath?: string): Promise<boolean> {
     try {
       const opened = await labApi().openSession({ path: openPath });
       if (!opened) return false;
-      const problems = await apply(opened.session, opened.sources);
+      const more = await confirmOutside(opened.outside);
+      const problems = await apply(opened.session, [...opened.sources, ...more.sources]);
       path.value = opened.path;
       savedText.value = bodyText.value;
-      warnings.value = sessionWarnings(opened.warnings);
+      warnings.value = sessionWarnings([...opened.warnings, ...more.warnings]);
       // a session that carries its data keeps carrying it when saved again
       embedData.value = Object.keys(opened.session.embedded ?? {}).length > 0;
       message.value = problems.length
@@ -144,8 +167,9 @@ export const useSessionStore = defineStore('session', () => {
     const r = recovery.value;
     recovery.value = null;
     if (r) {
-      const problems = await apply(r.session, r.sources);
-      warnings.value = sessionWarnings(r.warnings);
+      const more = await confirmOutside(r.outside);
+      const problems = await apply(r.session, [...r.sources, ...more.sources]);
+      warnings.value = sessionWarnings([...r.warnings, ...more.warnings]);
       message.value = problems.length
         ? { kind: 'error', text: `Recovered the unsaved session, but: ${problems.join('; ')}` }
         : { kind: 'info', text: 'Recovered the unsaved session' };
@@ -173,6 +197,8 @@ export const useSessionStore = defineStore('session', () => {
     warnings,
     embedData,
     recovery,
+    outsideFiles,
+    answerOutside,
     autosaving,
     autosaveCount,
     body,
