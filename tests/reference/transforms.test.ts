@@ -4,30 +4,12 @@
  * own float64 implementation, the resolver's matrix implementation (what the engine is fed),
  * and whole problems resolved from a JobSpec and run by the reference.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { addSinusoidal, applyRope, geometricSlopes, quantizeMatrix, toBfloat16, toFloat16, type RopeLayout } from '../../src-shared/job/transforms';
+import { addSinusoidal, applyRope, geometricSlopes, quantizeMatrix, toBfloat16, toFloat16 } from '../../src-shared/job/transforms';
 import { resolveJob } from '../../src-shared/job/resolve';
-import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
 import { matrix, type Matrix } from '../../src-shared/linalg/matrix';
+import { FIXTURE, fixtureJob } from './transform-fixture';
 import { bfloat16RoundTrip, biasAt, float16RoundTrip, quantizeIntGroup, referenceAttention, ropeVector, sinusoidalVector } from '../../src-shared/reference';
-
-interface Fixture {
-  x: number[][];
-  qx: number[][];
-  ties: number[][];
-  zeros: number[][];
-  rope: { base: number; dims: number; layout: RopeLayout; offset: number; heads: number; expected: number[][] }[];
-  sinusoidal: { T: number; d: number; offset: number; expected: number[][] }[];
-  alibi: { slopes4: number[]; slopes3: number[]; bias_h3_Tq2_Tk5: number[][][] };
-  int: { input: 'qx' | 'ties' | 'zeros'; heads: number; bits: number; group: 'tensor' | 'channel' | 'token'; expected: number[][] }[];
-  floats: number[];
-  float16: number[];
-  bfloat16: number[];
-  problems: { X: number[][] } & Record<string, { spec: JobSpec; weights: number[][][]; queryRows?: number[] }>;
-}
-
-export const FIXTURE: Fixture = JSON.parse(readFileSync(new URL('../fixtures/transforms.json', import.meta.url), 'utf8'));
 
 const toMatrix = (rows: number[][]): Matrix => matrix(rows.length, rows[0].length, Float32Array.from(rows.flat()));
 const worst = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -149,15 +131,6 @@ describe('float16 and bfloat16 round trips', () => {
     }
   });
 });
-
-/** A fixture problem as a JobSpec over its embeddings X (and query rows, where it has them). */
-export function fixtureJob(name: string): { spec: JobSpec; weights: number[] } {
-  const c = FIXTURE.problems[name];
-  const X = FIXTURE.problems.X;
-  const spec: JobSpec = { embeddings: { inline: { vectors: X } }, ...c.spec };
-  if (c.queryRows) spec.queries = { inline: { vectors: c.queryRows.map((r) => X[r]) } };
-  return { spec: parseJobSpec(spec), weights: c.weights.flat(2) };
-}
 
 describe('whole problems, resolved from a JobSpec, against numpy', () => {
   for (const name of ['rope_int4_causal', 'alibi_bfloat16', 'sinusoidal_cross_causal']) {
