@@ -3,6 +3,7 @@
  * (Su et al. 2021) computed from its definition; ALiBi's steeper heads favour near keys.
  */
 import { describe, expect, it } from 'vitest';
+import { engineContext, smallPool } from './helpers';
 import { ropeLongRangeBound, runPositions } from '../../src-shared/experiments';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec } from '../../src-shared/job/spec';
@@ -51,5 +52,21 @@ describe('positions experiment', () => {
     // without RoPE in the job, the bound is drawn for base 10000 and the head width
     expect(r.rope).toEqual({ base: 10000, dims: 8 });
     expect(r.distances.at(-1)).toBe(T - 1);
+  });
+
+  it('the engine (worker pool) carries ALiBi and RoPE to the workers and gives the reference means', async () => {
+    const pool = smallPool();
+    try {
+      for (const position of [{ id: 'alibi' }, { id: 'rope', layout: 'interleaved' }]) {
+        const spec = { ...job, position };
+        const eng = await runPositions(engineContext(pool), inputOf(spec), { maxDistance: 10 });
+        const ref = await runPositions(referenceContext(), inputOf(spec), { maxDistance: 10 });
+        for (let h = 0; h < 2; h++) {
+          ref.meanWeight[h].forEach((w, n) => (w === null ? expect(eng.meanWeight[h][n]).toBeNull() : expect(Math.abs(eng.meanWeight[h][n]! - w)).toBeLessThan(1e-5)));
+        }
+      }
+    } finally {
+      await pool.close();
+    }
   });
 });
