@@ -36,6 +36,8 @@ describe('Position and Quantize in the configuration panel', () => {
 
   it('ALiBi slopes: "geometric" or a list of numbers; a bad value is an error on the field', () => {
     const alibi = transformEntry('position', 'alibi');
+    // a select with "a list of numbers…" beside its one word
+    expect(visibleFields(alibi, defaultFormValues(alibi))[0]).toMatchObject({ control: 'select', choices: ['geometric'], allowList: true });
     const ok = buildJobSpec(sentence(), { ...defaultConfig(), position: { id: 'alibi', values: { slopes: '0.5, 0.25' } } });
     expect(ok.draft.position).toEqual({ id: 'alibi', slopes: [0.5, 0.25] });
     expect(buildJobSpec(sentence(), { ...defaultConfig(), position: { id: 'alibi', values: defaultFormValues(alibi) } }).job!.position).toEqual({ id: 'alibi', slopes: 'geometric' });

@@ -43,6 +43,8 @@ export interface FieldDescriptor {
   /** what each choice shows, where that is not the choice itself (a row index's token) */
   choiceLabels?: string[];
   allowNumber?: boolean;
+  /** a select that also takes a list of numbers ("a list…" and a text entry) */
+  allowList?: boolean;
   default?: number | boolean | string;
   placeholder: string;
 }
@@ -86,6 +88,7 @@ export function fieldFor(param: ParamSpec): FieldDescriptor {
     slider: param.slider ? { min: param.slider.min, max: param.slider.max, log: !!param.slider.log } : undefined,
     choices: param.choices ? [...param.choices] : undefined,
     allowNumber: param.allowNumber,
+    allowList: param.allowList,
     default: param.default,
     placeholder,
   };
