@@ -1,5 +1,5 @@
 /** `qklab metrics`: the catalogue as text or JSON, read from the one catalogue. */
-import { MASKS, NORMALIZERS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../src-shared/metrics/catalogue';
+import { MASKS, NORMALIZERS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../src-shared/metrics/catalogue';
 
 function entryText(e: CatalogueEntry): string {
   const lines = [`  ${e.id.padEnd(12)} ${e.formula}`, `  ${''.padEnd(12)} ${e.help}`];
@@ -11,7 +11,7 @@ function entryText(e: CatalogueEntry): string {
 }
 
 export function formatCatalogue(json: boolean): string {
-  if (json) return JSON.stringify({ scores: SCORE_FUNCTIONS, masks: MASKS, normalizers: NORMALIZERS }, null, 2);
+  if (json) return JSON.stringify({ scores: SCORE_FUNCTIONS, masks: MASKS, normalizers: NORMALIZERS, positions: POSITIONS, quantizers: QUANTIZERS }, null, 2);
   return [
     'Score functions (metric.id):',
     ...SCORE_FUNCTIONS.map(entryText),
@@ -21,5 +21,11 @@ export function formatCatalogue(json: boolean): string {
     '',
     'Normalisers (normalizer):',
     ...NORMALIZERS.map(entryText),
+    '',
+    'Positions (position.id; RoPE and sinusoidal change q and k, ALiBi biases the scores):',
+    ...POSITIONS.map(entryText),
+    '',
+    'Quantizers (quantize.id; after positions, before scoring):',
+    ...QUANTIZERS.map(entryText),
   ].join('\n');
 }

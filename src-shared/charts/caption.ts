@@ -55,6 +55,11 @@ export function describeJob(job: JobSpec): string {
   parts.push(masks.length ? masks.map((m) => describeEntry('mask', m)).join(' + ') : 'no mask');
   const normalizer = job.normalizer ?? 'softmax';
   parts.push(catalogueEntry('normalizer', normalizer)?.id ?? normalizer);
+  // positions and quantization, as "rope dims=32" / "int bits=4, group=token"
+  for (const kind of ['position', 'quantize'] as const) {
+    const t = job[kind];
+    if (t && t.id !== 'none') parts.push(describeEntry(kind, t));
+  }
   const heads = job.heads ?? 1;
   parts.push(`${heads} head${heads === 1 ? '' : 's'}`);
   const projection = job.projection;

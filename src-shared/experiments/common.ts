@@ -125,10 +125,19 @@ export function rowProblem(problem: AttentionProblem, query: number): AttentionP
     ...problem,
     q: rowSlice(problem.q, query, query + 1),
     masks,
+    ...biasForRow(problem, query),
     overview: undefined,
     outputs: problem.outputs.filter((o) => o !== 'overview'),
     tokens: { queries: problem.tokens.queries ? [problem.tokens.queries[query]] : null, keys: problem.tokens.keys },
   };
+}
+
+/**
+ * The problem's score bias for a one-row problem whose row 0 is row `query` of the full
+ * problem (ALiBi's |i + offset − j| keeps its meaning): a field to spread into that problem.
+ */
+export function biasForRow(problem: AttentionProblem, query: number): Pick<AttentionProblem, 'bias'> {
+  return problem.bias ? { bias: { ...problem.bias, offset: problem.bias.offset + query } } : {};
 }
 
 /** Entry (h, i, ·) of an H×Tq×W head-major array. */

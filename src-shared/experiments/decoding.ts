@@ -23,7 +23,7 @@ import type { AttentionProblem } from '../job/problem';
 import { matrix, type Matrix } from '../linalg/matrix';
 import { displayToken, fontSize, palette, textWidth } from '../charts/theme';
 import { formatValue, label, legendBlock, niceCeil, seriesColor, start, titleBlock, tokenAxis, valueAxis } from '../charts/plot-parts';
-import { clampIndex, copyTokens, ExperimentOptionError, jobInput, resolveInput, rowOf, Runs } from './common';
+import { biasForRow, clampIndex, copyTokens, ExperimentOptionError, jobInput, resolveInput, rowOf, Runs } from './common';
 import { float64Text, tokenOr } from './csv';
 import { about, wholeNumber } from './fields';
 import { EXPERIMENT_LIMITS } from './limits';
@@ -75,6 +75,7 @@ export function decodingStepProblem(full: AttentionProblem, t: number): Attentio
     v: prefix(full.v, t + 1),
     // j ≤ 0 + t: the one query row sees every cached key
     masks: [{ id: 'causal', offset: t }],
+    ...biasForRow(full, t),
     outputs: ['weights'],
     overview: undefined,
     tokens: {

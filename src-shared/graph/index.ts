@@ -17,7 +17,8 @@ import { normalize } from './normalizers';
 import { emitOutputs, outputSpecs, overviewBlocks, wantsTopk } from './outputs';
 import { headSlice, packHeads, type FeedTensor, type Tile } from './feeds';
 import { keyRange } from './keys';
-import { checkMaskShapes, checkMetricShapes, headWidth } from '../reference';
+import { checkBias, checkMaskShapes, checkMetricShapes, headWidth } from '../reference';
+import { addBias, biasFeeds, biasKey } from './bias';
 import { graphTarget } from './target';
 
 export type { FeedTensor, Tile } from './feeds';
@@ -46,6 +47,7 @@ export function graphKey(problem: AttentionProblem, target?: unknown): string {
     `v${GRAPH_VERSION}`,
     scoreKey(problem.metric),
     `masks[${problem.masks.map(maskKey).join(',')}]`,
+    ...(biasKey(problem) ? [`bias=${biasKey(problem)}`] : []),
     problem.normalizer,
     `out[${outputSpecs(problem).map((s) => s.name).join(',')}]`,
   ];
@@ -59,7 +61,7 @@ export function graphKey(problem: AttentionProblem, target?: unknown): string {
 export function graphFor(problem: AttentionProblem, target?: unknown): { key: string; model: Uint8Array } {
   const ctx = new GraphContext(graphTarget(target));
   const b = ctx.b;
-  const scores = buildScores(ctx, problem.metric);
+  const scores = addBias(ctx, problem, buildScores(ctx, problem.metric));
   const visible = applyTopkMasks(ctx, problem.masks, scores, pairVisibility(ctx, problem.masks));
   const visibleCount = visible === null
     ? b.cast(ctx.keys(), 'float32')
@@ -91,7 +93,7 @@ export function feedsFor(problem: AttentionProblem, tile: Tile): Record<string, 
     k: headSlice(problem.k, H, tile.h0, tile.h1, k0, k1),
   };
   if (problem.outputs.includes('output')) feeds.v = headSlice(problem.v, H, tile.h0, tile.h1, k0, k1);
-  if (problem.masks.some((m) => POSITIONAL.has(m.id))) {
+  if (problem.bias || problem.masks.some((m) => POSITIONAL.has(m.id))) {
     feeds.row0 = { type: 'int64', data: BigInt64Array.of(BigInt(tile.r0)), dims: [] };
     feeds.col0 = { type: 'int64', data: BigInt64Array.of(BigInt(k0)), dims: [] };
   }
@@ -100,7 +102,7 @@ export function feedsFor(problem: AttentionProblem, tile: Tile): Record<string, 
   }
   const dims = { dq: problem.q.cols / H, dk: problem.k.cols / H };
   for (const p of scoreParams(problem.metric, dims)) feeds[p.name] = packHeads(p.perHead, p.shape, tile);
-  return Object.assign(feeds, maskFeeds(problem, tile, { k0, k1 }));
+  return Object.assign(feeds, maskFeeds(problem, tile, { k0, k1 }), biasFeeds(problem, tile));
 }
 
 /**
@@ -115,6 +117,7 @@ export function checkProblem(problem: AttentionProblem): void {
   if (v.rows !== k.rows) throw new Error(`the values need one row per key: ${k.rows} keys but ${v.rows} value rows`);
   checkMetricShapes(problem.metric, heads, dq, dk);
   checkMaskShapes(problem.masks, heads, q.rows, k.rows, dq, dk);
+  checkBias(problem.bias, heads);
 }
 
 function checkTile(problem: AttentionProblem, t: Tile): void {

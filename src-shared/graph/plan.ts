@@ -23,6 +23,8 @@ export function bytesPerCell(problem: AttentionProblem, target?: unknown): numbe
   if (problem.outputs.includes('scores')) planes += 1;
   if (problem.outputs.includes('weights')) planes += 1;
   if (problem.masks.length > 0) planes += 1;
+  // ALiBi: the [n, Tk] distance and the biased score plane
+  if (problem.bias) planes += 2;
   if (problem.normalizer === 'sparsemax') planes += 8;
   if (problem.normalizer === 'kernel') planes += 3;
   planes += 3 * problem.masks.filter((m) => m.id === 'topk').length;

@@ -54,6 +54,12 @@ export type ResolvedMask =
 
 export type MaskId = ResolvedMask['id'] | 'none';
 
+/**
+ * A score bias added before masking (docs/semantics.md "Positions"): ALiBi adds
+ * −slopes[h]·|i + offset − j| to head h's scores (offset = Tk − Tq, as the causal mask's).
+ */
+export type ResolvedBias = { id: 'alibi'; slopes: number[]; offset: number };
+
 export type OutputKind = 'scores' | 'weights' | 'output' | 'entropy' | 'argmax' | 'topk' | 'overview';
 
 export interface OverviewRequest {
@@ -80,6 +86,8 @@ export interface AttentionProblem {
   metric: ResolvedMetric;
   /** combined by AND; `topk` masks apply after all others, in stack order */
   masks: ResolvedMask[];
+  /** added to the scores before the masks (ALiBi); absent = none */
+  bias?: ResolvedBias;
   normalizer: NormalizerId;
   outputs: OutputKind[];
   /** k of the per-row top-k output (when outputs has 'topk') */

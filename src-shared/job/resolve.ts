@@ -12,6 +12,7 @@ import { gaussianMatrix } from '../random';
 import { inverseCovariance, psdProblem } from '../linalg/spd';
 import { JobSpecError, type EntrySpec, type JobSpec, type SourceSpec } from './spec';
 import type { AttentionProblem, OutputKind, PerHead, ResolvedMask, ResolvedMetric } from './problem';
+import { addSinusoidal, alibiBias, transformHeads } from './transforms';
 
 export const DEFAULT_OUTPUTS: OutputKind[] = ['weights', 'output', 'entropy'];
 export const DEFAULT_TOPK = 5;
@@ -362,9 +363,18 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
   if (!qSpec) fail('embeddings', 'no vectors: give `embeddings`, or `queries` and `keys`');
   if (!kSpec) fail('keys', 'no keys: give `embeddings` or `keys`');
   const field = (role: 'queries' | 'keys' | 'values') => (spec[role] ? role : role === 'values' && !spec.embeddings ? 'keys' : 'embeddings');
-  let q = project(sourceRows(qSpec, field('queries'), files), 'q', spec, files);
-  let k = project(sourceRows(kSpec, field('keys'), files), 'k', spec, files);
-  const v = project(sourceRows(vSpec!, field('values'), files), 'v', spec, files);
+  const sources = { q: sourceRows(qSpec, field('queries'), files), k: sourceRows(kSpec, field('keys'), files), v: sourceRows(vSpec!, field('values'), files) };
+  if (spec.position?.id === 'sinusoidal') {
+    // PE before projection; the rows that end up as queries sit at i + (Tk − Tq), as the causal mask counts
+    const [asQueries, asKeys] = spec.transpose ? (['k', 'q'] as const) : (['q', 'k'] as const);
+    const offset = sources[asKeys].m.rows - sources[asQueries].m.rows;
+    for (const role of ['q', 'k', 'v'] as const) {
+      sources[role] = { ...sources[role], m: addSinusoidal(sources[role].m, role === asQueries ? offset : 0) };
+    }
+  }
+  let q = project(sources.q, 'q', spec, files);
+  let k = project(sources.k, 'k', spec, files);
+  let v = project(sources.v, 'v', spec, files);
 
   const heads = spec.heads ?? 1;
   for (const [name, x] of [['queries', q], ['keys', k], ['values', v]] as const) {
@@ -376,6 +386,11 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
   }
   const tq = q.m.rows;
   const tk = k.m.rows;
+  const scored = transformHeads(spec, heads, { q: q.m, k: k.m, v: v.m });
+  q = { ...q, m: scored.q };
+  k = { ...k, m: scored.k };
+  v = { ...v, m: scored.v };
+  const bias = alibiBias(spec, heads, tk - tq);
   const dq = q.m.cols / heads;
   const dk = k.m.cols / heads;
   const metric = resolveMetric(spec, heads, dq, dk, k.m, files);
@@ -398,6 +413,7 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
       ? { rows: Math.min(ov.rows ?? DEFAULT_OVERVIEW, tq), cols: Math.min(ov.cols ?? DEFAULT_OVERVIEW, tk), pool: ov.pool ?? 'mean' }
       : undefined,
     tokens: { queries: q.tokens, keys: k.tokens },
+    ...(bias ? { bias } : {}),
     ...(spec.backend ? { backend: spec.backend } : {}),
   };
 }

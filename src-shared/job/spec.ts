@@ -5,7 +5,7 @@
  * `metric.tau: expected a number > 0, got -1`.
  */
 import * as v from 'valibot';
-import { MASKS, NORMALIZER_IDS, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../metrics/catalogue';
+import { MASKS, NORMALIZER_IDS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../metrics/catalogue';
 import { BACKEND_CHOICES, type BackendChoice, type OutputKind, type PoolKind } from './problem';
 import { describeValue, firstProblem } from './issue-message';
 
@@ -52,6 +52,10 @@ export interface JobSpec {
   metric?: EntrySpec;
   mask?: EntrySpec[];
   normalizer?: string;
+  /** RoPE / ALiBi / sinusoidal: positions for raw embeddings (docs/semantics.md "Positions") */
+  position?: EntrySpec;
+  /** int / float16 / bfloat16 rounding of q, k (and v), after positions */
+  quantize?: EntrySpec;
   transpose?: boolean;
   outputs?: OutputKind[];
   topk?: number;
@@ -90,7 +94,15 @@ function paramSchema(p: ParamSpec): v.GenericSchema {
       return v.boolean('expected true or false');
     case 'choice': {
       const words = v.picklist(p.choices ?? [], `expected one of ${(p.choices ?? []).map((c) => `"${c}"`).join(', ')}${p.allowNumber ? ' or a number' : ''}`);
+      if (p.allowList) return v.union([words, v.array(finiteNumber)], `expected one of ${(p.choices ?? []).map((c) => `"${c}"`).join(', ')} or a list of numbers`);
       return p.allowNumber ? v.union([words, finiteNumber], `expected one of ${(p.choices ?? []).map((c) => `"${c}"`).join(', ')} or a number`) : words;
+    }
+    case 'choiceList': {
+      const words = (p.choices ?? []).map((c) => `"${c}"`).join(', ');
+      return v.pipe(
+        v.array(v.picklist(p.choices ?? [], `expected one of ${words}`), `expected a list of ${words}`),
+        v.check((list) => new Set(list).size === list.length, `expected each of ${words} at most once`),
+      );
     }
     case 'integerList':
       return nonNegativeIntList;
@@ -159,6 +171,8 @@ export const jobSpecSchema = v.strictObject({
   metric: v.optional(entryVariant(SCORE_FUNCTIONS, 'score function')),
   mask: v.optional(v.array(entryVariant(MASKS, 'mask'), 'expected a list of masks')),
   normalizer: v.optional(v.picklist(NORMALIZER_IDS, `expected one of ${NORMALIZER_IDS.join(', ')}`)),
+  position: v.optional(entryVariant(POSITIONS, 'position')),
+  quantize: v.optional(entryVariant(QUANTIZERS, 'quantizer')),
   transpose: v.optional(v.boolean('expected true or false')),
   outputs: v.optional(v.array(v.picklist(OUTPUT_KINDS, `expected one of ${OUTPUT_KINDS.join(', ')}`))),
   topk: v.optional(int(1, 4096)),

@@ -2,7 +2,9 @@
  * The one catalogue of score functions, masks and normalisers (SPEC.md §2–§4).
  * The JobSpec schema, the CLI's `qklab metrics`, the configuration form in the app and the
  * graph builder's dispatch all read this list; nothing else lists metric ids by hand.
+ * Positions and quantizers (the transforms of q and k before scoring) live in transforms.ts.
  */
+import { POSITIONS, QUANTIZERS } from './transforms';
 
 export type ParamKind =
   /** a real number; `min`/`max` bound it, `exclusiveMin` makes min strict */
@@ -20,7 +22,9 @@ export type ParamKind =
   /** an inline 2-D array of numbers */
   | 'matrix'
   /** a file path (resolved against the JobSpec's folder) */
-  | 'path';
+  | 'path'
+  /** a list of distinct `choices` (a subset, e.g. quantize's apply) */
+  | 'choiceList';
 
 export interface ParamSpec {
   name: string;
@@ -35,11 +39,13 @@ export interface ParamSpec {
   slider?: { min: number; max: number; log?: boolean };
   choices?: string[];
   allowNumber?: boolean;
+  /** a `choice` that also takes a list of numbers instead of a word (ALiBi's slopes) */
+  allowList?: boolean;
   /** shown only when another parameter has one of these values (UI hint only) */
   when?: { param: string; equals: Array<string | number | boolean> };
 }
 
-export type EntryKind = 'score' | 'mask' | 'normalizer';
+export type EntryKind = 'score' | 'mask' | 'normalizer' | 'position' | 'quantize';
 
 export interface CatalogueEntry {
   kind: EntryKind;
@@ -328,7 +334,9 @@ export const NORMALIZERS: CatalogueEntry[] = [
   },
 ];
 
-export const CATALOGUE: CatalogueEntry[] = [...SCORE_FUNCTIONS, ...MASKS, ...NORMALIZERS];
+export { POSITIONS, QUANTIZERS };
+
+export const CATALOGUE: CatalogueEntry[] = [...SCORE_FUNCTIONS, ...MASKS, ...NORMALIZERS, ...POSITIONS, ...QUANTIZERS];
 
 export function catalogueEntry(kind: EntryKind, id: string): CatalogueEntry | undefined {
   return CATALOGUE.find((e) => e.kind === kind && e.id === id);
@@ -337,3 +345,5 @@ export function catalogueEntry(kind: EntryKind, id: string): CatalogueEntry | un
 export const SCORE_IDS = SCORE_FUNCTIONS.map((e) => e.id);
 export const MASK_IDS = MASKS.map((e) => e.id);
 export const NORMALIZER_IDS = NORMALIZERS.map((e) => e.id);
+export const POSITION_IDS = POSITIONS.map((e) => e.id);
+export const QUANTIZER_IDS = QUANTIZERS.map((e) => e.id);

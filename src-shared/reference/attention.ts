@@ -10,6 +10,7 @@ import { checkMaskShapes, visibility } from './masks';
 import { normalizeRow } from './normalizers';
 import { poolOverview } from './overview';
 import { checkMetricShapes, score } from './scores';
+import { biasAt, checkBias } from './transforms';
 import type { ReferenceResult } from './types';
 import type { Vector } from './vectors';
 
@@ -66,6 +67,7 @@ function shapeOf(problem: AttentionProblem): Shape {
   if (v.rows !== k.rows) throw new Error(`the values need one row per key: ${k.rows} keys but ${v.rows} value rows`);
   checkMetricShapes(problem.metric, heads, dq, dk);
   checkMaskShapes(problem.masks, heads, q.rows, k.rows, dq, dk);
+  checkBias(problem.bias, heads);
   // the top-k output exists when its k is given; outputs[] otherwise does not matter here
   const topk = Number.isInteger(problem.topk) && problem.topk >= 1 ? problem.topk : 0;
   return { heads, Tq: q.rows, Tk: k.rows, dq, dk, dv, topk };
@@ -121,11 +123,12 @@ function attendHead(problem: AttentionProblem, shape: Shape, h: number, result: 
   result.meanEntropy.push(filled > 0 ? entropySum / filled : 0);
 }
 
-/** s(q_i, k_j) for every pair of head h, before any mask (topk masks rank these). */
+/** s(q_i, k_j) (plus ALiBi's bias) for every pair of head h, before any mask (topk masks rank these). */
 function unmaskedScores(problem: AttentionProblem, h: number, q: Vector[], k: Vector[]): Float64Array {
   const out = new Float64Array(q.length * k.length);
+  const bias = problem.bias;
   for (let i = 0; i < q.length; i++) {
-    for (let j = 0; j < k.length; j++) out[i * k.length + j] = score(problem.metric, h, q[i], k[j]);
+    for (let j = 0; j < k.length; j++) out[i * k.length + j] = score(problem.metric, h, q[i], k[j]) + (bias ? biasAt(bias, h, i, j) : 0);
   }
   return out;
 }

@@ -7,3 +7,4 @@ export { visibleByMask, visibility, checkMaskShapes, type MaskContext, type Pair
 export { softmax, kernel, sparsemax, normalizeRow, type RowPlace } from './normalizers';
 export { poolOverview } from './overview';
 export { headRows, headWidth } from './heads';
+export { ropeVector, sinusoidalVector, biasAt, checkBias, quantizeIntGroup, float16RoundTrip, bfloat16RoundTrip } from './transforms';

@@ -38,3 +38,10 @@ describe('describeJob: the configuration in words', () => {
     expect(describeEntry('score', { id: 'not-in-catalogue' })).toBe('not-in-catalogue');
   });
 });
+
+describe('describeJob: positions and quantization', () => {
+  it('names the position and the quantizer with the parameters the job sets', () => {
+    expect(describeJob({ position: { id: 'rope', dims: 32 }, quantize: { id: 'int', bits: 4, group: 'token' } })).toBe('dot · no mask · softmax · rope dims=32 · int bits b=4, group=token · 1 head');
+    expect(describeJob({ position: { id: 'none' }, quantize: { id: 'bfloat16' } })).toBe('dot · no mask · softmax · bfloat16 · 1 head');
+  });
+});

@@ -154,6 +154,25 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     }
   });
 
+  it('ALiBi (a score bias built in the graph): matches wasm and the reference, whole and tiled, Tq ≠ Tk', async () => {
+    requireAdapter();
+    const tiled = new WebGpuBackend(compute.connect, { budgetBytes: 24 * 1024 });
+    try {
+      for (const masks of [[], ['causal'], ['topk']] as MaskName[][]) {
+        const shape: Shape = { heads: 3, Tq: 20, Tk: 27, dq: 8, dk: 8, dv: 4 };
+        const p: AttentionProblem = { ...makeProblem({ shape, metric: 'dot', masks, seed: 7, outputs: ALL_OUTPUTS, topk: 3 }), bias: { id: 'alibi', slopes: [0.5, 0.125, 0.03125], offset: 7 } };
+        for (const backend of [gpu, tiled]) {
+          const g = await backend.run(p);
+          expect(g.backend).toMatch(/^webgpu/);
+          expectMatchesReference(p, g);
+          expectAgrees(`dot + alibi [${masks.join('+') || 'none'}]`, p, g, await runProblemSingleThreaded(p, { runner }));
+        }
+      }
+    } finally {
+      await tiled.close();
+    }
+  });
+
   it('computes a region (rows of one head, every key) equal to those rows of the whole job', async () => {
     requireAdapter();
     const p = makeProblem({ shape: { heads: 2, Tq: 40, Tk: 40, dq: 8, dk: 8, dv: 4 }, metric: 'dot', masks: ['causal'], seed: 3, outputs: ['weights', 'scores'] });

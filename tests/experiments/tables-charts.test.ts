@@ -12,6 +12,8 @@ import {
   runDecoding,
   runGeometry,
   runKnn,
+  runPositions,
+  runQuantization,
   runScaling,
   runTemperature,
   EXPERIMENT_NAMES,
@@ -32,6 +34,8 @@ async function all(): Promise<ExperimentResultMap> {
     geometry: await runGeometry(ctx, inputOf(TOY), { query: 0 }),
     decoding: await runDecoding(ctx, inputOf(seq), {}),
     knn: await runKnn(ctx, inputOf(TOY), { query: 0, k: 3 }),
+    quantization: await runQuantization(ctx, inputOf(seq), { bits: [4, 8], groups: ['tensor'], floats: ['bfloat16'], apply: ['q', 'k'] }),
+    positions: await runPositions(ctx, inputOf({ ...seq, position: { id: 'rope' } }), { maxDistance: 3 }),
   };
 }
 

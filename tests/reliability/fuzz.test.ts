@@ -367,6 +367,9 @@ function paramValue(p: ParamSpec): fc.Arbitrary<unknown> {
     case 'path':
       good = fc.constantFrom('x.npy', 'y.npy');
       break;
+    case 'choiceList':
+      good = fc.subarray(p.choices ?? ['x']);
+      break;
   }
   return fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: hostile });
 }

@@ -16,7 +16,7 @@ import {
 import { buildJobSpec, defaultConfig, emptySources, scoreEntry, type ConfigState } from '../../src-renderer/src/logic/jobspec';
 import { sample } from '../../src-renderer/src/logic/samples';
 
-const ALL_KINDS: ParamKind[] = ['number', 'integer', 'boolean', 'choice', 'integerList', 'numberList', 'edgeList', 'matrix', 'path'];
+const ALL_KINDS: ParamKind[] = ['number', 'integer', 'boolean', 'choice', 'integerList', 'numberList', 'edgeList', 'matrix', 'path', 'choiceList'];
 const EXPECTED: Record<ParamKind, FieldControl[]> = {
   number: ['number', 'slider'],
   integer: ['integer', 'slider'],
@@ -27,6 +27,7 @@ const EXPECTED: Record<ParamKind, FieldControl[]> = {
   edgeList: ['list'],
   matrix: ['matrix'],
   path: ['path'],
+  choiceList: ['checklist'],
 };
 
 const sentence = () => ({ ...emptySources(), embeddings: { kind: 'inline' as const, name: 's', data: sample('sentence').embeddings! } });

@@ -43,6 +43,8 @@ export interface FieldDescriptor {
   /** what each choice shows, where that is not the choice itself (a row index's token) */
   choiceLabels?: string[];
   allowNumber?: boolean;
+  /** a select that also takes a list of numbers ("a list…" and a text entry) */
+  allowList?: boolean;
   default?: number | boolean | string;
   placeholder: string;
 }
@@ -57,6 +59,7 @@ const CONTROL_BY_KIND: Record<ParamKind, FieldControl> = {
   edgeList: 'list',
   matrix: 'matrix',
   path: 'path',
+  choiceList: 'checklist',
 };
 
 const PLACEHOLDER_BY_KIND: Partial<Record<ParamKind, string>> = {
@@ -85,6 +88,7 @@ export function fieldFor(param: ParamSpec): FieldDescriptor {
     slider: param.slider ? { min: param.slider.min, max: param.slider.max, log: !!param.slider.log } : undefined,
     choices: param.choices ? [...param.choices] : undefined,
     allowNumber: param.allowNumber,
+    allowList: param.allowList,
     default: param.default,
     placeholder,
   };
@@ -275,7 +279,15 @@ export function paramValue(param: ParamSpec, value: FormValue | undefined): { va
         const n = parseNumberToken(text);
         if (n !== null) return { value: n };
       }
+      if (param.allowList) {
+        const list = parseNumberList(text, false);
+        return typeof list === 'string' ? { error: `expected ${param.choices?.map((c) => `"${c}"`).join(', ')} or a list of numbers: ${list}` } : { value: list };
+      }
       return { value: text };
+    }
+    case 'choiceList': {
+      const words = String(value).split(/[\s,;]+/).filter(Boolean);
+      return words.length === 0 ? {} : { value: words };
     }
     case 'integerList':
     case 'numberList': {
@@ -331,7 +343,10 @@ export function paramsToForm(entry: CatalogueEntry, params: Record<string, unkno
         values[p.name] = v === true;
         break;
       case 'choice':
-        values[p.name] = String(v);
+        values[p.name] = Array.isArray(v) ? formatList(v) : String(v);
+        break;
+      case 'choiceList':
+        values[p.name] = formatList(v);
         break;
       case 'integerList':
       case 'numberList':

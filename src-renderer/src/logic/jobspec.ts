@@ -7,7 +7,7 @@
  * edit the first `padding` mask of the stack (adding one when there is none).
  */
 import type { SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
-import { catalogueEntry, MASKS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
+import { catalogueEntry, MASKS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
 import { JobSpecError, parseJobSpec, type EntrySpec, type JobSpec, type ProjectionSpec, type SourceSpec } from '../../../src-shared/job/spec';
 import type { OutputKind } from '../../../src-shared/job/problem';
 import { defaultFormValues, formatList, formToParams, paramsToForm, parseNumberList, type FormValues } from './form';
@@ -61,6 +61,9 @@ export interface ProjectionState {
 export interface ConfigState {
   metric: EntryState;
   masks: MaskState[];
+  /** positions and quantization of q and k (id "none": not in the JobSpec) */
+  position: EntryState;
+  quantize: EntryState;
   normalizer: string;
   transpose: boolean;
   heads: number | null;
@@ -84,10 +87,23 @@ export function maskEntry(id: string): CatalogueEntry {
   return e;
 }
 
+/** The catalogue entry of a position or quantizer id. */
+export function transformEntry(kind: TransformKind, id: string): CatalogueEntry {
+  const e = catalogueEntry(kind, id);
+  if (!e) throw new Error(`no ${kind} "${id}" in the catalogue`);
+  return e;
+}
+
+/** The two transform sections of the panel, by their JobSpec field. */
+export type TransformKind = 'position' | 'quantize';
+export const TRANSFORM_ENTRIES: Record<TransformKind, CatalogueEntry[]> = { position: POSITIONS, quantize: QUANTIZERS };
+
 export function defaultConfig(): ConfigState {
   return {
     metric: { id: 'dot', values: defaultFormValues(scoreEntry('dot')) },
     masks: [],
+    position: { id: 'none', values: {} },
+    quantize: { id: 'none', values: {} },
     normalizer: 'softmax',
     transpose: false,
     heads: 1,
@@ -291,6 +307,13 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
     }
     return entrySpec(entry, m, `mask.${i}`, errors);
   });
+  for (const kind of ['position', 'quantize'] as const) {
+    const state = config[kind];
+    if (state.id === 'none') continue;
+    const entry = catalogueEntry(kind, state.id);
+    if (!entry) errors[kind] = `unknown ${kind} "${state.id}"`;
+    else draft[kind] = entrySpec(entry, state, kind, errors);
+  }
   draft.normalizer = config.normalizer;
   if (config.transpose) draft.transpose = true;
 
@@ -379,6 +402,8 @@ export function stateFromJob(job: JobSpec, infos: SourceInfo[], embedded: Embedd
       const e = restoreEntry(MASKS, m, 'none');
       return newMask(e.id, e.values);
     }),
+    position: restoreEntry(POSITIONS, job.position, 'none'),
+    quantize: restoreEntry(QUANTIZERS, job.quantize, 'none'),
     normalizer: job.normalizer ?? 'softmax',
     transpose: job.transpose === true,
     heads: job.heads ?? 1,

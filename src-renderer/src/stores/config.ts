@@ -1,11 +1,11 @@
 /**
  * The configuration panel's state: score function and its parameters, the mask stack,
- * the normaliser, transpose, heads and projection. Parameters are kept as form values
+ * positions and quantization, the normaliser, transpose, heads and projection. Parameters are kept as form values
  * (logic/form.ts); the JobSpec is built from them in stores/job.ts.
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { defaultConfig, maskEntry, moveMask as moveInStack, newMask, paddedPositions, scoreEntry, togglePadding as togglePaddingIn, type ConfigState, type EntryState, type MaskState, type ProjectionState } from '../logic/jobspec';
+import { defaultConfig, transformEntry, maskEntry, moveMask as moveInStack, newMask, paddedPositions, scoreEntry, togglePadding as togglePaddingIn, type ConfigState, type EntryState, type MaskState, type ProjectionState, type TransformKind } from '../logic/jobspec';
 import { defaultFormValues, type FormValue, type FormValues } from '../logic/form';
 import { labApi } from '../host';
 import { errorText } from '../logic/errors';
@@ -14,6 +14,9 @@ export const useConfigStore = defineStore('config', () => {
   const initial = defaultConfig();
   const metric = ref<EntryState>(initial.metric);
   const masks = ref<MaskState[]>(initial.masks);
+  const position = ref<EntryState>(initial.position);
+  const quantize = ref<EntryState>(initial.quantize);
+  const transforms = { position, quantize };
   const normalizer = ref(initial.normalizer);
   const transpose = ref(initial.transpose);
   const heads = ref<number | null>(initial.heads);
@@ -24,6 +27,8 @@ export const useConfigStore = defineStore('config', () => {
   const state = computed<ConfigState>(() => ({
     metric: metric.value,
     masks: masks.value,
+    position: position.value,
+    quantize: quantize.value,
     normalizer: normalizer.value,
     transpose: transpose.value,
     heads: heads.value,
@@ -40,6 +45,17 @@ export const useConfigStore = defineStore('config', () => {
 
   function setMetricValue(name: string, value: FormValue) {
     metric.value = { ...metric.value, values: { ...metric.value.values, [name]: value } };
+  }
+
+  /** The Position or Quantize section's choice (its parameters start at the catalogue's defaults). */
+  function setTransform(kind: TransformKind, id: string) {
+    if (id === transforms[kind].value.id) return;
+    transforms[kind].value = { id, values: defaultFormValues(transformEntry(kind, id)) };
+  }
+
+  function setTransformValue(kind: TransformKind, name: string, value: FormValue) {
+    const t = transforms[kind];
+    t.value = { ...t.value, values: { ...t.value.values, [name]: value } };
   }
 
   function addMask(id = 'causal') {
@@ -99,6 +115,8 @@ export const useConfigStore = defineStore('config', () => {
   function restore(next: ConfigState) {
     metric.value = next.metric;
     masks.value = next.masks;
+    position.value = next.position;
+    quantize.value = next.quantize;
     normalizer.value = next.normalizer;
     transpose.value = next.transpose;
     heads.value = next.heads;
@@ -112,11 +130,15 @@ export const useConfigStore = defineStore('config', () => {
   return {
     metric,
     masks,
+    position,
+    quantize,
     normalizer,
     transpose,
     heads,
     projection,
     state,
+    setTransform,
+    setTransformValue,
     padded,
     setMetric,
     setMetricValue,
