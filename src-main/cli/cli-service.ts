@@ -11,11 +11,12 @@
  * Every file the CLI writes goes through the service's one durable writer,
  * `writeFileAtomic` of src-main/service/durable-files.ts.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LoadedEmbeddings } from '../../src-shared/formats/types';
 import type { FileTable } from '../../src-shared/job/resolve';
-import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
+import { JobSpecError, parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
+import { MAX_JOBSPEC_BYTES, jobSpecTooLarge } from '../../src-shared/job/limits';
 import type { Backend } from '../engine/backend';
 import { Runs, type FinishedRun } from '../service/runs/runs';
 import { createContext, type ServiceContext } from '../service/service-context';
@@ -47,23 +48,49 @@ export class CliService {
    * valid until the next run.
    */
   async run(job: unknown, jobPath: string): Promise<FinishedRun> {
-    this.ctx.jobFiles.openAt(parseJobSpec(job), dirname(jobPath), 'session');
-    return this.runs.run({ runId: RUN_ID, job });
+    try {
+      this.ctx.jobFiles.openAt(parseJobSpec(job), dirname(jobPath), 'session');
+      return await this.runs.run({ runId: RUN_ID, job });
+    } catch (e) {
+      // the terminal names the job file, as it names every file
+      throw e instanceof JobSpecError ? e.inFile(jobPath) : e;
+    }
   }
 }
 
-/** A job file's JSON, with messages that name the file. */
+/**
+ * A job file's JSON, with messages that name the file. At most MAX_JOBSPEC_BYTES are read:
+ * a larger JobSpec is refused before it is parsed (parsing costs ~18× the text).
+ */
 export async function readJobFile(path: string): Promise<unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readAtMost(path, MAX_JOBSPEC_BYTES + 1);
   } catch (e) {
     throw new Error(`${path}: cannot read the job file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  if (bytes.length > MAX_JOBSPEC_BYTES) throw new Error(jobSpecTooLarge(path));
+  const text = bytes.toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** The first `limit` bytes of a file. */
+async function readAtMost(path: string, limit: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(limit);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, limit - length, length);
+      if (bytesRead === 0 || (length += bytesRead) === limit) break;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
   }
 }
 
