@@ -166,7 +166,7 @@ export async function cmdExperiment(args: string[], deps: ExperimentCommandDeps)
   const a = parseExperimentArgs(args, deps.usage);
   let input: ExperimentInput | null = null;
   if (a.jobPath) {
-    const spec = parseJobSpec(await deps.readJob(a.jobPath));
+    const spec = parseJobSpec(await deps.readJob(a.jobPath), a.jobPath);
     input = { spec, files: await loadJobFiles(spec, dirname(a.jobPath)) };
   }
   const pool = new WasmPool({ workers: a.workers, threadsPerWorker: a.threads });

@@ -222,16 +222,16 @@ export class JobSpecError extends Error {
   }
 }
 
-/** Validate untrusted input (a parsed JSON file, an IPC payload) into a JobSpec. */
-export function parseJobSpec(input: unknown): JobSpec {
+/** Validate untrusted input (a parsed JSON file, an IPC payload) into a JobSpec; `file` names where it was read. */
+export function parseJobSpec(input: unknown, file?: string): JobSpec {
   // valibot's objects accept lists (and then read [].keys, [].values as fields): refuse them first
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new JobSpecError('', `expected a JobSpec: a JSON object such as {"embeddings": {"path": "tokens.npy"}}, got ${describeValue(input)}`);
+    throw new JobSpecError('', `expected a JobSpec: a JSON object such as {"embeddings": {"path": "tokens.npy"}}, got ${describeValue(input)}`, file);
   }
   const result = v.safeParse(jobSpecSchema, input, { abortEarly: false });
   if (!result.success) {
     const { field, problem } = firstProblem(result.issues);
-    throw new JobSpecError(field, problem);
+    throw new JobSpecError(field, problem, file);
   }
   return result.output as JobSpec;
 }
