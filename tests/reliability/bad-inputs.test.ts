@@ -169,6 +169,8 @@ const EXPECTED_JOBS: Record<string, { cli: RegExp; service: RegExp | null }> = {
 };
 
 const SECONDS = 2;
+/** a real `qklab` process: its start (tsx compiling the sources) dominates */
+const PROCESS_SECONDS = 15;
 const MAX_GROWTH_MB = 300;
 
 let tmp: ReturnType<typeof tempDir>;
@@ -377,8 +379,8 @@ describe('the bad-input corpus', () => {
       expect(o.stderr.split('\n'), o.stderr).toHaveLength(2);
       expect(o.stderr).not.toMatch(STACK_LINE);
       checkMessage(o.stderr.slice('qklab: '.length, -1), name);
-      // a process start (tsx) included; the machine is shared
-      expect(o.ms).toBeLessThan(3 * SECONDS * 1000);
+      // a process start (tsx, several seconds on a loaded machine) included; the machine is shared
+      expect(o.ms).toBeLessThan(PROCESS_SECONDS * 1000);
     });
   });
 
