@@ -110,6 +110,22 @@ function csvRows(count, dim, seed, { eol = '\n', bad = {} } = {}) {
   return rows.join(eol) + eol;
 }
 
+/** `token,0.5,0.5,…` on one line of `bytes` bytes, no line end */
+function oneLineCsv(bytes) {
+  const out = new Uint8Array(bytes).fill(0x30);
+  out.set(enc('token,0.5'));
+  // double the ",0.5" run until the line is full (the last number may read 0.500…)
+  for (let filled = 4; 5 + filled < bytes; filled *= 2) out.copyWithin(5 + filled, 5, Math.min(5 + filled, bytes - filled));
+  return out;
+}
+
+/** A JobSpec of ~`bytes` bytes: rows of 256 inline numbers */
+function inlineJob(bytes) {
+  const row = '[' + Array.from({ length: 256 }, (_, j) => ((j % 19) / 19).toFixed(4)).join(',') + ']';
+  const rows = Math.ceil(bytes / (row.length + 1));
+  return `{"embeddings": {"inline": {"vectors": [${Array(rows).fill(row).join(',')}]}}}`;
+}
+
 /** 3 GiB: more than the 2 GiB of float32 a file may hold, and more than any test machine should read. */
 export const SPARSE_BYTES = 3 * 2 ** 30;
 
@@ -171,6 +187,7 @@ function entries({ sparse = true } = {}) {
   add('json-truncated.json', 'a JSON file cut in the middle', '{"tokens": ["a", "b"], "vectors": [[1, 2], [3,');
   add('json-deep.json', '200 000 nested arrays', '['.repeat(200_000));
   add('json-trailing-garbage.json', 'a valid document followed by garbage', '[[1, 2], [3, 4]] trailing');
+  add('json-nul-token.json', 'a token holding \\u0000', '{"tokens": ["a", "b\\u0000c"], "vectors": [[1, 2], [3, 4]]}');
   add('json-bad-utf8.json', 'a token that is not valid UTF-8', concat(enc('{"tokens": ["a'), Uint8Array.of(0xff, 0xfe), enc('"], "vectors": [[1]]}')));
 
   // ── CSV / TSV ──
@@ -184,6 +201,8 @@ function entries({ sparse = true } = {}) {
   add('csv-empty-cell.csv', 'an empty cell on line 3', csvRows(4, 3, 18, { bad: { 3: 't3,0.1,,0.3' } }));
   add('csv-header-only.csv', 'a header and no rows', 'token,x0,x1\n');
   add('tsv-ragged.tsv', 'a TSV whose line 3 has an extra field', 'a\t1\t2\nb\t3\t4\nc\t5\t6\t7\n');
+  add('csv-one-line-50mb.csv', 'a 50 MB CSV that is one line (a token, then 10 million numbers)', oneLineCsv(50 * 2 ** 20));
+  add('csv-esc-token.csv', 'an ESC (0x1b) inside the token on line 3', csvRows(4, 2, 19, { bad: { 3: 't\x1b[31m3,0.1,0.2' } }));
 
   // ── GloVe / word2vec text ──
   add('glove-bad-number-mid.txt', 'line 500 of 1000 has "0.1x" among its numbers', gloveLines(1000, 50, 21, { 500: `w500 ${'0.25 '.repeat(20)}0.1x ${'0.5 '.repeat(28)}0.75` }));
@@ -191,6 +210,7 @@ function entries({ sparse = true } = {}) {
   add('glove-nan.txt', 'a "nan" on line 3', gloveLines(5, 4, 23, { 3: 'w3 0.1 nan 0.3 0.4' }));
   add('glove-header-lies.txt', 'a "100000 50" header over 10 words', '100000 50\n' + gloveLines(10, 50, 24));
   add('glove-header-count-wrong.txt', 'a "12 4" header over 10 words', '12 4\n' + gloveLines(10, 4, 25));
+  add('glove-nul-token.txt', 'a NUL byte inside the token on line 3', gloveLines(5, 4, 28, { 3: 'w\x003 0.1 0.2 0.3 0.4' }));
   add('glove-binary-junk.vec', 'binary junk with a .vec extension', concat(enc('w1 0.5 0.25\n'), randomBytes(2000, 26)));
 
   // ── word2vec binary ──
@@ -199,6 +219,7 @@ function entries({ sparse = true } = {}) {
   add('w2v-much-too-short.bin', 'a word2vec binary file holding half the words its header claims', word2vecBin(10, 4).subarray(0, 5 + 100));
   add('w2v-header-lies.bin', 'a header claiming 1 000 000 words of 300', word2vecBin(3, 4, { header: '1000000 300\n' }));
   add('w2v-header-garbage.bin', 'a .bin whose first line is not "count dim"', concat(enc('count dim\n'), randomBytes(200, 27)));
+  add('w2v-c1-token.bin', 'a word2vec binary token holding the C1 control U+0085', concat(enc('2 4\nw0 '), f32([1, 2, 3, 4]), enc('\nw\u00851 '), f32([5, 6, 7, 8]), enc('\n')));
   add('w2v-trailing-data.bin', 'a .bin with more words than its header says', word2vecBin(3, 4, { header: '2 4\n' }));
 
   // ── empty files, random bytes, wrong kinds of file ──
@@ -233,6 +254,10 @@ function entries({ sparse = true } = {}) {
   add('job-unknown-field.json', 'a JobSpec with an unknown field', JSON.stringify({ embeddings: { inline: { vectors: [[1, 0]] } }, colour: 'red' }), 'jobspec');
   add('job-ragged-inline.json', 'a JobSpec whose inline rows are ragged', JSON.stringify({ embeddings: { inline: { vectors: [[1, 0], [1]] } } }), 'jobspec');
   add('job-deep.json', 'a JobSpec nested 100 000 levels deep', `{"embeddings": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'jobspec');
+  add('job-tau-tiny.json', 'a JobSpec with metric.tau = 1e-300 (scores overflow float32)', JSON.stringify({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } }, metric: { id: 'cosine', tau: 1e-300 } }), 'jobspec');
+  add('job-tau-overflow-data.json', 'a JobSpec whose τ = 1e-37 is fine alone but overflows float32 with its data (|q·k| = 100)', JSON.stringify({ embeddings: { inline: { vectors: [[10, 0], [0, 10]] } }, metric: { id: 'dot', scale: 'tau', tau: 1e-37 } }), 'jobspec');
+  add('job-nul-token.json', 'a JobSpec whose inline token holds a NUL', JSON.stringify({ embeddings: { inline: { tokens: ['a', 'b\u0000'], vectors: [[1, 0], [0, 1]] } } }), 'jobspec');
+  add('job-inline-50mb.json', 'a 50 MB JobSpec of inline vectors', inlineJob(50 * 2 ** 20), 'jobspec');
   add('job-missing-file.json', 'a JobSpec naming a file that does not exist', JSON.stringify({ embeddings: { path: 'no-such-file.npy' } }), 'jobspec');
   return list;
 }

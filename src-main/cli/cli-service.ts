@@ -14,7 +14,8 @@
 import { dirname } from 'node:path';
 import type { LoadedEmbeddings } from '../../src-shared/formats/types';
 import type { FileTable } from '../../src-shared/job/resolve';
-import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
+import { JobSpecError, parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
+import { MAX_JOBSPEC_BYTES, jobSpecTooLarge } from '../../src-shared/job/limits';
 import type { Backend } from '../engine/backend';
 import { Runs, type FinishedRun } from '../service/runs/runs';
 import { createContext, type ServiceContext } from '../service/service-context';
@@ -23,9 +24,6 @@ import { JobFiles } from '../service/sources/job-files';
 import { PathAllowList } from '../service/sources/paths';
 import { readJsonFile } from '../service/sources/json-file';
 import { SafeOpenError } from '../service/sources/safe-open';
-
-/** A job file larger than the largest JobSpec the app accepts over IPC is refused unread. */
-export const MAX_JOB_FILE_BYTES = 64 * 2 ** 20;
 
 /** The CLI's one run id: it runs one job at a time. */
 const RUN_ID = 'cli';
@@ -51,18 +49,28 @@ export class CliService {
    * valid until the next run.
    */
   async run(job: unknown, jobPath: string): Promise<FinishedRun> {
-    this.ctx.jobFiles.openAt(parseJobSpec(job), dirname(jobPath), 'session');
-    return this.runs.run({ runId: RUN_ID, job });
+    try {
+      this.ctx.jobFiles.openAt(parseJobSpec(job), dirname(jobPath), 'session');
+      return await this.runs.run({ runId: RUN_ID, job });
+    } catch (e) {
+      // the terminal names the job file, as it names every file
+      throw e instanceof JobSpecError ? e.inFile(jobPath) : e;
+    }
   }
 }
 
-/** A job file's JSON, read safely (a FIFO or a device is refused), with messages that name the file and never quote it. */
+/**
+ * A job file's JSON, read safely (a FIFO or a device is refused), with messages that name the
+ * file and never quote it. At most MAX_JOBSPEC_BYTES are read: a larger JobSpec is refused
+ * before it is parsed (parsing costs ~18× the text).
+ */
 export async function readJobFile(path: string): Promise<unknown> {
   try {
-    return await readJsonFile(path, MAX_JOB_FILE_BYTES, 'job files', path);
+    return await readJsonFile(path, MAX_JOBSPEC_BYTES, 'job files', path);
   } catch (e) {
-    if (e instanceof SafeOpenError) throw new Error(`${path}: ${e.code === 'ENOTREG' || e.code === 'EFBIG' ? e.problem : `cannot read the job file (${e.code})`}`);
-    throw e;
+    if (!(e instanceof SafeOpenError)) throw e;
+    if (e.code === 'EFBIG') throw new Error(jobSpecTooLarge(path));
+    throw new Error(`${path}: ${e.code === 'ENOTREG' ? e.problem : `cannot read the job file (${e.code})`}`);
   }
 }
 

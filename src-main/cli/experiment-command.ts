@@ -182,7 +182,7 @@ export async function cmdExperiment(args: string[], deps: ExperimentCommandDeps)
   const m = experimentModule(a.name)!;
   let input: ExperimentInput | null = null;
   if (a.jobPath) {
-    const spec = parseJobSpec(await deps.readJob(a.jobPath));
+    const spec = parseJobSpec(await deps.readJob(a.jobPath), a.jobPath);
     input = { spec, files: await loadJobFiles(spec, dirname(a.jobPath)) };
   }
   const options = experimentOptions(m, a.given, input);

@@ -13,6 +13,7 @@ import * as v from 'valibot';
 import { jobSpecSchema, type JobSpec } from '../job/spec';
 import { EXPERIMENTS, EXPERIMENT_NAMES, requestOptionsSchema, type ExperimentName } from '../experiments';
 import { firstProblem } from '../job/issue-message';
+import { MAX_JOBSPEC_BYTES, USE_A_FILE } from '../job/limits';
 import type {
   ExperimentReply,
   ExperimentRequest,
@@ -137,10 +138,12 @@ export interface Operation<S extends v.GenericSchema = v.GenericSchema> {
   request: S;
   /** the largest request accepted, as measured by `payloadBytes` */
   maxBytes: number;
+  /** what to do instead of an oversized request, added to the refusal */
+  tooLarge?: string;
 }
 
-function op<S extends v.GenericSchema>(name: OperationName, request: S, maxBytes: number): Operation<S> {
-  return { name, channel: `qklab:${name}`, request, maxBytes };
+function op<S extends v.GenericSchema>(name: OperationName, request: S, maxBytes: number, tooLarge?: string): Operation<S> {
+  return { name, channel: `qklab:${name}`, request, maxBytes, ...(tooLarge ? { tooLarge } : {}) };
 }
 
 export const OPERATIONS = {
@@ -150,8 +153,8 @@ export const OPERATIONS = {
     v.strictObject({ sourceId: idString('a source id'), sentence: v.pipe(v.string('expected a sentence'), v.maxLength(20_000, 'expected a sentence of at most 20000 characters')) }),
     64 * KiB,
   ),
-  // inline vectors make JobSpecs the one large request; 64 MiB is ~4M numbers
-  runJob: op('runJob', v.strictObject({ runId: idString('a run id'), job: jobSpecSchema, channel: v.optional(idString('a channel name')) }), 64 * MiB),
+  // inline vectors make JobSpecs the one large request: held to a JobSpec's limit (src-shared/job/limits.ts)
+  runJob: op('runJob', v.strictObject({ runId: idString('a run id'), job: jobSpecSchema, channel: v.optional(idString('a channel name')) }), MAX_JOBSPEC_BYTES, USE_A_FILE),
   cancelJob: op('cancelJob', v.strictObject({ runId: idString('a run id') }), 1 * KiB),
   fetchTile: op(
     'fetchTile',
@@ -164,7 +167,7 @@ export const OPERATIONS = {
     1 * KiB,
   ),
   // like runJob, the JobSpec's inline vectors are what can make it large
-  runExperiment: op('runExperiment', experimentRequestSchema, 64 * MiB),
+  runExperiment: op('runExperiment', experimentRequestSchema, MAX_JOBSPEC_BYTES, USE_A_FILE),
   exportRun: op(
     'exportRun',
     v.strictObject({
@@ -318,7 +321,12 @@ export function payloadBytes(value: unknown, limit = Infinity): number {
           total += 1;
         } else if (Array.isArray(x)) {
           total += 2;
-          for (let i = 0; i < x.length; i++) stack.push({ value: x[i], depth: depth + 1 });
+          for (let i = 0; i < x.length; i++) {
+            // numbers (the bulk of inline vectors) are counted here, not stacked: a hostile
+            // request is refused after a quick count of its first few MiB
+            if (typeof x[i] === 'number') total += 8;
+            else stack.push({ value: x[i], depth: depth + 1 });
+          }
         } else if (ArrayBuffer.isView(x)) {
           total += x.byteLength + 2;
         } else {
@@ -343,7 +351,8 @@ export function parseRequest<K extends OperationName>(name: K, payload: unknown)
   if (!operation || !Object.prototype.hasOwnProperty.call(OPERATIONS, name)) throw new RequestError(String(name), '', 'unknown operation');
   const size = payloadBytes(payload, operation.maxBytes);
   if (size > operation.maxBytes) {
-    throw new RequestError(name, '', `the request is larger than the ${formatBytes(operation.maxBytes)} this operation accepts (or nested too deeply)`);
+    const advice = operation.tooLarge ? `; ${operation.tooLarge}` : '';
+    throw new RequestError(name, '', `the request is larger than the ${formatBytes(operation.maxBytes)} this operation accepts (or nested too deeply)${advice}`);
   }
   // every request is an object or nothing; valibot's objects would take a list (as {})
   if (Array.isArray(payload)) throw new RequestError(name, '', 'expected a request object, got a list');

@@ -11,8 +11,14 @@ import { FormatError, type ByteSource } from './types';
  * stalled the main process for 100–250 ms on a busy 2-core machine (docs/reliability.md).
  */
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
-/** A text line longer than this is not an embedding row: most likely a binary file. */
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * A text line longer than this is not an embedding row: 1 MiB holds 65 536 numbers of 16
+ * characters ("-1.2345678e-05, "), five times the widest embeddings in use (12 288). A longer
+ * line is refused once this much is read, so a hostile one-line file costs ~2 MiB and
+ * milliseconds (a 50 MB one-line CSV took 19–24 s and 1.5 GB with a 64 MiB limit: splitting
+ * millions of cells into objects; docs/reliability.md).
+ */
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
 /** A ByteSource over bytes already in memory (tests, drag-and-drop, the browser). */
 export function bytesSource(name: string, bytes: Uint8Array): ByteSource {
@@ -137,7 +143,7 @@ export async function* readLines(source: ByteSource, options: LineReaderOptions 
     new FormatError(
       source.name,
       `line ${lineNumber}`,
-      `the line is longer than ${maxLine} bytes; expected a text file with one row per line`,
+      `the line is longer than ${maxLine} bytes, more than a row of numbers takes; expected a text file with one row per line`,
     );
 
   while (position < size) {

@@ -11,7 +11,7 @@
  * Hand-written rather than papaparse: the splitter is a few lines, and the rest (chunked
  * reading, line numbers in every message, floats straight from bytes) is ours either way.
  */
-import { readLines } from './bytes';
+import { DEFAULT_MAX_LINE_BYTES, readLines } from './bytes';
 import { defineFormat, extensionOf, firstContentByte, looksLikeText, type FormatReadOptions } from './module';
 import { describeBadNumber, isNonFiniteWord, parseNumberBytes } from './numbers';
 import { TextRows } from './text-rows';
@@ -20,7 +20,8 @@ import { FormatError, type ByteSource, type LoadedEmbeddings } from './types';
 const TOKEN_COLUMN_NAMES = new Set(['', 'token', 'tokens', 'word', 'words', 'label', 'labels', 'name', 'text', 'index', 'id', 'vocab']);
 const QUOTE = 0x22;
 const SPACE = 0x20;
-const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+/** a record spanning lines (a quoted field with line breaks) is held to one line's limit */
+const MAX_RECORD_BYTES = DEFAULT_MAX_LINE_BYTES;
 const utf8 = new TextDecoder('utf-8');
 
 /** One field of a record: bytes [start, end); `text` when quoting made it differ from the bytes. */
@@ -225,7 +226,7 @@ async function readCsv(source: ByteSource, options: FormatReadOptions = {}): Pro
         rows.number(bytes, s, e, recordLine, j + 1);
       }
     }
-    rows.endRow(tokenColumn ? cellText(bytes, fields[0]) : null);
+    rows.endRow(tokenColumn ? cellText(bytes, fields[0]) : null, recordLine);
   }
   if (pending) {
     throw new FormatError(file, `line ${recordLine}`, 'a quoted field is never closed: the file ends inside it');

@@ -109,7 +109,7 @@ async function readGlove(source: ByteSource, options: FormatReadOptions = {}): P
       if (n === 2 && c.header.dim !== 1) {
         startRows(1, bytes.length, c.header.line);
         st.rows!.number(c.value, 0, c.value.length, c.header.line, 2);
-        st.rows!.endRow(c.token);
+        st.rows!.endRow(c.token, c.header.line);
       } else confirmHeader(c.header);
     }
     if (!st.rows) {
@@ -133,7 +133,7 @@ async function readGlove(source: ByteSource, options: FormatReadOptions = {}): P
     const token = decoder.decode(bytes.subarray(fields[0], fields[2 * first - 1]));
     rows.values.reserve(d);
     for (let j = first; j < n; j++) rows.number(bytes, fields[2 * j], fields[2 * j + 1], line, j + 1);
-    rows.endRow(token);
+    rows.endRow(token, line);
   }
 
   if (st.candidate) confirmHeader(st.candidate.header);

@@ -12,6 +12,7 @@ import { parseJsonSource, JsonLexer, type JsonHandler, type JsonScalar } from '.
 import { defineFormat, firstContentByte, type FormatReadOptions } from './module';
 import { float32Problem, showText } from './numbers';
 import { FloatBuilder } from './output';
+import { tokenProblem } from './tokens';
 import { FormatError, type ByteSource, type LoadedEmbeddings } from './types';
 
 const PART_NAMES = ['q', 'k', 'v'];
@@ -186,6 +187,7 @@ async function readJson(source: ByteSource, options: FormatReadOptions = {}): Pr
           );
         case TOKENS:
           if (typeof value !== 'string') return fail(`expected a token (a string), found ${describe(value)}`);
+          if (tokenProblem(value)) return fail(tokenProblem(value)!);
           parts.get(top.part)!.tokens!.push(value);
           return;
         case TOP:

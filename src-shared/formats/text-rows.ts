@@ -4,6 +4,7 @@
  */
 import { describeBadNumber, float32Problem, parseNumberBytes } from './numbers';
 import { FloatBuilder, maxFloats } from './output';
+import { tokenProblem } from './tokens';
 import { FormatError, type Embeddings } from './types';
 
 const latin1 = new TextDecoder('latin1');
@@ -62,8 +63,13 @@ export class TextRows {
     this.number(bytes, 0, bytes.length, line, column);
   }
 
-  endRow(token: string | null): void {
-    if (this.tokens && token !== null) this.tokens.push(token);
+  /** Ends the row read from `line`; its token is refused if it holds a control character. */
+  endRow(token: string | null, line: number): void {
+    if (this.tokens && token !== null) {
+      const problem = tokenProblem(token);
+      if (problem) throw new FormatError(this.file, `line ${line}`, problem);
+      this.tokens.push(token);
+    }
     this.rows++;
   }
 

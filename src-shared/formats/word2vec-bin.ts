@@ -8,6 +8,7 @@ import { ByteCursor, readExactly } from './bytes';
 import { defineFormat, looksLikeText, type FormatReadOptions } from './module';
 import { float32Problem, formatSize, showBytes } from './numbers';
 import { allocFloats, checkOutputSize } from './output';
+import { tokenProblem } from './tokens';
 import { FormatError, type ByteSource, type LoadedEmbeddings } from './types';
 
 /** word2vec's own limit is 100 bytes; generous, but bounded so garbage fails fast */
@@ -90,6 +91,8 @@ async function readWord2vecBin(source: ByteSource, options: FormatReadOptions = 
     }
     if (space === 0) throw new FormatError(file, `byte ${at}`, `expected word ${w + 1}'s token, found a space`);
     const token = decoder.decode(buf.subarray(p, p + space));
+    const problem = tokenProblem(token);
+    if (problem) throw new FormatError(file, `byte ${at} (word ${w + 1})`, problem);
     const vecStart = p + space + 1;
     const vecAt = at + space + 1;
     if (vecStart + vectorBytes > buf.length) {

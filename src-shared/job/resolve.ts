@@ -13,6 +13,7 @@ import { inverseCovariance, psdProblem } from '../linalg/spd';
 import { JobSpecError, type EntrySpec, type JobSpec, type SourceSpec } from './spec';
 import type { AttentionProblem, OutputKind, PerHead, ResolvedMask, ResolvedMetric } from './problem';
 import { addSinusoidal, alibiBias, transformHeads } from './transforms';
+import { scoreOverflow } from './score-bounds';
 
 export const DEFAULT_OUTPUTS: OutputKind[] = ['weights', 'output', 'entropy'];
 export const DEFAULT_TOPK = 5;
@@ -394,6 +395,10 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
   const dq = q.m.cols / heads;
   const dk = k.m.cols / heads;
   const metric = resolveMetric(spec, heads, dq, dk, k.m, files);
+  const normalizer = (spec.normalizer ?? 'softmax') as AttentionProblem['normalizer'];
+  const dotTau = spec.metric?.id === 'dot' && spec.metric.scale === 'tau' ? ((spec.metric.tau as number | undefined) ?? 1) : undefined;
+  const overflow = scoreOverflow(metric, q.m, k.m, heads, normalizer, dotTau);
+  if (overflow) fail(overflow.field, overflow.problem);
   const masks = (spec.mask ?? []).map((m, i) => resolveMask(m, i, tq, tk, heads, dq, files)).filter((m): m is ResolvedMask => m !== null);
   if (masks.some((m) => m.id === 'buckets') && dq !== dk) fail('mask', 'the buckets mask hashes queries and keys with the same planes, so they need equal widths');
 
@@ -406,7 +411,7 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
     v: v.m,
     metric,
     masks: [...masks.filter((m) => m.id !== 'topk'), ...masks.filter((m) => m.id === 'topk')],
-    normalizer: (spec.normalizer ?? 'softmax') as AttentionProblem['normalizer'],
+    normalizer,
     outputs,
     topk: Math.min(spec.topk ?? DEFAULT_TOPK, tk),
     overview: outputs.includes('overview')

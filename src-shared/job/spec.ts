@@ -8,6 +8,8 @@ import * as v from 'valibot';
 import { MASKS, NORMALIZER_IDS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../metrics/catalogue';
 import { BACKEND_CHOICES, type BackendChoice, type OutputKind, type PoolKind } from './problem';
 import { describeValue, firstProblem } from './issue-message';
+import { tokenProblem } from '../formats/tokens';
+import { MAX_INLINE_NUMBERS, USE_A_FILE } from './limits';
 
 export const OUTPUT_KINDS: OutputKind[] = ['scores', 'weights', 'output', 'entropy', 'argmax', 'topk', 'overview'];
 
@@ -65,37 +67,61 @@ export interface JobSpec {
 }
 
 const finiteNumber = v.pipe(v.number('expected a number'), v.finite('expected a finite number'));
+/** float32's largest finite value: vectors and matrices are stored as float32 */
+const FLOAT32_MAX = 3.4028234663852886e38;
+const float32Number = v.pipe(
+  v.number('expected a number'),
+  v.finite('expected a finite number'),
+  v.check((x) => Math.abs(x) <= FLOAT32_MAX, 'expected a number within float32 (±3.4e38)'),
+);
+const INT32_MAX = 2 ** 31 - 1;
 const int = (min?: number, max?: number) => {
   const parts: v.GenericPipeItem[] = [v.integer('expected an integer')];
   if (min !== undefined) parts.push(v.minValue(min, `expected an integer ≥ ${min}`));
   if (max !== undefined) parts.push(v.maxValue(max, `expected an integer ≤ ${max}`));
   return v.pipe(v.number('expected an integer'), ...(parts as [v.GenericPipeItem]));
 };
-const nonNegativeIntList = v.array(int(0), 'expected a list of non-negative integers');
-const numberMatrix = v.array(v.array(finiteNumber, 'expected a row of numbers'), 'expected an array of rows');
+const nonNegativeIntList = v.array(int(0, INT32_MAX), 'expected a list of non-negative integers');
+const numberMatrix = v.array(v.array(float32Number, 'expected a row of numbers'), 'expected an array of rows');
+const token = v.pipe(
+  v.string('expected a token string'),
+  v.check((t) => tokenProblem(t) === null, (issue) => tokenProblem(issue.input as string) ?? 'expected a token'),
+);
+
+/**
+ * Checks from a catalogue parameter's min, max and overflowBelow. They pass anything that is
+ * not a number, so a choice that also takes a number (dot's scale) can pipe them after its union.
+ */
+function rangeChecks(p: ParamSpec): v.GenericPipeItem[] {
+  const checks: [(x: number) => boolean, string][] = [];
+  if (p.min !== undefined) {
+    checks.push(p.exclusiveMin ? [(x) => x > p.min!, `expected a number > ${p.min}`] : [(x) => x >= p.min!, `expected a number ≥ ${p.min}`]);
+  }
+  if (p.overflowBelow !== undefined) {
+    checks.push([(x) => x >= p.overflowBelow!, `expected ≥ ${p.overflowBelow} (a smaller ${p.label} makes scores overflow float32)`]);
+  }
+  if (p.max !== undefined) checks.push([(x) => x <= p.max!, `expected a number ≤ ${p.max}`]);
+  return checks.map(([ok, message]) => v.check((x: unknown) => typeof x !== 'number' || ok(x), message));
+}
+
+function withRange(schema: v.GenericSchema, p: ParamSpec): v.GenericSchema {
+  const checks = rangeChecks(p);
+  return checks.length ? v.pipe(schema, ...(checks as [v.GenericPipeItem])) : schema;
+}
 
 function paramSchema(p: ParamSpec): v.GenericSchema {
   switch (p.kind) {
-    case 'number': {
-      const checks: v.GenericPipeItem[] = [];
-      if (p.min !== undefined) {
-        checks.push(
-          p.exclusiveMin
-            ? v.gtValue(p.min, `expected a number > ${p.min}`)
-            : v.minValue(p.min, `expected a number ≥ ${p.min}`),
-        );
-      }
-      if (p.max !== undefined) checks.push(v.maxValue(p.max, `expected a number ≤ ${p.max}`));
-      return checks.length ? v.pipe(finiteNumber, ...(checks as [v.GenericPipeItem])) : finiteNumber;
-    }
+    case 'number':
+      return withRange(finiteNumber, p);
     case 'integer':
       return int(p.min, p.max);
     case 'boolean':
       return v.boolean('expected true or false');
     case 'choice': {
       const words = v.picklist(p.choices ?? [], `expected one of ${(p.choices ?? []).map((c) => `"${c}"`).join(', ')}${p.allowNumber ? ' or a number' : ''}`);
-      if (p.allowList) return v.union([words, v.array(finiteNumber)], `expected one of ${(p.choices ?? []).map((c) => `"${c}"`).join(', ')} or a list of numbers`);
-      return p.allowNumber ? v.union([words, finiteNumber], `expected one of ${(p.choices ?? []).map((c) => `"${c}"`).join(', ')} or a number`) : words;
+      if (p.allowList) return withRange(v.union([words, v.array(finiteNumber)], `expected one of ${(p.choices ?? []).map((c) => `"${c}"`).join(', ')} or a list of numbers`), p);
+      if (!p.allowNumber) return words;
+      return withRange(v.union([words, finiteNumber], `expected one of ${(p.choices ?? []).map((c) => `"${c}"`).join(', ')} or a number`), p);
     }
     case 'choiceList': {
       const words = (p.choices ?? []).map((c) => `"${c}"`).join(', ');
@@ -107,7 +133,7 @@ function paramSchema(p: ParamSpec): v.GenericSchema {
     case 'integerList':
       return nonNegativeIntList;
     case 'numberList':
-      return v.array(finiteNumber, 'expected a list of numbers');
+      return v.array(float32Number, 'expected a list of numbers');
     case 'edgeList':
       return v.array(v.tuple([int(0), int(0)], 'expected an edge [i, j]'), 'expected a list of edges [[i, j], …]');
     case 'matrix':
@@ -138,8 +164,12 @@ const sourceSchema = v.union(
     }),
     v.strictObject({
       inline: v.strictObject({
-        tokens: v.optional(v.array(v.string('expected a token string'))),
-        vectors: v.pipe(numberMatrix, v.minLength(1, 'expected at least one vector')),
+        tokens: v.optional(v.array(token)),
+        vectors: v.pipe(
+          numberMatrix,
+          v.minLength(1, 'expected at least one vector'),
+          v.check((rows) => rows.reduce((n, r) => n + r.length, 0) <= MAX_INLINE_NUMBERS, `expected at most ${MAX_INLINE_NUMBERS} numbers inline; ${USE_A_FILE}`),
+        ),
       }),
     }),
   ],
@@ -186,27 +216,36 @@ export const jobSpecSchema = v.strictObject({
   backend: v.optional(v.picklist(BACKEND_CHOICES, `expected one of ${BACKEND_CHOICES.map((b) => `"${b}"`).join(', ')}`)),
 });
 
-/** A JobSpec that failed validation; `field` is a dotted path such as `mask.1.size`. */
+/**
+ * A JobSpec that failed validation; `field` is a dotted path such as `mask.1.size`. Read
+ * from a file (the CLI's job file), the message names the file first: `job.json: metric.tau: …`.
+ */
 export class JobSpecError extends Error {
   constructor(
     readonly field: string,
     readonly problem: string,
+    readonly file?: string,
   ) {
-    super(field ? `${field}: ${problem}` : problem);
+    super(`${file ? `${file}: ` : ''}${field ? `${field}: ` : ''}${problem}`);
     this.name = 'JobSpecError';
+  }
+
+  /** The same error, said of the JobSpec in `file` (unchanged if it names a file already). */
+  inFile(file: string): JobSpecError {
+    return this.file ? this : new JobSpecError(this.field, this.problem, file);
   }
 }
 
-/** Validate untrusted input (a parsed JSON file, an IPC payload) into a JobSpec. */
-export function parseJobSpec(input: unknown): JobSpec {
+/** Validate untrusted input (a parsed JSON file, an IPC payload) into a JobSpec; `file` names where it was read. */
+export function parseJobSpec(input: unknown, file?: string): JobSpec {
   // valibot's objects accept lists (and then read [].keys, [].values as fields): refuse them first
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new JobSpecError('', `expected a JobSpec: a JSON object such as {"embeddings": {"path": "tokens.npy"}}, got ${describeValue(input)}`);
+    throw new JobSpecError('', `expected a JobSpec: a JSON object such as {"embeddings": {"path": "tokens.npy"}}, got ${describeValue(input)}`, file);
   }
   const result = v.safeParse(jobSpecSchema, input, { abortEarly: false });
   if (!result.success) {
     const { field, problem } = firstProblem(result.issues);
-    throw new JobSpecError(field, problem);
+    throw new JobSpecError(field, problem, file);
   }
   return result.output as JobSpec;
 }

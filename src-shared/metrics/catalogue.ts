@@ -35,6 +35,12 @@ export interface ParamSpec {
   min?: number;
   max?: number;
   exclusiveMin?: boolean;
+  /**
+   * a number ≥ min whose float32 constants would still overflow below this (1/τ, 1/(2τ²)):
+   * refused with a message saying so. Data-dependent bounds (|q·k|/τ) are checked when the
+   * job is resolved (src-shared/job/score-bounds.ts).
+   */
+  overflowBelow?: number;
   /** suggested slider range and whether the slider is logarithmic (UI hint only) */
   slider?: { min: number; max: number; log?: boolean };
   choices?: string[];
@@ -59,7 +65,19 @@ export interface CatalogueEntry {
   allowsUnequalWidths?: boolean;
 }
 
-const tau = (help = 'temperature: smaller is sharper'): ParamSpec => ({
+/**
+ * The graph feeds 1/τ as a float32 (largest 3.4e38): τ below 1e-38 makes it infinite. Scores
+ * fed 1/(2τ²) or 1/τ² (rbf, mahalanobis, euclidean) overflow below 1e-19. Above 1e38, τ is
+ * past float32's range and every score is 0 already.
+ */
+const TAU_FLOOR = 1e-38;
+const TAU_SQUARED_FLOOR = 1e-19;
+/** numbers the graph feeds as float32 constants stay inside its range */
+const FLOAT32_BOUND = 1e38;
+/** integers compared with positions and counts: int32, as the masks store them */
+const INT32_MAX = 2 ** 31 - 1;
+
+const tau = (help = 'temperature: smaller is sharper', overflowBelow = TAU_FLOOR): ParamSpec => ({
   name: 'tau',
   kind: 'number',
   label: 'τ',
@@ -67,6 +85,8 @@ const tau = (help = 'temperature: smaller is sharper'): ParamSpec => ({
   default: 1,
   min: 0,
   exclusiveMin: true,
+  overflowBelow,
+  max: FLOAT32_BOUND,
   slider: { min: 0.01, max: 10, log: true },
 });
 
@@ -95,6 +115,8 @@ export const SCORE_FUNCTIONS: CatalogueEntry[] = [
         help: '"sqrt_d" → 1/sqrt(d), "none" → 1, "tau" → 1/τ, or a number',
         choices: ['sqrt_d', 'none', 'tau'],
         allowNumber: true,
+        min: -FLOAT32_BOUND,
+        max: FLOAT32_BOUND,
         default: 'sqrt_d',
       },
       { ...tau('temperature, used when scale = "tau"'), when: { param: 'scale', equals: ['tau'] } },
@@ -114,7 +136,7 @@ export const SCORE_FUNCTIONS: CatalogueEntry[] = [
     label: 'RBF (Gaussian)',
     formula: '−‖q−k‖² / (2τ²)',
     help: 'Gaussian kernel in log form: its softmax is the normalised kernel (Nadaraya–Watson)',
-    params: [tau('bandwidth')],
+    params: [tau('bandwidth', TAU_SQUARED_FLOOR)],
   },
   {
     kind: 'score',
@@ -130,7 +152,7 @@ export const SCORE_FUNCTIONS: CatalogueEntry[] = [
     label: 'Euclidean (L2)',
     formula: '−‖q−k‖₂ / τ',
     help: 'negative Euclidean distance',
-    params: [tau('bandwidth')],
+    params: [tau('bandwidth', TAU_SQUARED_FLOOR)],
   },
   {
     kind: 'score',
@@ -139,7 +161,7 @@ export const SCORE_FUNCTIONS: CatalogueEntry[] = [
     formula: '−(q−k)ᵀ M (q−k) / (2τ²)',
     help: 'distance under a symmetric PSD metric M; "whiten" uses the inverse covariance of the keys',
     params: [
-      tau('bandwidth'),
+      tau('bandwidth', TAU_SQUARED_FLOOR),
       {
         name: 'matrix',
         kind: 'choice',
@@ -160,8 +182,8 @@ export const SCORE_FUNCTIONS: CatalogueEntry[] = [
     formula: '(a · q·k + r)^p',
     help: 'even p gives non-negative scores, usable with the kernel normaliser',
     params: [
-      { name: 'a', kind: 'number', label: 'a', help: 'slope; default 1/d', slider: { min: 0.001, max: 10, log: true } },
-      { name: 'r', kind: 'number', label: 'r', help: 'offset', default: 1, slider: { min: -5, max: 5 } },
+      { name: 'a', kind: 'number', label: 'a', help: 'slope; default 1/d', min: -FLOAT32_BOUND, max: FLOAT32_BOUND, slider: { min: 0.001, max: 10, log: true } },
+      { name: 'r', kind: 'number', label: 'r', help: 'offset', default: 1, min: -FLOAT32_BOUND, max: FLOAT32_BOUND, slider: { min: -5, max: 5 } },
       { name: 'p', kind: 'integer', label: 'p', help: 'degree (integer ≥ 1)', default: 2, min: 1, max: 16 },
       tau(),
     ],
@@ -219,7 +241,7 @@ export const MASKS: CatalogueEntry[] = [
     label: 'Causal',
     formula: 'j ≤ i + offset',
     help: 'a query sees itself and the past; offset defaults to Tk − Tq (decoding views)',
-    params: [{ name: 'offset', kind: 'integer', label: 'offset', help: 'default Tk − Tq' }],
+    params: [{ name: 'offset', kind: 'integer', label: 'offset', help: 'default Tk − Tq', min: -INT32_MAX, max: INT32_MAX }],
   },
   {
     kind: 'mask',
@@ -229,7 +251,7 @@ export const MASKS: CatalogueEntry[] = [
     help: 'padded keys are invisible to every query',
     params: [
       { name: 'positions', kind: 'integerList', label: 'positions', help: 'padded key positions' },
-      { name: 'trailing', kind: 'integer', label: 'trailing', help: 'the last n keys are padding', min: 0 },
+      { name: 'trailing', kind: 'integer', label: 'trailing', help: 'the last n keys are padding', min: 0, max: INT32_MAX },
     ],
   },
   {
@@ -238,7 +260,7 @@ export const MASKS: CatalogueEntry[] = [
     label: 'Sliding window',
     formula: '|i − j| ≤ w',
     help: 'local attention; with causal it becomes 0 ≤ i − j ≤ w',
-    params: [{ name: 'size', kind: 'integer', label: 'w', help: 'half-width', default: 2, min: 0 }],
+    params: [{ name: 'size', kind: 'integer', label: 'w', help: 'half-width', default: 2, min: 0, max: INT32_MAX }],
   },
   {
     kind: 'mask',
@@ -246,7 +268,7 @@ export const MASKS: CatalogueEntry[] = [
     label: 'Dilated',
     formula: '(i − j) mod s = 0',
     help: 'every s-th key (strided attention)',
-    params: [{ name: 'stride', kind: 'integer', label: 's', help: 'stride', default: 2, min: 1 }],
+    params: [{ name: 'stride', kind: 'integer', label: 's', help: 'stride', default: 2, min: 1, max: INT32_MAX }],
   },
   {
     kind: 'mask',
@@ -255,7 +277,7 @@ export const MASKS: CatalogueEntry[] = [
     formula: 'segment(i) = segment(j)',
     help: 'block-diagonal: a query sees keys of its own segment',
     params: [
-      { name: 'size', kind: 'integer', label: 'block size', help: 'segments of this many consecutive positions', min: 1 },
+      { name: 'size', kind: 'integer', label: 'block size', help: 'segments of this many consecutive positions', min: 1, max: INT32_MAX },
       { name: 'ids', kind: 'integerList', label: 'ids', help: 'a segment id per position (Tq = Tk)' },
       { name: 'queryIds', kind: 'integerList', label: 'query ids', help: 'a segment id per query' },
       { name: 'keyIds', kind: 'integerList', label: 'key ids', help: 'a segment id per key' },
@@ -292,7 +314,7 @@ export const MASKS: CatalogueEntry[] = [
     label: 'Top-k (hard k-NN)',
     formula: 'j among the k best scores of row i',
     help: 'keeps the k best-scoring visible keys; ties go to the lower index',
-    params: [{ name: 'k', kind: 'integer', label: 'k', help: 'keys kept per row', default: 4, min: 1 }],
+    params: [{ name: 'k', kind: 'integer', label: 'k', help: 'keys kept per row', default: 4, min: 1, max: INT32_MAX }],
   },
   {
     kind: 'mask',

@@ -18,7 +18,7 @@ function same(a: LoadedEmbeddings, b: LoadedEmbeddings) {
 
 const FILES: [string, string, Uint8Array][] = [
   ['glove', 'g.txt', enc('\uFEFF3 4\r\nthe 0.418 0.24968 -0.41242 0.1217\r\ncafé -1e-3 2.5E+2 3 4\r\n. . . 1 2 3 4')],
-  ['csv', 'c.csv', enc('\uFEFFtoken,a,b\r\n"x,""y""",0.125,-3\r\n"multi\nline",1e2,4\r\nplain,5,6\r\n')],
+  ['csv', 'c.csv', enc('\uFEFFtoken,"a\nb",c\r\n"x,""y""",0.125,-3\r\n"multi line",1e2,4\r\nplain,5,6\r\n')],
   ['csv', 'c.tsv', enc('w\ta\tb\nthé\t1.5\t2\nchat\t3\t4')],
   ['json', 'j.json', enc('\uFEFF{"tokens": ["caf\\u00e9", "日本", "\\"q\\""],\r\n "vectors": [[0.1, -2.5e-3], [1E3, 4], [5, 6.25]]}\n')],
   ['json', 'qkv.json', enc('{"q": [[1, 2]], "k": {"tokens": ["x"], "vectors": [[3, 4]]}, "v": [[5, 6]]}')],

@@ -37,9 +37,17 @@ describe('csv round trips', () => {
   });
 
   it('quoted fields: delimiters, doubled quotes, line breaks, quoted numbers', async () => {
-    const r = await readText('q.csv', 'token,a,b\n"x,y",1,2\n"say ""hi""",3,"4"\n"two\nlines",5,6\n');
-    expect(r.embeddings.tokens).toEqual(['x,y', 'say "hi"', 'two\nlines']);
+    const r = await readText('q.csv', 'token,"a\nb",c\n"x,y",1,2\n"say ""hi""",3,"4"\nplain,5,6\n');
+    expect(r.embeddings.tokens).toEqual(['x,y', 'say "hi"', 'plain']);
     expect(Array.from(r.embeddings.data)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a token holding a line break or another control character is refused, naming its line', async () => {
+    await expect(readText('q.csv', 'token,a,b\nok,1,2\n"two\nlines",5,6\n')).rejects.toThrow(
+      /^q\.csv: line 3: the token holds the control character U\+000A \(line feed\) at character 4; tokens may not hold control characters$/,
+    );
+    await expect(readText('e.csv', 'ok,1,2\nred\x1b[31m,3,4\n')).rejects.toThrow(/^e\.csv: line 2: the token holds the control character U\+001B \(ESC\) at character 4;/);
+    await expect(readText('c1.tsv', 'ok\t1\nnext\u0085line\t2\n')).rejects.toThrow(/^c1\.tsv: line 2: the token holds the control character U\+0085 at character 5;/);
   });
 
   it('TSV, BOM, CRLF, spaces around numbers and blank lines', async () => {

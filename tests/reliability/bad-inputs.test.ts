@@ -6,8 +6,8 @@
  *     open untouched;
  *   - by the CLI (`qklab inspect FILE`, `qklab run JOB.json` whose JobSpec names it): exit 1,
  *     one line on stderr, no stack trace;
- * each within 5 s, and the 3 GB sparse files with under 200 MB of memory growth.
- * One table: EXPECTED below, one row per corpus file.
+ * each within 2 s and 300 MB of memory growth (issue 18's bound for any hostile input), the
+ * 3 GB sparse files and the 50 MB ones included. One table: EXPECTED below, one row per corpus file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -74,6 +74,7 @@ const EXPECTED: Record<string, Expected> = {
   'json-truncated.json': [/^line 1, column \d+$/, /the file ends here/],
   'json-deep.json': [/^line 1, column \d+$/, /each row must be a flat array/],
   'json-trailing-garbage.json': [/^line 1, column \d+$/, /unexpected text/],
+  'json-nul-token.json': [/^line 1, column \d+$/, /the token holds the control character U\+0000 \(NUL\) at character 2/],
   'json-bad-utf8.json': [/^line 1, column \d+$/, /not valid UTF-8/],
   // CSV / TSV
   'csv-ragged-rows.csv': ['line 5', /expected 4 fields like line 2, found 3/],
@@ -86,18 +87,22 @@ const EXPECTED: Record<string, Expected> = {
   'csv-empty-cell.csv': ['line 3, column 3', /found an empty cell/],
   'csv-header-only.csv': ['line 1', /a header but no rows/],
   'tsv-ragged.tsv': ['line 3', /expected 3 fields like line 1, found 4/],
+  'csv-one-line-50mb.csv': ['line 1', /the line is longer than 1048576 bytes/],
+  'csv-esc-token.csv': ['line 3', /the token holds the control character U\+001B \(ESC\) at character 2/],
   // GloVe / word2vec text
   'glove-bad-number-mid.txt': ['line 500, column 22', /expected a number, found "0\.1x"/],
   'glove-short-line-mid.txt': ['line 700', /expected a token and 50 numbers.*found 49/],
   'glove-nan.txt': ['line 3, column 3', /non-finite value nan/],
   'glove-header-lies.txt': ['line 1', /claims 100000 words of 50 numbers/],
   'glove-header-count-wrong.txt': ['line 1', /says 12 words, but the file has 10/],
+  'glove-nul-token.txt': ['line 3', /the token holds the control character U\+0000 \(NUL\) at character 2/],
   'glove-binary-junk.vec': [/^line \d+(, column \d+)?$/, /expected/],
   // word2vec binary
   'w2v-cut-in-last-word.bin': ['byte 188', /word 10 \("w9"\) is cut short/],
   'w2v-much-too-short.bin': ['line 1', /claims 10 words.*needs at least 180 bytes.*100 bytes/],
   'w2v-header-lies.bin': ['line 1', /claims 1000000 words of 300/],
   'w2v-header-garbage.bin': ['line 1', /expected a header "count dim"/],
+  'w2v-c1-token.bin': ['byte 24 (word 2)', /the token holds the control character U\+0085 at character 2/],
   'w2v-trailing-data.bin': ['byte 44', /data goes on after word 2/],
   // empty, random, wrong kinds of file
   'empty.npy': ['', /the file is empty \(0 bytes\)/],
@@ -121,26 +126,52 @@ const EXPECTED: Record<string, Expected> = {
   // 3 GB sparse files
   'sparse-3gb.npy': ["header field 'shape'", /3\.0 GiB of float32 values, more than the limit of 2\.0 GiB/],
   'sparse-3gb.safetensors': ["tensor 'w'", /3\.0 GiB of float32 values, more than the limit of 2\.0 GiB/],
-  'sparse-3gb.txt': ['line 1', /longer than 67108864 bytes/],
-  'sparse-3gb.csv': ['line 3', /longer than 67108864 bytes/],
+  'sparse-3gb.txt': ['line 1', /longer than 1048576 bytes/],
+  'sparse-3gb.csv': ['line 3', /longer than 1048576 bytes/],
   'sparse-3gb.json': ['line 1, column 18', /byte 0x00/],
   'sparse-3gb.bin': ['line 1', /claims 1000000 words of 1024.*needs at least 3\.8 GiB/],
 };
 
-/** Broken JobSpecs: what `qklab run` and runJob must say (the file or the field, and the problem). */
+/**
+ * Broken JobSpecs: what `qklab run` and runJob must say. The CLI names the job file first
+ * (`/…/job-bad-field.json: metric.tau: …`), then the field; the service names the field.
+ */
 const EXPECTED_JOBS: Record<string, { cli: RegExp; service: RegExp | null }> = {
   // not JSON: the service never sees text, only parsed requests
   'job-not-json.json': { cli: /job-not-json\.json: not valid JSON/, service: null },
   // the request table names the request field (job.…) before the service sees it
-  'job-bad-field.json': { cli: /^metric\.tau: expected a number > 0, got -1$/, service: /^runJob: job\.metric\.tau: expected a number > 0, got -1$/ },
-  'job-unknown-field.json': { cli: /^colour: unknown field "colour"$/, service: /^runJob: job\.colour: unknown field "colour"/ },
-  'job-ragged-inline.json': { cli: /^embeddings\.inline\.vectors\.1: expected 2 numbers like row 0, got 1$/, service: /^embeddings\.inline\.vectors\.1: expected 2 numbers like row 0, got 1$/ },
-  'job-deep.json': { cli: /^embeddings: expected \{"path": …\} or \{"inline".*got a list$/, service: /^runJob: the request is larger than .* \(or nested too deeply\)$/ },
+  'job-bad-field.json': { cli: /\/job-bad-field\.json: metric\.tau: expected a number > 0, got -1$/, service: /^runJob: job\.metric\.tau: expected a number > 0, got -1$/ },
+  'job-unknown-field.json': { cli: /\/job-unknown-field\.json: colour: unknown field "colour"$/, service: /^runJob: job\.colour: unknown field "colour"/ },
+  'job-ragged-inline.json': {
+    cli: /\/job-ragged-inline\.json: embeddings\.inline\.vectors\.1: expected 2 numbers like row 0, got 1$/,
+    service: /^embeddings\.inline\.vectors\.1: expected 2 numbers like row 0, got 1$/,
+  },
+  'job-deep.json': { cli: /\/job-deep\.json: embeddings: expected \{"path": …\} or \{"inline".*got a list$/, service: /^runJob: the request is larger than .* \(or nested too deeply\)/ },
+  // a parameter absurd alone: refused by the schema
+  'job-tau-tiny.json': {
+    cli: /\/job-tau-tiny\.json: metric\.tau: expected ≥ 1e-38 \(a smaller τ makes scores overflow float32\), got 1e-300$/,
+    service: /^runJob: job\.metric\.tau: expected ≥ 1e-38 \(a smaller τ makes scores overflow float32\), got 1e-300$/,
+  },
+  // a parameter that overflows only with this data: refused when the job is resolved, before any engine run
+  'job-tau-overflow-data.json': {
+    cli: /\/job-tau-overflow-data\.json: metric\.tau: 1e-37 makes scores overflow float32: .*use τ ≥ 3e-37$/,
+    service: /^metric\.tau: 1e-37 makes scores overflow float32: with these vectors \|q·k\| reaches 100, .*use τ ≥ 3e-37$/,
+  },
+  'job-nul-token.json': {
+    cli: /\/job-nul-token\.json: embeddings\.inline\.tokens\.1: the token holds the control character U\+0000 \(NUL\)/,
+    service: /^runJob: job\.embeddings\.inline\.tokens\.1: the token holds the control character U\+0000 \(NUL\)/,
+  },
+  'job-inline-50mb.json': {
+    cli: /\/job-inline-50mb\.json is larger than the 8 MiB a JobSpec may be; save the vectors to a file .* instead of "inline"$/,
+    service: /^runJob: the request is larger than the 8 MiB this operation accepts \(or nested too deeply\); save the vectors to a file/,
+  },
   'job-missing-file.json': { cli: /no-such-file\.npy/, service: /^embeddings: "no-such-file\.npy" is a relative path/ },
 };
 
-const SECONDS = 5;
-const SPARSE_MAX_GROWTH_MB = 200;
+const SECONDS = 2;
+/** a real `qklab` process: its start (tsx compiling the sources) dominates */
+const PROCESS_SECONDS = 15;
+const MAX_GROWTH_MB = 300;
 
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
@@ -150,7 +181,23 @@ let service: LabService;
 let ops: LabOperations;
 let goodId: string;
 let goodEntropy: number[];
-const figures: { name: string; serviceMs: number; inspectMs: number; runMs: number; growthMb?: number }[] = [];
+const figures: { name: string; serviceMs: number; inspectMs: number; runMs: number; growthMb: number }[] = [];
+
+/** the class of a corpus entry in docs/reliability.md's table: its name up to the first dash */
+const classOf = (name: string) => name.replace(/[-.].*$/, '');
+
+/** Runs `f`, returning its time and the growth of this process's peak RSS (the kernel's, where it can be reset). */
+async function measured<T>(f: () => Promise<T>): Promise<{ value: T; ms: number; growthMb: number }> {
+  const peakReset = resetKernelPeak();
+  const probe = new LoopProbe(5).start();
+  const before = rssMb();
+  const t0 = performance.now();
+  const value = await f();
+  const ms = performance.now() - t0;
+  const loop = probe.stop();
+  const peak = peakReset ? (kernelPeakRssMb() ?? loop.peakRssMb) : loop.peakRssMb;
+  return { value, ms, growthMb: peak - before };
+}
 
 function split(message: string, name: string): { place: string; problem: string } {
   expect(message.startsWith(`${name}: `), `"${message}" does not start with the file name`).toBe(true);
@@ -198,10 +245,15 @@ afterAll(async () => {
   recordFigures('corpus', {
     inputs: figures.length,
     jobSpecs: Object.keys(EXPECTED_JOBS).length,
-    sparse3GbFiles: figures.filter((f) => f.growthMb !== undefined).length,
     slowestMs: Math.round(Math.max(...figures.map((f) => Math.max(f.serviceMs, f.inspectMs, f.runMs)))),
-    maxSparseGrowthMb: Math.round(Math.max(0, ...figures.map((f) => f.growthMb ?? 0))),
-    perFile: figures.map((f) => ({ ...f, serviceMs: Math.round(f.serviceMs), inspectMs: Math.round(f.inspectMs), runMs: Math.round(f.runMs), growthMb: f.growthMb && Math.round(f.growthMb) })),
+    maxGrowthMb: Math.round(Math.max(0, ...figures.map((f) => f.growthMb))),
+    perClass: Object.fromEntries(
+      [...new Set(figures.map((f) => classOf(f.name)))].map((c) => {
+        const of = figures.filter((f) => classOf(f.name) === c);
+        return [c, { inputs: of.length, worstMs: Math.round(Math.max(...of.map((f) => Math.max(f.serviceMs, f.inspectMs, f.runMs)))), worstGrowthMb: Math.round(Math.max(0, ...of.map((f) => f.growthMb))) }];
+      }),
+    ),
+    perFile: figures.map((f) => ({ ...f, serviceMs: Math.round(f.serviceMs), inspectMs: Math.round(f.inspectMs), runMs: Math.round(f.runMs), growthMb: Math.round(f.growthMb) })),
   });
 });
 
@@ -230,21 +282,13 @@ describe('the bad-input corpus', () => {
 
       // the service, through the same request table as IPC
       await service.grantDroppedPath({ path });
-      const peakReset = sparse && resetKernelPeak();
-      const probe = new LoopProbe(5).start();
-      const before = rssMb();
-      const t0 = performance.now();
-      const opened = await dispatch(ops, 'openEmbeddings', { path });
-      const serviceMs = performance.now() - t0;
-      const loop = probe.stop();
-      const peak = peakReset ? (kernelPeakRssMb() ?? loop.peakRssMb) : loop.peakRssMb;
+      const { value: opened, ms: serviceMs, growthMb } = await measured(() => dispatch(ops, 'openEmbeddings', { path }));
       expect(opened.ok).toBe(false);
       if (opened.ok) return;
       expect(opened.error.name).toBe('FormatError');
       checkMessage(opened.error.message, name);
       expect(serviceMs).toBeLessThan(SECONDS * 1000);
-      const growthMb = sparse ? peak - before : undefined;
-      if (growthMb !== undefined) expect(growthMb, `memory growth reading ${name}`).toBeLessThan(SPARSE_MAX_GROWTH_MB);
+      expect(growthMb, `memory growth reading ${name}`).toBeLessThan(MAX_GROWTH_MB);
       if (sparse) {
         // nothing goes on in the background: the hash started beside the load stops with it
         // (hashing 3 GB takes ~3 s of CPU; this process is otherwise idle now)
@@ -281,18 +325,29 @@ describe('the bad-input corpus', () => {
     it('is refused by `qklab run` and by runJob with the field or the file named', async () => {
       const path = join(dir, 'corpus', name);
       const { cli, service: serviceMessage } = EXPECTED_JOBS[name];
-      const out = await qklabInProcess('run', path, '--json');
+      const { value: out, growthMb: cliGrowthMb } = await measured(() => qklabInProcess('run', path, '--json'));
       expect(out.code).toBe(1);
       expect(out.stderr.split('\n').length, out.stderr).toBe(2);
       expect(out.stderr).not.toMatch(STACK_LINE);
       expect(out.stderr.slice('qklab: '.length, -1)).toMatch(cli);
       expect(out.ms).toBeLessThan(SECONDS * 1000);
+      expect(cliGrowthMb, `memory growth of qklab run ${name}`).toBeLessThan(MAX_GROWTH_MB);
+      let serviceMs = 0;
+      let growthMb = cliGrowthMb;
       if (serviceMessage) {
-        const reply = await dispatch(ops, 'runJob', { runId: `job-${name.replace(/\W/g, '_')}`, job: JSON.parse(readFileSync(path, 'utf8')) });
+        // parsed here, as the renderer's IPC would deliver it: the service's cost is what is measured
+        const job = JSON.parse(readFileSync(path, 'utf8'));
+        const served = await measured(() => dispatch(ops, 'runJob', { runId: `job-${name.replace(/\W/g, '_')}`, job }));
+        const reply = served.value;
         expect(reply.ok).toBe(false);
         if (!reply.ok) expect(reply.error.message).toMatch(serviceMessage);
+        expect(served.ms).toBeLessThan(SECONDS * 1000);
+        expect(served.growthMb, `memory growth of runJob ${name}`).toBeLessThan(MAX_GROWTH_MB);
+        serviceMs = served.ms;
+        growthMb = Math.max(growthMb, served.growthMb);
         await previousStateIsUntouched();
       }
+      figures.push({ name, serviceMs, inspectMs: 0, runMs: out.ms, growthMb });
     });
   });
 
@@ -324,8 +379,8 @@ describe('the bad-input corpus', () => {
       expect(o.stderr.split('\n'), o.stderr).toHaveLength(2);
       expect(o.stderr).not.toMatch(STACK_LINE);
       checkMessage(o.stderr.slice('qklab: '.length, -1), name);
-      // a process start (tsx) included; the machine is shared
-      expect(o.ms).toBeLessThan(3 * SECONDS * 1000);
+      // a process start (tsx, several seconds on a loaded machine) included; the machine is shared
+      expect(o.ms).toBeLessThan(PROCESS_SECONDS * 1000);
     });
   });
 

@@ -48,9 +48,19 @@ describe('the CLI through the service', () => {
     }
   });
 
-  it('refuses an invalid job with the JobSpec message, before loading anything', async () => {
+  it('refuses an invalid job with the JobSpec message naming the job file, before loading anything', async () => {
     const cli = new CliService(pool);
-    await expect(cli.run({ embeddings: { path: 'data/emb.json' }, colour: 'red' }, join(tmp.dir, 'a', 'job.json'))).rejects.toThrow(/^colour: unknown field "colour"$/);
+    const jobPath = join(tmp.dir, 'a', 'job.json');
+    await expect(cli.run({ embeddings: { path: 'data/emb.json' }, colour: 'red' }, jobPath)).rejects.toThrow(`${jobPath}: colour: unknown field "colour"`);
+    // found only once the data is known (resolve), still before any engine run, still naming the file
+    const inline = { embeddings: { inline: { vectors: [[10, 0], [0, 10]] } }, metric: { id: 'dot', scale: 'tau', tau: 1e-37 } };
+    await expect(cli.run(inline, jobPath)).rejects.toThrow(`${jobPath}: metric.tau: 1e-37 makes scores overflow float32`);
+  });
+
+  it('refuses a job file larger than 8 MiB before parsing it, advising a file for the vectors', async () => {
+    const big = join(tmp.dir, 'big-job.json');
+    writeFileSync(big, `{"embeddings": {"inline": {"vectors": [[${'0.5,'.repeat(2.2 * 2 ** 20)}0.5]]}}}`);
+    await expect(readJobFile(big)).rejects.toThrow(`${big} is larger than the 8 MiB a JobSpec may be; save the vectors to a file`);
   });
 
   it('loads the files of a parsed JobSpec against a folder (the experiments), and a named file (inspect)', async () => {

@@ -68,11 +68,11 @@ describe('the runExperiment request', () => {
     refuse({ ...req('geometry', { query: 0 }), job: { ...job, metric: { id: 'cosine', tau: -1 } } }, /job\.metric\.tau: expected a number > 0/);
   });
 
-  it('refuses an unknown experiment and a request larger than 64 MiB', () => {
+  it('refuses an unknown experiment and a request larger than a JobSpec may be (8 MiB)', () => {
     refuse(req('speed', {}), /name: expected an experiment name: one of scaling, temperature, compare, geometry, decoding, knn/);
-    expect(OPERATIONS.runExperiment.maxBytes).toBe(64 * 2 ** 20);
+    expect(OPERATIONS.runExperiment.maxBytes).toBe(8 * 2 ** 20);
     // (counted without serialising: a string costs its length)
-    const big = { ...req('geometry', { query: 0 }), job: { embeddings: { inline: { tokens: ['x'.repeat(64 * 2 ** 20)], vectors: [[1]] } } } };
-    refuse(big, /larger than the 64 MiB/);
+    const big = { ...req('geometry', { query: 0 }), job: { embeddings: { inline: { tokens: ['x'.repeat(8 * 2 ** 20)], vectors: [[1]] } } } };
+    refuse(big, /larger than the 8 MiB this operation accepts \(or nested too deeply\); save the vectors to a file/);
   });
 });

@@ -183,7 +183,7 @@ describe('the request table', () => {
     const big = Array.from({ length: rows }, () => new Array(1000).fill(0.5));
     expect(payloadBytes({ runId: 'r', job: { embeddings: { inline: { vectors: big } } } })).toBeGreaterThan(OPERATIONS.runJob.maxBytes / 8);
     const huge = { runId: 'r', job: { embeddings: { inline: { vectors: Array.from({ length: 8500 }, () => big[0]) } } } };
-    expect(() => parseRequest('runJob', huge)).toThrow(/larger than the 64 MiB/);
+    expect(() => parseRequest('runJob', huge)).toThrow(/larger than the 8 MiB this operation accepts.*name it with "path"/);
   });
 
   it('counts cyclic or absurdly deep payloads as oversized, never looping', () => {
