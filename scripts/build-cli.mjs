@@ -21,31 +21,53 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The graph builder's modules (src-shared/graph) are pure: importing one does nothing but
+ * define it. Saying so lets esbuild leave out what a command does not use, and with it the
+ * builder's import of onnx-proto (protobufjs: ~150 ms of CPU to load), which only the pool's
+ * workers need: `qklab run` of a small job reads overviewBlocks and the result layout, and
+ * builds no graph.
+ */
+const pureGraphModules = {
+  name: 'qklab:pure-graph-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (args.pluginData === 'resolving') return undefined;
+      const r = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolving' });
+      if (r.errors.length > 0 || !r.path.includes('/src-shared/graph/')) return undefined;
+      return { path: r.path, sideEffects: false };
+    });
+  },
+};
+
 const CLI_OUT = join(root, process.env.QKLAB_CLI_OUT ?? join('out', 'cli'));
 
 async function buildCli() {
   const started = Date.now();
   await rm(CLI_OUT, { recursive: true, force: true });
-  const result = await build({
+  const common = {
     absWorkingDir: root,
-    entryPoints: {
-      qklab: 'src-main/cli/main.ts',
-      // pool.ts and exporter.ts look for their workers beside the chunk they are bundled into:
-      // chunks stay in out/cli itself
-      'engine-worker': 'src-main/engine/worker.ts',
-      'export-worker': 'src-main/service/export/export-worker.ts',
-    },
     outdir: CLI_OUT,
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
     packages: 'external',
-    chunkNames: '[name]-[hash]',
     metafile: true,
     logLevel: 'warning',
+    plugins: [pureGraphModules],
+  };
+  // the CLI: one chunk per command, loaded when the command runs
+  const cli = await build({ ...common, entryPoints: { qklab: 'src-main/cli/main.ts' }, splitting: true, chunkNames: '[name]-[hash]' });
+  // the workers, each whole in one file, built apart: in one split build the modules they
+  // share with a command (the result layout, say) would share a chunk with the graph builder
+  // and bring onnx-proto to commands that build no graph. pool.ts and exporter.ts look for
+  // them beside the chunk they are bundled into, so they lie in out/cli too.
+  const workers = await build({
+    ...common,
+    entryPoints: { 'engine-worker': 'src-main/engine/worker.ts', 'export-worker': 'src-main/service/export/export-worker.ts' },
   });
+  const result = { metafile: { inputs: { ...workers.metafile.inputs, ...cli.metafile.inputs }, outputs: { ...workers.metafile.outputs, ...cli.metafile.outputs } } };
   const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
   await writeFile(join(CLI_OUT, 'meta.json'), JSON.stringify(result.metafile));
   // last: bin/qklab.mjs takes the bundle only once this file is there

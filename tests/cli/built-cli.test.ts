@@ -55,22 +55,22 @@ describe('the built CLI', () => {
     expect(inputs.every((p: string) => !p.startsWith('node_modules/'))).toBe(true);
   });
 
-  it('--help, metrics and inspect load no engine, chart or rasteriser module; run loads the engine on demand', () => {
+  it('--help, metrics, inspect and run load no onnxruntime, graph builder, chart or rasteriser module', () => {
     const meta: Meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
-    const heavy = /^(onnxruntime-web|echarts|@resvg\/resvg-js)/;
+    const heavy = /^(onnxruntime-web|onnx-proto|echarts|@resvg\/resvg-js)/;
     const externals = (files: Set<string>) =>
       [...files].flatMap((f) => (meta.outputs[f]?.imports ?? []).filter((i) => i.kind === 'import-statement' && i.external).map((i) => i.path));
     const byEntry = (suffix: string) => Object.keys(meta.outputs).find((f) => meta.outputs[f].entryPoint?.endsWith(suffix))!;
     const chunkOf = (name: string) => Object.keys(meta.outputs).find((f) => f.includes(`/${name}-`) && f.endsWith('.js'))!;
     const entry = byEntry('src-main/cli/main.ts');
     expect(entry).toMatch(/qklab\.js$/);
-    for (const start of [entry, chunkOf('metrics-text'), chunkOf('inspect-text'), chunkOf('cli-service')]) {
+    for (const start of [entry, chunkOf('metrics-text'), chunkOf('inspect-text'), chunkOf('cli-service'), chunkOf('run-command')]) {
       expect(
         externals(staticClosure(meta, start)).filter((p) => heavy.test(p)),
         start,
       ).toEqual([]);
     }
-    // the engine's worker is where onnxruntime is loaded
-    expect(externals(staticClosure(meta, byEntry('src-main/engine/worker.ts')))).toContain('onnxruntime-web');
+    // the engine's worker is where they are loaded
+    expect(externals(staticClosure(meta, byEntry('src-main/engine/worker.ts')))).toEqual(expect.arrayContaining(['onnxruntime-web', 'onnx-proto']));
   });
 });
