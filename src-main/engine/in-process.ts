@@ -33,8 +33,11 @@ export function fitsInProcess(problem: AttentionProblem, region?: Region): boole
   return !region && problem.heads * problem.q.rows * problem.k.rows <= IN_PROCESS_MAX_CELLS;
 }
 
-/** float64 → the result's float32, or the engine's own overflow error when a value leaves float32's range. */
-function toFloat32(into: Float32Array, from: Float64Array, rowLength: number, Tq: number): void {
+/**
+ * float64 → the result's float32 (into `into`, or only checked without it), or the engine's
+ * own overflow error when a value leaves float32's range, as it would in the graph.
+ */
+function toFloat32(into: Float32Array | null, from: Float64Array, rowLength: number, Tq: number): void {
   for (let i = 0; i < from.length; i++) {
     const x = Math.fround(from[i]);
     if (!Number.isFinite(x) && Number.isFinite(from[i])) {
@@ -42,7 +45,7 @@ function toFloat32(into: Float32Array, from: Float64Array, rowLength: number, Tq
       const row = Math.floor(i / rowLength);
       throw new EngineError(`a score is not finite at head ${Math.floor(row / Tq)}, row ${row % Tq}: the inputs or parameters overflow float32`);
     }
-    into[i] = x;
+    if (into) into[i] = x;
   }
 }
 
@@ -53,7 +56,8 @@ export function writeReference(result: AttentionResult, ref: ReferenceResult): v
   result.visible.set(ref.visible);
   result.argmax.set(ref.argmax);
   toFloat32(result.maxWeight, ref.maxWeight, 1, Tq);
-  if (result.scores) toFloat32(result.scores, ref.scores, Tk, Tq);
+  // the scores are checked whether or not they were asked for: the graph computes them in float32
+  toFloat32(result.scores ?? null, ref.scores, Tk, Tq);
   if (result.weights) toFloat32(result.weights, ref.weights, Tk, Tq);
   if (result.output) toFloat32(result.output, ref.output, ref.dv, Tq);
   if (result.topkIndices && ref.topkIndices) result.topkIndices.set(ref.topkIndices);

@@ -13,6 +13,7 @@ import { OnDemandBackend } from '../../src-main/engine/on-demand';
 import { CancelledError, type EngineResult } from '../../src-main/engine/backend';
 import type { AttentionProblem, NormalizerId } from '../../src-shared/job/problem';
 import type { ReferenceResult } from '../../src-shared/reference';
+import { matrix } from '../../src-shared/linalg/matrix';
 import { ALL_OUTPUTS, expectMatchesReference, makeMetric, makeProblem, metricUnder, type MaskName, type Shape } from '../graph/helpers';
 
 const shape: Shape = { heads: 2, Tq: 5, Tk: 7, dq: 3, dk: 3, dv: 2 };
@@ -107,6 +108,24 @@ describe('small jobs in process', () => {
     expect(pooled).not.toBeNull();
     expect([small?.[1], small?.[3]]).toEqual([pooled![1], pooled![3]]);
     expect(Number(small![2])).toBeCloseTo(Number(pooled![2]), 5);
+  });
+
+  it('scores beyond float32 fail in process as they do on the pool, even when no score is asked for', async () => {
+    const big = matrix(2, 2, Float32Array.from([1e20, 1e20, 1e20, -1e20]));
+    const problem: AttentionProblem = {
+      ...makeProblem({ shape: { heads: 1, Tq: 2, Tk: 2, dq: 2, dk: 2, dv: 2 }, metric: 'dot', outputs: ['weights', 'entropy'] }),
+      q: big,
+      k: big,
+      v: big,
+    };
+    const message = (backend: 'auto' | 'wasm') =>
+      engine.run({ ...problem, backend }).then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
+    const pooled = await message('wasm');
+    expect(pooled).toMatch(/overflow float32/);
+    expect(await message('auto')).toBe(pooled);
   });
 
   it('a job cancelled before its turn rejects, and the next one runs', async () => {
