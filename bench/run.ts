@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: the engine beside numpy and a plain-JS loop on the same float32 inputs,
  * each contender in its own process (so peak RSS is per contender and case), medians of
- * repeated runs after a warm-up. Writes bench/report.json and prints a table.
+ * repeated runs after a warm-up. Writes bench/report.json and prints a table. `--cli` runs
+ * only the CLI latency cases (cli-case.ts) and puts them into the existing report.
  * Speed targets are judged here, never in timed unit tests: these machines are shared.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import { plainJsAttention } from './js-case';
 import { runWebGpuCase } from './webgpu-case';
 import { runRenderCase } from './render-case';
 import { runSweepCase, SWEEP_TAUS } from './sweep-case';
+import { cliLine, runCliCases } from './cli-case';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -84,8 +86,36 @@ async function childMain(argv: string[]): Promise<void> {
   }
 }
 
+/** The CLI latency cases, as report.cli, with a line each for the table. */
+function cliReport(): { cli: unknown; lines: string[] } {
+  const { built, cases } = runCliCases(root);
+  return {
+    cli: {
+      note: `whole cold processes, each alternated with its baseline in the same run; median wall ms; ratio = subject / baseline; the CLI as built by \`${built}\` (npm's prepare)`,
+      cases,
+    },
+    lines: cases.map(cliLine),
+  };
+}
+
+/** `--cli`: only the CLI latency cases, merged into the report already there (if any). */
+async function cliOnly(): Promise<void> {
+  const path = join(here, 'report.json');
+  const previous = await readFile(path, 'utf8').then(
+    (t) => JSON.parse(t) as Record<string, unknown>,
+    () => ({}),
+  );
+  const { cli, lines } = cliReport();
+  await writeFile(
+    path,
+    JSON.stringify({ ...previous, cli: { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...(cli as object) } }, null, 2),
+  );
+  process.stdout.write(`${lines.join('\n')}\n\nwrote bench/report.json (cli)\n`);
+}
+
 export async function benchMain(argv: string[]): Promise<void> {
   if (argv.includes('--child')) return childMain(argv);
+  if (argv.includes('--cli')) return cliOnly();
   const quick = argv.includes('--quick');
   const cases = CASES.filter((c) => !quick || c.quick);
   const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-'));
@@ -135,21 +165,25 @@ export async function benchMain(argv: string[]): Promise<void> {
       ...sweep,
     };
     const sameMs = sweep.sameTauTimes as number[] | undefined;
-    sweepLine = sweep.medianMs == null || !sameMs
-      ? `temperature sweep: ${sweep.note ?? 'failed'}`
-      : `temperature sweep (${sc.name}, ${SWEEP_TAUS} τ): ${sweep.medianMs.toFixed(1)} ms per distinct τ, ${median(sameMs).toFixed(1)} ms per repeated τ (ratio ${(sweep.ratio as number).toFixed(2)})`;
+    sweepLine =
+      sweep.medianMs == null || !sameMs
+        ? `temperature sweep: ${sweep.note ?? 'failed'}`
+        : `temperature sweep (${sc.name}, ${SWEEP_TAUS} τ): ${sweep.medianMs.toFixed(1)} ms per distinct τ, ${median(sameMs).toFixed(1)} ms per repeated τ (ratio ${(sweep.ratio as number).toFixed(2)})`;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   // the renderer's first paint of a 4096 × 4096 overview (issue #4), in Chromium
   const render = quick ? { medianMs: null, note: 'skipped with --quick' } : child(['--child', 'render']);
   report.renderer = { case: 'first paint of a 4096×4096 overview, pooled to 1024×1024 px (matrixPixels + putImageData + next frame), headless Chromium', ...render };
+  const cli = cliReport();
+  report.cli = cli.cli;
   await writeFile(join(here, 'report.json'), JSON.stringify(report, null, 2));
   const first = (render as { first?: { totalMs: number; poolAndColourMs: number } }).first;
-  const renderLine = render.medianMs == null
-    ? `renderer: ${render.note ?? 'failed'}`
-    : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
+  const renderLine =
+    render.medianMs == null
+      ? `renderer: ${render.note ?? 'failed'}`
+      : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
   process.stdout.write(
-    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n${cli.lines.join('\n')}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
   );
 }

@@ -3,16 +3,11 @@
  * handlers: parse arguments, call the service, print or write, exit with a clear message.
  */
 import { parseArgs } from 'node:util';
-import { wholeNumber } from './options';
 import { resolve } from 'node:path';
-import { WasmPool } from '../engine/pool';
-import { EngineRouter } from '../engine/router';
-import { BACKEND_CHOICES, type BackendChoice } from '../../src-shared/job/problem';
-import { resultToJson } from '../service/result-json';
-import { CliService, loadNamedFile, readJobFile } from './cli-service';
-import { writeResultDir } from './result-dir';
-import { formatCatalogue } from './metrics-text';
-import { inspectText } from './inspect-text';
+
+// Every command's module is imported when the command runs: `qklab --help` loads this file
+// alone, `metrics` the catalogue, and only `run`, `export` and `experiment` the engine (and
+// the latter two ECharts and resvg).
 
 const USAGE = `qklab — QK Lab without a display
 
@@ -40,62 +35,18 @@ Options:
 /** An error worth one line to the user, with the exit code to leave with. */
 class UsageError extends Error {}
 
-async function cmdRun(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      out: { type: 'string' },
-      workers: { type: 'string' },
-      threads: { type: 'string' },
-      backend: { type: 'string' },
-      debug: { type: 'boolean' },
-    },
-  });
-  const usage = (m: string) => new UsageError(m);
-  if (positionals.length !== 1) throw usage('run takes one JOB.json');
-  if (values.backend !== undefined && !BACKEND_CHOICES.includes(values.backend as BackendChoice)) {
-    throw new UsageError(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${values.backend}"`);
-  }
-  if (!values.json && !values.out) throw new UsageError('run needs --json or --out DIR');
-  const jobPath = resolve(positionals[0]);
-  const input = await readJobFile(jobPath);
-  // the flag overrides the file (validated with the rest of the JobSpec by the run)
-  const job = values.backend !== undefined && input && typeof input === 'object' && !Array.isArray(input) ? { ...input, backend: values.backend } : input;
-  const pool = new EngineRouter(
-    new WasmPool({
-      workers: wholeNumber('workers', values.workers, usage, 1),
-      threadsPerWorker: wholeNumber('threads', values.threads, usage, 1),
-    }),
-  );
-  try {
-    const cli = new CliService(pool, values.json ? undefined : (fraction) => process.stderr.write(`\r${Math.round(fraction * 100)}% `));
-    const t0 = performance.now();
-    const finished = await cli.run(job, jobPath);
-    const { result } = finished.run;
-    const timing = { loadMs: finished.loadMs, computeMs: result.timing.totalMs, totalMs: performance.now() - t0, tiles: result.timing.tiles, backend: result.backend };
-    if (values.out) {
-      const written = await writeResultDir(resolve(values.out), finished, timing);
-      process.stderr.write(`\rwrote ${written.join(', ')} to ${values.out}\n`);
-    }
-    if (values.json) {
-      process.stdout.write(JSON.stringify({ ...resultToJson(result), tokens: finished.problem.tokens, backend: result.backend, timing }) + '\n');
-    }
-  } finally {
-    await pool.close();
-  }
-}
-
 async function cmdInspect(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { part: { type: 'string' }, debug: { type: 'boolean' } } });
   if (positionals.length !== 1) throw new UsageError('inspect takes one FILE');
+  const { loadNamedFile } = await import('./cli-service');
+  const { inspectText } = await import('./inspect-text');
   const loaded = await loadNamedFile(resolve(positionals[0]), values.part);
   process.stdout.write(inspectText(positionals[0], loaded) + '\n');
 }
 
-function cmdMetrics(args: string[]): void {
+async function cmdMetrics(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, debug: { type: 'boolean' } } });
+  const { formatCatalogue } = await import('./metrics-text');
   process.stdout.write(formatCatalogue(Boolean(values.json)) + '\n');
 }
 
@@ -105,21 +56,21 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'run':
-        await cmdRun(rest);
+        await (await import('./run-command')).cmdRun(rest, { usage: (m) => new UsageError(m) });
         return 0;
       case 'export':
         // loaded on demand: ECharts, resvg and the font tables cost ~1 s to import
-        await (await import('./export-command')).cmdExport(rest, { usage: (m) => new UsageError(m), readJob: readJobFile });
+        await (await import('./export-command')).cmdExport(rest, { usage: (m) => new UsageError(m), readJob: (await import('./cli-service')).readJobFile });
         return 0;
       case 'experiment':
         // loaded on demand, like export: the chart renderer is slow to import
-        await (await import('./experiment-command')).cmdExperiment(rest, { usage: (m) => new UsageError(m), readJob: readJobFile });
+        await (await import('./experiment-command')).cmdExperiment(rest, { usage: (m) => new UsageError(m), readJob: (await import('./cli-service')).readJobFile });
         return 0;
       case 'inspect':
         await cmdInspect(rest);
         return 0;
       case 'metrics':
-        cmdMetrics(rest);
+        await cmdMetrics(rest);
         return 0;
       case undefined:
       case 'help':

@@ -6,8 +6,8 @@
  * running it is forgotten: a result nobody saw (failed, cancelled) gives its memory to the
  * next job, and a delivered one does when its owner releases it.
  *
- * The executors — the wasm worker pool (pool.ts) and the WebGPU compute page
- * (gpu-backend.ts) — only run tiles: they take them from the queue when they have room and
+ * The executors — the wasm worker pool (pool.ts), the WebGPU compute page
+ * (gpu-backend.ts) and small jobs in this thread (in-process.ts) — only run tiles: they take them from the queue when they have room and
  * report each one done or failed. Bookkeeping written once cannot drift between them.
  */
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
@@ -34,9 +34,10 @@ export interface TileExecutor {
   /**
    * How tiles reach the result: 'shared', the executor writes them in place into result
    * arrays on SharedArrayBuffers (pool workers); 'returned', it hands each tile's outputs to
-   * `tileDone` and the queue writes them (a compute page in another process).
+   * `tileDone` and the queue writes them (a compute page in another process); 'local', it
+   * writes them in place into plain arrays (in-process.ts, in this thread).
    */
-  readonly memory: 'shared' | 'returned';
+  readonly memory: 'shared' | 'returned' | 'local';
   /** the problem as the executor's tiles need it (arrays onto shared memory, or copied off it) */
   prepare(problem: AttentionProblem): AttentionProblem;
   /** why this executor cannot run the problem at all (beyond the queue's own size check), or null */

@@ -5,7 +5,9 @@
  * - `webgpu`: the WebGPU backend; an error saying why when there is none here (the CLI
  *   under Node, no adapter, WebGPU disabled).
  * - `auto` (default): WebGPU when a hardware adapter is ready and the job is large enough
- *   to pay for the page round trips (`autoBackend`), else wasm.
+ *   to pay for the page round trips (`autoBackend`), else wasm — or, for a host that gives
+ *   the router an in-process executor (the CLI), that one when the job is small enough
+ *   (in-process.ts: fitsInProcess).
  * A job WebGPU drops because the GPU or its page went away (BackendLostError) runs again on
  * wasm, and says so in its `backend`.
  */
@@ -14,6 +16,7 @@ import type { AdapterInfo } from '../../src-shared/engine-browser/protocol';
 import { DISTANCE_FLOAT64 } from '../../src-shared/graph/scores/precision';
 import { BackendLostError, EngineError, type Backend, type BackendChoice, type EngineResult, type RunOptions } from './backend';
 import type { WebGpuBackend } from './gpu-backend';
+import { fitsInProcess } from './in-process';
 
 /**
  * `auto` sends a job to WebGPU from this many score cells (H·Tq·Tk, the region's for a
@@ -46,6 +49,8 @@ export class EngineRouter implements Backend {
   constructor(
     readonly wasm: Backend & { workers?: number },
     readonly gpu: WebGpuBackend | null = null,
+    /** small `auto` jobs run here instead of on the pool (in-process.ts) */
+    readonly inProcess: Backend | null = null,
   ) {}
 
   /** worker threads of the wasm pool (appInfo) */
@@ -75,7 +80,9 @@ export class EngineRouter implements Backend {
   async run(problem: AttentionProblem, options: RunOptions = {}): Promise<EngineResult> {
     const decision = this.choose(problem, options.region);
     if (decision.backend === 'wasm') {
-      if ((problem.backend ?? 'auto') === 'auto' && this.gpu?.status === 'idle') void this.gpu.start();
+      const auto = (problem.backend ?? 'auto') === 'auto';
+      if (auto && this.gpu?.status === 'idle') void this.gpu.start();
+      if (auto && this.inProcess && fitsInProcess(problem, options.region)) return this.inProcess.run(problem, options);
       return this.wasm.run(problem, options);
     }
     const gpu = this.gpu;
@@ -97,9 +104,10 @@ export class EngineRouter implements Backend {
   release(result: AttentionResult): void {
     this.wasm.release(result);
     this.gpu?.release(result);
+    this.inProcess?.release(result);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.wasm.close(), this.gpu?.close()]);
+    await Promise.all([this.wasm.close(), this.gpu?.close(), this.inProcess?.close()]);
   }
 }

@@ -1,0 +1,122 @@
+/**
+ * Latency as a user meets it: whole `qklab` processes, cold, each beside its baseline in the
+ * same run, alternated run by run so both see the same machine:
+ * - `qklab run examples/toy.json --json` against bench/numpy_toy.py, a numpy script doing
+ *   the same job (its numbers are checked against qklab's);
+ * - `qklab --help` against a bare `node -e 0` (the floor any Node command starts from).
+ * The built CLI (out/cli) is made first by the same script `npm ci` runs (`prepare`).
+ * Wall time from spawn to exit; CPU time and peak RSS from /usr/bin/time when it is there.
+ * numpy's command alone runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (they slow a
+ * current numpy on this machine).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { median } from './cases';
+
+const TIME = '/usr/bin/time';
+
+interface Command {
+  file: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Sample {
+  wallMs: number;
+  cpuMs?: number;
+  peakRssMb?: number;
+}
+
+export interface LatencyCase {
+  case: string;
+  subject: string;
+  baseline: string;
+  subjectRuns: Sample[];
+  baselineRuns: Sample[];
+  subjectMedianMs: number;
+  baselineMedianMs: number;
+  /** median wall of the subject / of the baseline (≤ 1: no slower than the baseline) */
+  ratio: number;
+  note?: string;
+}
+
+/** One cold process: wall from spawn to exit; CPU and peak RSS when /usr/bin/time can say. */
+function timeOnce(c: Command, cwd: string): { sample: Sample; stdout: string } {
+  const withTime = existsSync(TIME);
+  const file = withTime ? TIME : c.file;
+  const args = withTime ? ['-f', '@@time %U %S %M', c.file, ...c.args] : c.args;
+  const t0 = performance.now();
+  const r = spawnSync(file, args, { cwd, env: c.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${c.file} ${c.args.join(' ')} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}`);
+  const m = /@@time ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  const sample: Sample = m ? { wallMs, cpuMs: (Number(m[1]) + Number(m[2])) * 1000, peakRssMb: Number(m[3]) / 1024 } : { wallMs };
+  return { sample, stdout: r.stdout };
+}
+
+function compare(name: string, subject: Command, baseline: Command, cwd: string, reps: number, check?: (s: string, b: string) => void): LatencyCase {
+  const subjectRuns: Sample[] = [];
+  const baselineRuns: Sample[] = [];
+  const label = (c: Command) => [c.file === process.execPath ? 'node' : c.file, ...c.args].join(' ');
+  for (let i = 0; i < reps; i++) {
+    const s = timeOnce(subject, cwd);
+    const b = timeOnce(baseline, cwd);
+    if (i === 0) check?.(s.stdout, b.stdout);
+    subjectRuns.push(s.sample);
+    baselineRuns.push(b.sample);
+  }
+  const subjectMedianMs = median(subjectRuns.map((r) => r.wallMs));
+  const baselineMedianMs = median(baselineRuns.map((r) => r.wallMs));
+  return {
+    case: name,
+    subject: label(subject),
+    baseline: label(baseline),
+    subjectRuns,
+    baselineRuns,
+    subjectMedianMs,
+    baselineMedianMs,
+    ratio: subjectMedianMs / baselineMedianMs,
+  };
+}
+
+/** The same weights from both (float32 apart), so the two commands did the same job. */
+function sameWeights(qklab: string, numpy: string): void {
+  const ours = (JSON.parse(qklab) as { heads: { weights: number[][] }[] }).heads[0].weights.flat();
+  const theirs = (JSON.parse(numpy) as { weights: number[][] }).weights.flat();
+  if (ours.length !== theirs.length || ours.some((w, i) => Math.abs(w - theirs[i]) > 1e-5)) {
+    throw new Error(`qklab and numpy disagree on the toy job's weights: ${ours} vs ${theirs}`);
+  }
+}
+
+export function runCliCases(root: string, reps = 7): { built: string; cases: LatencyCase[] } {
+  // what `npm ci` leaves: the prepare script's bundle
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  execFileSync('sh', ['-c', scripts.prepare], { cwd: root, stdio: 'pipe' });
+  const numpyEnv = { ...process.env };
+  delete numpyEnv.OPENBLAS_CORETYPE;
+  delete numpyEnv.OPENBLAS_L2_SIZE;
+  const qklab = (...args: string[]): Command => ({ file: process.execPath, args: [join(root, 'bin/qklab.mjs'), ...args] });
+  const toy = join(root, 'examples/toy.json');
+  return {
+    built: scripts.prepare,
+    cases: [
+      compare(
+        'cli toy run (cold) vs numpy',
+        qklab('run', toy, '--json'),
+        { file: 'python3', args: [join(root, 'bench/numpy_toy.py'), toy], env: numpyEnv },
+        root,
+        reps,
+        sameWeights,
+      ),
+      compare('qklab --help vs node -e 0', qklab('--help'), { file: process.execPath, args: ['-e', '0'] }, root, reps),
+      compare('qklab metrics vs node -e 0', qklab('metrics'), { file: process.execPath, args: ['-e', '0'] }, root, reps),
+    ],
+  };
+}
+
+export function cliLine(c: LatencyCase): string {
+  const cpu = (runs: Sample[]) =>
+    runs[0]?.cpuMs === undefined ? '' : `, CPU ${median(runs.map((r) => r.cpuMs!)).toFixed(0)} ms, peak ${median(runs.map((r) => r.peakRssMb!)).toFixed(0)} MB`;
+  return `${c.case}: ${c.subjectMedianMs.toFixed(0)} ms${cpu(c.subjectRuns)} vs ${c.baselineMedianMs.toFixed(0)} ms${cpu(c.baselineRuns)} (ratio ${c.ratio.toFixed(2)})`;
+}

@@ -1,0 +1,62 @@
+/**
+ * `qklab run JOB.json`: the job through the service's runs (cli-service.ts) on the CLI's
+ * engine: small `auto` jobs in this process (engine/in-process.ts), the rest on a worker
+ * pool started only when a job needs it. Loaded on demand by main.ts, so `qklab --help`
+ * never loads the service or the engine.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { wholeNumber, type Usage } from './options';
+import { WasmPool } from '../engine/pool';
+import { EngineRouter } from '../engine/router';
+import { InProcessExecutor } from '../engine/in-process';
+import { OnDemandBackend } from '../engine/on-demand';
+import { BACKEND_CHOICES, type BackendChoice } from '../../src-shared/job/problem';
+import { resultToJson } from '../service/result-json';
+import { CliService, readJobFile } from './cli-service';
+import { writeResultDir } from './result-dir';
+
+export async function cmdRun(args: string[], { usage }: { usage: Usage }): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      workers: { type: 'string' },
+      threads: { type: 'string' },
+      backend: { type: 'string' },
+      debug: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw usage('run takes one JOB.json');
+  if (values.backend !== undefined && !BACKEND_CHOICES.includes(values.backend as BackendChoice)) {
+    throw usage(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${values.backend}"`);
+  }
+  if (!values.json && !values.out) throw usage('run needs --json or --out DIR');
+  const poolOptions = {
+    workers: wholeNumber('workers', values.workers, usage, 1),
+    threadsPerWorker: wholeNumber('threads', values.threads, usage, 1),
+  };
+  const jobPath = resolve(positionals[0]);
+  const input = await readJobFile(jobPath);
+  // the flag overrides the file (validated with the rest of the JobSpec by the run)
+  const job = values.backend !== undefined && input && typeof input === 'object' && !Array.isArray(input) ? { ...input, backend: values.backend } : input;
+  const engine = new EngineRouter(new OnDemandBackend('wasm', () => new WasmPool(poolOptions)), null, new InProcessExecutor());
+  try {
+    const cli = new CliService(engine, values.json ? undefined : (fraction) => process.stderr.write(`\r${Math.round(fraction * 100)}% `));
+    const t0 = performance.now();
+    const finished = await cli.run(job, jobPath);
+    const { result } = finished.run;
+    const timing = { loadMs: finished.loadMs, computeMs: result.timing.totalMs, totalMs: performance.now() - t0, tiles: result.timing.tiles, backend: result.backend };
+    if (values.out) {
+      const written = await writeResultDir(resolve(values.out), finished, timing);
+      process.stderr.write(`\rwrote ${written.join(', ')} to ${values.out}\n`);
+    }
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ ...resultToJson(result), tokens: finished.problem.tokens, backend: result.backend, timing }) + '\n');
+    }
+  } finally {
+    await engine.close();
+  }
+}
