@@ -126,7 +126,7 @@ export async function benchMain(argv: string[]): Promise<void> {
     cases: [] as unknown[],
   };
   const rows: string[] = [];
-  let sweepLine = '';
+  let sweepLine: string;
   const inputs = new Map<BenchCase, string>();
   try {
     for (const c of cases) {

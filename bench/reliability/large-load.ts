@@ -86,12 +86,11 @@ export async function measureLargeLoad(options: {
   const rssBeforeMb = rssMb();
   const kernelReset = resetKernelPeak();
   const probe = new LoopProbe(10).start();
-  let loadMs: number;
   const t0 = performance.now();
   const reply = await service.runJob({ runId: 'large', job: { embeddings: { path, sentence: SOAK_SENTENCE }, metric: { id: 'cosine', tau: 0.5 }, outputs: ['entropy', 'weights'] } });
   const runMs = performance.now() - t0;
   const loop = probe.stop();
-  loadMs = reply.timing.loadMs;
+  const loadMs = reply.timing.loadMs;
   const peakRssMb = Math.max(loop.peakRssMb, (kernelReset && kernelPeakRssMb()) || 0);
   const loading = progress.filter((e) => e.runId === 'large' && e.stage === 'loading').map((e) => e.fraction);
   const dataMb = (count * dim * 4) / 2 ** 20;

@@ -69,8 +69,8 @@ export async function readJobFile(path: string): Promise<unknown> {
     return await readJsonFile(path, MAX_JOBSPEC_BYTES, 'job files', path);
   } catch (e) {
     if (!(e instanceof SafeOpenError)) throw e;
-    if (e.code === 'EFBIG') throw new Error(jobSpecTooLarge(path));
-    throw new Error(`${path}: ${e.code === 'ENOTREG' ? e.problem : `cannot read the job file (${e.code})`}`);
+    if (e.code === 'EFBIG') throw new Error(jobSpecTooLarge(path), { cause: e });
+    throw new Error(`${path}: ${e.code === 'ENOTREG' ? e.problem : `cannot read the job file (${e.code})`}`, { cause: e });
   }
 }
 

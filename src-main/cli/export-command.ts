@@ -114,7 +114,8 @@ function withOutputs(input: unknown, needed: OutputKind[]): unknown {
   const current = job.outputs === undefined ? DEFAULT_OUTPUTS : job.outputs;
   // a malformed list is left for the JobSpec validation to report
   if (!Array.isArray(current)) return input;
-  return { ...job, outputs: [...current, ...needed.filter((k) => !current.includes(k))] };
+  const listed = current as unknown[];
+  return { ...job, outputs: [...listed, ...needed.filter((k) => !listed.includes(k))] };
 }
 
 export async function cmdExport(args: string[], deps: ExportCommandDeps): Promise<void> {

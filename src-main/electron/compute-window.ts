@@ -59,7 +59,7 @@ export function computeWindowConnector(o: ComputeWindowOptions): ConnectCompute 
     } catch (e) {
       closed = true;
       if (!win.isDestroyed()) win.destroy();
-      throw new Error(`the compute page did not load (${(e as Error).message})`);
+      throw new Error(`the compute page did not load (${(e as Error).message})`, { cause: e });
     }
     const { port1, port2 } = new MessageChannelMain();
     win.webContents.postMessage(COMPUTE_PORT_CHANNEL, null, [port2]);

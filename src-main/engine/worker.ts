@@ -17,7 +17,9 @@ function send(m: ToMain): void {
   port.postMessage(m);
 }
 
-port.on('message', async (m: ToWorker) => {
+port.on('message', (m: ToWorker) => void onMessage(m));
+
+async function onMessage(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'init':
       runner = new TileRunner(m.threads);
@@ -54,4 +56,4 @@ port.on('message', async (m: ToWorker) => {
       return;
     }
   }
-});
+}

@@ -56,7 +56,7 @@ const idString = (what: string) =>
     v.string(`expected ${what}`),
     v.minLength(1, `expected ${what}`),
     v.maxLength(128, `expected ${what} of at most 128 characters`),
-    v.regex(/^[A-Za-z0-9_.:\-]+$/, `expected ${what} made of letters, digits and _ . : -`),
+    v.regex(/^[A-Za-z0-9_.:-]+$/, `expected ${what} made of letters, digits and _ . : -`),
   );
 
 const heatmapViewSchema = v.strictObject({

@@ -137,7 +137,6 @@ export class ComputeHost {
     try {
       adapter = await gpu.requestAdapter();
     } catch (e) {
-      adapter = null;
       this.post({ type: 'unavailable', reason: `navigator.gpu.requestAdapter() failed: ${(e as Error).message}` }, []);
       return;
     }

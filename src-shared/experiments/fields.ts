@@ -165,5 +165,5 @@ export function parseFieldText(field: OptionField, text: string): { value: unkno
 
 /** A value as the text a flag or a text box holds. */
 export function fieldText(value: unknown): string {
-  return Array.isArray(value) ? value.map(String).join(', ') : value === undefined || value === null ? '' : String(value);
+  return Array.isArray(value) ? value.map(String).join(', ') : value === undefined || value === null ? '' : String(value as string | number | boolean);
 }

@@ -64,7 +64,7 @@ export function parsePyLiteral(text: string, file: string, fileOffset: number): 
   };
   const dict = (depth: number): { [key: string]: PyValue } => {
     i++;
-    const out: { [key: string]: PyValue } = Object.create(null);
+    const out = Object.create(null) as { [key: string]: PyValue };
     for (;;) {
       skip();
       if (text[i] === '}') break;

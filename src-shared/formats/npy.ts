@@ -89,7 +89,7 @@ async function readNpy(source: ByteSource, options: FormatReadOptions = {}): Pro
   const count = shape.reduce((a, b) => a * b, 1);
   const need = count * dtype.size;
   const available = size - dataStart;
-  const claim = `the header's shape ${formatShape(shape)} of '${descr}'`;
+  const claim = `the header's shape ${formatShape(shape)} of '${descr as string}'`;
   if (need > available) {
     throw new FormatError(
       file,

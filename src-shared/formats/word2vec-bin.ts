@@ -62,7 +62,7 @@ async function readWord2vecBin(source: ByteSource, options: FormatReadOptions = 
   checkOutputSize(file, 'line 1', count * dim, options.maxBytes, `the header's ${count} words of ${dim} numbers`);
 
   const data = allocFloats(file, count * dim);
-  const tokens: string[] = new Array(count);
+  const tokens = new Array<string>(count);
   const decoder = new TextDecoder('utf-8');
   const cursor = new ByteCursor(source, header.length, options);
   const vectorBytes = 4 * dim;

@@ -18,7 +18,7 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'symbol') return 'a symbol';
-  return String(value);
+  return String(value as number | boolean | bigint);
 }
 
 /** A string in JSON quotes (escapes every control character, quote and backslash), cut at QUOTE_MAX. */

@@ -269,7 +269,7 @@ describe('QK Lab in Chromium with the real engine', () => {
     await expect.poll(() => page.getByTestId('source-name-embeddings').textContent()).toContain('words.json');
     runId = await runFinished(page, runId);
     await page.getByTestId('score-function').selectOption('cosine');
-    runId = await runFinished(page, runId);
+    await runFinished(page, runId);
     await page.getByTestId('heads').fill('2');
     await page.getByTestId('projection').selectOption('random');
     await expect.poll(async () => {

@@ -134,6 +134,7 @@ async function hoverText(page: Page, index: number): Promise<string | null> {
 }
 
 /** The page position of the centre of drawn cell (column j, row i), from the option's grid box. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an ECharts option read back from the page
 async function cellPoint(page: Page, option: Record<string, any>, j: number, i: number): Promise<{ x: number; y: number }> {
   const box = (await page.getByTestId('heatmap').boundingBox())!;
   const grid = option.grid[0];

@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 
 export interface ChartState {
   /** the option ECharts holds */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- whatever ECharts holds, read back from the page
   option: Record<string, any> | null;
   /** for a bar series 0: the value each bar, as drawn now, stands for */
   drawn: (number | null)[] | null;

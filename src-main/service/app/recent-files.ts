@@ -36,8 +36,8 @@ export class RecentFiles {
   /** Read the stored list; entries the user chose in a dialog or dropped are granted again ('recent'), the others dropped. */
   async load(): Promise<void> {
     const list = await readJsonQuietly(this.file);
-    this.recent = (Array.isArray(list) ? list : [])
-      .filter((e): e is RecentEntry => typeof e?.path === 'string' && isAbsolute(e.path) && !e.path.includes('\0') && CHOSEN_BY_USER.includes(e.via))
+    this.recent = (Array.isArray(list) ? (list as Partial<RecentEntry>[]) : [])
+      .filter((e): e is RecentEntry => typeof e?.path === 'string' && isAbsolute(e.path) && !e.path.includes('\0') && CHOSEN_BY_USER.includes(e.via as Grant))
       .map((e) => ({ path: e.path, via: e.via }))
       .slice(0, MAX_RECENT);
     for (const e of this.recent) this.allow.allow(e.path, 'read', 'recent');

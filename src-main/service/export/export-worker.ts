@@ -9,7 +9,9 @@ import type { ExportJob, ExportReply } from './exporter';
 
 const port = parentPort!;
 
-port.on('message', async (m: ExportJob) => {
+port.on('message', (m: ExportJob) => void onMessage(m));
+
+async function onMessage(m: ExportJob): Promise<void> {
   let reply: ExportReply;
   try {
     await exportRunResult(m.run, m.req, m.path);
@@ -18,4 +20,4 @@ port.on('message', async (m: ExportJob) => {
     reply = { id: m.id, ok: false, name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) };
   }
   port.postMessage(reply);
-});
+}

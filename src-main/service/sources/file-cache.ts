@@ -51,7 +51,7 @@ export interface LoadOptions {
 }
 
 function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason;
+  const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
   const e = new Error('the job was cancelled');
   e.name = 'AbortError';
@@ -70,9 +70,9 @@ export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise
         signal.removeEventListener('abort', onAbort);
         resolve(x);
       },
-      (e) => {
+      (e: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(e);
+        reject(e as Error);
       },
     );
   });
@@ -119,7 +119,7 @@ export class FileCache {
     } catch (e) {
       const fallback = this.embedded.get(key);
       if (fallback && (e as NodeJS.ErrnoException).code === 'ENOENT') return { loaded: fallback, embedded: true };
-      throw new Error(`${basename(path)}: cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new Error(`${basename(path)}: cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
     }
     if (!st.isFile()) throw notRegularFile(path, st);
     let entry = this.entries.get(key);

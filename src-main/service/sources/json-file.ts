@@ -12,6 +12,7 @@ import { readRegularFile } from './safe-open';
 export function jsonErrorOffset(text: string): number {
   const stack: string[] = [];
   const literal = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+  // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings: the scan must see them
   const string = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
   type Expect = 'value' | 'value-or-end' | 'key' | 'key-or-end' | 'colon' | 'comma-or-end' | 'done';
   let expect: Expect = 'value';
@@ -82,6 +83,8 @@ export function parseJsonText(text: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
+    // no `cause`: V8's message quotes the file's text, which must not travel with the error
+    // eslint-disable-next-line preserve-caught-error
     throw new SyntaxError(`${name}: not valid JSON (${jsonErrorPlace(text, e)})`);
   }
 }

@@ -54,7 +54,7 @@ export function chartProbe(chart: () => Chart | null): ChartProbe {
       const formatter = o?.tooltip?.[0]?.formatter;
       const data = o?.series?.[seriesIndex]?.data?.[dataIndex];
       if (typeof formatter !== 'function' || data === undefined) return null;
-      return String(formatter({ seriesIndex, dataIndex, data }));
+      return String((formatter as (p: object) => unknown)({ seriesIndex, dataIndex, data }));
     },
   };
 }

@@ -1,5 +1,5 @@
 /** A trailing-edge debounce with cancel and flush (timers only: fake timers drive it in tests). */
-export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: number): ((...args: A) => void) & { cancel(): void; flush(): void } {
+export function debounce<A extends unknown[]>(fn: (...args: A) => unknown, ms: number): ((...args: A) => void) & { cancel(): void; flush(): void } {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let pending: A | null = null;
   const wrapped = (...args: A) => {

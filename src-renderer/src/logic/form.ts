@@ -343,7 +343,7 @@ export function paramsToForm(entry: CatalogueEntry, params: Record<string, unkno
         values[p.name] = v === true;
         break;
       case 'choice':
-        values[p.name] = Array.isArray(v) ? formatList(v) : String(v);
+        values[p.name] = Array.isArray(v) ? formatList(v) : String(v as string | number);
         break;
       case 'choiceList':
         values[p.name] = formatList(v);
