@@ -10,22 +10,16 @@ function entryText(e: CatalogueEntry): string {
   return lines.join('\n');
 }
 
+/** The catalogue's lists in the order `qklab metrics` prints them: JSON key, heading, entries. */
+const SECTIONS: [key: string, heading: string, entries: readonly CatalogueEntry[]][] = [
+  ['scores', 'Score functions (metric.id):', SCORE_FUNCTIONS],
+  ['masks', 'Masks (mask[].id, combined by AND):', MASKS],
+  ['normalizers', 'Normalisers (normalizer):', NORMALIZERS],
+  ['positions', 'Positions (position.id; RoPE and sinusoidal change q and k, ALiBi biases the scores):', POSITIONS],
+  ['quantizers', 'Quantizers (quantize.id; after positions, before scoring):', QUANTIZERS],
+];
+
 export function formatCatalogue(json: boolean): string {
-  if (json) return JSON.stringify({ scores: SCORE_FUNCTIONS, masks: MASKS, normalizers: NORMALIZERS, positions: POSITIONS, quantizers: QUANTIZERS }, null, 2);
-  return [
-    'Score functions (metric.id):',
-    ...SCORE_FUNCTIONS.map(entryText),
-    '',
-    'Masks (mask[].id, combined by AND):',
-    ...MASKS.map(entryText),
-    '',
-    'Normalisers (normalizer):',
-    ...NORMALIZERS.map(entryText),
-    '',
-    'Positions (position.id; RoPE and sinusoidal change q and k, ALiBi biases the scores):',
-    ...POSITIONS.map(entryText),
-    '',
-    'Quantizers (quantize.id; after positions, before scoring):',
-    ...QUANTIZERS.map(entryText),
-  ].join('\n');
+  if (json) return JSON.stringify(Object.fromEntries(SECTIONS.map(([key, , entries]) => [key, entries])), null, 2);
+  return SECTIONS.map(([, heading, entries]) => [heading, ...entries.map(entryText)].join('\n')).join('\n\n');
 }
