@@ -75,11 +75,75 @@ export function sparsemax(scores: Row, visible: Row): Float64Array | null {
   return w;
 }
 
-/** The named normaliser on one row. */
-export function normalizeRow(normalizer: NormalizerId, scores: Row, visible: Row, place: RowPlace): Float64Array | null {
+/**
+ * Rank: w_j ∝ exp(−r_j/τ) over the visible keys, r_j the 0-based rank of s_j among them
+ * (descending; equal scores rank the lower index first). Only the order of the scores is read.
+ */
+export function rank(scores: Row, visible: Row, tau: number): Float64Array | null {
+  const order: number[] = [];
+  for (let j = 0; j < scores.length; j++) if (visible[j]) order.push(j);
+  if (order.length === 0) return null;
+  order.sort((a, b) => scores[b] - scores[a] || a - b);
+  const w = new Float64Array(scores.length);
+  let sum = 0;
+  order.forEach((j, r) => {
+    w[j] = Math.exp(-r / tau);
+    sum += w[j];
+  });
+  for (let j = 0; j < w.length; j++) w[j] /= sum;
+  return w;
+}
+
+/** Sinkhorn's weights of one head, and how far its columns end from Tq/Tk. */
+export interface SinkhornResult {
+  /** Tq×Tk; a row with no visible key (or whose entries all underflow) is null */
+  rows: (Float64Array | null)[];
+  /** max over columns of |Σ_i w_ij − Tq/Tk| after the last round */
+  deviation: number;
+}
+
+/**
+ * Sinkhorn (Sinkformer, Sander et al. 2022) on a whole Tq×Tk head: P = exp(s − m) on the
+ * visible pairs (m the largest visible score of the head: one shift for all rows), then
+ * `iterations` rounds of column normalisation followed by row normalisation. A column or
+ * row with nothing in it is left at 0 (no division by 0).
+ */
+export function sinkhorn(scores: Row, visible: Row, Tq: number, Tk: number, iterations: number): SinkhornResult {
+  let m = -Infinity;
+  for (let x = 0; x < Tq * Tk; x++) if (visible[x] && scores[x] > m) m = scores[x];
+  const P = new Float64Array(Tq * Tk);
+  for (let x = 0; x < Tq * Tk; x++) if (visible[x]) P[x] = Math.exp(scores[x] - m);
+  const columns = new Float64Array(Tk);
+  const columnSums = () => {
+    columns.fill(0);
+    for (let i = 0; i < Tq; i++) for (let j = 0; j < Tk; j++) columns[j] += P[i * Tk + j];
+  };
+  for (let t = 0; t < iterations; t++) {
+    columnSums();
+    for (let i = 0; i < Tq; i++) for (let j = 0; j < Tk; j++) if (columns[j] > 0) P[i * Tk + j] /= columns[j];
+    for (let i = 0; i < Tq; i++) {
+      let sum = 0;
+      for (let j = 0; j < Tk; j++) sum += P[i * Tk + j];
+      if (sum > 0) for (let j = 0; j < Tk; j++) P[i * Tk + j] /= sum;
+    }
+  }
+  columnSums();
+  let deviation = 0;
+  for (let j = 0; j < Tk; j++) deviation = Math.max(deviation, Math.abs(columns[j] - Tq / Tk));
+  const rows = Array.from({ length: Tq }, (_, i) => {
+    const w = P.slice(i * Tk, (i + 1) * Tk);
+    return w.some((x) => x > 0) ? w : null;
+  });
+  return { rows, deviation };
+}
+
+/** The named row-wise normaliser on one row (sinkhorn works on whole heads: `sinkhorn`). */
+export function normalizeRow(normalizer: NormalizerId, scores: Row, visible: Row, place: RowPlace, tau = 1): Float64Array | null {
   switch (normalizer) {
     case 'softmax': return softmax(scores, visible);
     case 'kernel': return kernel(scores, visible, place);
     case 'sparsemax': return sparsemax(scores, visible);
+    case 'rank': return rank(scores, visible, tau);
+    case 'sinkhorn': throw new Error('sinkhorn normalises whole heads, not rows: call sinkhorn()');
   }
 }

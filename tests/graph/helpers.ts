@@ -4,7 +4,7 @@
  * at SPEC §5 tolerances.
  */
 import { expect } from 'vitest';
-import type { AttentionProblem, AttentionResult, MetricId, NormalizerId, OutputKind, OverviewRequest, ResolvedMask, ResolvedMetric } from '../../src-shared/job/problem';
+import type { AttentionProblem, AttentionResult, MetricId, NormalizerId, NormalizerParams, OutputKind, OverviewRequest, ResolvedMask, ResolvedMetric } from '../../src-shared/job/problem';
 import { matrix, type Matrix } from '../../src-shared/linalg/matrix';
 import { Rng, gaussianMatrix } from '../../src-shared/random';
 import { referenceAttention, type ReferenceResult } from '../../src-shared/reference';
@@ -67,6 +67,10 @@ export function makeMetric(id: MetricId, s: Shape, seed: number, overrides: Part
       const m = 5;
       return { id, tau, m, Aq: perHead(seed, 'Aq', heads, m, dq, 1 / Math.sqrt(dq)), Ak: perHead(seed, 'Ak', heads, m, dk, 1 / Math.sqrt(dk)), v: perHead(seed, 'v', heads, 1, m, 1 / Math.sqrt(m)) };
     }
+    case 'ranknet': {
+      const m = 4;
+      return { id, tau, m, W: perHead(seed, 'ranknet/W', heads, m, 3 * dq, 1 / Math.sqrt(3 * dq)), b: perHead(seed, 'ranknet/b', heads, 1, m, 1), u: perHead(seed, 'ranknet/u', heads, 1, m, 1 / Math.sqrt(m)) };
+    }
     case 'gat': return { id, tau, slope: 0.2, aq: perHead(seed, 'aq', heads, 1, dq, 1), ak: perHead(seed, 'ak', heads, 1, dk, 1) };
     case 'hamming': return { id, tau, bits: 8, R: perHead(seed, 'hamming/R', heads, 8, dq, 1) };
   }
@@ -98,6 +102,8 @@ export interface ProblemOptions {
   metric: MetricId | ResolvedMetric;
   masks?: (MaskName | ResolvedMask)[];
   normalizer?: NormalizerId;
+  /** rank's τ, sinkhorn's iterations (default 0.8 and 12) */
+  normalizerParams?: NormalizerParams;
   outputs?: OutputKind[];
   topk?: number;
   overview?: OverviewRequest;
@@ -128,6 +134,7 @@ export function makeProblem(o: ProblemOptions): AttentionProblem {
     metric,
     masks,
     normalizer: o.normalizer ?? 'softmax',
+    normalizerParams: o.normalizerParams ?? { tau: 0.8, iterations: 12 },
     outputs: o.outputs ?? ALL_OUTPUTS,
     topk: o.topk ?? 4,
     overview: o.overview,

@@ -1,4 +1,4 @@
 /** Score functions mahalanobis … hamming × every mask set × normaliser (see matrix.ts). */
 import { matrixSuite } from './matrix';
 
-matrixSuite(['mahalanobis', 'polynomial', 'bilinear', 'additive', 'gat', 'hamming']);
+matrixSuite(['mahalanobis', 'polynomial', 'bilinear', 'additive', 'ranknet', 'gat', 'hamming']);

@@ -160,7 +160,7 @@ describe('the JobSpec builder', () => {
     const config = defaultConfig();
     config.projection = { id: 'random', seed: 7, width: 16, q: '', k: '', v: '' };
     config.heads = 2;
-    config.normalizer = 'sparsemax';
+    config.normalizer = { id: 'sparsemax', values: {} };
     config.transpose = true;
     const { job } = buildJobSpec(sentenceSources(), config);
     expect(job).toMatchObject({ projection: { id: 'random', seed: 7, width: 16 }, heads: 2, normalizer: 'sparsemax', transpose: true });
@@ -170,7 +170,7 @@ describe('the JobSpec builder', () => {
     const info = sourceInfo();
     const masks = [newMask('causal'), newMask('window')];
     masks[1].values.size = 3;
-    const config: ConfigState = { ...defaultConfig(), metric: { id: 'cosine', values: { tau: 0.25 } }, masks, heads: 2, normalizer: 'sparsemax' };
+    const config: ConfigState = { ...defaultConfig(), metric: { id: 'cosine', values: { tau: 0.25 } }, masks, heads: 2, normalizer: { id: 'sparsemax', values: {} } };
     const first = buildJobSpec({ ...emptySources(), embeddings: { kind: 'file', info } }, config).job!;
     const restored = stateFromJob(first, [info]);
     expect(restored.problems).toEqual([]);

@@ -7,8 +7,8 @@
  * edit the first `padding` mask of the stack (adding one when there is none).
  */
 import type { SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
-import { catalogueEntry, MASKS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
-import { JobSpecError, parseJobSpec, type EntrySpec, type JobSpec, type ProjectionSpec, type SourceSpec } from '../../../src-shared/job/spec';
+import { catalogueEntry, MASKS, NORMALIZERS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
+import { JobSpecError, normalizerSpec, parseJobSpec, type EntrySpec, type JobSpec, type ProjectionSpec, type SourceSpec } from '../../../src-shared/job/spec';
 import type { OutputKind } from '../../../src-shared/job/problem';
 import { defaultFormValues, formatList, formToParams, paramsToForm, parseNumberList, type FormValues } from './form';
 import type { InlineData } from './samples';
@@ -61,7 +61,7 @@ export interface ProjectionState {
 export interface ConfigState {
   metric: EntryState;
   masks: MaskState[];
-  normalizer: string;
+  normalizer: EntryState;
   transpose: boolean;
   heads: number | null;
   projection: ProjectionState;
@@ -84,11 +84,17 @@ export function maskEntry(id: string): CatalogueEntry {
   return e;
 }
 
+export function normalizerEntry(id: string): CatalogueEntry {
+  const e = catalogueEntry('normalizer', id);
+  if (!e) throw new Error(`no normalizer "${id}" in the catalogue`);
+  return e;
+}
+
 export function defaultConfig(): ConfigState {
   return {
     metric: { id: 'dot', values: defaultFormValues(scoreEntry('dot')) },
     masks: [],
-    normalizer: 'softmax',
+    normalizer: { id: 'softmax', values: {} },
     transpose: false,
     heads: 1,
     projection: { id: 'identity', seed: 0, width: null, q: '', k: '', v: '' },
@@ -291,7 +297,10 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
     }
     return entrySpec(entry, m, `mask.${i}`, errors);
   });
-  draft.normalizer = config.normalizer;
+  const normalizer = catalogueEntry('normalizer', config.normalizer.id);
+  if (!normalizer) errors.normalizer = `unknown normalizer "${config.normalizer.id}"`;
+  // a normaliser without parameters stays a plain id, as JobSpecs wrote it before objects
+  else draft.normalizer = normalizer.params.length === 0 ? normalizer.id : entrySpec(normalizer, config.normalizer, 'normalizer', errors);
   if (config.transpose) draft.transpose = true;
 
   const { Tq, Tk } = runShape(sources, config);
@@ -379,7 +388,7 @@ export function stateFromJob(job: JobSpec, infos: SourceInfo[], embedded: Embedd
       const e = restoreEntry(MASKS, m, 'none');
       return newMask(e.id, e.values);
     }),
-    normalizer: job.normalizer ?? 'softmax',
+    normalizer: restoreEntry(NORMALIZERS, normalizerSpec(job), 'softmax'),
     transpose: job.transpose === true,
     heads: job.heads ?? 1,
     projection,

@@ -5,7 +5,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { defaultConfig, maskEntry, moveMask as moveInStack, newMask, paddedPositions, scoreEntry, togglePadding as togglePaddingIn, type ConfigState, type EntryState, type MaskState, type ProjectionState } from '../logic/jobspec';
+import { defaultConfig, maskEntry, normalizerEntry, moveMask as moveInStack, newMask, paddedPositions, scoreEntry, togglePadding as togglePaddingIn, type ConfigState, type EntryState, type MaskState, type ProjectionState } from '../logic/jobspec';
 import { defaultFormValues, type FormValue, type FormValues } from '../logic/form';
 import { labApi } from '../host';
 import { errorText } from '../logic/errors';
@@ -14,7 +14,7 @@ export const useConfigStore = defineStore('config', () => {
   const initial = defaultConfig();
   const metric = ref<EntryState>(initial.metric);
   const masks = ref<MaskState[]>(initial.masks);
-  const normalizer = ref(initial.normalizer);
+  const normalizer = ref<EntryState>(initial.normalizer);
   const transpose = ref(initial.transpose);
   const heads = ref<number | null>(initial.heads);
   const projection = ref<ProjectionState>(initial.projection);
@@ -40,6 +40,14 @@ export const useConfigStore = defineStore('config', () => {
 
   function setMetricValue(name: string, value: FormValue) {
     metric.value = { ...metric.value, values: { ...metric.value.values, [name]: value } };
+  }
+
+  function setNormalizer(id: string) {
+    if (id !== normalizer.value.id) normalizer.value = { id, values: defaultFormValues(normalizerEntry(id)) };
+  }
+
+  function setNormalizerValue(name: string, value: FormValue) {
+    normalizer.value = { ...normalizer.value, values: { ...normalizer.value.values, [name]: value } };
   }
 
   function addMask(id = 'causal') {
@@ -113,6 +121,8 @@ export const useConfigStore = defineStore('config', () => {
     metric,
     masks,
     normalizer,
+    setNormalizer,
+    setNormalizerValue,
     transpose,
     heads,
     projection,

@@ -1,4 +1,4 @@
-/** The eleven score functions of SPEC §2, by id. */
+/** The score functions of SPEC §2 (and ranknet), by id. */
 import type { ResolvedMetric } from '../../job/problem';
 import type { GraphContext } from '../context';
 import type { ParamSpec, ScoreDims, ScoreFunction } from './types';
@@ -12,13 +12,14 @@ import { polynomial } from './polynomial';
 import { bilinear } from './bilinear';
 import { additive } from './additive';
 import { gat } from './gat';
+import { ranknet } from './ranknet';
 import { hamming } from './hamming';
 
 export type { ParamSpec, ScoreDims } from './types';
 export { simhashCodes } from './hamming';
 
 const SCORES: { [Id in ResolvedMetric['id']]: ScoreFunction<Extract<ResolvedMetric, { id: Id }>> } = {
-  dot, cosine, rbf, laplacian, euclidean, mahalanobis, polynomial, bilinear, additive, gat, hamming,
+  dot, cosine, rbf, laplacian, euclidean, mahalanobis, polynomial, bilinear, additive, ranknet, gat, hamming,
 };
 
 function scoreFunction(m: ResolvedMetric): ScoreFunction<ResolvedMetric> {
