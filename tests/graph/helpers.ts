@@ -9,7 +9,7 @@ import { matrix, type Matrix } from '../../src-shared/linalg/matrix';
 import { Rng, gaussianMatrix } from '../../src-shared/random';
 import { referenceAttention, type ReferenceResult } from '../../src-shared/reference';
 
-export const METRICS: MetricId[] = ['dot', 'cosine', 'rbf', 'laplacian', 'euclidean', 'mahalanobis', 'polynomial', 'bilinear', 'additive', 'gat', 'hamming'];
+export const METRICS: MetricId[] = ['dot', 'cosine', 'rbf', 'laplacian', 'euclidean', 'mahalanobis', 'polynomial', 'bilinear', 'additive', 'ranknet', 'gat', 'hamming'];
 export type MaskName = Exclude<ResolvedMask['id'], never>;
 export const MASKS: MaskName[] = ['causal', 'padding', 'window', 'dilated', 'segments', 'buckets', 'graph', 'topk', 'custom'];
 export const ALL_OUTPUTS: OutputKind[] = ['scores', 'weights', 'output', 'entropy', 'argmax', 'topk', 'overview'];
