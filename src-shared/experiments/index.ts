@@ -7,13 +7,14 @@ import compare from './compare';
 import decoding from './decoding';
 import geometry from './geometry';
 import knn from './knn';
+import ranking from './ranking';
 import scaling from './scaling';
 import temperature from './temperature';
 import { ExperimentOptionError } from './common';
 import { chartOf, filesOf, type FileRecipe } from './files';
 import { checkRegistry, type ExperimentChartOpts, type ExperimentContext, type ExperimentInput, type ExperimentModule, type OptionsOf } from './module';
 
-export const EXPERIMENTS = [scaling, temperature, compare, geometry, decoding, knn] as const;
+export const EXPERIMENTS = [scaling, temperature, compare, geometry, decoding, knn, ranking] as const;
 checkRegistry(EXPERIMENTS);
 
 type Registered = (typeof EXPERIMENTS)[number];
@@ -60,6 +61,7 @@ export { metricSpecFor, rowDivergence, runCompareMetrics, type CompareMetricsOpt
 export { runGeometry, type GeometryOptions, type GeometryView } from './geometry';
 export { decodingStepProblem, runDecoding, type DecodingOptions, type DecodingResult, type DecodingStep } from './decoding';
 export { runKnn, type KnnOptions, type KnnView } from './knn';
+export { runRanking, columnSums, topOneAgreement, type RankingOptions, type RankingResult } from './ranking';
 export { type ExperimentFile, type FileRecipe } from './files';
 
 /** An experiment's chart of a result, as the app's view shows it and the CLI's export draws it. */

@@ -12,6 +12,7 @@ import {
   runDecoding,
   runGeometry,
   runKnn,
+  runRanking,
   runScaling,
   runTemperature,
   EXPERIMENT_NAMES,
@@ -32,6 +33,7 @@ async function all(): Promise<ExperimentResultMap> {
     geometry: await runGeometry(ctx, inputOf(TOY), { query: 0 }),
     decoding: await runDecoding(ctx, inputOf(seq), {}),
     knn: await runKnn(ctx, inputOf(TOY), { query: 0, k: 3 }),
+    ranking: await runRanking(ctx, inputOf(seq), { tau: 1, iterations: 20 }),
   };
 }
 
