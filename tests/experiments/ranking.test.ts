@@ -32,8 +32,10 @@ describe('ranking experiment', () => {
     expect(r.agreement[1][0]).toEqual([1, 1]);
     // causal self-attention: every row is non-empty, so the column sums of each normaliser total Tq
     for (const sums of r.columnSums) for (let h = 0; h < 2; h++) expect(sums.subarray(h * 7, (h + 1) * 7).reduce((a, b) => a + b, 0)).toBeCloseTo(7, 5);
-    // under causal the first key is seen by every query, the last by one: 20 rounds cannot balance that
-    expect(r.columnDeviation).toBeGreaterThan(0.1);
+    const sinkhorn = referenceAttention(resolveJob(inputOf({ ...job, normalizer: normalizers[2] }).spec));
+    expect(r.columnDeviation).toBe(sinkhorn.columnDeviation);
+    // under causal masking a triangle balances only slowly: 30 rounds leave a gap
+    expect(r.columnDeviation).toBeGreaterThan(1e-3);
   });
 
   it('sinkhorn balances the columns on a full matrix; the engine agrees with the reference', async () => {
