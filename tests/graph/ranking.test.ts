@@ -10,6 +10,8 @@ import { planGraphTiles } from '../../src-shared/graph';
 import { regionProblem } from '../../src-shared/graph/region';
 import { TileRunner, runProblemSingleThreaded } from '../../src-main/engine/tile-runner';
 import { referenceAttention } from '../../src-shared/reference';
+import { resultToJson } from '../../src-main/service/result-json';
+import { unshareResult } from '../../src-main/service/runs/unshare-result';
 import { expectMatchesReference, makeProblem, type Shape } from './helpers';
 import { MASK_SETS } from './matrix';
 
@@ -67,5 +69,18 @@ describe('whole-head tiles', () => {
   it('a region of a sinkhorn job is refused (its rows are not independent)', () => {
     const p = makeProblem({ shape: shape(8), metric: 'dot', normalizer: 'sinkhorn', outputs: ['weights'] });
     expect(regionProblem(p, { head: 0, r0: 0, r1: 4 })).toMatch(/sinkhorn/);
+  });
+});
+
+describe('sinkhorn column deviation travels with the result', () => {
+  it('to --json (top level, column sums per head) and through the IPC copy', async () => {
+    const p = makeProblem({ shape: { heads: 2, Tq: 5, Tk: 3, dq: 2, dk: 2, dv: 1 }, metric: 'dot', normalizer: 'sinkhorn', outputs: ['entropy'] });
+    const got = await runProblemSingleThreaded(p, { runner });
+    const json = resultToJson(got);
+    expect(json.columnDeviation).toBe(got.columnDeviation);
+    expect((json.heads[1].columnSums as number[]).length).toBe(3);
+    const copy = unshareResult(got);
+    expect([copy.columnDeviation, Array.from(copy.columnSums!)]).toEqual([got.columnDeviation, Array.from(got.columnSums!)]);
+    expect(resultToJson(await runProblemSingleThreaded({ ...p, normalizer: 'softmax' }, { runner })).columnDeviation).toBeUndefined();
   });
 });
