@@ -10,8 +10,8 @@ import type { EChartsOption } from 'echarts';
 import * as v from 'valibot';
 import type { AttentionResult } from '../job/problem';
 import type { EntrySpec } from '../job/spec';
-import { fontSize, palette } from '../charts/theme';
-import { label, legendBlock, seriesColor, start, titleBlock, tokenAxis, valueAxis, type TitledOpts } from '../charts/plot-parts';
+import { fontSize } from '../charts/theme';
+import { label, legendBlock, levelLine, seriesColor, start, titleBlock, tokenAxis, valueAxis, type TitledOpts } from '../charts/plot-parts';
 import { copyTokens, jobInput, resolveInput, Runs } from './common';
 import { float32Text, tokenOr } from './csv';
 import { about, wholeNumber } from './fields';
@@ -106,7 +106,6 @@ function agreementLine(r: RankingResult, head: number): string {
 /** Left: entropy per query; right: column sums per key, with the balanced level Tq/Tk dashed. */
 export function rankingOption(r: RankingResult, head: number, opts: TitledOpts): EChartsOption {
   const size = fontSize(opts);
-  const pal = palette(opts.theme, opts.forExport);
   const t = titleBlock({ ...opts, title: opts.title ?? `Softmax, rank and sinkhorn · head ${head}`, subtitle: opts.subtitle ?? agreementLine(r, head) });
   const lg = legendBlock(opts, t.height + 2, r.normalizers);
   const top = t.height + 2 + lg.height + size + 12;
@@ -128,36 +127,21 @@ export function rankingOption(r: RankingResult, head: number, opts: TitledOpts):
     ],
     xAxis: [{ ...xq.axis, gridIndex: 0 }, { ...xk.axis, gridIndex: 1 }],
     yAxis: [{ ...valueAxis(opts, 'entropy (nats)', { min: 0 }), gridIndex: 0 }, { ...valueAxis(opts, 'column sum', { min: 0 }), gridIndex: 1 }],
-    series: r.normalizers.flatMap((name, n) => [
-      {
+    series: r.normalizers.flatMap((name, n) => {
+      const line = (axis: number, data: Float32Array) => ({
         type: 'line',
         name,
-        xAxisIndex: 0,
-        yAxisIndex: 0,
-        data: Array.from(r.entropy[n].subarray(head * r.Tq, (head + 1) * r.Tq)),
+        xAxisIndex: axis,
+        yAxisIndex: axis,
+        data: Array.from(data),
         itemStyle: { color: seriesColor(opts.theme, n) },
         lineStyle: { color: seriesColor(opts.theme, n) },
-      },
-      {
-        type: 'line',
-        name,
-        xAxisIndex: 1,
-        yAxisIndex: 1,
-        data: Array.from(r.columnSums[n].subarray(head * r.Tk, (head + 1) * r.Tk)),
-        itemStyle: { color: seriesColor(opts.theme, n) },
-        lineStyle: { color: seriesColor(opts.theme, n) },
-        markLine:
-          n === 0
-            ? {
-                silent: true,
-                symbol: 'none',
-                lineStyle: { color: pal.reference, type: 'dashed', width: 1.5 },
-                label: { formatter: 'Tq/Tk', color: pal.reference, fontSize: size, position: 'insideEndTop' },
-                data: [{ yAxis: r.Tq / r.Tk }],
-              }
-            : undefined,
-      },
-    ]),
+      });
+      return [
+        line(0, r.entropy[n].subarray(head * r.Tq, (head + 1) * r.Tq)),
+        { ...line(1, r.columnSums[n].subarray(head * r.Tk, (head + 1) * r.Tk)), markLine: n === 0 ? levelLine(opts, r.Tq / r.Tk, 'Tq/Tk') : undefined },
+      ];
+    }),
   } as EChartsOption;
 }
 
