@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: every test suite (unit + integration under Node, then end-to-end in Chromium),
-// and one closing line `N passed, N failed` that CI reads. Exits non-zero on any failure.
+// `npm test`: lint (ESLint + Prettier, counted as one test), every test suite (unit +
+// integration under Node, then end-to-end in Chromium), and one closing line
+// `N passed, N failed` that CI reads. Exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,15 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let broken = false;
+
+// lint first: a tree that does not lint fails the run even when every test passes
+const lint = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit' });
+if (lint.status === 0) passed += 1;
+else {
+  console.error('test: npm run lint failed (npm run format fixes layout and some rules)');
+  failed += 1;
+}
+
 for (const suite of suites) {
   if (suite.name === 'e2e') {
     // the end-to-end tests drive the built renderer and the built engine worker

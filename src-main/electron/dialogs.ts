@@ -1,12 +1,11 @@
 /** The Electron Host: native Open/Save dialogs, attached to the app's window, and the userData folder. */
 import { dialog, type BrowserWindow, type FileFilter } from 'electron';
+import { EMBEDDING_EXTENSIONS } from '../../src-shared/formats';
 import type { Host, SaveKind } from '../service/host';
-
-export const EMBEDDING_EXTENSIONS = ['npy', 'safetensors', 'json', 'csv', 'tsv', 'txt', 'vec', 'glove', 'bin'];
 
 const OPEN_FILTERS: Record<'embeddings' | 'session', FileFilter[]> = {
   embeddings: [
-    { name: 'Embeddings', extensions: EMBEDDING_EXTENSIONS },
+    { name: 'Embeddings', extensions: [...EMBEDDING_EXTENSIONS] },
     { name: 'All Files', extensions: ['*'] },
   ],
   session: [{ name: 'QK Lab Session', extensions: ['qklab'] }],

@@ -2,49 +2,23 @@
  * The WebGPU backend, main's side: onnxruntime-web's WebGPU execution provider runs in a
  * browser context (Electron: the hidden compute window, src-main/electron/compute-window.ts;
  * tests and bench: a Chromium page driven by Playwright), reached through a
- * `ComputeConnection`. Main keeps everything but the arithmetic: the tiling (the graph's
- * own plan), the job queue, progress, cancellation, and the assembly of each returned tile
- * with the same `writeTile` / `finishResult` as the wasm pool. Electron-free.
+ * `ComputeConnection`. This is the page's executor behind the engine's one job queue
+ * (job-queue.ts: jobs, progress, cancellation, memory, failure, and the assembly of each
+ * returned tile with the same `writeTile` / `finishResult` as the wasm pool): it keeps the
+ * page open, plans tiles for its graphs and keeps it fed. Electron-free.
  *
  * A lost GPU device or a crashed page fails the jobs it was serving with BackendLostError
  * (the router retries them on wasm) and the connection is replaced by a fresh page.
  */
-import type { AttentionProblem, AttentionResult, ResolvedMask } from '../../src-shared/job/problem';
-import type { Matrix } from '../../src-shared/linalg/matrix';
-import {
-  RecycledBuffers,
-  allocateRegionResult,
-  allocateResult,
-  finishResult,
-  firstNegative,
-  kernelNegativeMessage,
-  placeInRegion,
-  planGraphTiles,
-  planRegionTiles,
-  regionProblem,
-  resultBuffers,
-  writeTile,
-  WEBGPU_TARGET,
-  type Tile,
-} from '../../src-shared/graph';
-import type { AdapterInfo, FromCompute, ToCompute } from '../../src-shared/engine-browser/protocol';
-import type { TileResult } from '../../src-shared/graph/tile-result';
-import { BackendLostError, CancelledError, EngineError, settleAndForget, type Backend, type EngineResult, type RunOptions } from './backend';
-import { sizeProblem } from './plan';
+import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
+import { planGraphTiles, planRegionTiles, WEBGPU_TARGET, type Region, type Tile } from '../../src-shared/graph';
+import type { AdapterInfo, FromCompute } from '../../src-shared/engine-browser/protocol';
+import { BackendLostError, EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
+import { JobQueue, type QueuedJob, type TileExecutor, type TileTask } from './job-queue';
+import { portableProblem } from './marshal';
+import { describeAdapter, type ComputeConnection, type ConnectCompute } from './compute-connection';
 
-/** One open compute page. */
-export interface ComputeConnection {
-  post(message: ToCompute): void;
-  /** every message from the page */
-  onMessage(listener: (message: FromCompute) => void): void;
-  /** the page went away (crashed, closed, unresponsive); called at most once */
-  onClose(listener: (reason: string) => void): void;
-  /** close the page (idempotent) */
-  close(): Promise<void>;
-}
-
-/** Opens a new compute page (Electron: a hidden window; tests: a Chromium page). */
-export type ConnectCompute = () => Promise<ComputeConnection>;
+export { describeAdapter, type ComputeConnection, type ConnectCompute };
 
 export type GpuStatus = 'idle' | 'starting' | 'ready' | 'unavailable';
 
@@ -63,79 +37,30 @@ export interface WebGpuBackendOptions {
   maxLosses?: number;
 }
 
-interface GpuJob {
-  id: number;
-  problem: AttentionProblem;
-  result: AttentionResult;
-  tiles: Tile[];
-  place: (t: Tile) => Tile;
-  next: number;
-  done: number;
-  /** page-side milliseconds of the tiles so far */
-  pageMs: number;
-  inFlight: number;
-  /** the page the job's problem was sent to */
-  sentTo: Page | null;
-  negative: ReturnType<typeof firstNegative>;
-  options: RunOptions;
-  submitted: number;
-  started?: number;
-  settled: boolean;
-  resolve: (r: EngineResult) => void;
-  reject: (e: Error) => void;
-}
-
 interface Page {
   conn: ComputeConnection;
   alive: boolean;
   ready: Promise<AdapterInfo | null>;
+  /** jobs whose problem it was sent */
+  known: Set<number>;
+  /** its tiles in flight, by job and tile */
+  tasks: Map<string, TileTask>;
 }
 
-// ── structured-clone-safe problems ────────────────────────────────────────────────────
+const taskKey = (jobId: number, tileIndex: number) => `${jobId}:${tileIndex}`;
 
-type Typed = Float32Array | Float64Array | Uint8Array | Int32Array;
-const own = <T extends Typed>(a: T): T => (a.buffer instanceof SharedArrayBuffer ? (a.slice() as T) : a);
-const ownMatrix = (m: Matrix): Matrix => ({ rows: m.rows, cols: m.cols, data: own(m.data) });
-function ownMask(m: ResolvedMask): ResolvedMask {
-  switch (m.id) {
-    case 'graph':
-    case 'custom':
-      return { ...m, allowed: own(m.allowed) };
-    case 'segments':
-      return { ...m, queryIds: own(m.queryIds), keyIds: own(m.keyIds) };
-    case 'padding':
-      return { ...m, keep: own(m.keep) };
-    default:
-      return m;
-  }
-}
-
-/** A problem whose arrays can be posted to another process (no SharedArrayBuffers). */
-export function portableProblem(p: AttentionProblem): AttentionProblem {
-  return { ...p, q: ownMatrix(p.q), k: ownMatrix(p.k), v: ownMatrix(p.v), masks: p.masks.map(ownMask) };
-}
-
-export function describeAdapter(a: AdapterInfo): string {
-  const what = [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'unknown adapter';
-  return `webgpu (${what}${a.fallback ? ', software' : ''})`;
-}
-
-export class WebGpuBackend implements Backend {
+export class WebGpuBackend implements Backend, TileExecutor {
   readonly id = 'webgpu';
+  readonly memory = 'returned';
   private readonly options: Required<WebGpuBackendOptions>;
   private page: Page | null = null;
-  private readonly jobs: GpuJob[] = [];
-  private nextJobId = 1;
-  private inFlight = 0;
+  private readonly queue = new JobQueue(this);
   private losses = 0;
   private closed = false;
   private statusValue: GpuStatus = 'idle';
   private adapterValue: AdapterInfo | null = null;
   private reasonValue: string | null = null;
   private opened = 0;
-  /** memory of released results, for the next result of the same size (recycled-buffers.ts) */
-  private readonly memory = new RecycledBuffers();
-  private readonly released = new WeakSet<AttentionResult>();
 
   constructor(
     private readonly connect: ConnectCompute,
@@ -178,7 +103,7 @@ export class WebGpuBackend implements Backend {
     this.statusValue = 'starting';
     let settle!: (a: AdapterInfo | null) => void;
     const ready = new Promise<AdapterInfo | null>((r) => (settle = r));
-    const page: Page = { conn: null as unknown as ComputeConnection, alive: true, ready };
+    const page: Page = { conn: null as unknown as ComputeConnection, alive: true, ready, known: new Set(), tasks: new Map() };
     this.page = page;
     this.opened++;
     const timer = setTimeout(() => {
@@ -233,62 +158,62 @@ export class WebGpuBackend implements Backend {
     this.statusValue = 'unavailable';
     this.reasonValue = reason;
     this.page = null;
-    this.failAll((j) => new EngineError(`the WebGPU backend is not available: ${reason}`));
+    this.queue.failAll(() => new EngineError(`the WebGPU backend is not available: ${reason}`));
   }
 
   run(problem: AttentionProblem, options: RunOptions = {}): Promise<EngineResult> {
-    if (this.closed) return Promise.reject(new EngineError('the engine has been shut down'));
-    const { region } = options;
-    const tooBig = region ? regionProblem(problem, region) : sizeProblem(problem);
-    if (tooBig) return Promise.reject(new EngineError(tooBig));
-    if (options.signal?.aborted) return Promise.reject(new CancelledError());
-    return new Promise<EngineResult>((resolve, reject) => {
-      const p = portableProblem(problem);
-      // tiles sized for the graphs the page builds (no float64: graph/target.ts)
-      const budget = { budgetBytes: this.options.budgetBytes, target: WEBGPU_TARGET };
-      const job: GpuJob = {
-        id: this.nextJobId++,
-        problem: p,
-        result: region ? allocateRegionResult(p, region, { buffers: this.memory }) : allocateResult(p, { buffers: this.memory }),
-        tiles: region ? planRegionTiles(p, region, budget) : planGraphTiles(p, budget),
-        place: region ? (t) => placeInRegion(t, region) : (t) => t,
-        next: 0,
-        done: 0,
-        pageMs: 0,
-        inFlight: 0,
-        sentTo: null,
-        negative: null,
-        options,
-        submitted: performance.now(),
-        settled: false,
-        ...settleAndForget<EngineResult>(options.signal, () => this.fail(job, new CancelledError()), resolve, reject),
-      };
-      this.jobs.push(job);
-      void this.start().then((adapter) => {
-        if (!adapter) this.fail(job, new EngineError(`the WebGPU backend is not available: ${this.reasonValue ?? 'no adapter'}`));
-        else this.pump();
-      });
+    return this.queue.run(problem, options);
+  }
+
+  // ── the executor's side of the queue ──────────────────────────────────────────────
+
+  prepare(problem: AttentionProblem): AttentionProblem {
+    return portableProblem(problem);
+  }
+
+  refuse(): string | null {
+    return null;
+  }
+
+  plan(problem: AttentionProblem, region?: Region): Tile[] {
+    // tiles sized for the graphs the page builds (no float64: graph/target.ts)
+    const budget = { budgetBytes: this.options.budgetBytes, target: WEBGPU_TARGET };
+    return region ? planRegionTiles(problem, region, budget) : planGraphTiles(problem, budget);
+  }
+
+  admit(job: QueuedJob): void {
+    void this.start().then((adapter) => {
+      if (!adapter) this.queue.fail(job, new EngineError(`the WebGPU backend is not available: ${this.reasonValue ?? 'no adapter'}`));
+      else this.pump();
     });
   }
 
+  ranOn(): { backend: string; workers: number } {
+    return { backend: this.label, workers: 1 };
+  }
+
   /** Hand tiles to the page, oldest job first, up to maxInFlight. */
-  private pump(): void {
+  pump(): void {
     const page = this.page;
     if (!page?.alive || this.statusValue !== 'ready') return;
-    while (this.inFlight < this.options.maxInFlight) {
-      const job = this.jobs.find((j) => !j.settled && j.next < j.tiles.length);
-      if (!job) return;
-      if (job.sentTo !== page) {
+    while (page.tasks.size < this.options.maxInFlight) {
+      const task = this.queue.take();
+      if (!task) return;
+      const { job } = task;
+      if (!page.known.has(job.id)) {
         page.conn.post({ type: 'job', jobId: job.id, problem: job.problem });
-        job.sentTo = page;
+        page.known.add(job.id);
       }
-      const tileIndex = job.next++;
-      job.inFlight++;
-      this.inFlight++;
-      job.started ??= performance.now();
-      page.conn.post({ type: 'tile', jobId: job.id, tileIndex, tile: job.tiles[tileIndex] });
+      page.tasks.set(taskKey(job.id, task.index), task);
+      page.conn.post({ type: 'tile', jobId: job.id, tileIndex: task.index, tile: task.tile });
       this.watchdog(page);
     }
+  }
+
+  /** The queue forgot a job: the page drops its problem. */
+  forget(job: QueuedJob): void {
+    const page = this.page;
+    if (page?.alive && page.known.delete(job.id)) page.conn.post({ type: 'drop', jobId: job.id });
   }
 
   private watchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -298,7 +223,7 @@ export class WebGpuBackend implements Backend {
     if (this.watchTimer) clearTimeout(this.watchTimer);
     this.watchTimer = setTimeout(() => {
       this.watchTimer = null;
-      if (this.inFlight > 0 && this.page === page) this.onLost(page, `no tile came back within ${this.options.tileTimeoutMs} ms`);
+      if (page.tasks.size > 0 && this.page === page) this.onLost(page, `no tile came back within ${this.options.tileTimeoutMs} ms`);
     }, this.options.tileTimeoutMs);
     (this.watchTimer as { unref?: () => void }).unref?.();
   }
@@ -310,70 +235,19 @@ export class WebGpuBackend implements Backend {
       return;
     }
     if (m.type !== 'tileDone' && m.type !== 'tileFailed') return;
-    const job = this.jobs.find((j) => j.id === m.jobId);
-    this.inFlight = Math.max(0, this.inFlight - 1);
-    if (this.inFlight > 0) this.watchdog(page);
+    const key = taskKey(m.jobId, m.tileIndex);
+    const task = page.tasks.get(key);
+    page.tasks.delete(key);
+    if (page.tasks.size > 0) this.watchdog(page);
     else if (this.watchTimer) clearTimeout(this.watchTimer);
-    if (!job) return;
-    job.inFlight--;
+    if (!task) return;
     if (m.type === 'tileFailed') {
       if (m.lost) this.onLost(page, m.message);
-      else this.fail(job, new EngineError(m.message));
-    } else if (!job.settled) {
-      this.losses = 0;
-      try {
-        job.pageMs += m.ms;
-        this.accept(job, m.tileIndex, m.result);
-      } catch (e) {
-        this.fail(job, new EngineError((e as Error).message));
-      }
+      else this.queue.tileFailed(task, new EngineError(m.message));
+      return;
     }
-    this.forgetIfIdle(job);
-    this.pump();
-  }
-
-  private accept(job: GpuJob, tileIndex: number, t: TileResult): void {
-    const tile = job.tiles[tileIndex];
-    writeTile(job.result, job.problem, job.place(tile), t);
-    const neg = firstNegative(tile, t);
-    const n = job.negative;
-    if (neg && (!n || neg.head < n.head || (neg.head === n.head && neg.row < n.row))) job.negative = neg;
-    job.done++;
-    const total = job.tiles.length;
-    job.options.onProgress?.({ fraction: job.done / total, tilesDone: job.done, tiles: total });
-    if (job.done < total) return;
-    if (job.negative) {
-      const g = job.negative;
-      throw new Error(kernelNegativeMessage(g.head, g.row, g.column, g.score));
-    }
-    const result = finishResult(job.result);
-    job.settled = true;
-    const now = performance.now();
-    job.resolve({
-      ...result,
-      backend: this.label,
-      timing: { totalMs: now - job.submitted, queuedMs: (job.started ?? now) - job.submitted, tiles: total, workers: 1, pageMs: job.pageMs },
-    });
-  }
-
-  private fail(job: GpuJob, error: Error): void {
-    if (job.settled) return;
-    job.settled = true;
-    job.reject(error);
-    this.forgetIfIdle(job);
-    this.pump();
-  }
-
-  private failAll(error: (job: GpuJob) => Error): void {
-    for (const job of [...this.jobs]) this.fail(job, error(job));
-  }
-
-  private forgetIfIdle(job: GpuJob): void {
-    if (!job.settled || job.inFlight > 0) return;
-    const i = this.jobs.indexOf(job);
-    if (i >= 0) this.jobs.splice(i, 1);
-    const page = job.sentTo;
-    if (page?.alive && page.conn) page.conn.post({ type: 'drop', jobId: job.id });
+    if (!task.job.settled) this.losses = 0;
+    this.queue.tileDone(task, { result: m.result, ms: m.ms });
   }
 
   /** The page or its device is gone: fail what it held (retryable), close it, open a new one. */
@@ -382,14 +256,12 @@ export class WebGpuBackend implements Backend {
     page.alive = false;
     if (this.page !== page) return;
     this.page = null;
-    this.inFlight = 0;
+    page.tasks.clear();
     if (this.watchTimer) clearTimeout(this.watchTimer);
     this.reasonValue = reason;
     this.losses++;
-    for (const job of [...this.jobs]) {
-      job.inFlight = 0;
-      this.fail(job, new BackendLostError(reason));
-    }
+    // the tiles in flight on it will never come back
+    this.queue.failAll(() => new BackendLostError(reason), true);
     void page.conn.close().catch(() => undefined);
     if (this.closed) return;
     if (this.losses >= this.options.maxLosses) {
@@ -414,19 +286,21 @@ export class WebGpuBackend implements Backend {
 
   /** Jobs waiting or running. */
   get pending(): number {
-    return this.jobs.filter((j) => !j.settled).length;
+    return this.queue.pending;
   }
 
   release(result: AttentionResult): void {
-    if (this.released.has(result)) return;
-    this.released.add(result);
-    for (const buffer of resultBuffers(result)) if (!(buffer instanceof SharedArrayBuffer)) this.memory.give(buffer);
+    this.queue.release(result);
+  }
+
+  /** Bytes of released and failed results held for reuse (tests). */
+  get recycledBytes(): number {
+    return this.queue.recycledBytes;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.memory.clear();
-    this.failAll(() => new EngineError('the engine was shut down'));
+    this.queue.close();
     if (this.watchTimer) clearTimeout(this.watchTimer);
     const page = this.page;
     this.page = null;

@@ -9,19 +9,13 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
-import { CancelledError, EngineError, settleAndForget, type Backend, type EngineResult, type RunOptions } from './backend';
-import { MAX_TILE_BYTES, planPoolTiles, sizeProblem, tileProblem, type Tile } from './plan';
-import {
-  RecycledBuffers,
-  allocateRegionResult,
-  allocateResult,
-  finishResult,
-  placeInRegion,
-  planRegionTiles,
-  regionProblem,
-  resultBuffers,
-} from '../../src-shared/graph';
-import { shareProblem } from './share';
+import { planRegionTiles, type Region } from '../../src-shared/graph';
+import type { Backend, EngineResult, RunOptions } from './backend';
+import { EngineError } from './backend';
+import { isOutOfMemory, outOfMemoryError, workerStoppedError } from './worker-faults';
+import { JobQueue, type QueuedJob, type TileExecutor, type TileTask } from './job-queue';
+import { MAX_TILE_BYTES, planPoolTiles, tileProblem, type Tile } from './plan';
+import { shareProblem } from './marshal';
 import type { ToMain, ToWorker } from './protocol';
 
 export interface PoolOptions {
@@ -55,30 +49,10 @@ export interface PoolOptions {
   recycleBytes?: number;
 }
 
-interface Job {
-  id: number;
-  problem: AttentionProblem;
-  result: AttentionResult;
-  tiles: Tile[];
-  /** a region run: where each tile lands in the region's result */
-  place?: (tile: Tile) => Tile;
-  next: number;
-  done: number;
-  inFlight: number;
-  options: RunOptions;
-  submitted: number;
-  started?: number;
-  settled: boolean;
-  /** the result went to the caller: its memory is theirs until they release it */
-  delivered: boolean;
-  resolve: (r: EngineResult) => void;
-  reject: (e: Error) => void;
-}
-
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
-  task: { job: Job; tile: number } | null;
+  task: TileTask | null;
   known: Set<number>;
   alive: boolean;
   /** its idle warm-up has ended (or it has none): the time of each round, ms */
@@ -95,17 +69,6 @@ function workerUrl(): { url: URL; workerData?: unknown } {
   return { url: new URL('./engine-worker.js', here) };
 }
 
-/** How onnxruntime-web reports an allocation its wasm heap cannot give (bad_alloc, a size overflowing 32 bits, an abort). */
-const OUT_OF_MEMORY = /bad_alloc|out of memory|SafeIntOnOverflow|Integer overflow|memory access out of bounds|Aborted\(|failed to allocate/i;
-
-/** onnxruntime's reason in a few words (its messages carry build paths and C++ signatures). */
-function ortReason(message: string): string {
-  const text = message.replace(/^[\s\S]*ERROR_MESSAGE:\s*/, '').trim();
-  if (/overflow/i.test(text)) return 'a tensor size overflowed 32 bits';
-  if (/bad_alloc/.test(text)) return 'std::bad_alloc';
-  return (text.split('\n').pop() ?? text).slice(-120);
-}
-
 /**
  * The app's pool (src-main/index.ts; the benchmark measures it as configured here): it
  * starts with the window, long before the first job, so it spends its start-up making every
@@ -113,8 +76,9 @@ function ortReason(message: string): string {
  */
 export const APP_POOL: PoolOptions = { idleWarmUp: true, optimizeUpFront: true };
 
-export class WasmPool implements Backend {
+export class WasmPool implements Backend, TileExecutor {
   readonly id = 'wasm';
+  readonly memory = 'shared';
   readonly workers: number;
   readonly threadsPerWorker: number;
   private readonly budgetBytes?: number;
@@ -122,12 +86,8 @@ export class WasmPool implements Backend {
   private readonly idleWarmUp: boolean;
   private warmWaiters: (() => void)[] = [];
   private readonly slots: Slot[] = [];
-  private readonly jobs: Job[] = [];
+  private readonly queue: JobQueue;
   private readonly maxTileBytes: number;
-  /** memory of released results and of failed jobs, for the next result of the same size */
-  private readonly memory: RecycledBuffers;
-  private readonly released = new WeakSet<AttentionResult>();
-  private nextJobId = 1;
   private closed = false;
   private restartCount = 0;
 
@@ -145,7 +105,7 @@ export class WasmPool implements Backend {
     this.warmUp = options.warmUp ?? true;
     this.idleWarmUp = (options.idleWarmUp ?? false) && this.warmUp;
     this.maxTileBytes = options.maxTileBytes ?? MAX_TILE_BYTES;
-    this.memory = new RecycledBuffers({ maxBytes: options.recycleBytes });
+    this.queue = new JobQueue(this, { recycleBytes: options.recycleBytes });
     // before any worker compiles onnxruntime (each worker's isolate reads the flag then)
     if (options.optimizeUpFront) setFlagsFromString('--no-liftoff');
     for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn(i));
@@ -187,130 +147,70 @@ export class WasmPool implements Backend {
   }
 
   run(problem: AttentionProblem, options: RunOptions = {}): Promise<EngineResult> {
-    if (this.closed) return Promise.reject(new EngineError('the engine has been shut down'));
-    const { region } = options;
-    // (a region run's tiles cover only its keys; its own check is regionProblem)
-    const tooBig = region ? regionProblem(problem, region) : (sizeProblem(problem) ?? tileProblem(problem, this.maxTileBytes));
-    if (tooBig) return Promise.reject(new EngineError(tooBig));
-    if (options.signal?.aborted) return Promise.reject(new CancelledError());
-    return new Promise<EngineResult>((resolve, reject) => {
-      const shared = shareProblem(problem);
-      const job: Job = {
-        id: this.nextJobId++,
-        problem: shared,
-        result: region
-          ? allocateRegionResult(shared, region, { shared: true, buffers: this.memory })
-          : allocateResult(shared, { shared: true, buffers: this.memory }),
-        tiles: region
-          ? planRegionTiles(shared, region, { budgetBytes: this.budgetBytes })
-          : planPoolTiles(shared, { workers: this.workers, budgetBytes: this.budgetBytes }),
-        place: region ? (t) => placeInRegion(t, region) : undefined,
-        next: 0,
-        done: 0,
-        inFlight: 0,
-        options,
-        submitted: performance.now(),
-        settled: false,
-        delivered: false,
-        ...settleAndForget<EngineResult>(options.signal, () => this.fail(job, new CancelledError()), resolve, reject),
-      };
-      this.jobs.push(job);
-      this.pump();
-    });
+    return this.queue.run(problem, options);
+  }
+
+  // ── the executor's side of the queue ──────────────────────────────────────────────
+
+  prepare(problem: AttentionProblem): AttentionProblem {
+    return shareProblem(problem);
+  }
+
+  refuse(problem: AttentionProblem): string | null {
+    return tileProblem(problem, this.maxTileBytes);
+  }
+
+  plan(problem: AttentionProblem, region?: Region): Tile[] {
+    const { budgetBytes } = this;
+    return region ? planRegionTiles(problem, region, { budgetBytes }) : planPoolTiles(problem, { workers: this.workers, budgetBytes });
+  }
+
+  admit(): void {
+    this.pump();
+  }
+
+  ranOn(): { backend: string; workers: number } {
+    const { workers: w, threadsPerWorker: t } = this;
+    return { backend: `wasm (${w} worker${w > 1 ? 's' : ''} × ${t} thread${t > 1 ? 's' : ''})`, workers: w };
   }
 
   /** Hand tiles to idle, ready workers, oldest job first. */
-  private pump(): void {
+  pump(): void {
     for (const slot of this.slots) {
       if (!slot.alive || slot.task) continue;
-      const job = this.jobs.find((j) => !j.settled && j.next < j.tiles.length);
-      if (!job) return;
+      if (!this.queue.hasWork) return;
       void slot.ready.then(() => this.dispatch(slot));
     }
   }
 
   private dispatch(slot: Slot): void {
     if (!slot.alive || slot.task) return;
-    const job = this.jobs.find((j) => !j.settled && j.next < j.tiles.length);
-    if (!job) return;
+    const task = this.queue.take();
+    if (!task) return;
+    const { job } = task;
     if (!slot.known.has(job.id)) {
       this.post(slot, { type: 'job', jobId: job.id, problem: job.problem, result: job.result });
       slot.known.add(job.id);
     }
-    const tile = job.next++;
-    job.inFlight++;
-    job.started ??= performance.now();
-    slot.task = { job, tile };
-    const t = job.tiles[tile];
-    this.post(slot, { type: 'tile', jobId: job.id, tileIndex: tile, tile: t, ...(job.place ? { at: job.place(t) } : {}) });
+    slot.task = task;
+    this.post(slot, { type: 'tile', jobId: job.id, tileIndex: task.index, tile: task.tile, ...(task.at !== task.tile ? { at: task.at } : {}) });
   }
 
   private onTileMessage(slot: Slot, m: ToMain): void {
     const task = slot.task;
     slot.task = null;
     if (!task) return;
-    const { job } = task;
-    job.inFlight--;
-    if (m.type === 'tileFailed') {
-      if (OUT_OF_MEMORY.test(m.message)) {
-        // the wasm heap grew to its limit and never shrinks: start the worker afresh
-        this.recycle(slot);
-        const t = job.tiles[task.tile];
-        const said = ortReason(m.message);
-        this.fail(
-          job,
-          new EngineError(
-            `the compute worker ran out of memory on this job (heads ${t.h0}–${t.h1 - 1}, rows ${t.r0}–${t.r1 - 1}; onnxruntime said "${said}"); the worker was restarted to free its memory: ask for fewer outputs, use fewer keys, or choose a lighter score function`,
-          ),
-        );
-      } else this.fail(job, new EngineError(m.message));
-    } else if (m.type === 'tileDone' && !job.settled) {
-      job.done++;
-      const n = job.tiles.length;
-      job.options.onProgress?.({ fraction: job.done / n, tilesDone: job.done, tiles: n });
-      if (job.done === n) this.complete(job);
+    if (m.type === 'tileDone') this.queue.tileDone(task);
+    else if (m.type === 'tileFailed' && !isOutOfMemory(m.message)) this.queue.tileFailed(task, new EngineError(m.message));
+    else if (m.type === 'tileFailed') {
+      // the wasm heap grew to its limit and never shrinks: start the worker afresh
+      this.recycle(slot);
+      this.queue.tileFailed(task, outOfMemoryError(task.tile, m.message));
     }
-    this.forgetIfIdle(job);
-    this.pump();
   }
 
-  private complete(job: Job): void {
-    let result: AttentionResult;
-    try {
-      result = finishResult(job.result);
-    } catch (e) {
-      this.fail(job, new EngineError((e as Error).message));
-      return;
-    }
-    job.settled = true;
-    job.delivered = true;
-    const now = performance.now();
-    job.resolve({
-      ...result,
-      backend: `wasm (${this.workers} worker${this.workers > 1 ? 's' : ''} × ${this.threadsPerWorker} thread${this.threadsPerWorker > 1 ? 's' : ''})`,
-      timing: { totalMs: now - job.submitted, queuedMs: (job.started ?? now) - job.submitted, tiles: job.tiles.length, workers: this.workers },
-    });
-    this.forgetIfIdle(job);
-  }
-
-  private fail(job: Job, error: Error): void {
-    if (job.settled) return;
-    job.settled = true;
-    job.reject(error);
-    this.forgetIfIdle(job);
-    this.pump();
-  }
-
-  /**
-   * Once no tile of a settled job is running, drop it everywhere so its memory can go; a
-   * job that failed or was cancelled gives its result memory to the next job (nobody saw it).
-   */
-  private forgetIfIdle(job: Job): void {
-    if (!job.settled || job.inFlight > 0) return;
-    const i = this.jobs.indexOf(job);
-    if (i < 0) return;
-    this.jobs.splice(i, 1);
-    if (!job.delivered) this.recycleMemory(job.result);
+  /** The queue forgot a job: the workers that hold it drop it, so its memory can go. */
+  forget(job: QueuedJob): void {
     for (const slot of this.slots) {
       if (slot.known.delete(job.id) && slot.alive) this.post(slot, { type: 'drop', jobId: job.id });
     }
@@ -318,31 +218,23 @@ export class WasmPool implements Backend {
 
   private onWorkerDeath(slot: Slot, how: string): void {
     if (!slot.alive) return;
-    slot.alive = false;
-    const index = this.slots.indexOf(slot);
     const task = slot.task;
-    slot.task = null;
-    if (task) {
-      task.job.inFlight--;
-      const t = task.job.tiles[task.tile];
-      this.fail(
-        task.job,
-        new EngineError(`a compute worker stopped while running this job (${how}, on heads ${t.h0}–${t.h1 - 1}, rows ${t.r0}–${t.r1 - 1}); the job was not completed and can be run again`),
-      );
-    }
-    if (this.closed || index < 0) return;
-    this.restartCount++;
-    this.slots[index] = this.spawn(index);
+    this.replace(slot);
+    if (task) this.queue.tileFailed(task, workerStoppedError(task.tile, how));
     this.pump();
   }
 
   /** Replace a worker that is alive but must not be reused (its wasm heap is exhausted). */
   private recycle(slot: Slot): void {
     if (!slot.alive) return;
-    // dead to the pool from now on: no tile goes to it, its exit is not a death to handle
+    void slot.worker.terminate();
+    this.replace(slot);
+  }
+
+  /** The worker is dead to the pool from now on (no tile goes to it, its exit is no death to handle): start another in its place. */
+  private replace(slot: Slot): void {
     slot.alive = false;
     slot.task = null;
-    void slot.worker.terminate();
     const index = this.slots.indexOf(slot);
     if (this.closed || index < 0) return;
     this.restartCount++;
@@ -350,18 +242,12 @@ export class WasmPool implements Backend {
   }
 
   release(result: AttentionResult): void {
-    if (this.released.has(result)) return;
-    this.released.add(result);
-    this.recycleMemory(result);
-  }
-
-  private recycleMemory(result: AttentionResult): void {
-    for (const buffer of resultBuffers(result)) if (buffer instanceof SharedArrayBuffer) this.memory.give(buffer);
+    this.queue.release(result);
   }
 
   /** Bytes of released results held for reuse (tests). */
   get recycledBytes(): number {
-    return this.memory.heldBytes;
+    return this.queue.recycledBytes;
   }
 
   /**
@@ -396,13 +282,12 @@ export class WasmPool implements Backend {
 
   /** Jobs waiting or running. */
   get pending(): number {
-    return this.jobs.filter((j) => !j.settled).length;
+    return this.queue.pending;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of [...this.jobs]) this.fail(job, new EngineError('the engine was shut down'));
-    this.memory.clear();
+    this.queue.close();
     await Promise.all(
       this.slots.map((s) => {
         s.alive = false;

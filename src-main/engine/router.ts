@@ -11,6 +11,7 @@
  */
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import type { AdapterInfo } from '../../src-shared/engine-browser/protocol';
+import { DISTANCE_FLOAT64 } from '../../src-shared/graph/scores/precision';
 import { BackendLostError, EngineError, type Backend, type BackendChoice, type EngineResult, type RunOptions } from './backend';
 import type { WebGpuBackend } from './gpu-backend';
 
@@ -21,8 +22,8 @@ import type { WebGpuBackend } from './gpu-backend';
  */
 export const AUTO_WEBGPU_MIN_CELLS = 2 ** 22;
 
-/** Score functions whose graph runs part of its work in float64, which WebGPU lacks (CPU fallback). */
-const CPU_BOUND_METRICS = new Set(['euclidean']);
+/** Score functions whose graph runs part of its work in float64 (graph/scores/precision.ts), which WebGPU lacks (CPU fallback). */
+const CPU_BOUND_METRICS = new Set(Object.entries(DISTANCE_FLOAT64).flatMap(([id, float64]) => (float64 ? [id] : [])));
 
 export interface AutoDecision {
   backend: 'wasm' | 'webgpu';

@@ -111,6 +111,15 @@ export function knnOption(view: KnnView, opts: ExperimentChartOpts): EChartsOpti
   const sHi = Math.max(0, ...scores);
   const pad = (sHi - sLo || 1) * 0.1;
   const showValues = view.keys.length <= 12 && !opts.small;
+  // the soft and the hard top-k weights: the same bars in two colours
+  const weightBars = (name: string, data: number[], colour: number) => ({
+    type: 'bar' as const,
+    name,
+    data,
+    itemStyle: { color: seriesColor(opts.theme, colour) },
+    barMaxWidth: 28,
+    label: { show: showValues, position: 'top' as const, color: pal.subtle, fontSize: size - 1, formatter: (p: { value: number }) => formatValue(p.value) },
+  });
   return {
     ...start(opts),
     title: tb.title,
@@ -129,22 +138,8 @@ export function knnOption(view: KnnView, opts: ExperimentChartOpts): EChartsOpti
       }),
     ],
     series: [
-      {
-        type: 'bar',
-        name: KNN_SERIES.soft,
-        data: view.keys.map((e) => e.weight),
-        itemStyle: { color: seriesColor(opts.theme, 0) },
-        barMaxWidth: 28,
-        label: { show: showValues, position: 'top', color: pal.subtle, fontSize: size - 1, formatter: (p: { value: number }) => formatValue(p.value) },
-      },
-      {
-        type: 'bar',
-        name: KNN_SERIES.hard,
-        data: view.keys.map((e) => e.hardWeight),
-        itemStyle: { color: seriesColor(opts.theme, 3) },
-        barMaxWidth: 28,
-        label: { show: showValues, position: 'top', color: pal.subtle, fontSize: size - 1, formatter: (p: { value: number }) => formatValue(p.value) },
-      },
+      weightBars(KNN_SERIES.soft, view.keys.map((e) => e.weight), 0),
+      weightBars(KNN_SERIES.hard, view.keys.map((e) => e.hardWeight), 3),
       {
         type: 'line',
         name: KNN_SERIES.score,

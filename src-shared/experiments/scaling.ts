@@ -158,26 +158,8 @@ function scalingChart(result: ScalingResult, opts: ExperimentChartOpts): ECharts
     },
     yAxis: valueAxis(opts, 'mean row entropy (nats)', { min: 0, max: niceCeil(max) }),
     series: [
-      {
-        type: 'line',
-        name: SCALING_SERIES.scaled,
-        data: rows.map((r) => [Math.log2(r.dim), r.scaled]),
-        symbol: 'circle',
-        symbolSize: 7,
-        lineStyle: { width: 2.5, color: scaled },
-        itemStyle: { color: scaled },
-        z: 3,
-      },
-      {
-        type: 'line',
-        name: SCALING_SERIES.unscaled,
-        data: rows.map((r) => [Math.log2(r.dim), r.unscaled]),
-        symbol: 'triangle',
-        symbolSize: 8,
-        lineStyle: { width: 2.5, color: unscaled },
-        itemStyle: { color: unscaled },
-        z: 3,
-      },
+      entropyLine(SCALING_SERIES.scaled, rows.map((r) => [Math.log2(r.dim), r.scaled]), 'circle', 7, scaled),
+      entropyLine(SCALING_SERIES.unscaled, rows.map((r) => [Math.log2(r.dim), r.unscaled]), 'triangle', 8, unscaled),
       {
         type: 'line',
         name: SCALING_SERIES.max,
@@ -204,3 +186,8 @@ export default defineExperiment({
   chart: scalingChart,
   files: ['csv', 'json', 'svg', 'png'],
 });
+
+/** One measured entropy curve of the scaling chart (scaled or unscaled), drawn above the ln n line. */
+function entropyLine(name: string, data: number[][], symbol: string, symbolSize: number, color: string) {
+  return { type: 'line' as const, name, data, symbol, symbolSize, lineStyle: { width: 2.5, color }, itemStyle: { color }, z: 3 };
+}

@@ -21,6 +21,9 @@ export * from './types';
 /** in content-guessing order: the more specific guesses first */
 export const FORMATS: readonly FormatModule[] = [npyFormat, safetensorsFormat, jsonFormat, word2vecBinFormat, gloveFormat, csvFormat];
 
+/** every extension some format claims, e.g. for the Open dialog's filter */
+export const EMBEDDING_EXTENSIONS: readonly string[] = FORMATS.flatMap((f) => f.extensions);
+
 export const HEAD_BYTES = 4096;
 
 /** The format that can read a file with this name starting with these bytes, or null. */

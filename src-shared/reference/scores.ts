@@ -4,6 +4,7 @@
  * parameter matrix), and one query and one key of that head's widths.
  */
 import type { ResolvedMetric } from '../job/problem';
+import { catalogueEntry } from '../metrics/catalogue';
 import { difference, dot, manhattanDistance, matVec, norm, quadraticForm, signs, squaredDistance, type Vector } from './vectors';
 
 type Metric<Id extends ResolvedMetric['id']> = Extract<ResolvedMetric, { id: Id }>;
@@ -90,26 +91,27 @@ export function hammingScore(metric: Metric<'hamming'>, head: number, q: Vector,
   return (metric.bits - 2 * hamming) / (metric.bits * metric.tau);
 }
 
+/** The reference function of each score function, by id: the catalogue test finds every catalogue entry here. */
+export const REFERENCE_SCORES: { readonly [Id in ResolvedMetric['id']]: (metric: Metric<Id>, head: number, q: Vector, k: Vector) => number } = {
+  dot: dotScore,
+  cosine: cosineScore,
+  rbf: rbfScore,
+  laplacian: laplacianScore,
+  euclidean: euclideanScore,
+  mahalanobis: mahalanobisScore,
+  polynomial: polynomialScore,
+  bilinear: bilinearScore,
+  additive: additiveScore,
+  ranknet: ranknetScore,
+  gat: gatScore,
+  hamming: hammingScore,
+};
+
 /** s(q, k) for any resolved metric. */
 export function score(metric: ResolvedMetric, head: number, q: Vector, k: Vector): number {
-  switch (metric.id) {
-    case 'dot': return dotScore(metric, head, q, k);
-    case 'cosine': return cosineScore(metric, head, q, k);
-    case 'rbf': return rbfScore(metric, head, q, k);
-    case 'laplacian': return laplacianScore(metric, head, q, k);
-    case 'euclidean': return euclideanScore(metric, head, q, k);
-    case 'mahalanobis': return mahalanobisScore(metric, head, q, k);
-    case 'polynomial': return polynomialScore(metric, head, q, k);
-    case 'bilinear': return bilinearScore(metric, head, q, k);
-    case 'additive': return additiveScore(metric, head, q, k);
-    case 'ranknet': return ranknetScore(metric, head, q, k);
-    case 'gat': return gatScore(metric, head, q, k);
-    case 'hamming': return hammingScore(metric, head, q, k);
-  }
+  const f = REFERENCE_SCORES[metric.id] as (metric: ResolvedMetric, head: number, q: Vector, k: Vector) => number;
+  return f(metric, head, q, k);
 }
-
-/** Score functions that compare queries and keys of different widths (docs/semantics.md). */
-const MIXED_WIDTHS: ReadonlySet<ResolvedMetric['id']> = new Set(['bilinear', 'additive', 'gat']);
 
 /**
  * Checks, before any number is computed, that the metric fits the heads: equal widths where
@@ -117,7 +119,7 @@ const MIXED_WIDTHS: ReadonlySet<ResolvedMetric['id']> = new Set(['bilinear', 'ad
  * name the metric, the head and the sizes, so a resolver bug is found here and not as NaN.
  */
 export function checkMetricShapes(metric: ResolvedMetric, heads: number, dq: number, dk: number): void {
-  if (!MIXED_WIDTHS.has(metric.id) && dq !== dk) {
+  if (!catalogueEntry('score', metric.id)?.allowsUnequalWidths && dq !== dk) {
     throw new Error(`score function '${metric.id}' compares queries and keys of the same width, got ${dq} and ${dk} per head`);
   }
   const perHead = (name: string, arrays: Float64Array[], length: number, shape: string): void => {

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { allocateResult, finishResult } from '../../src-shared/graph';
 import { planPoolTiles } from '../../src-main/engine/plan';
-import { shareProblem } from '../../src-main/engine/share';
+import { shareProblem } from '../../src-main/engine/marshal';
 import type { ToMain, ToWorker } from '../../src-main/engine/protocol';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec } from '../../src-shared/job/spec';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FORMATS, bytesSource, detectFormat, readEmbeddings } from '../../src-shared/formats';
+import { EMBEDDING_EXTENSIONS, FORMATS, bytesSource, detectFormat, readEmbeddings } from '../../src-shared/formats';
 import { concat, enc, encodeValues, expectFormatError, npyBytes, safetensorsBytes, word2vecBinBytes } from './helpers';
 
 const npy = npyBytes({ descr: '<f4', shape: [1, 2], data: encodeValues('f4', [1, 2]) });
@@ -34,6 +34,16 @@ describe('detectFormat', () => {
     for (const f of FORMATS) {
       expect(f.title.length).toBeGreaterThan(0);
       for (const ext of f.extensions) expect(f.recognise(`x.${ext}`, new Uint8Array(0))).toBe(true);
+    }
+  });
+
+  it('the Open dialog offers every extension once, and the extension alone picks the format that claims it', () => {
+    expect(new Set(EMBEDDING_EXTENSIONS).size).toBe(EMBEDDING_EXTENSIONS.length);
+    for (const f of FORMATS) {
+      for (const ext of f.extensions) {
+        expect(EMBEDDING_EXTENSIONS).toContain(ext);
+        expect(detectFormat(`x.${ext}`, new Uint8Array(0))?.id, ext).toBe(f.id);
+      }
     }
   });
 });

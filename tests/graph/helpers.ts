@@ -6,12 +6,17 @@
 import { expect } from 'vitest';
 import type { AttentionProblem, AttentionResult, MetricId, NormalizerId, NormalizerParams, OutputKind, OverviewRequest, ResolvedMask, ResolvedMetric } from '../../src-shared/job/problem';
 import { matrix, type Matrix } from '../../src-shared/linalg/matrix';
+import { MASK_IDS, NORMALIZER_IDS, SCORE_IDS } from '../../src-shared/metrics/catalogue';
 import { Rng, gaussianMatrix } from '../../src-shared/random';
 import { referenceAttention, type ReferenceResult } from '../../src-shared/reference';
 
-export const METRICS: MetricId[] = ['dot', 'cosine', 'rbf', 'laplacian', 'euclidean', 'mahalanobis', 'polynomial', 'bilinear', 'additive', 'ranknet', 'gat', 'hamming'];
-export type MaskName = Exclude<ResolvedMask['id'], never>;
-export const MASKS: MaskName[] = ['causal', 'padding', 'window', 'dilated', 'segments', 'buckets', 'graph', 'topk', 'custom'];
+/** every score function of the catalogue, in its order */
+export const METRICS = SCORE_IDS as MetricId[];
+export type MaskName = ResolvedMask['id'];
+/** every mask of the catalogue that masks something ('none' is the empty stack) */
+export const MASKS = MASK_IDS.filter((id) => id !== 'none') as MaskName[];
+/** every normaliser of the catalogue */
+export const NORMALIZERS = NORMALIZER_IDS as NormalizerId[];
 export const ALL_OUTPUTS: OutputKind[] = ['scores', 'weights', 'output', 'entropy', 'argmax', 'topk', 'overview'];
 
 export interface Shape {
@@ -74,6 +79,14 @@ export function makeMetric(id: MetricId, s: Shape, seed: number, overrides: Part
     case 'gat': return { id, tau, slope: 0.2, aq: perHead(seed, 'aq', heads, 1, dq, 1), ak: perHead(seed, 'ak', heads, 1, dk, 1) };
     case 'hamming': return { id, tau, bits: 8, R: perHead(seed, 'hamming/R', heads, 8, dq, 1) };
   }
+}
+
+/**
+ * The metric a test runs under `normalizer`: `metric` itself, except under kernel, which needs
+ * non-negative scores: the polynomial kernel with an even power (p = 2) gives them.
+ */
+export function metricUnder(normalizer: NormalizerId, metric: MetricId, s: Shape, seed: number): MetricId | ResolvedMetric {
+  return normalizer === 'kernel' ? makeMetric('polynomial', s, seed, { p: 2 }) : metric;
 }
 
 /** A mask with parameters that leave some rows empty now and then. */
@@ -197,6 +210,8 @@ export function expectMatchesReference(p: AttentionProblem, got: AttentionResult
   check('maxWeight', worst(got.maxWeight, ref.maxWeight), 1e-5);
   check('meanEntropy', worst(got.meanEntropy, ref.meanEntropy), entropyLimit);
   expect(got.maxEntropy).toBeCloseTo(ref.maxEntropy, 6);
+  // sinkhorn: max |column sum − Tq/Tk| (absent for the row-wise normalisers, in both)
+  if (ref.columnDeviation !== undefined || got.columnDeviation !== undefined) check('columnDeviation', Math.abs((got.columnDeviation ?? NaN) - (ref.columnDeviation ?? NaN)), 1e-5);
   if (got.scores) check('scores (relative)', worst(got.scores, ref.scores, (i) => Math.max(1, Math.abs(ref.scores[i]))), 1e-4);
   // argmax: equal, or a reference near-tie (float32 may order two weights within 1e-6 differently)
   const Tk = p.k.rows;

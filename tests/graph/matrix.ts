@@ -7,19 +7,33 @@
 import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import type { MetricId, NormalizerId } from '../../src-shared/job/problem';
+import { catalogueEntry } from '../../src-shared/metrics/catalogue';
 import { TileRunner, runProblemSingleThreaded } from '../../src-main/engine/tile-runner';
-import { expectMatchesReference, makeMetric, makeProblem, type MaskName, type Shape } from './helpers';
+import { MASKS, METRICS, NORMALIZERS, expectMatchesReference, makeProblem, metricUnder, type MaskName, type Shape } from './helpers';
 
+/** no mask, every mask of the catalogue alone, and the agreed stacks */
 export const MASK_SETS: MaskName[][] = [
   [],
-  ['causal'], ['padding'], ['window'], ['dilated'], ['segments'], ['buckets'], ['graph'], ['topk'], ['custom'],
+  ...MASKS.map((m) => [m]),
   ['causal', 'window'],
   ['padding', 'topk'],
   ['segments', 'dilated', 'topk'],
 ];
 
+/**
+ * The catalogue's score functions split in two halves, one per matrix-*.test.ts file, so that
+ * the two files run in parallel: a new score function joins the second half by itself.
+ */
+export function catalogueHalf(half: 0 | 1): MetricId[] {
+  const middle = Math.floor(METRICS.length / 2);
+  return half === 0 ? METRICS.slice(0, middle) : METRICS.slice(middle);
+}
+
 /** score functions that compare queries and keys of different widths */
-const MIXED = new Set<MetricId>(['bilinear', 'additive', 'gat']);
+const mixedWidths = (metric: MetricId): boolean => catalogueEntry('score', metric)?.allowsUnequalWidths === true;
+
+/** every normaliser; kernel runs under polynomial only (see metricUnder) */
+const normalizersFor = (metric: MetricId): NormalizerId[] => NORMALIZERS.filter((n) => n !== 'kernel' || metric === 'polynomial');
 
 const caseArb = (metric: MetricId, masks: MaskName[], heads: number, transposed: boolean) =>
   fc.record({
@@ -34,7 +48,7 @@ const caseArb = (metric: MetricId, masks: MaskName[], heads: number, transposed:
     // tiles of a few rows now and then, so row0 and multi-tile assembly are exercised too
     tileRows: fc.option(fc.integer({ min: 1, max: 16 }), { nil: undefined }),
   })
-    .map((c) => ({ ...c, dk: MIXED.has(metric) && !masks.includes('buckets') ? c.dk : c.dq }))
+    .map((c) => ({ ...c, dk: mixedWidths(metric) && !masks.includes('buckets') ? c.dk : c.dq }))
     // at width 1 cosine is exactly ±1 for every pair: the k-th and (k+1)-th scores tie and
     // float32 rounding, not the engine, decides which key a hard top-k keeps
     .map((c) => (metric === 'cosine' && masks.includes('topk') && c.dq === 1 ? { ...c, dq: 2, dk: 2 } : c));
@@ -46,16 +60,14 @@ export function matrixSuite(metrics: MetricId[], runs = 1): void {
   afterAll(() => runner.close());
   for (const metric of metrics) {
     describe(metric, () => {
-      const normalizers: NormalizerId[] = metric === 'polynomial' ? ['softmax', 'sparsemax', 'kernel'] : ['softmax', 'sparsemax'];
-      for (const normalizer of normalizers) {
+      for (const normalizer of normalizersFor(metric)) {
         for (const masks of MASK_SETS) {
           it(`${normalizer} [${masks.join(' + ') || 'none'}] × heads 1–3 × transpose`, async () => {
             for (const { heads, transposed } of LAYOUTS) {
               await fc.assert(
                 fc.asyncProperty(caseArb(metric, masks, heads, transposed), async (c) => {
                   const shape: Shape = { heads: c.heads, Tq: c.Tq, Tk: c.Tk, dq: c.dq, dk: c.dk, dv: c.dv };
-                  // kernel needs non-negative scores: an even power
-                  const m = normalizer === 'kernel' ? makeMetric('polynomial', c.transposed ? { ...shape, dq: c.dk, dk: c.dq } : shape, c.seed, { p: 2 }) : metric;
+                  const m = metricUnder(normalizer, metric, c.transposed ? { ...shape, dq: c.dk, dk: c.dq } : shape, c.seed);
                   const p = makeProblem({ shape, metric: m, masks, normalizer, seed: c.seed, transposed: c.transposed, topk: 3, overview: { rows: 4, cols: 3, pool: c.seed % 2 ? 'mean' : 'max' } });
                   if (p.overview && c.tileRows) c.tileRows = Math.max(c.tileRows, Math.ceil(p.q.rows / p.overview.rows));
                   expectMatchesReference(p, await runProblemSingleThreaded(p, { runner, tileRows: c.tileRows }));

@@ -8,7 +8,7 @@ import { TileRunner, assembleTile, allocateResult, finishResult, runProblemSingl
 import { referenceAttention } from '../../src-shared/reference';
 import type { AttentionProblem } from '../../src-shared/job/problem';
 import type { Tile } from '../../src-shared/graph';
-import { METRICS, expectMatchesReference, expectNoNaN, makeMetric, makeProblem } from './helpers';
+import { METRICS, NORMALIZERS, expectMatchesReference, expectNoNaN, makeMetric, makeProblem, metricUnder } from './helpers';
 
 const runner = new TileRunner(1, 16);
 afterAll(() => runner.close());
@@ -83,8 +83,8 @@ describe('empty rows', () => {
   const noKeys = { id: 'padding' as const, keep: new Uint8Array(9) };
   // rows 0, 5 and 11 see nothing; the others see a few keys
   const someRows = { id: 'graph' as const, allowed: Uint8Array.from({ length: 12 * 9 }, (_, x) => ([0, 5, 11].includes(Math.floor(x / 9)) ? 0 : (x * 7) % 3 === 0 ? 1 : 0)) };
-  for (const normalizer of ['softmax', 'sparsemax', 'kernel'] as const) {
-    const metric = normalizer === 'kernel' ? makeMetric('polynomial', shape, 1, { p: 2 }) : 'dot';
+  for (const normalizer of NORMALIZERS) {
+    const metric = metricUnder(normalizer, 'dot', shape, 1);
     it(`${normalizer}: no NaN, zero weights, argmax −1, listed`, async () => {
       // causal with Tq > Tk: the offset Tk − Tq < 0 empties the first rows
       for (const masks of [[noKeys], [someRows], ['causal' as const], [someRows, 'topk' as const]]) {

@@ -6,6 +6,7 @@ import type { ExperimentReply, ExperimentReplyOf, ExperimentRequest, ExperimentR
 import { JobSpecError, parseJobSpec } from '../../../src-shared/job/spec';
 import { experimentModule, runExperiment as runExperimentByName, type ExperimentContext, type ExperimentInput, type ExperimentName } from '../../../src-shared/experiments';
 import { cancelled, type ActiveRun, type ServiceContext } from '../service-context';
+import { portableTree } from '../../engine/marshal';
 
 export class Experiments {
   constructor(private readonly ctx: ServiceContext) {}
@@ -72,7 +73,7 @@ export class Experiments {
       return {
         runId: req.runId,
         name: req.name,
-        result: plainExperimentResult(result),
+        result: portableTree(result),
         backend,
         timing: { loadMs, computeMs, totalMs: performance.now() - t0, runs },
       } as ExperimentReply as ExperimentReplyOf<N>;
@@ -90,12 +91,4 @@ export class Experiments {
 
 function missingJob(name: string): never {
   throw new JobSpecError('job', `the ${name} experiment runs over a JobSpec; none was given`);
-}
-
-/** An experiment's result with plain (non-shared) arrays wherever it holds engine results, so it can cross IPC. */
-export function plainExperimentResult<T>(result: T): T {
-  if (ArrayBuffer.isView(result)) return (result.buffer instanceof SharedArrayBuffer ? (result as unknown as Float32Array).slice() : result) as T;
-  if (Array.isArray(result)) return result.map(plainExperimentResult) as T;
-  if (result && typeof result === 'object') return Object.fromEntries(Object.entries(result).map(([k, x]) => [k, plainExperimentResult(x)])) as T;
-  return result;
 }

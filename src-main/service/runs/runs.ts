@@ -10,7 +10,7 @@ import { resolveJob } from '../../../src-shared/job/resolve';
 import { parseJobSpec } from '../../../src-shared/job/spec';
 import { cancelled, type ActiveRun, type ServiceContext } from '../service-context';
 import type { StoredRun } from './kept-results';
-import { unshareResult } from './unshare-result';
+import { portableResult } from '../../engine/marshal';
 
 /** A finished run as kept, with what it took. */
 export interface FinishedRun {
@@ -76,7 +76,7 @@ export class Runs {
     const { result } = run;
     return {
       runId: req.runId,
-      result: unshareResult(result),
+      result: portableResult(result),
       tokens: { queries: problem.tokens.queries ? [...problem.tokens.queries] : null, keys: problem.tokens.keys ? [...problem.tokens.keys] : null },
       backend: result.backend,
       timing: { loadMs, computeMs: result.timing.totalMs, totalMs, tiles: result.timing.tiles },

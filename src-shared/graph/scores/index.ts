@@ -18,12 +18,13 @@ import { hamming } from './hamming';
 export type { ParamSpec, ScoreDims } from './types';
 export { simhashCodes } from './hamming';
 
-const SCORES: { [Id in ResolvedMetric['id']]: ScoreFunction<Extract<ResolvedMetric, { id: Id }>> } = {
+/** The graph builder of each score function, by id: the catalogue test finds every catalogue entry here. */
+export const SCORE_GRAPHS: { readonly [Id in ResolvedMetric['id']]: ScoreFunction<Extract<ResolvedMetric, { id: Id }>> } = {
   dot, cosine, rbf, laplacian, euclidean, mahalanobis, polynomial, bilinear, additive, ranknet, gat, hamming,
 };
 
 function scoreFunction(m: ResolvedMetric): ScoreFunction<ResolvedMetric> {
-  const f = SCORES[m.id] as ScoreFunction<ResolvedMetric> | undefined;
+  const f = SCORE_GRAPHS[m.id] as ScoreFunction<ResolvedMetric> | undefined;
   if (!f) throw new Error(`unknown score function '${(m as { id: string }).id}'`);
   return f;
 }
