@@ -155,20 +155,38 @@ function rank(ctx: GraphContext, x: NormalizerInput, tau: number): Normalized {
   return { weights, entropy: plainEntropy(ctx, weights), argmax, maxWeight, nonEmpty: hasVisible(ctx, x), masked, extra: [] };
 }
 
+/** The most negative float32: a clamp that keeps −∞ − (−∞) from turning into NaN. */
+const FLT_LOWEST = -3.4028234663852886e38;
+
 /**
- * Sinkhorn over whole heads (the planner gives this graph every row of its heads): P =
- * exp(s − m) on visible pairs, m the head's largest visible score (clamped so an all-blocked
- * head gives 0, not NaN), then `iterations` unrolled rounds of column then row
- * normalisation. Dividing by max(sum, FLT_MIN) leaves an empty column or row at 0.
+ * log Σ exp(x) along `axis` (keepdims), shifted by the axis max. A slice that is all −∞
+ * gives FLT_LOWEST (so x minus it stays −∞), never NaN.
+ */
+function logSumExp(ctx: GraphContext, x: string, axis: number): string {
+  const b = ctx.b;
+  const max = b.op('Max', [b.op('ReduceMax', [x], { axes: [axis], keepdims: 1 }), b.scalar(FLT_LOWEST)]);
+  const sum = b.op('ReduceSum', [b.op('Exp', [b.op('Sub', [x, max])]), b.ints([axis])], { keepdims: 1 });
+  return b.op('Max', [b.op('Add', [max, b.op('Log', [sum])]), b.scalar(FLT_LOWEST)]);
+}
+
+/**
+ * Sinkhorn over whole heads (the planner gives this graph every row of its heads):
+ * docs/semantics.md's P = exp(s − m), then `iterations` unrolled rounds of column then row
+ * normalisation — computed on L = log P (subtracting each column's, then each row's
+ * log-sum-exp), which is the same arithmetic without its float32 underflow: with one shift
+ * for the whole head, a row whose scores sit ~90 below the head's maximum would be 0 after
+ * exp in float32 (and an empty row), while the float64 reference keeps it. Blocked pairs
+ * stay at −∞ (weight 0); w = exp(L) at the end.
  */
 function sinkhorn(ctx: GraphContext, x: NormalizerInput, iterations: number): Normalized {
   const b = ctx.b;
   const masked = maskedScores(ctx, x.scores, x.visible);
-  const shift = b.op('Max', [b.op('ReduceMax', [masked], { axes: [1, 2], keepdims: 1 }), b.scalar(-3.4028234663852886e38)]);
-  let P = b.op('Exp', [b.op('Sub', [masked, shift])]);
-  const normalised = (p: string, axis: number) =>
-    b.op('Div', [p, b.op('Max', [b.op('ReduceSum', [p, b.ints([axis])], { keepdims: 1 }), b.scalar(FLT_MIN)])]);
-  for (let t = 0; t < iterations; t++) P = normalised(normalised(P, 1), 2);
+  let L = masked;
+  for (let t = 0; t < iterations; t++) {
+    L = b.op('Sub', [L, logSumExp(ctx, L, 1)]);
+    L = b.op('Sub', [L, logSumExp(ctx, L, 2)]);
+  }
+  const P = b.op('Exp', [L]);
   const argmax = b.op('ArgMax', [P], { axis: -1, keepdims: 1 });
   const nonEmpty = b.op('Greater', [b.op('ReduceSum', [P, b.ints([-1])], { keepdims: 1 }), b.scalar(0)]);
   return {

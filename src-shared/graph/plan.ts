@@ -27,8 +27,8 @@ export function bytesPerCell(problem: AttentionProblem, target?: unknown): numbe
   if (problem.normalizer === 'kernel') planes += 3;
   // two TopK orders (int64 values: two planes each), the decayed ranks
   if (problem.normalizer === 'rank') planes += 7;
-  // the unrolled rounds' quotients (onnxruntime reuses the freed ones)
-  if (problem.normalizer === 'sinkhorn') planes += 3;
+  // an unrolled log-domain round: L, its shifted copy, exp, the new L (onnxruntime reuses freed ones)
+  if (problem.normalizer === 'sinkhorn') planes += 4;
   planes += 3 * problem.masks.filter((m) => m.id === 'topk').length;
   const m = problem.metric;
   if (m.id === 'additive') planes += 2 * m.m;

@@ -105,29 +105,33 @@ export interface SinkhornResult {
 /**
  * Sinkhorn (Sinkformer, Sander et al. 2022) on a whole Tq×Tk head: P = exp(s − m) on the
  * visible pairs (m the largest visible score of the head: one shift for all rows), then
- * `iterations` rounds of column normalisation followed by row normalisation. A column or
- * row with nothing in it is left at 0 (no division by 0).
+ * `iterations` rounds of column normalisation followed by row normalisation. Kept as
+ * L = log P (each step subtracts a column's or row's log-sum-exp), the same numbers without
+ * exp's underflow: a row ~750 below the head's maximum would otherwise become 0 even in
+ * float64. A column or row with nothing visible stays at −∞ (weight 0).
  */
 export function sinkhorn(scores: Row, visible: Row, Tq: number, Tk: number, iterations: number): SinkhornResult {
   let m = -Infinity;
   for (let x = 0; x < Tq * Tk; x++) if (visible[x] && scores[x] > m) m = scores[x];
-  const P = new Float64Array(Tq * Tk);
-  for (let x = 0; x < Tq * Tk; x++) if (visible[x]) P[x] = Math.exp(scores[x] - m);
-  const columns = new Float64Array(Tk);
-  const columnSums = () => {
-    columns.fill(0);
-    for (let i = 0; i < Tq; i++) for (let j = 0; j < Tk; j++) columns[j] += P[i * Tk + j];
+  const L = new Float64Array(Tq * Tk).fill(-Infinity);
+  for (let x = 0; x < Tq * Tk; x++) if (visible[x]) L[x] = scores[x] - m;
+  // subtract log Σ exp over the n entries at start, start + step, …
+  const normalise = (start: number, step: number, n: number) => {
+    let max = -Infinity;
+    for (let t = 0; t < n; t++) max = Math.max(max, L[start + t * step]);
+    if (max === -Infinity) return;
+    let sum = 0;
+    for (let t = 0; t < n; t++) sum += Math.exp(L[start + t * step] - max);
+    const lse = max + Math.log(sum);
+    for (let t = 0; t < n; t++) L[start + t * step] -= lse;
   };
   for (let t = 0; t < iterations; t++) {
-    columnSums();
-    for (let i = 0; i < Tq; i++) for (let j = 0; j < Tk; j++) if (columns[j] > 0) P[i * Tk + j] /= columns[j];
-    for (let i = 0; i < Tq; i++) {
-      let sum = 0;
-      for (let j = 0; j < Tk; j++) sum += P[i * Tk + j];
-      if (sum > 0) for (let j = 0; j < Tk; j++) P[i * Tk + j] /= sum;
-    }
+    for (let j = 0; j < Tk; j++) normalise(j, Tk, Tq);
+    for (let i = 0; i < Tq; i++) normalise(i * Tk, 1, Tk);
   }
-  columnSums();
+  const P = L.map(Math.exp);
+  const columns = new Float64Array(Tk);
+  for (let i = 0; i < Tq; i++) for (let j = 0; j < Tk; j++) columns[j] += P[i * Tk + j];
   let deviation = 0;
   for (let j = 0; j < Tk; j++) deviation = Math.max(deviation, Math.abs(columns[j] - Tq / Tk));
   const rows = Array.from({ length: Tq }, (_, i) => {
