@@ -81,6 +81,8 @@ export function portableResult(r: AttentionResult): AttentionResult {
   if (r.topkWeights) out.topkWeights = copy(r.topkWeights);
   if (r.topk !== undefined) out.topk = r.topk;
   if (r.overview) out.overview = { ...r.overview, data: copy(r.overview.data) };
+  if (r.columnSums) out.columnSums = copy(r.columnSums);
+  if (r.columnDeviation !== undefined) out.columnDeviation = r.columnDeviation;
   return out;
 }
 

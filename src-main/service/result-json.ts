@@ -34,6 +34,8 @@ export interface ResultJson {
   Tk: number;
   dv: number;
   maxEntropy: number;
+  /** sinkhorn only: the largest |column sum − Tq/Tk| */
+  columnDeviation?: number;
   heads: Record<string, unknown>[];
 }
 
@@ -61,9 +63,12 @@ export function resultToJson(r: AttentionResult): ResultJson {
       const { rows: orow, cols, pool, data } = r.overview;
       head.overview = { pool, rows: rows(data, h * orow * cols, orow, cols, true) };
     }
+    if (r.columnSums) head.columnSums = list(r.columnSums, h * r.Tk, r.Tk, true);
     head.emptyRows = r.emptyRows[h];
     head.meanEntropy = r.meanEntropy[h];
     heads.push(head);
   }
-  return { Tq: r.Tq, Tk: r.Tk, dv: r.dv, maxEntropy: r.maxEntropy, heads };
+  const out: ResultJson = { Tq: r.Tq, Tk: r.Tk, dv: r.dv, maxEntropy: r.maxEntropy, heads };
+  if (r.columnDeviation !== undefined) out.columnDeviation = r.columnDeviation;
+  return out;
 }

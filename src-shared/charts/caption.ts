@@ -3,7 +3,7 @@
  * "cosine τ=0.5 · causal + window 3 · softmax · 2 heads". Names and parameter labels come
  * from the metric catalogue, so a new score function or mask is described with no edit here.
  */
-import type { EntrySpec, JobSpec } from '../job/spec';
+import { normalizerSpec, type EntrySpec, type JobSpec } from '../job/spec';
 import { catalogueEntry, type EntryKind, type ParamSpec } from '../metrics/catalogue';
 
 function number(x: number): string {
@@ -53,8 +53,7 @@ export function describeJob(job: JobSpec): string {
   parts.push(describeEntry('score', job.metric ?? { id: 'dot' }));
   const masks = (job.mask ?? []).filter((m) => m.id !== 'none');
   parts.push(masks.length ? masks.map((m) => describeEntry('mask', m)).join(' + ') : 'no mask');
-  const normalizer = job.normalizer ?? 'softmax';
-  parts.push(catalogueEntry('normalizer', normalizer)?.id ?? normalizer);
+  parts.push(describeEntry('normalizer', normalizerSpec(job)));
   // positions and quantization, as "rope dims=32" / "int bits=4, group=token"
   for (const kind of ['position', 'quantize'] as const) {
     const t = job[kind];

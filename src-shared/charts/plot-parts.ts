@@ -105,6 +105,18 @@ export function tokenAxis(labels: string[], plotWidth: number, opts: ChartOpts, 
   };
 }
 
+/** A dashed horizontal reference level (a series' markLine) at `y`, labelled `text`. */
+export function levelLine(opts: ChartOpts, y: number, text: string, position = 'insideEndTop') {
+  const pal = palette(opts.theme, opts.forExport);
+  return {
+    silent: true,
+    symbol: 'none',
+    lineStyle: { color: pal.reference, type: 'dashed', width: 1.5 },
+    label: { formatter: text, color: pal.reference, fontSize: fontSize(opts), position },
+    data: [{ yAxis: y }],
+  };
+}
+
 /** A value axis with the lab's colours; `name` is drawn above the axis, left-aligned. */
 export function valueAxis(opts: ChartOpts, name: string, extra: Record<string, unknown> = {}) {
   const size = fontSize(opts);

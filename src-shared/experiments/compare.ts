@@ -13,7 +13,7 @@ import type { AttentionProblem, AttentionResult } from '../job/problem';
 import type { EntrySpec } from '../job/spec';
 import { headHeatmapInput, type HeatmapInput } from '../charts/heatmap';
 import { displayToken, fontSize, palette } from '../charts/theme';
-import { formatValue, label, legendBlock, seriesColor, start, titleBlock, tokenAxis, valueAxis, type TitledOpts } from '../charts/plot-parts';
+import { formatValue, label, legendBlock, levelLine, seriesColor, start, titleBlock, tokenAxis, valueAxis, type TitledOpts } from '../charts/plot-parts';
 import { catalogueEntry, SCORE_FUNCTIONS } from '../metrics/catalogue';
 import { jensenShannon } from '../stats';
 import { copyTokens, ExperimentOptionError, jobInput, resolveInput, Runs } from './common';
@@ -189,16 +189,7 @@ export function compareDivergenceOption(result: CompareMetricsResult, head: numb
       data: Array.from(result.js[a][b].subarray(head * result.Tq, (head + 1) * result.Tq)),
       itemStyle: { color: seriesColor(opts.theme, p) },
       barMaxWidth: 18,
-      markLine:
-        p === 0
-          ? {
-              silent: true,
-              symbol: 'none',
-              lineStyle: { color: pal.reference, type: 'dashed', width: 1.5 },
-              label: { formatter: 'ln 2: disjoint rows', color: pal.reference, fontSize: size, position: 'insideEndBottom' },
-              data: [{ yAxis: Math.LN2 }],
-            }
-          : undefined,
+      markLine: p === 0 ? levelLine(opts, Math.LN2, 'ln 2: disjoint rows', 'insideEndBottom') : undefined,
     })),
   } as EChartsOption;
 }

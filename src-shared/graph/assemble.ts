@@ -81,6 +81,10 @@ export function writeTile(result: AttentionResult, problem: AttentionProblem, ti
   keyRows(result.scores, t.scores, -Infinity);
   keyRows(result.weights, t.weights, null);
   rows(result.output, t.output, dv);
+  if (result.columnSums && t.columnSums) {
+    // a sinkhorn tile holds every row of its heads, so its column sums are complete
+    for (let h = tile.h0; h < tile.h1; h++) result.columnSums.set(t.columnSums.data.subarray((h - tile.h0) * kt, (h - tile.h0 + 1) * kt), h * Tk + k0);
+  }
   if (result.topk && result.topkIndices && result.topkWeights && t.topkIndices && t.topkWeights) {
     const k = result.topk;
     const kk = t.topkIndices.dims[2];

@@ -13,7 +13,7 @@ import type { AttentionProblem } from '../job/problem';
 import { GraphContext, scoreScalarInput } from './context';
 import { buildScores, scoreKey, scoreParams, scoreScalars } from './scores';
 import { applyTopkMasks, causalVisibleCount, maskFeeds, maskKey, pairVisibility, rowsNeverEmpty } from './masks';
-import { normalize } from './normalizers';
+import { normalize, normalizerKey } from './normalizers';
 import { emitOutputs, outputSpecs, overviewBlocks, wantsTopk } from './outputs';
 import { headSlice, packHeads, type FeedTensor, type Tile } from './feeds';
 import { keyRange } from './keys';
@@ -48,7 +48,7 @@ export function graphKey(problem: AttentionProblem, target?: unknown): string {
     scoreKey(problem.metric),
     `masks[${problem.masks.map(maskKey).join(',')}]`,
     ...(biasKey(problem) ? [`bias=${biasKey(problem)}`] : []),
-    problem.normalizer,
+    normalizerKey(problem),
     `out[${outputSpecs(problem).map((s) => s.name).join(',')}]`,
   ];
   if (wantsTopk(problem)) parts.push(`topk=${problem.topk}`);
@@ -67,7 +67,7 @@ export function graphFor(problem: AttentionProblem, target?: unknown): { key: st
     ? b.cast(ctx.keys(), 'float32')
     : causalVisibleCount(ctx, problem.masks) ?? b.op('ReduceSum', [b.cast(visible, 'float32'), b.ints([-1])], { keepdims: 1 });
   const neverEmpty = rowsNeverEmpty(problem.masks) && problem.normalizer !== 'kernel';
-  const norm = normalize(ctx, problem.normalizer, { scores, visible, visibleCount, neverEmpty });
+  const norm = normalize(ctx, problem, { scores, visible, visibleCount, neverEmpty });
   emitOutputs(ctx, problem, { scores, visible, visibleCount, norm });
   return { key: graphKey(problem, target), model: b.encode() };
 }

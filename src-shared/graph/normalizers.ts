@@ -7,7 +7,7 @@
  *
  * All per-row values are [h, n, 1] (or broadcastable to it).
  */
-import type { NormalizerId } from '../job/problem';
+import { normalizerParam, type NormalizerId, type NormalizerParams } from '../job/problem';
 import type { GraphContext } from './context';
 import type { Elem } from './builder';
 import { maskedScores } from './masks';
@@ -24,6 +24,8 @@ export interface Normalized {
   masked: string | null;
   /** extra per-row outputs [h, n, 1] (kernel: the first negative visible score, for the error) */
   extra: { name: string; value: string; type: Elem }[];
+  /** sinkhorn: the final column sums [h, Tk] (the tile holds every row of its heads) */
+  columnSums?: string;
 }
 
 export interface NormalizerInput {
@@ -130,10 +132,90 @@ function sparsemax(ctx: GraphContext, x: NormalizerInput): Normalized {
   return { weights, entropy: plainEntropy(ctx, weights), argmax, maxWeight, nonEmpty: hasVisible(ctx, x), masked, extra: [] };
 }
 
-export function normalize(ctx: GraphContext, kind: NormalizerId, x: NormalizerInput): Normalized {
-  switch (kind) {
+/**
+ * Rank: w ∝ exp(−r/τ), r the 0-based rank of the score among the row's visible keys. TopK over
+ * the whole row gives the order (descending, ties to the lower index; blocked = −∞ sort
+ * last); a second TopK, ascending over that order's key indices, gives the inverse
+ * permutation — each key's rank — without a scatter (which the WebGPU build may lack).
+ * Only the order is read. Blocked keys are set to 0 before the sum; an empty row sums to 0
+ * and is cleaned by `nonEmpty`.
+ */
+function rank(ctx: GraphContext, x: NormalizerInput, tau: number): Normalized {
+  const b = ctx.b;
+  const masked = maskedScores(ctx, x.scores, x.visible);
+  const [, order] = b.opN('TopK', [masked, ctx.keys1()], 2, { axis: -1, largest: 1, sorted: 1 });
+  const [, ranks] = b.opN('TopK', [b.cast(order, 'float32'), ctx.keys1()], 2, { axis: -1, largest: 0, sorted: 1 });
+  const decayed = b.op('Exp', [b.op('Mul', [b.cast(ranks, 'float32'), b.scalar(-1 / tau)])]);
+  const kept = x.visible === null ? decayed : b.op('Where', [x.visible, decayed, b.scalar(0)]);
+  const sum = b.op('ReduceSum', [kept, b.ints([-1])], { keepdims: 1 });
+  const weights = b.op('Div', [kept, b.op('Max', [sum, b.scalar(FLT_MIN)])]);
+  // rank 0 is the first maximum, as ArgMax picks it
+  const argmax = b.op('ArgMax', [masked], { axis: -1, keepdims: 1 });
+  const maxWeight = b.op('GatherElements', [weights, argmax], { axis: -1 });
+  return { weights, entropy: plainEntropy(ctx, weights), argmax, maxWeight, nonEmpty: hasVisible(ctx, x), masked, extra: [] };
+}
+
+/** The most negative float32: a clamp that keeps −∞ − (−∞) from turning into NaN. */
+const FLT_LOWEST = -3.4028234663852886e38;
+
+/**
+ * log Σ exp(x) along `axis` (keepdims), shifted by the axis max. A slice that is all −∞
+ * gives FLT_LOWEST (so x minus it stays −∞), never NaN.
+ */
+function logSumExp(ctx: GraphContext, x: string, axis: number): string {
+  const b = ctx.b;
+  const max = b.op('Max', [b.op('ReduceMax', [x], { axes: [axis], keepdims: 1 }), b.scalar(FLT_LOWEST)]);
+  const sum = b.op('ReduceSum', [b.op('Exp', [b.op('Sub', [x, max])]), b.ints([axis])], { keepdims: 1 });
+  return b.op('Max', [b.op('Add', [max, b.op('Log', [sum])]), b.scalar(FLT_LOWEST)]);
+}
+
+/**
+ * Sinkhorn over whole heads (the planner gives this graph every row of its heads):
+ * docs/semantics.md's P = exp(s − m), then `iterations` unrolled rounds of column then row
+ * normalisation — computed on L = log P (subtracting each column's, then each row's
+ * log-sum-exp), which is the same arithmetic without its float32 underflow: with one shift
+ * for the whole head, a row whose scores sit ~90 below the head's maximum would be 0 after
+ * exp in float32 (and an empty row), while the float64 reference keeps it. Blocked pairs
+ * stay at −∞ (weight 0); w = exp(L) at the end.
+ */
+function sinkhorn(ctx: GraphContext, x: NormalizerInput, iterations: number): Normalized {
+  const b = ctx.b;
+  const masked = maskedScores(ctx, x.scores, x.visible);
+  let L = masked;
+  for (let t = 0; t < iterations; t++) {
+    L = b.op('Sub', [L, logSumExp(ctx, L, 1)]);
+    L = b.op('Sub', [L, logSumExp(ctx, L, 2)]);
+  }
+  const P = b.op('Exp', [L]);
+  const argmax = b.op('ArgMax', [P], { axis: -1, keepdims: 1 });
+  const nonEmpty = b.op('Greater', [b.op('ReduceSum', [P, b.ints([-1])], { keepdims: 1 }), b.scalar(0)]);
+  return {
+    weights: P,
+    entropy: plainEntropy(ctx, P),
+    argmax,
+    maxWeight: b.op('GatherElements', [P, argmax], { axis: -1 }),
+    nonEmpty,
+    masked,
+    extra: [],
+    columnSums: b.op('ReduceSum', [P, b.ints([1])], { keepdims: 0 }),
+  };
+}
+
+export function normalize(ctx: GraphContext, problem: { normalizer: NormalizerId; normalizerParams?: NormalizerParams }, x: NormalizerInput): Normalized {
+  switch (problem.normalizer) {
     case 'softmax': return softmax(ctx, x);
     case 'kernel': return kernel(ctx, x);
     case 'sparsemax': return sparsemax(ctx, x);
+    case 'rank': return rank(ctx, x, normalizerParam(problem, 'tau'));
+    case 'sinkhorn': return sinkhorn(ctx, x, normalizerParam(problem, 'iterations'));
+  }
+}
+
+/** What of the normaliser the graph bakes in (its id, and rank's τ, sinkhorn's iterations). */
+export function normalizerKey(problem: { normalizer: NormalizerId; normalizerParams?: NormalizerParams }): string {
+  switch (problem.normalizer) {
+    case 'rank': return `rank(${normalizerParam(problem, 'tau')})`;
+    case 'sinkhorn': return `sinkhorn(${normalizerParam(problem, 'iterations')})`;
+    default: return problem.normalizer;
   }
 }

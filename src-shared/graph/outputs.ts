@@ -58,6 +58,7 @@ export function outputSpecs(problem: AttentionProblem): OutputSpec[] {
     specs.push({ name: 'negCol', type: 'int32', dims: row });
     specs.push({ name: 'negScore', type: 'float32', dims: row });
   }
+  if (problem.normalizer === 'sinkhorn') specs.push({ name: 'columnSums', type: 'float32', dims: ['h', 'tk'] });
   return specs;
 }
 
@@ -80,6 +81,7 @@ export function emitOutputs(
   values.set('argmax', perRow(b.cast(clean(norm.argmax, () => b.scalar(-1, 'int64')), 'int32')));
   values.set('maxWeight', perRow(clean(norm.maxWeight, zero)));
   for (const e of norm.extra) values.set(e.name, perRow(e.value));
+  if (norm.columnSums) values.set('columnSums', norm.columnSums);
 
   // the full weights are cleaned once, and only when something reads them whole
   let cleanWeights: string | null = null;

@@ -27,9 +27,15 @@ export function bytesPerCell(problem: AttentionProblem, target?: unknown): numbe
   if (problem.bias) planes += 2;
   if (problem.normalizer === 'sparsemax') planes += 8;
   if (problem.normalizer === 'kernel') planes += 3;
+  // two TopK orders (int64 values: two planes each), the decayed ranks
+  if (problem.normalizer === 'rank') planes += 7;
+  // an unrolled log-domain round: L, its shifted copy, exp, the new L (onnxruntime reuses freed ones)
+  if (problem.normalizer === 'sinkhorn') planes += 4;
   planes += 3 * problem.masks.filter((m) => m.id === 'topk').length;
   const m = problem.metric;
   if (m.id === 'additive') planes += 2 * m.m;
+  // the [h, m, n, Tk] pair term, its sum with the query and key parts, relu, times u
+  if (m.id === 'ranknet') planes += 3 * m.m;
   if (m.id === 'laplacian') planes += problem.q.cols / problem.heads;
   if (m.id === 'euclidean' && !graphTarget(target).float64) planes += problem.q.cols / problem.heads;
   else if (m.id === 'rbf' || m.id === 'euclidean' || m.id === 'mahalanobis') planes += 4;
@@ -56,14 +62,42 @@ export function isBanded(problem: AttentionProblem): boolean {
   return problem.masks.some((m) => m.id === 'causal' || m.id === 'window');
 }
 
+/**
+ * The most bytes one head's whole-matrix tile may take. Sinkhorn's column sums run over every
+ * query, so its tiles cannot be split by rows: one head's Tq × Tk planes must fit at once, in
+ * the wasm heap (4 GiB at most, shared with the session) or the GPU's buffers.
+ */
+export const WHOLE_HEAD_MAX_BYTES = 1024 * 2 ** 20;
+
+/** Whether the normaliser couples the rows of a head, so a tile must hold all of them. */
+export function needsWholeHeads(problem: AttentionProblem): boolean {
+  return problem.normalizer === 'sinkhorn';
+}
+
+/** Refuses, naming `normalizer`, a whole-head normaliser whose T×T planes would not fit. */
+export function checkWholeHeads(problem: AttentionProblem, target?: unknown): void {
+  if (!needsWholeHeads(problem)) return;
+  const bytes = problem.q.rows * Math.max(1, problem.k.rows) * bytesPerCell(problem, target);
+  if (bytes > WHOLE_HEAD_MAX_BYTES) {
+    const mib = (x: number) => Math.ceil(x / 2 ** 20);
+    throw new Error(
+      `normalizer: ${problem.normalizer} normalises columns over every query, so each head is computed whole; ` +
+        `${problem.q.rows} × ${problem.k.rows} needs about ${mib(bytes)} MiB, above the ${mib(WHOLE_HEAD_MAX_BYTES)} MiB limit ` +
+        `(use fewer tokens, or a row-wise normalizer such as softmax or rank)`,
+    );
+  }
+}
+
 export function planGraphTiles(problem: AttentionProblem, options: TilePlanOptions = {}): Tile[] {
   const H = problem.heads;
   const Tq = problem.q.rows;
   const budget = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   const perRow = Math.max(1, problem.k.rows) * bytesPerCell(problem, options.target);
   const quantum = overviewBlocks(problem)?.br ?? 1;
-  let rows = options.tileRows ?? Math.min(Math.floor(budget / perRow), isBanded(problem) ? BANDED_ROWS : Tq);
-  rows = Math.min(Tq, Math.max(quantum, Math.floor(rows / quantum) * quantum));
+  checkWholeHeads(problem, options.target);
+  let rows = needsWholeHeads(problem) ? Tq : options.tileRows ?? Math.min(Math.floor(budget / perRow), isBanded(problem) ? BANDED_ROWS : Tq);
+  // a whole head ends at Tq, which the overview accepts as a block edge
+  if (!needsWholeHeads(problem)) rows = Math.min(Tq, Math.max(quantum, Math.floor(rows / quantum) * quantum));
   const heads = Math.min(H, Math.max(1, Math.floor(budget / (perRow * rows))));
   const tiles: Tile[] = [];
   for (let h0 = 0; h0 < H; h0 += heads) {

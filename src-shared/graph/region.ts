@@ -7,7 +7,7 @@
  */
 import type { AttentionProblem, AttentionResult } from '../job/problem';
 import type { Tile } from './feeds';
-import { BANDED_ROWS, DEFAULT_BUDGET_BYTES, bytesPerCell, isBanded, type TilePlanOptions } from './plan';
+import { BANDED_ROWS, DEFAULT_BUDGET_BYTES, bytesPerCell, isBanded, needsWholeHeads, type TilePlanOptions } from './plan';
 import { allocateResult, type AllocateOptions } from './result';
 
 export interface Region {
@@ -24,6 +24,7 @@ export function regionProblem(problem: AttentionProblem, region: Region): string
     return `rows [${r0}, ${r1}) are not a non-empty range inside the ${problem.q.rows} query rows`;
   }
   if (problem.overview) return 'a region has no overview: ask for weights or scores';
+  if (needsWholeHeads(problem)) return `the ${problem.normalizer} normalizer couples every row of a head, so a region of rows cannot be computed alone`;
   return null;
 }
 

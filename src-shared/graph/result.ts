@@ -54,6 +54,7 @@ export function allocateResult(problem: AttentionProblem, options: AllocateOptio
   if (wants('scores')) result.scores = alloc(Float32Array, rows * Tk);
   if (wants('weights')) result.weights = alloc(Float32Array, rows * Tk);
   if (wants('output')) result.output = alloc(Float32Array, rows * dv);
+  if (problem.normalizer === 'sinkhorn') result.columnSums = alloc(Float32Array, H * Tk);
   if (wantsTopk(problem)) {
     result.topk = problem.topk;
     result.topkIndices = alloc(Int32Array, rows * problem.topk);
@@ -72,7 +73,7 @@ export function allocateResult(problem: AttentionProblem, options: AllocateOptio
 export function resultBuffers(result: AttentionResult): ResultBuffer[] {
   const arrays = [
     result.entropy, result.normEntropy, result.effective, result.visible, result.argmax, result.maxWeight,
-    result.scores, result.weights, result.output, result.topkIndices, result.topkWeights, result.overview?.data,
+    result.scores, result.weights, result.output, result.columnSums, result.topkIndices, result.topkWeights, result.overview?.data,
   ];
   const out: ResultBuffer[] = [];
   for (const a of arrays) {
@@ -88,7 +89,12 @@ export function resultBuffers(result: AttentionResult): ResultBuffer[] {
  * Empty rows (argmax −1) get entropy family 0 whatever the tile said.
  */
 export function finishResult(result: AttentionResult): AttentionResult {
-  const { heads: H, Tq } = result;
+  const { heads: H, Tq, Tk } = result;
+  if (result.columnSums) {
+    let deviation = 0;
+    for (const sum of result.columnSums) deviation = Math.max(deviation, Math.abs(sum - Tq / Tk));
+    result.columnDeviation = deviation;
+  }
   result.emptyRows = [];
   result.meanEntropy = [];
   for (let h = 0; h < H; h++) {

@@ -31,5 +31,7 @@ export interface TileResult {
   /** kernel only: per row, the first visible negative score's column (−1 if none) and that score */
   negCol?: TileArray<Int32Array>;
   negScore?: TileArray<Float32Array>;
+  /** sinkhorn only: [h, tile keys], the column sums over every row of the head */
+  columnSums?: TileArray<Float32Array>;
 }
 

@@ -7,7 +7,24 @@
  */
 import type { Matrix } from '../linalg/matrix';
 
-export type NormalizerId = 'softmax' | 'kernel' | 'sparsemax';
+export type NormalizerId = 'softmax' | 'kernel' | 'sparsemax' | 'rank' | 'sinkhorn';
+
+/**
+ * The parameters of the normalisers that take some (rank's τ, sinkhorn's iterations). The
+ * resolver always fills them from the catalogue's defaults; a problem built by hand for
+ * rank or sinkhorn must give the one its normaliser reads (normalizerParam says which).
+ */
+export interface NormalizerParams {
+  tau?: number;
+  iterations?: number;
+}
+
+/** The parameter `name` of the problem's normaliser; throws naming the field when absent. */
+export function normalizerParam(problem: { normalizer: NormalizerId; normalizerParams?: NormalizerParams }, name: keyof NormalizerParams): number {
+  const value = problem.normalizerParams?.[name];
+  if (value === undefined) throw new Error(`normalizer.${name}: the ${problem.normalizer} normaliser needs it`);
+  return value;
+}
 export type PoolKind = 'mean' | 'max';
 
 /** Per-head parameter matrices are row-major float64 arrays, one entry per head. */
@@ -24,6 +41,8 @@ export type ResolvedMetric =
   | { id: 'polynomial'; a: number; r: number; p: number; tau: number }
   /** W: dqh×dkh per head. */
   | { id: 'bilinear'; tau: number; W: PerHead }
+  /** W: m×3d ([q; k; q⊙k] columns), b: m, u: m, per head (RankNet-style pairwise scorer). */
+  | { id: 'ranknet'; tau: number; m: number; W: PerHead; b: PerHead; u: PerHead }
   /** Aq: m×dqh, Ak: m×dkh, v: m, per head. */
   | { id: 'additive'; tau: number; m: number; Aq: PerHead; Ak: PerHead; v: PerHead }
   /** aq: dqh, ak: dkh per head; LeakyReLU slope 0.2. */
@@ -89,6 +108,8 @@ export interface AttentionProblem {
   /** added to the scores before the masks (ALiBi); absent = none */
   bias?: ResolvedBias;
   normalizer: NormalizerId;
+  /** rank's τ, sinkhorn's iterations */
+  normalizerParams?: NormalizerParams;
   outputs: OutputKind[];
   /** k of the per-row top-k output (when outputs has 'topk') */
   topk: number;
@@ -131,6 +152,10 @@ export interface AttentionResult {
   topkWeights?: Float32Array;
   topk?: number;
   overview?: OverviewRequest & { data: Float32Array };
+  /** sinkhorn only: H×Tk, the column sums of the final weights */
+  columnSums?: Float32Array;
+  /** sinkhorn only: the largest |column sum − Tq/Tk| over every head and column */
+  columnDeviation?: number;
   /** per head, the query rows with no visible key */
   emptyRows: number[][];
   /** per head */

@@ -10,8 +10,8 @@ import { lookupSentence, subsetEmbeddings } from '../formats/sentence';
 import { columnSlice, matmul, matrix, type Matrix } from '../linalg/matrix';
 import { gaussianMatrix } from '../random';
 import { inverseCovariance, psdProblem } from '../linalg/spd';
-import { JobSpecError, type EntrySpec, type JobSpec, type SourceSpec } from './spec';
-import type { AttentionProblem, OutputKind, PerHead, ResolvedMask, ResolvedMetric } from './problem';
+import { JobSpecError, normalizerSpec, type EntrySpec, type JobSpec, type SourceSpec } from './spec';
+import type { AttentionProblem, NormalizerId, NormalizerParams, OutputKind, PerHead, ResolvedMask, ResolvedMetric } from './problem';
 import { addSinusoidal, alibiBias, transformHeads } from './transforms';
 import { scoreOverflow } from './score-bounds';
 
@@ -225,6 +225,18 @@ function resolveMetric(spec: JobSpec, heads: number, dq: number, dk: number, key
         v: perHead(heads, (h) => gaussianMatrix(seed, `additive/v/head${h}`, 1, m, 1 / Math.sqrt(m))),
       };
     }
+    case 'ranknet': {
+      // W's fan-in is the 3d-wide [q; k; q⊙k]; b's is taken as that same layer's, u's is m
+      const m = param<number>(entry, ms, 'hidden');
+      return {
+        id: 'ranknet',
+        tau,
+        m,
+        W: perHead(heads, (h) => gaussianMatrix(seed, `ranknet/W/head${h}`, m, 3 * d, 1 / Math.sqrt(3 * d))),
+        b: perHead(heads, (h) => gaussianMatrix(seed, `ranknet/b/head${h}`, 1, m, 1 / Math.sqrt(3 * d))),
+        u: perHead(heads, (h) => gaussianMatrix(seed, `ranknet/u/head${h}`, 1, m, 1 / Math.sqrt(m))),
+      };
+    }
     case 'gat':
       return {
         id: 'gat',
@@ -356,6 +368,18 @@ function resolveMask(ms: EntrySpec, i: number, tq: number, tk: number, heads: nu
   return fail(`${field}.id`, `unknown mask "${ms.id}"`);
 }
 
+/** The normaliser's id and its parameters, defaulted from the catalogue. */
+function resolveNormalizer(spec: JobSpec): Pick<AttentionProblem, 'normalizer' | 'normalizerParams'> {
+  const ns = normalizerSpec(spec);
+  const entry = catalogueEntry('normalizer', ns.id);
+  if (!entry) return fail('normalizer', `unknown normalizer "${ns.id}"`);
+  const normalizer = ns.id as NormalizerId;
+  if (entry.params.length === 0) return { normalizer };
+  const params: NormalizerParams = {};
+  for (const p of entry.params) params[p.name as keyof NormalizerParams] = param<number>(entry, ns, p.name);
+  return { normalizer, normalizerParams: params };
+}
+
 /** Resolve a validated JobSpec against its loaded files. Throws JobSpecError naming the field. */
 export function resolveJob(spec: JobSpec, files: FileTable = new Map()): AttentionProblem {
   const qSpec = spec.queries ?? spec.embeddings;
@@ -395,9 +419,9 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
   const dq = q.m.cols / heads;
   const dk = k.m.cols / heads;
   const metric = resolveMetric(spec, heads, dq, dk, k.m, files);
-  const normalizer = (spec.normalizer ?? 'softmax') as AttentionProblem['normalizer'];
+  const normalizer = resolveNormalizer(spec);
   const dotTau = spec.metric?.id === 'dot' && spec.metric.scale === 'tau' ? ((spec.metric.tau as number | undefined) ?? 1) : undefined;
-  const overflow = scoreOverflow(metric, q.m, k.m, heads, normalizer, dotTau);
+  const overflow = scoreOverflow(metric, q.m, k.m, heads, normalizer.normalizer, dotTau);
   if (overflow) fail(overflow.field, overflow.problem);
   const masks = (spec.mask ?? []).map((m, i) => resolveMask(m, i, tq, tk, heads, dq, files)).filter((m): m is ResolvedMask => m !== null);
   if (masks.some((m) => m.id === 'buckets') && dq !== dk) fail('mask', 'the buckets mask hashes queries and keys with the same planes, so they need equal widths');
@@ -411,7 +435,7 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
     v: v.m,
     metric,
     masks: [...masks.filter((m) => m.id !== 'topk'), ...masks.filter((m) => m.id === 'topk')],
-    normalizer,
+    ...normalizer,
     outputs,
     topk: Math.min(spec.topk ?? DEFAULT_TOPK, tk),
     overview: outputs.includes('overview')

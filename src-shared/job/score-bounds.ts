@@ -134,6 +134,14 @@ export function scoreOverflow(
       atUnit = maxOver(heads, perHeadNorm(metric.v, l1Norm));
       what = `additive scores reach ${show(atUnit)}/τ`;
       break;
+    case 'ranknet':
+      // |uᵀ relu(W x + b)| ≤ ‖u‖·(‖W‖_F‖x‖ + ‖b‖), x = [q; k; q ⊙ k] with ‖q ⊙ k‖ ≤ ‖q‖‖k‖
+      atUnit = maxOver(heads, (h) => {
+        const x = Math.hypot(qn.l2[h], kn.l2[h], qn.l2[h] * kn.l2[h]);
+        return frobenius(metric.u[h]) * (frobenius(metric.W[h]) * x + frobenius(metric.b[h]));
+      });
+      what = `with these vectors ranknet scores reach ${show(atUnit)}/τ`;
+      break;
     case 'gat':
       atUnit = maxOver(heads, (h) => frobenius(metric.aq[h]) * qn.l2[h] + frobenius(metric.ak[h]) * kn.l2[h]);
       what = `with these vectors aqᵀq + akᵀk reaches ${show(atUnit)}`;

@@ -5,7 +5,7 @@
  * `metric.tau: expected a number > 0, got -1`.
  */
 import * as v from 'valibot';
-import { MASKS, NORMALIZER_IDS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../metrics/catalogue';
+import { MASKS, NORMALIZERS, NORMALIZER_IDS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../metrics/catalogue';
 import { BACKEND_CHOICES, type BackendChoice, type OutputKind, type PoolKind } from './problem';
 import { describeValue, firstProblem } from './issue-message';
 import { tokenProblem } from '../formats/tokens';
@@ -53,7 +53,8 @@ export interface JobSpec {
   heads?: number;
   metric?: EntrySpec;
   mask?: EntrySpec[];
-  normalizer?: string;
+  /** an id ("softmax"), or an id with parameters ({"id": "rank", "tau": 0.5}) */
+  normalizer?: string | EntrySpec;
   /** RoPE / ALiBi / sinusoidal: positions for raw embeddings (docs/semantics.md "Positions") */
   position?: EntrySpec;
   /** int / float16 / bfloat16 rounding of q, k (and v), after positions */
@@ -200,7 +201,13 @@ export const jobSpecSchema = v.strictObject({
   heads: v.optional(int(1, 1024)),
   metric: v.optional(entryVariant(SCORE_FUNCTIONS, 'score function')),
   mask: v.optional(v.array(entryVariant(MASKS, 'mask'), 'expected a list of masks')),
-  normalizer: v.optional(v.picklist(NORMALIZER_IDS, `expected one of ${NORMALIZER_IDS.join(', ')}`)),
+  // a plain id (sessions saved before normalisers took parameters) or an object with parameters
+  normalizer: v.optional(
+    v.union(
+      [v.picklist(NORMALIZER_IDS), entryVariant(NORMALIZERS, 'normalizer')],
+      `expected one of ${NORMALIZER_IDS.join(', ')}, or an object such as {"id": "rank", "tau": 1}`,
+    ),
+  ),
   position: v.optional(entryVariant(POSITIONS, 'position')),
   quantize: v.optional(entryVariant(QUANTIZERS, 'quantizer')),
   transpose: v.optional(v.boolean('expected true or false')),
@@ -215,6 +222,11 @@ export const jobSpecSchema = v.strictObject({
   ),
   backend: v.optional(v.picklist(BACKEND_CHOICES, `expected one of ${BACKEND_CHOICES.map((b) => `"${b}"`).join(', ')}`)),
 });
+
+/** The JobSpec's normaliser as an entry: a plain id is the entry with its default parameters. */
+export function normalizerSpec(job: Pick<JobSpec, 'normalizer'>): EntrySpec {
+  return typeof job.normalizer === 'object' ? job.normalizer : { id: job.normalizer ?? 'softmax' };
+}
 
 /**
  * A JobSpec that failed validation; `field` is a dotted path such as `mask.1.size`. Read

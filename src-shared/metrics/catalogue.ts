@@ -212,6 +212,18 @@ export const SCORE_FUNCTIONS: CatalogueEntry[] = [
   },
   {
     kind: 'score',
+    id: 'ranknet',
+    label: 'RankNet (pairwise MLP)',
+    formula: 'uᵀ relu(W [q; k; q⊙k] + b) / τ',
+    help: 'a seeded pairwise scoring network, as in learning to rank; needs dq = dk',
+    params: [
+      { name: 'hidden', kind: 'integer', label: 'hidden m', help: 'hidden width m', default: 16, min: 1, max: 256 },
+      seed('W, b and u'),
+      tau(),
+    ],
+  },
+  {
+    kind: 'score',
     id: 'gat',
     label: 'Graph attention (GAT)',
     formula: 'LeakyReLU_0.2(aqᵀ q + akᵀ k)',
@@ -353,6 +365,22 @@ export const NORMALIZERS: CatalogueEntry[] = [
     formula: 'max(s − θ, 0), Σ = 1',
     help: 'Euclidean projection onto the simplex: exact zeros',
     params: [],
+  },
+  {
+    kind: 'normalizer',
+    id: 'rank',
+    label: 'Rank (ordering only)',
+    formula: 'exp(−r/τ) / Σ exp(−r/τ), r the rank of s in its row',
+    help: 'weights from the order of the scores alone: any increasing transform of s leaves them unchanged',
+    params: [tau('decay per rank: smaller puts more weight on the best keys')],
+  },
+  {
+    kind: 'normalizer',
+    id: 'sinkhorn',
+    label: 'Sinkhorn (doubly stochastic)',
+    formula: 'exp(s − max), then columns and rows normalised in turn',
+    help: 'Sinkformer: rows sum to 1 and columns approach Tq/Tk; couples all rows of a head',
+    params: [{ name: 'iterations', kind: 'integer', label: 'iterations', help: 'rounds of column then row normalisation', default: 20, min: 1, max: 200 }],
   },
 ];
 

@@ -3,11 +3,11 @@
  * the oracle the ONNX engine, the UI and the experiments are tested against, so it favours
  * being obviously right over being fast.
  */
-import type { AttentionProblem } from '../job/problem';
+import { normalizerParam, type AttentionProblem } from '../job/problem';
 import { argmax, effectiveNeighbours, entropy, normalisedEntropy, topK } from '../stats';
 import { headRows, headWidth } from './heads';
 import { checkMaskShapes, visibility } from './masks';
-import { normalizeRow } from './normalizers';
+import { normalizeRow, sinkhorn } from './normalizers';
 import { poolOverview } from './overview';
 import { checkMetricShapes, score } from './scores';
 import { biasAt, checkBias } from './transforms';
@@ -81,6 +81,10 @@ function attendHead(problem: AttentionProblem, shape: Shape, h: number, result: 
   const v = headRows(problem.v, h, dv);
   const raw = unmaskedScores(problem, h, q, k);
   const visible = visibility(problem.masks, { head: h, Tq, Tk, q, k }, raw);
+  // sinkhorn couples the rows of a head (its column sums run over every query): whole head at once
+  const coupled = problem.normalizer === 'sinkhorn' ? sinkhorn(raw, visible, Tq, Tk, normalizerParam(problem, 'iterations')) : null;
+  if (coupled) result.columnDeviation = Math.max(result.columnDeviation ?? 0, coupled.deviation);
+  const tau = problem.normalizer === 'rank' ? normalizerParam(problem, 'tau') : 1;
   const emptyRows: number[] = [];
   let entropySum = 0;
   for (let i = 0; i < Tq; i++) {
@@ -95,7 +99,7 @@ function attendHead(problem: AttentionProblem, shape: Shape, h: number, result: 
       result.scores[at * Tk + j] = rowVisible[j] ? rowScores[j] : -Infinity;
     }
     result.visible[at] = n;
-    const w = n > 0 ? normalizeRow(problem.normalizer, rowScores, rowVisible, { head: h, row: i }) : null;
+    const w = n === 0 ? null : coupled ? coupled.rows[i] : normalizeRow(problem.normalizer, rowScores, rowVisible, { head: h, row: i }, tau);
     if (w === null) {
       // empty row: weights, output, entropy family and maxWeight stay 0
       emptyRows.push(i);

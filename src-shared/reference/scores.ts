@@ -61,6 +61,21 @@ export function additiveScore(metric: Metric<'additive'>, head: number, q: Vecto
   return s / metric.tau;
 }
 
+/** uᵀ relu(W [q; k; q⊙k] + b) / τ (RankNet-style pairwise scorer), W: m × 3d */
+export function ranknetScore(metric: Metric<'ranknet'>, head: number, q: Vector, k: Vector): number {
+  const d = q.length;
+  const x = new Float64Array(3 * d);
+  for (let c = 0; c < d; c++) {
+    x[c] = q[c];
+    x[d + c] = k[c];
+    x[2 * d + c] = q[c] * k[c];
+  }
+  const hidden = matVec(metric.W[head], metric.m, 3 * d, x);
+  let s = 0;
+  for (let r = 0; r < metric.m; r++) s += metric.u[head][r] * Math.max(hidden[r] + metric.b[head][r], 0);
+  return s / metric.tau;
+}
+
 /** LeakyReLU_slope(aqᵀq + akᵀk) / τ (graph attention) */
 export function gatScore(metric: Metric<'gat'>, head: number, q: Vector, k: Vector): number {
   const x = dot(metric.aq[head], q) + dot(metric.ak[head], k);
@@ -87,6 +102,7 @@ export const REFERENCE_SCORES: { readonly [Id in ResolvedMetric['id']]: (metric:
   polynomial: polynomialScore,
   bilinear: bilinearScore,
   additive: additiveScore,
+  ranknet: ranknetScore,
   gat: gatScore,
   hamming: hammingScore,
 };
@@ -121,6 +137,10 @@ export function checkMetricShapes(metric: ResolvedMetric, heads: number, dq: num
       perHead('Aq', metric.Aq, metric.m * dq, `${metric.m}×${dq}`);
       perHead('Ak', metric.Ak, metric.m * dk, `${metric.m}×${dk}`);
       return perHead('v', metric.v, metric.m, `${metric.m}`);
+    case 'ranknet':
+      perHead('W', metric.W, metric.m * 3 * dq, `${metric.m}×${3 * dq}`);
+      perHead('b', metric.b, metric.m, `${metric.m}`);
+      return perHead('u', metric.u, metric.m, `${metric.m}`);
     case 'gat':
       perHead('aq', metric.aq, dq, `${dq}`);
       return perHead('ak', metric.ak, dk, `${dk}`);

@@ -38,6 +38,8 @@ export interface ReferenceResult {
    * size, ceil(Tq/br) × ceil(Tk/bc), which can be smaller than the request.
    */
   overview?: OverviewRequest & { data: Float64Array };
+  /** sinkhorn only: the largest |column sum − Tq/Tk| over every head and column */
+  columnDeviation?: number;
   /** per head, the query rows with no visible key */
   emptyRows: number[][];
   /** per head, over the non-empty rows (0 if none) */

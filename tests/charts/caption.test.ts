@@ -13,6 +13,11 @@ describe('describeJob: the configuration in words', () => {
     expect(describeJob({})).toBe('dot · no mask · softmax · 1 head');
   });
 
+  it('a normaliser with parameters shows them, as a score function does', () => {
+    expect(describeJob({ normalizer: { id: 'rank', tau: 0.5 } })).toBe('dot · no mask · rank τ=0.5 · 1 head');
+    expect(describeJob({ normalizer: { id: 'sinkhorn', iterations: 5 } })).toBe('dot · no mask · sinkhorn iterations=5 · 1 head');
+  });
+
   it('names projections and the transpose', () => {
     expect(describeJob({ metric: { id: 'rbf', tau: 2 }, projection: { id: 'random', seed: 3 }, transpose: true, normalizer: 'sparsemax' })).toBe(
       'rbf τ=2 · no mask · sparsemax · 1 head · random projection (seed 3) · transposed (keys ask queries)',

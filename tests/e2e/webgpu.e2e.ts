@@ -99,6 +99,7 @@ const MASKS_FOR: Record<MetricId, MaskName[]> = {
   polynomial: ['custom'],
   bilinear: ['topk'],
   additive: ['causal', 'window'],
+  ranknet: ['causal'],
   gat: ['padding', 'topk'],
   hamming: ['buckets'],
 };

@@ -14,6 +14,7 @@ import {
   runKnn,
   runPositions,
   runQuantization,
+  runRanking,
   runScaling,
   runTemperature,
   EXPERIMENT_NAMES,
@@ -36,6 +37,7 @@ async function all(): Promise<ExperimentResultMap> {
     knn: await runKnn(ctx, inputOf(TOY), { query: 0, k: 3 }),
     quantization: await runQuantization(ctx, inputOf(seq), { bits: [4, 8], groups: ['tensor'], floats: ['bfloat16'], apply: ['q', 'k'] }),
     positions: await runPositions(ctx, inputOf({ ...seq, position: { id: 'rope' } }), { maxDistance: 3 }),
+    ranking: await runRanking(ctx, inputOf(seq), { tau: 1, iterations: 20 }),
   };
 }
 

@@ -27,8 +27,12 @@ describe('parameter ranges in the schema', () => {
     expect(refusal({ metric: { id: 'cosine', tau: 1e-300 } })).toBe('metric.tau: expected ≥ 1e-38 (a smaller τ makes scores overflow float32), got 1e-300');
     expect(refusal({ metric: { id: 'rbf', tau: 1e-20 } })).toBe('metric.tau: expected ≥ 1e-19 (a smaller τ makes scores overflow float32), got 1e-20');
     expect(refusal({ metric: { id: 'cosine', tau: -1 } })).toBe('metric.tau: expected a number > 0, got -1');
-    for (const entry of CATALOGUE.filter((e) => e.params.some((p) => p.name === 'tau'))) {
+    for (const entry of CATALOGUE.filter((e) => e.kind === 'score' && e.params.some((p) => p.name === 'tau'))) {
       expect(refusal({ metric: { id: entry.id, tau: 1e-300 } }), entry.id).toMatch(/^metric\.tau: expected ≥ 1e-(38|19) \(a smaller τ makes scores overflow float32\)/);
+    }
+    // a normaliser's τ (rank: exp(−r/τ)) is fed as 1/τ in float32 too
+    for (const entry of CATALOGUE.filter((e) => e.kind === 'normalizer' && e.params.some((p) => p.name === 'tau'))) {
+      expect(refusal({ normalizer: { id: entry.id, tau: 1e-300 } }), entry.id).toMatch(/^normalizer\.tau: expected ≥ 1e-38 \(a smaller τ makes scores overflow float32\)/);
     }
   });
 

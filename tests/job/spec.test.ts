@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseJobSpec, JobSpecError } from '../../src-shared/job/spec';
 import { SCORE_FUNCTIONS, MASKS } from '../../src-shared/metrics/catalogue';
+import { resolveJob } from '../../src-shared/job/resolve';
 
 const message = (input: unknown): string => {
   try {
@@ -71,5 +72,52 @@ describe('JobSpec validation', () => {
       }),
       { numRuns: 2000, seed: 7 },
     );
+  });
+});
+
+// the normaliser as a plain id (saved sessions) or an object with parameters; ranknet's widths
+const vectors = [[1, 0, 2], [0, 1, -1], [2, 2, 0]];
+const base = { embeddings: { inline: { vectors } } };
+
+describe('normalizer', () => {
+  it('keeps the plain ids that saved sessions hold', () => {
+    for (const id of ['softmax', 'kernel', 'sparsemax']) expect(parseJobSpec({ normalizer: id }).normalizer).toBe(id);
+    const p = resolveJob(parseJobSpec({ ...base, normalizer: 'sparsemax' }));
+    expect([p.normalizer, p.normalizerParams]).toEqual(['sparsemax', undefined]);
+  });
+
+  it('takes objects with parameters, defaulted from the catalogue', () => {
+    expect(resolveJob(parseJobSpec({ ...base, normalizer: { id: 'rank', tau: 0.5 } }))).toMatchObject({ normalizer: 'rank', normalizerParams: { tau: 0.5 } });
+    expect(resolveJob(parseJobSpec({ ...base, normalizer: { id: 'rank' } })).normalizerParams).toEqual({ tau: 1 });
+    expect(resolveJob(parseJobSpec({ ...base, normalizer: { id: 'sinkhorn' } })).normalizerParams).toEqual({ iterations: 20 });
+    expect(resolveJob(parseJobSpec({ ...base, normalizer: 'sinkhorn' })).normalizerParams).toEqual({ iterations: 20 });
+    expect(resolveJob(parseJobSpec({ ...base, normalizer: { id: 'softmax' } })).normalizer).toBe('softmax');
+  });
+
+  it('names the field of a bad parameter', () => {
+    expect(message({ normalizer: { id: 'rank', tau: 0 } })).toBe('normalizer.tau: expected a number > 0, got 0');
+    expect(message({ normalizer: { id: 'sinkhorn', iterations: 0 } })).toBe('normalizer.iterations: expected an integer ≥ 1, got 0');
+    expect(message({ normalizer: { id: 'sinkhorn', iterations: 2.5 } })).toBe('normalizer.iterations: expected an integer, got 2.5');
+    expect(message({ normalizer: { id: 'rank', iterations: 3 } })).toBe('normalizer.iterations: unknown field "iterations"');
+    expect(message({ normalizer: { id: 'sorted' } })).toMatch(/^normalizer\.id: expected a normalizer id: one of softmax, kernel, sparsemax, rank, sinkhorn/);
+    expect(message({ normalizer: 'soft' })).toMatch(/^normalizer: expected one of softmax, kernel, sparsemax, rank, sinkhorn/);
+  });
+});
+
+describe('ranknet', () => {
+  it('resolves seeded W (m × 3d), b and u per head; the same seed gives the same numbers', () => {
+    const spec = parseJobSpec({ ...base, metric: { id: 'ranknet', hidden: 4, seed: 3 } });
+    const a = resolveJob(spec).metric;
+    const b = resolveJob(spec).metric;
+    expect(a).toEqual(b);
+    if (a.id !== 'ranknet') throw new Error('expected ranknet');
+    expect([a.m, a.tau, a.W[0].length, a.b[0].length, a.u[0].length]).toEqual([4, 1, 4 * 9, 4, 4]);
+    const other = resolveJob(parseJobSpec({ ...base, metric: { id: 'ranknet', hidden: 4, seed: 4 } })).metric;
+    expect(other).not.toEqual(a);
+  });
+
+  it('refuses queries and keys of different widths, naming the field', () => {
+    const spec = parseJobSpec({ queries: { inline: { vectors } }, keys: { inline: { vectors: [[1, 2], [3, 4], [5, 6]] } }, metric: { id: 'ranknet' } });
+    expect(() => resolveJob(spec)).toThrow(/^metric\.id: ranknet compares queries and keys of equal width, but they are 3 and 2 per head/);
   });
 });

@@ -1,5 +1,5 @@
 /** Small builders for reference tests: problems from plain number arrays. */
-import type { AttentionProblem, NormalizerId, OverviewRequest, ResolvedMask, ResolvedMetric } from '../../src-shared/job/problem';
+import type { AttentionProblem, NormalizerId, NormalizerParams, OverviewRequest, ResolvedMask, ResolvedMetric } from '../../src-shared/job/problem';
 import { matrix, type Matrix } from '../../src-shared/linalg/matrix';
 
 /** A float32 matrix from rows of numbers (the lab's input precision). */
@@ -18,6 +18,7 @@ export interface ProblemParts {
   metric?: ResolvedMetric;
   masks?: ResolvedMask[];
   normalizer?: NormalizerId;
+  normalizerParams?: NormalizerParams;
   topk?: number;
   overview?: OverviewRequest;
 }
@@ -37,6 +38,7 @@ export function problem(parts: ProblemParts): AttentionProblem {
     metric: parts.metric ?? { id: 'dot', c: 1 },
     masks: parts.masks ?? [],
     normalizer: parts.normalizer ?? 'softmax',
+    normalizerParams: parts.normalizerParams,
     outputs: ['scores', 'weights', 'output', 'entropy', 'argmax', 'topk', 'overview'],
     topk: parts.topk ?? 0,
     overview: parts.overview,

@@ -160,17 +160,31 @@ describe('the JobSpec builder', () => {
     const config = defaultConfig();
     config.projection = { id: 'random', seed: 7, width: 16, q: '', k: '', v: '' };
     config.heads = 2;
-    config.normalizer = 'sparsemax';
+    config.normalizer = { id: 'sparsemax', values: {} };
     config.transpose = true;
     const { job } = buildJobSpec(sentenceSources(), config);
     expect(job).toMatchObject({ projection: { id: 'random', seed: 7, width: 16 }, heads: 2, normalizer: 'sparsemax', transpose: true });
+  });
+
+  it('a normaliser with parameters becomes the object form; its bad value is an error under normalizer.<param>; it round-trips', () => {
+    const info = sourceInfo();
+    const sources = { ...emptySources(), embeddings: { kind: 'file' as const, info } };
+    const config: ConfigState = { ...defaultConfig(), normalizer: { id: 'rank', values: { tau: 0.5 } } };
+    const { job } = buildJobSpec(sources, config);
+    expect(job!.normalizer).toEqual({ id: 'rank', tau: 0.5 });
+    expect(stateFromJob(job!, [info]).config.normalizer).toEqual({ id: 'rank', values: { tau: 0.5 } });
+    const bad = buildJobSpec(sources, { ...config, normalizer: { id: 'sinkhorn', values: { iterations: 0 } } });
+    expect(bad.job).toBeNull();
+    expect(bad.errors['normalizer.iterations']).toMatch(/expected an integer ≥ 1/);
+    // a session saved with a plain id opens with that normaliser's defaults
+    expect(stateFromJob({ ...job!, normalizer: 'sinkhorn' }, [info]).config.normalizer).toEqual({ id: 'sinkhorn', values: { iterations: 20 } });
   });
 
   it('a session JobSpec restores to the same panel state (round trip)', () => {
     const info = sourceInfo();
     const masks = [newMask('causal'), newMask('window')];
     masks[1].values.size = 3;
-    const config: ConfigState = { ...defaultConfig(), metric: { id: 'cosine', values: { tau: 0.25 } }, masks, heads: 2, normalizer: 'sparsemax' };
+    const config: ConfigState = { ...defaultConfig(), metric: { id: 'cosine', values: { tau: 0.25 } }, masks, heads: 2, normalizer: { id: 'sparsemax', values: {} } };
     const first = buildJobSpec({ ...emptySources(), embeddings: { kind: 'file', info } }, config).job!;
     const restored = stateFromJob(first, [info]);
     expect(restored.problems).toEqual([]);

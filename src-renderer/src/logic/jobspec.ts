@@ -7,8 +7,8 @@
  * edit the first `padding` mask of the stack (adding one when there is none).
  */
 import type { SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
-import { catalogueEntry, MASKS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
-import { JobSpecError, parseJobSpec, type EntrySpec, type JobSpec, type ProjectionSpec, type SourceSpec } from '../../../src-shared/job/spec';
+import { catalogueEntry, MASKS, NORMALIZERS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
+import { JobSpecError, normalizerSpec, parseJobSpec, type EntrySpec, type JobSpec, type ProjectionSpec, type SourceSpec } from '../../../src-shared/job/spec';
 import type { OutputKind } from '../../../src-shared/job/problem';
 import { defaultFormValues, formatList, formToParams, paramsToForm, parseNumberList, type FormValues } from './form';
 import type { InlineData } from './samples';
@@ -64,7 +64,7 @@ export interface ConfigState {
   /** positions and quantization of q and k (id "none": not in the JobSpec) */
   position: EntryState;
   quantize: EntryState;
-  normalizer: string;
+  normalizer: EntryState;
   transpose: boolean;
   heads: number | null;
   projection: ProjectionState;
@@ -98,13 +98,19 @@ export function transformEntry(kind: TransformKind, id: string): CatalogueEntry 
 export type TransformKind = 'position' | 'quantize';
 export const TRANSFORM_ENTRIES: Record<TransformKind, CatalogueEntry[]> = { position: POSITIONS, quantize: QUANTIZERS };
 
+export function normalizerEntry(id: string): CatalogueEntry {
+  const e = catalogueEntry('normalizer', id);
+  if (!e) throw new Error(`no normalizer "${id}" in the catalogue`);
+  return e;
+}
+
 export function defaultConfig(): ConfigState {
   return {
     metric: { id: 'dot', values: defaultFormValues(scoreEntry('dot')) },
     masks: [],
     position: { id: 'none', values: {} },
     quantize: { id: 'none', values: {} },
-    normalizer: 'softmax',
+    normalizer: { id: 'softmax', values: {} },
     transpose: false,
     heads: 1,
     projection: { id: 'identity', seed: 0, width: null, q: '', k: '', v: '' },
@@ -314,7 +320,10 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
     if (!entry) errors[kind] = `unknown ${kind} "${state.id}"`;
     else draft[kind] = entrySpec(entry, state, kind, errors);
   }
-  draft.normalizer = config.normalizer;
+  const normalizer = catalogueEntry('normalizer', config.normalizer.id);
+  if (!normalizer) errors.normalizer = `unknown normalizer "${config.normalizer.id}"`;
+  // a normaliser without parameters stays a plain id, as JobSpecs wrote it before objects
+  else draft.normalizer = normalizer.params.length === 0 ? normalizer.id : entrySpec(normalizer, config.normalizer, 'normalizer', errors);
   if (config.transpose) draft.transpose = true;
 
   const { Tq, Tk } = runShape(sources, config);
@@ -404,7 +413,7 @@ export function stateFromJob(job: JobSpec, infos: SourceInfo[], embedded: Embedd
     }),
     position: restoreEntry(POSITIONS, job.position, 'none'),
     quantize: restoreEntry(QUANTIZERS, job.quantize, 'none'),
-    normalizer: job.normalizer ?? 'softmax',
+    normalizer: restoreEntry(NORMALIZERS, normalizerSpec(job), 'softmax'),
     transpose: job.transpose === true,
     heads: job.heads ?? 1,
     projection,

@@ -5,7 +5,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { defaultConfig, transformEntry, maskEntry, moveMask as moveInStack, newMask, paddedPositions, scoreEntry, togglePadding as togglePaddingIn, type ConfigState, type EntryState, type MaskState, type ProjectionState, type TransformKind } from '../logic/jobspec';
+import { defaultConfig, maskEntry, normalizerEntry, transformEntry, moveMask as moveInStack, newMask, paddedPositions, scoreEntry, togglePadding as togglePaddingIn, type ConfigState, type EntryState, type MaskState, type ProjectionState, type TransformKind } from '../logic/jobspec';
 import { defaultFormValues, type FormValue, type FormValues } from '../logic/form';
 import { labApi } from '../host';
 import { errorText } from '../logic/errors';
@@ -17,7 +17,7 @@ export const useConfigStore = defineStore('config', () => {
   const position = ref<EntryState>(initial.position);
   const quantize = ref<EntryState>(initial.quantize);
   const transforms = { position, quantize };
-  const normalizer = ref(initial.normalizer);
+  const normalizer = ref<EntryState>(initial.normalizer);
   const transpose = ref(initial.transpose);
   const heads = ref<number | null>(initial.heads);
   const projection = ref<ProjectionState>(initial.projection);
@@ -56,6 +56,14 @@ export const useConfigStore = defineStore('config', () => {
   function setTransformValue(kind: TransformKind, name: string, value: FormValue) {
     const t = transforms[kind];
     t.value = { ...t.value, values: { ...t.value.values, [name]: value } };
+  }
+
+  function setNormalizer(id: string) {
+    if (id !== normalizer.value.id) normalizer.value = { id, values: defaultFormValues(normalizerEntry(id)) };
+  }
+
+  function setNormalizerValue(name: string, value: FormValue) {
+    normalizer.value = { ...normalizer.value, values: { ...normalizer.value.values, [name]: value } };
   }
 
   function addMask(id = 'causal') {
@@ -133,6 +141,8 @@ export const useConfigStore = defineStore('config', () => {
     position,
     quantize,
     normalizer,
+    setNormalizer,
+    setNormalizerValue,
     transpose,
     heads,
     projection,

@@ -1,4 +1,4 @@
-/** The eleven score functions of SPEC §2, by id. */
+/** The score functions of SPEC §2 (and ranknet), by id. */
 import type { ResolvedMetric } from '../../job/problem';
 import type { GraphContext } from '../context';
 import type { ParamSpec, ScoreDims, ScoreFunction } from './types';
@@ -12,6 +12,7 @@ import { polynomial } from './polynomial';
 import { bilinear } from './bilinear';
 import { additive } from './additive';
 import { gat } from './gat';
+import { ranknet } from './ranknet';
 import { hamming } from './hamming';
 
 export type { ParamSpec, ScoreDims } from './types';
@@ -19,7 +20,7 @@ export { simhashCodes } from './hamming';
 
 /** The graph builder of each score function, by id: the catalogue test finds every catalogue entry here. */
 export const SCORE_GRAPHS: { readonly [Id in ResolvedMetric['id']]: ScoreFunction<Extract<ResolvedMetric, { id: Id }>> } = {
-  dot, cosine, rbf, laplacian, euclidean, mahalanobis, polynomial, bilinear, additive, gat, hamming,
+  dot, cosine, rbf, laplacian, euclidean, mahalanobis, polynomial, bilinear, additive, ranknet, gat, hamming,
 };
 
 function scoreFunction(m: ResolvedMetric): ScoreFunction<ResolvedMetric> {
