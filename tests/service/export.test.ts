@@ -1,6 +1,7 @@
 /** exportRun: every format written where the user chose, from a run made with the real engine. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { outputsFor as appOutputsFor } from '../../src-renderer/src/logic/jobspec';
 import { join } from 'node:path';
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
@@ -59,7 +60,10 @@ describe('exporting a run', () => {
     const csvPath = chooseSave('w.csv');
     await service.exportRun({ runId: 'run-x', format: 'csv' });
     const lines = readFileSync(csvPath, 'utf8').trim().split(/\r\n/);
-    expect(lines[0]).toBe(['query\\key', ...WORDS].join(','));
+    // the second "the" is numbered, so each column names one position
+    expect(lines[0]).toBe(['query\\key', ...WORDS.map((w, i) => (w === 'the' && i > 0 ? 'the#2' : w))].join(','));
+    // causal: query 0 sees key 0 only; its masked cells are empty, not 0
+    expect(lines[1].split(',').slice(2)).toEqual(['', '', '', '', '', '', '']);
     expect(lines).toHaveLength(9);
     const sum = lines[3].split(',').slice(1).reduce((a, x) => a + (x === '' ? 0 : Number(x)), 0);
     expect(sum).toBeCloseTo(1, 5);
@@ -111,4 +115,44 @@ describe('exporting a run', () => {
     await service.exportRun({ runId: 'run-x', format: 'svg', path });
     expect(host.saves).toHaveLength(0);
   });
+});
+
+describe('exporting a run that kept only the pooled overview (the app at T = 2048)', () => {
+  const T = 2048;
+  beforeAll(async () => {
+    // what the app asks the engine for at this length (src-renderer/src/logic/jobspec.ts)
+    const asked = appOutputsFor(T, T);
+    await service.runJob({ runId: 'run-long', job: { embeddings: { inline: { vectors: vectors(T, 8, 3) } }, mask: [{ id: 'causal' }], ...asked } });
+  }, 120_000);
+
+  it('the run kept no weights, only the overview', () => {
+    const run = service.storedRun('run-long')!;
+    expect(run.result.weights).toBeUndefined();
+    expect(run.result.overview).toBeDefined();
+  });
+
+  it('PNG and SVG draw the pooled map (before: "the run did not keep its weights")', async () => {
+    const png = chooseSave('long.png');
+    const t0 = performance.now();
+    expect(await service.exportRun({ runId: 'run-long', format: 'png', scale: 2, caption: 'dot · causal' })).toBe(png);
+    const ms = performance.now() - t0;
+    expect(readPng(readFileSync(png)).width).toBe(DEFAULT_EXPORT_WIDTH * 2);
+    const svgPath = chooseSave('long.svg');
+    await service.exportRun({ runId: 'run-long', format: 'svg', caption: 'dot · causal' });
+    const svg = readFileSync(svgPath, 'utf8');
+    expect(svg).toContain('0–');
+    expect(svg).toMatch(/mean of \d+×\d+ blocks/);
+    console.log(`[export T=${T}, service] png 2×: ${(ms / 1000).toFixed(1)} s, ${(statSync(png).size / 1024).toFixed(0)} KiB; svg ${(statSync(svgPath).size / 1024).toFixed(0)} KiB`);
+  }, 120_000);
+
+  it('CSV and NPY write the pooled overview', async () => {
+    const csvPath = chooseSave('long.csv');
+    await service.exportRun({ runId: 'run-long', format: 'csv' });
+    const lines = readFileSync(csvPath, 'utf8').trimEnd().split('\r\n');
+    expect(lines[1].split(',')[0]).toBe('0–3');
+    const npyPath = chooseSave('long.npy');
+    await service.exportRun({ runId: 'run-long', format: 'npy' });
+    const npy = readFileSync(npyPath);
+    expect(npy.toString('latin1', 10, 10 + npy.readUInt16LE(8))).toMatch(/'shape': \(1, 512, 512\)/);
+  }, 60_000);
 });

@@ -5,7 +5,7 @@
 import type { ExportRequest, HeatmapView } from '../../../src-shared/api/lab-api';
 import type { StoredRun } from '../runs/kept-results';
 import { writeFileAtomic } from '../durable-files';
-import { exportData } from './data-export';
+import { exportData, pooledOnly } from './data-export';
 import { exportHeatmap } from './heatmap-export';
 import type { PngScale } from './render';
 
@@ -18,8 +18,7 @@ export async function exportRunResult(run: StoredRun, req: ExportRequest, path: 
   switch (req.format) {
     case 'png':
     case 'svg': {
-      const matrix = view.matrix === 'scores' ? run.result.scores : run.result.weights;
-      if (!matrix) throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
+      // a run too big to keep its matrices draws its pooled overview (runHeatmapInput picks it)
       bytes = exportHeatmap(run.result, run.tokens, view, { format: req.format, scale: req.scale as PngScale | undefined, caption: req.caption });
       break;
     }
@@ -27,7 +26,7 @@ export async function exportRunResult(run: StoredRun, req: ExportRequest, path: 
     case 'npy':
     case 'json': {
       const matrix = view.matrix === 'scores' ? run.result.scores : run.result.weights;
-      if (req.format !== 'json' && !matrix) throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
+      if (req.format !== 'json' && !matrix && !pooledOnly(run.result, view.matrix)) throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
       // the JSON export carries the job too, so the numbers can be reproduced
       bytes = exportData(run.result, run.tokens, req.format, { head: view.head, matrix: view.matrix, extra: { job: run.spec } });
       break;
