@@ -113,7 +113,8 @@ export interface TileReply {
 export interface ProgressEvent {
   runId: string;
   fraction: number;
-  stage: 'loading' | 'computing';
+  /** 'exporting': an export's drawing and writing (its runId is the request's exportId) */
+  stage: 'loading' | 'computing' | 'exporting';
 }
 
 export type ImageFormat = 'png' | 'svg';
@@ -139,6 +140,11 @@ export interface ExportRequest {
   path?: string;
   /** caption: the configuration in words (e.g. "cosine τ=0.5 · causal · softmax") */
   caption?: string;
+  /**
+   * Names this export in flight: its ProgressEvents carry it as runId (stage 'exporting'), and
+   * cancelJob({ runId: exportId }) stops it (the written file is then never created).
+   */
+  exportId?: string;
 }
 
 /** A `.qklab` session file. */

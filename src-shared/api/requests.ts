@@ -215,6 +215,7 @@ export const OPERATIONS = {
       view: v.optional(heatmapViewSchema),
       path: v.optional(pathString),
       caption: v.optional(v.pipe(v.string(), v.maxLength(1000, 'expected a caption of at most 1000 characters'))),
+      exportId: v.optional(idString('an export id')),
     }),
     32 * KiB,
   ),

@@ -1,11 +1,13 @@
 /** exportRun: every format written where the user chose, from a run made with the real engine. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { outputsFor as appOutputsFor } from '../../src-renderer/src/logic/jobspec';
 import { join } from 'node:path';
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { defaultExportHeight, DEFAULT_EXPORT_WIDTH } from '../../src-main/service/export/heatmap-export';
+import type { ProgressEvent } from '../../src-shared/api/lab-api';
+import { existsSync } from 'node:fs';
 import { ScriptedHost, WORDS, tempDir, vectors } from './helpers';
 import { readPng } from './png';
 
@@ -13,12 +15,13 @@ let pool: WasmPool;
 let tmp: ReturnType<typeof tempDir>;
 let host: ScriptedHost;
 let service: LabService;
+const progress: ProgressEvent[] = [];
 
 beforeAll(async () => {
   pool = new WasmPool({ workers: 2 });
   tmp = tempDir();
   host = new ScriptedHost(join(tmp.dir, 'user'));
-  service = await LabService.create({ host, backend: pool });
+  service = await LabService.create({ host, backend: pool, onProgress: (e) => progress.push(e) });
   await service.runJob({
     runId: 'run-x',
     job: { embeddings: { inline: { tokens: WORDS, vectors: vectors(8, 6) } }, heads: 2, mask: [{ id: 'causal' }], outputs: ['weights', 'scores', 'entropy'] },
@@ -107,6 +110,31 @@ describe('exporting a run', () => {
     expect(readPng(readFileSync(path)).width).toBe(DEFAULT_EXPORT_WIDTH * 4);
     // rendering in-process blocks for ~0.5–3 s; in the worker the event loop never stalls long
     expect(worst).toBeLessThan(250);
+  });
+
+  it('an export named by an exportId reports its progress (stage "exporting", up to 1)', async () => {
+    progress.length = 0;
+    const path = chooseSave('tracked.png');
+    await service.exportRun({ runId: 'run-x', format: 'png', scale: 1, exportId: 'export-1' });
+    expect(readPng(readFileSync(path)).width).toBe(DEFAULT_EXPORT_WIDTH);
+    const mine = progress.filter((e) => e.runId === 'export-1');
+    expect(mine.every((e) => e.stage === 'exporting')).toBe(true);
+    expect(mine.map((e) => e.fraction)).toEqual([...mine.map((e) => e.fraction)].sort((a, b) => a - b));
+    expect(mine.at(-1)!.fraction).toBe(1);
+    expect(mine.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('cancelJob({ runId: exportId }) stops the export: it rejects as cancelled and writes no file; the next export works', async () => {
+    const path = chooseSave('cancelled@4.png');
+    const pending = service.exportRun({ runId: 'run-x', format: 'png', scale: 4, exportId: 'export-2' });
+    // cancel once the worker has started drawing
+    await vi.waitFor(() => expect(progress.some((e) => e.runId === 'export-2' && e.fraction > 0)).toBe(true), { timeout: 30_000, interval: 5 });
+    await service.cancelJob({ runId: 'export-2' });
+    await expect(pending).rejects.toThrow(/cancelled/);
+    expect(existsSync(path)).toBe(false);
+    const after = chooseSave('after-cancel.svg');
+    await service.exportRun({ runId: 'run-x', format: 'svg' });
+    expect(readFileSync(after, 'utf8')).toMatch(/^<svg/);
   });
 
   it('overwrites a path already chosen once without asking again', async () => {

@@ -11,7 +11,10 @@ import type { PngScale } from './render';
 
 export const DEFAULT_VIEW: HeatmapView = { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 };
 
-export async function exportRunResult(run: StoredRun, req: ExportRequest, path: string): Promise<void> {
+/** How far an export has got, 0…1: the picture drawn, encoded, written. */
+export type ExportProgress = (fraction: number) => void;
+
+export async function exportRunResult(run: StoredRun, req: ExportRequest, path: string, progress: ExportProgress = () => {}): Promise<void> {
   const view = req.view ?? DEFAULT_VIEW;
   if (view.head >= run.result.heads) throw new Error(`head ${view.head} does not exist: the run has ${run.result.heads} head${run.result.heads > 1 ? 's' : ''}`);
   let bytes: Uint8Array | string;
@@ -19,7 +22,7 @@ export async function exportRunResult(run: StoredRun, req: ExportRequest, path: 
     case 'png':
     case 'svg': {
       // a run too big to keep its matrices draws its pooled overview (runHeatmapInput picks it)
-      bytes = exportHeatmap(run.result, run.tokens, view, { format: req.format, scale: req.scale as PngScale | undefined, caption: req.caption });
+      bytes = exportHeatmap(run.result, run.tokens, view, { format: req.format, scale: req.scale as PngScale | undefined, caption: req.caption, progress });
       break;
     }
     case 'csv':
@@ -34,5 +37,7 @@ export async function exportRunResult(run: StoredRun, req: ExportRequest, path: 
     default:
       throw new Error(`cannot export as "${String(req.format)}": expected png, svg, csv, npy or json`);
   }
+  progress(0.95);
   await writeFileAtomic(path, bytes);
+  progress(1);
 }
