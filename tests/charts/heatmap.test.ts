@@ -34,8 +34,9 @@ describe('heatmapOption: axes', () => {
   const o = build(headHeatmapInput(r, tokens, WEIGHTS));
 
   it('labels the columns with the key tokens and the rows with the query tokens, query 0 at the top', () => {
-    expect(o.xAxis.data).toEqual(SENTENCE);
-    expect(o.yAxis.data).toEqual(SENTENCE);
+    // the second "the" is numbered: two positions, two names
+    expect(o.xAxis.data).toEqual(['the', 'cat', 'sat', 'on', 'the#2', 'mat']);
+    expect(o.yAxis.data).toEqual(['the', 'cat', 'sat', 'on', 'the#2', 'mat']);
     expect(o.yAxis.inverse).toBe(true);
     expect(o.xAxis.name).toBe('key');
     expect(o.yAxis.name).toBe('query');

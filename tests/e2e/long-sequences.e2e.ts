@@ -7,7 +7,9 @@
  * recomputed at full resolution, equal to the float64 reference.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { DEFAULT_EXPORT_WIDTH } from '../../src-main/service/export/heatmap-export';
+import { readPng } from '../service/png';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -178,7 +180,7 @@ describe('the app on a 2,048-token run', () => {
     });
     expect(k).toBeGreaterThanOrEqual(0);
     const cstep = bounds(cols[0])[1] + 1;
-    expect(await hoverText(page, k)).toMatch(new RegExp(`^queries ${step}–${2 * step - 1} → keys ${3 * cstep}–${4 * cstep - 1}: mean weight `));
+    expect(await hoverText(page, k)).toMatch(new RegExp(`^mean of the ${step} × ${cstep} block \\[${step}–${2 * step - 1}\\] × \\[${3 * cstep}–${4 * cstep - 1}\\]: weight `));
     await h.screenshot('long-2048-overview');
   });
 
@@ -247,4 +249,30 @@ describe('the app on a 2,048-token run', () => {
     await page.locator('[data-testid="zoom-bar"][data-depth="0"]').waitFor();
     await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data[0]).toBe(overview.yAxis[0].data[0]);
   });
+
+  it('exports the 2,048 run from the Export dialog as PNG and SVG: the pooled map (before: "the run did not keep its weights")', async () => {
+    const { page, host } = h;
+    const png = join(dir, 'long-2048.png');
+    host.saves.push(png);
+    await page.getByTestId('export-open').click();
+    await page.getByTestId('export-dialog').waitFor();
+    await h.screenshot('export-dialog');
+    await page.getByTestId('export-dialog-scale').selectOption('1');
+    await page.getByTestId('export-go').click();
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 120_000 }).toContain(`Exported ${png}`);
+    const image = readPng(readFileSync(png));
+    expect(image.width).toBe(DEFAULT_EXPORT_WIDTH);
+
+    const svg = join(dir, 'long-2048.svg');
+    host.saves.push(svg);
+    await page.getByTestId('export-open').click();
+    await page.getByTestId('export-format-svg').check();
+    await page.getByTestId('export-go').click();
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 120_000 }).toContain(`Exported ${svg}`);
+    const text = readFileSync(svg, 'utf8');
+    expect(text).toMatch(/>0–\d+<\/text>/);
+    expect(text).toMatch(/mean of \d+×\d+ blocks/);
+    // the caption names the data file
+    expect(text).toContain('long.json');
+  }, 300_000);
 });
