@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { entropyOption, headSummaryOption, rowReference, rowValues } from '../../src-shared/charts/entropy';
+import { entropyOption, headSummaryOption, meanEntropyBound, rowReference, rowValues } from '../../src-shared/charts/entropy';
+import { formatValue } from '../../src-shared/charts/theme';
 import { SENTENCE, randomResult, sentenceResult } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -66,5 +67,16 @@ describe('headSummaryOption', () => {
     expect(mark.yAxis).toBe(Math.log(7));
     expect(mark.yAxis).toBe(m.maxEntropy);
     expect(o.series[0].markLine.label.formatter).toBe('ln Tk = 1.95');
+  });
+
+  it('under a causal mask the ceiling is the mean of ln(visible keys) over the rows, not ln(Tk)', () => {
+    const m = randomResult(7, { heads: 2, masks: [{ id: 'causal', offset: 0 }] });
+    // row i sees i + 1 keys; row 0 (one key) has ln 1 = 0
+    const expected = Array.from({ length: 7 }, (_, i) => Math.log(i + 1)).reduce((a, b) => a + b, 0) / 7;
+    expect(meanEntropyBound(m, 0)).toBeCloseTo(expected, 12);
+    const o = headSummaryOption(m) as Opt;
+    expect(o.series[0].markLine.data[0].yAxis).toBeCloseTo(expected, 12);
+    expect(o.series[0].markLine.label.formatter).toBe(`mean ln(visible keys) = ${formatValue(expected)}`);
+    for (const h of [0, 1]) expect(m.meanEntropy[h]).toBeLessThanOrEqual(expected + 1e-6);
   });
 });
