@@ -27,8 +27,49 @@ export interface ColourScale {
   position(v: number): number;
   /** colour-bar end labels, top (high) first */
   text: [string, string];
+  /** the colour bar's ticks (at least 5): data value, position t ∈ [0, 1] from the bottom, label */
+  ticks: ColourTick[];
   /** colour-bar heading: what the colours mean, then how (log scale, pooling) */
   heading: string[];
+}
+
+export interface ColourTick {
+  value: number;
+  t: number;
+  text: string;
+}
+
+/** Round ticks over [lo, hi], at least `min` of them: steps of 1, 2 or 5 × 10ᵏ, the largest that gives enough. */
+export function linearTicks(lo: number, hi: number, min = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const span = hi - lo;
+  let best: number[] = [lo, hi];
+  for (let k = Math.ceil(Math.log10(span)); k > Math.log10(span) - 4; k--) {
+    for (const m of [5, 2, 1]) {
+      const step = m * 10 ** k;
+      const ticks: number[] = [];
+      for (let x = Math.ceil(lo / step - 1e-9) * step; x <= hi + step * 1e-9; x += step) ticks.push(Number(x.toPrecision(12)));
+      if (ticks.length >= min) return ticks;
+      best = ticks.length > best.length ? ticks : best;
+    }
+  }
+  return best;
+}
+
+/** Ticks of a log scale over exponents [bottom, top]: each decade, with 2× and 5× between them when there are fewer than `min`. */
+export function logTicks(bottom: number, top: number, min = 5): number[] {
+  const decades: number[] = [];
+  for (let e = Math.ceil(bottom - 1e-9); e <= top + 1e-9; e++) decades.push(10 ** e);
+  if (decades.length >= min) return decades;
+  const out: number[] = [];
+  for (let e = Math.floor(bottom); e <= Math.ceil(top); e++) {
+    for (const m of [1, 2, 5]) {
+      const x = m * 10 ** e;
+      const lx = Math.log10(x);
+      if (lx >= bottom - 1e-9 && lx <= top + 1e-9) out.push(x);
+    }
+  }
+  return out.length >= 2 ? out : [10 ** bottom, 10 ** top];
 }
 
 function finiteExtent(values: ArrayLike<number>): [number, number] | null {
@@ -113,6 +154,7 @@ export function colourScale(input: HeatmapInput, drawn: ArrayLike<number> = inpu
       map,
       position: (v) => (map(v) - bottom) / (top - bottom),
       text: [formatValue(hi > 0 ? hi : 1), `≤ ${formatValue(floor)}`],
+      ticks: logTicks(bottom, top).map((v) => ({ value: v, t: (Math.log10(v) - bottom) / (top - bottom), text: formatValue(v) })),
       heading,
     };
   }
@@ -128,6 +170,7 @@ export function colourScale(input: HeatmapInput, drawn: ArrayLike<number> = inpu
     map,
     position: (v) => (map(v) - lo) / span,
     text: [formatValue(hi), formatValue(lo)],
+    ticks: linearTicks(lo, hi).map((v) => ({ value: v, t: (v - lo) / span, text: formatValue(v) })),
     heading,
   };
 }

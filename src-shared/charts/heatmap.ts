@@ -130,7 +130,7 @@ function layout(p: Prepared, input: HeatmapInput, opts: ChartOpts, size: number)
   const yLabelW = Math.min(maxLabelWidth(p.rowLabels, size, LABEL_CHARS), 9 * size);
   const xLabelW = Math.min(maxLabelWidth(p.colLabels, size, LABEL_CHARS), 9 * size);
   const headingW = Math.max(...p.scale.heading.map((h, i) => textWidth(h, i === 0 ? size : size - 1)));
-  const barLabelW = Math.max(textWidth(p.scale.text[0], size), textWidth(p.scale.text[1], size), p.masked ? textWidth('masked', size) + 26 : 0);
+  const barLabelW = Math.max(...p.scale.ticks.map((t) => textWidth(t.text, size) + 8), p.masked ? textWidth('masked', size) + 26 : 0);
   const rightW = Math.max(headingW, BAR_W + barLabelW, BAR_W + 40) + 18;
   const left0 = PAD + Y_NAME_W + yLabelW + 10;
   const top0 = PAD + titleH;
@@ -282,8 +282,8 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
       top: L.barTop,
       itemWidth: BAR_W,
       itemHeight: L.barLen,
-      text: scale.text,
-      textGap: 6,
+      // the ticks are drawn beside the bar (colourBarTicks), at least five, round numbers
+      text: undefined,
       textStyle: { color: pal.text, fontSize: size },
       inRange: { color: [...colormap(scale.colormap).stops] },
       hoverLink: !opts.forExport,
@@ -351,12 +351,25 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
         silent: true,
         style: { text: scale.heading.join('\n'), fill: pal.subtle, fontSize: size, lineHeight: size + 3, fontFamily: opts.forExport ? EXPORT_FONT : undefined },
       },
-      // below the bar and its two end labels (each a line plus the 6 px text gap)
-      ...(masked.length ? [maskedLegend(L.barLeft, L.barTop + L.barLen + 2 * (size + 10) + 20, size, pal, opts.forExport)] : []),
+      colourBarTicks(scale, L, size, pal, opts.forExport),
+      // below the bar and its lowest tick label
+      ...(masked.length ? [maskedLegend(L.barLeft, L.barTop + L.barLen + size + 14, size, pal, opts.forExport)] : []),
     ],
     series: series as EChartsOption['series'],
   };
   return interact ? withInteraction(option, input, p, interact) : option;
+}
+
+/** The colour bar's ticks: a short mark and a round value beside the bar at each tick (top = high). */
+function colourBarTicks(scale: ColourScale, L: Layout, size: number, pal: ReturnType<typeof palette>, forExport?: boolean) {
+  const children = scale.ticks.flatMap((tick, k) => {
+    const y = L.barLen * (1 - tick.t);
+    return [
+      { type: 'line', silent: true, shape: { x1: BAR_W, y1: y, x2: BAR_W + 4, y2: y }, style: { stroke: pal.axis, lineWidth: 1 } },
+      { type: 'text', id: `colour-tick-${k}`, silent: true, x: BAR_W + 7, y, style: { text: tick.text, fill: pal.text, fontSize: size, verticalAlign: 'middle', fontFamily: forExport ? EXPORT_FONT : undefined } },
+    ];
+  });
+  return { type: 'group', id: 'colour-bar-ticks', left: L.barLeft, top: L.barTop, silent: true, children };
 }
 
 /** The legend entry for masked pairs: a hatched swatch, like the cells, and the word. */

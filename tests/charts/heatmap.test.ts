@@ -29,6 +29,10 @@ function build(input: HeatmapInput, opts: Partial<typeof SIZE & { forExport: boo
 
 const cellsOf = (o: Opt, s = 0): number[][] => o.series[s].data.map((d: Opt) => (Array.isArray(d) ? d : d.value));
 
+/** The colour bar's tick labels, bottom (low) first. */
+const tickTexts = (o: Opt): string[] =>
+  o.graphic.find((g: Opt) => g.id === 'colour-bar-ticks').children.filter((c: Opt) => c.type === 'text').map((c: Opt) => c.style.text);
+
 describe('heatmapOption: axes', () => {
   const r = sentenceResult();
   const o = build(headHeatmapInput(r, tokens, WEIGHTS));
@@ -82,7 +86,20 @@ describe('heatmapOption: colours', () => {
     expect([vm.min, vm.max]).toEqual([0, maxWeight]);
     expect(vm.inRange.color).toEqual(colormap('viridis').stops);
     expect(vm.seriesIndex).toBe(0);
-    expect(vm.text).toEqual([formatValue(maxWeight), '0']);
+    // at least five round ticks beside the bar, from 0 up (before: two end labels, the top one the raw maximum)
+    const ticks = tickTexts(o);
+    expect(ticks.length).toBeGreaterThanOrEqual(5);
+    expect(ticks[0]).toBe('0');
+    expect(ticks.map(Number).every((x) => x <= maxWeight)).toBe(true);
+    expect(vm.text).toBeUndefined();
+  });
+
+  it('a colour bar of small weights still has ≥ 5 ticks, none a bare 0 for a value that is not 0', () => {
+    const values = Float32Array.from([0, 1e-5, 2e-5, 3.3e-5]);
+    const o = build({ values, rows: 2, cols: 2, rowLabels: null, colLabels: null, view: WEIGHTS });
+    const ticks = tickTexts(o);
+    expect(ticks.length).toBeGreaterThanOrEqual(5);
+    expect(ticks.slice(1).every((t) => t !== '0' && Number(t) > 0)).toBe(true);
   });
 
   it('colours each visible cell by its weight (one item per cell, column first)', () => {
@@ -132,7 +149,7 @@ describe('heatmapOption: colours', () => {
     expect(maxWeight).toBe(1);
     expect([vm.min, vm.max]).toEqual([-4, 0]);
     for (const [j, i, v] of cellsOf(o)) expect(v).toBeCloseTo(Math.log10(w[i * 6 + j]), 6);
-    expect(vm.text).toEqual(['1', '≤ 1e-4']);
+    expect(tickTexts(o)).toEqual(['1e-4', '0.001', '0.01', '0.1', '1']);
     const heading = o.graphic.find((g: Opt) => g.id === 'colour-bar-heading').style.text;
     expect(heading).toContain('log scale');
     // a zero weight sits at the floor
