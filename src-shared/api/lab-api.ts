@@ -125,7 +125,8 @@ export interface HeatmapView {
   /** which matrix: the weights, the scores, or (compare) B − A */
   matrix: 'weights' | 'scores';
   colormap: string;
-  scale: 'linear' | 'log';
+  /** 'rowmax': each query row divided by its largest weight (a long causal map's rows, each visible) */
+  scale: 'linear' | 'log' | 'rowmax';
   /** focused head */
   head: number;
 }

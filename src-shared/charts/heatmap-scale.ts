@@ -72,6 +72,31 @@ export function logTicks(bottom: number, top: number, min = 5): number[] {
   return out.length >= 2 ? out : [10 ** bottom, 10 ** top];
 }
 
+/**
+ * Each row divided by its largest value (blocked cells and −∞ left out, and left as they are):
+ * every row spans [0, 1], so the rows of a long causal map, whose weights shrink as 1/i, all show.
+ */
+export function perRowMaximum(values: Float32Array, rows: number, cols: number, blocked?: Uint8Array | null): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    let hi = 0;
+    for (let j = 0; j < cols; j++) {
+      const k = i * cols + j;
+      if (!(blocked && blocked[k]) && values[k] > hi) hi = values[k];
+    }
+    for (let j = 0; j < cols; j++) {
+      const k = i * cols + j;
+      out[k] = values[k] === -Infinity || hi === 0 ? values[k] : values[k] / hi;
+    }
+  }
+  return out;
+}
+
+/** The values a heatmap colours: the input's, or divided by their row's maximum on the per-row scale. */
+export function scaledValues(input: Pick<HeatmapInput, 'values' | 'rows' | 'cols' | 'blocked' | 'view' | 'diverging'>): Float32Array {
+  return input.view.scale === 'rowmax' && !input.diverging ? perRowMaximum(input.values, input.rows, input.cols, input.blocked) : input.values;
+}
+
 function finiteExtent(values: ArrayLike<number>): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
@@ -131,8 +156,10 @@ export function defaultValueLabel(input: HeatmapInput): string {
  */
 export function colourScale(input: HeatmapInput, drawn: ArrayLike<number> = input.values, pooled?: { blockRows: number; blockCols: number; mode: PoolMode }): ColourScale {
   const cm = effectiveColormap(input);
-  const [lo, hi] = input.range ?? valueRange(drawn, input.view.matrix, input.diverging);
-  const label = defaultValueLabel(input);
+  const perRow = input.view.scale === 'rowmax' && !input.diverging;
+  // per-row maximum: every row is divided by its largest value, so the scale is [0, 1]
+  const [lo, hi] = perRow ? [0, 1] : (input.range ?? valueRange(drawn, input.view.matrix, input.diverging));
+  const label = perRow ? `${defaultValueLabel(input)} ÷ row maximum` : defaultValueLabel(input);
   const heading = [label];
   const ext = finiteExtent(drawn);
   const wantsLog = input.view.scale === 'log';

@@ -14,7 +14,7 @@ import type { HeatmapView } from '../api/lab-api';
 import { colorAt, colormap } from './colormaps';
 import { axisLabels, cellBudget, spanOf, type AxisSpan } from './heatmap-axes';
 import { withInteraction, type HeatmapInteraction } from './heatmap-interact';
-import { colourScale, defaultValueLabel, type ColourScale } from './heatmap-scale';
+import { colourScale, defaultValueLabel, scaledValues, type ColourScale } from './heatmap-scale';
 import { poolMatrix, type PoolMode, type PooledMatrix } from './pool';
 import { baseOption, displayToken, EXPORT_FONT, fontSize, formatValue, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
 
@@ -75,7 +75,7 @@ function prepare(input: HeatmapInput, maxRows: number, maxCols: number): Prepare
   if (input.values.length < rows * cols) throw new Error(`heatmap: ${input.values.length} values cannot fill ${rows}×${cols} cells`);
   if (rows === 0 || cols === 0) throw new Error(`heatmap: a ${rows}×${cols} matrix has no cells to draw`);
   const mode = input.pool ?? 'mean';
-  const pooled = poolMatrix(input.values, rows, cols, maxRows, maxCols, mode, input.blocked);
+  const pooled = poolMatrix(scaledValues(input), rows, cols, maxRows, maxCols, mode, input.blocked);
   const companion = input.companion ? poolMatrix(input.companion, rows, cols, maxRows, maxCols, mode, input.blocked) : null;
   let masked = 0;
   for (let k = 0; k < pooled.values.length; k++) if (pooled.values[k] === -Infinity) masked++;

@@ -8,6 +8,7 @@ import {
   headHeatmapInput,
   headsRange,
   heatmapOption,
+  perRowMaximum,
   runsRange,
   smallMultipleOption,
   type HeatmapInput,
@@ -293,5 +294,25 @@ describe('smallMultipleOption', () => {
     const o = smallMultipleOption(input, { width: 200, height: 200, theme: 'light' }) as Opt;
     expect(o.xAxis.data.length).toBeLessThanOrEqual(SMALL_CELL_BUDGET);
     expect(heatmapOption(input, { width: 200, height: 200, theme: 'light', small: true })).toEqual(o);
+  });
+});
+
+describe('the per-row maximum colour scale', () => {
+  it('divides each row by its largest visible weight: every row spans [0, 1] and the colour bar says so', () => {
+    // a causal row i has weights of about 1/(i + 1): on a linear scale the late rows are one dark colour
+    const r = sentenceResult();
+    const o = build(headHeatmapInput(r, tokens, { ...WEIGHTS, scale: 'rowmax' }));
+    const vm = o.visualMap[0];
+    expect([vm.min, vm.max]).toEqual([0, 1]);
+    const cells = cellsOf(o);
+    for (let i = 0; i < 6; i++) {
+      const row = cells.filter(([, ii]) => ii === i).map(([, , v]) => v);
+      expect(Math.max(...row)).toBeCloseTo(1, 6);
+      const w = r.weights!.subarray(i * 6, i * 6 + 6);
+      const top = Math.max(...w);
+      for (const [j, ii, v] of cells) if (ii === i) expect(v).toBeCloseTo(w[j] / top, 6);
+    }
+    expect(o.graphic.find((g: Opt) => g.id === 'colour-bar-heading').style.text).toContain('weight ÷ row maximum');
+    expect(perRowMaximum(Float32Array.from([0, 2, 4, -Infinity]), 2, 2)).toEqual(Float32Array.from([0, 1, 1, -Infinity]));
   });
 });

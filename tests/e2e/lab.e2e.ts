@@ -96,7 +96,7 @@ describe('QK Lab in Chromium with the real engine', () => {
     expect([run.result.Tq, run.result.Tk]).toEqual([12, 12]);
     expect(run.tokens.keys).toEqual(TOKENS);
     expect(h.host.dialogs.at(-1)).toEqual({ kind: 'open-embeddings', answer: words });
-    await h.screenshot('lab-file-loaded');
+    await h.screenshot('lab-file-loaded', { docs: true });
   });
 
   it('switching the score function and adding a causal mask changes the heatmap and the entropy', async () => {
@@ -306,7 +306,7 @@ describe('QK Lab in Chromium with the real engine', () => {
     expect(await page.getByTestId('head-thumb-1').getAttribute('aria-pressed')).toBe('true');
     await page.getByTestId('head-thumb-0').click();
     await page.waitForTimeout(500);
-    await h.screenshot('lab-two-heads');
+    await h.screenshot('lab-two-heads', { docs: true });
   });
 
   it('Compare: pin A, change τ, and A, B, B − A and the divergence show the two runs', async () => {
@@ -335,7 +335,7 @@ describe('QK Lab in Chromium with the real engine', () => {
     for (const id of ['compare-a', 'compare-b', 'compare-diff']) expect((await chartState(page, id))!.option, id).not.toBeNull();
     expect(await duplicateTestIds(page)).toEqual([]);
     await page.waitForTimeout(500);
-    await h.screenshot('lab-compare');
+    await h.screenshot('lab-compare', { docs: true });
     await page.getByTestId('tab-attention').click();
   });
 

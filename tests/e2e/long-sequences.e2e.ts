@@ -181,7 +181,7 @@ describe('the app on a 2,048-token run', () => {
     expect(k).toBeGreaterThanOrEqual(0);
     const cstep = bounds(cols[0])[1] + 1;
     expect(await hoverText(page, k)).toMatch(new RegExp(`^mean of the ${step} × ${cstep} block \\[${step}–${2 * step - 1}\\] × \\[${3 * cstep}–${4 * cstep - 1}\\]: weight `));
-    await h.screenshot('long-2048-overview');
+    await h.screenshot('long-2048-overview', { docs: true });
   });
 
   it('a click pins the row block under the pointer; it does not zoom', async () => {
@@ -242,7 +242,7 @@ describe('the app on a 2,048-token run', () => {
     expect(worst).toBeLessThan(1e-5);
     // hover names the query token and its index
     expect(await hoverText(page, 0)).toMatch(new RegExp(`^t${rows[0]} \\(${rows[0]}\\) → t${cols[0]} \\(${cols[0]}\\): weight `));
-    await h.screenshot('long-2048-zoomed');
+    await h.screenshot('long-2048-zoomed', { docs: true });
 
     // 0 resets to the pooled overview
     await page.keyboard.press('0');
@@ -256,7 +256,7 @@ describe('the app on a 2,048-token run', () => {
     host.saves.push(png);
     await page.getByTestId('export-open').click();
     await page.getByTestId('export-dialog').waitFor();
-    await h.screenshot('export-dialog');
+    await h.screenshot('export-dialog', { docs: true });
     await page.getByTestId('export-dialog-scale').selectOption('1');
     await page.getByTestId('export-go').click();
     await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 120_000 }).toContain(`Exported ${png}`);
@@ -275,4 +275,15 @@ describe('the app on a 2,048-token run', () => {
     // the caption names the data file
     expect(text).toContain('long.json');
   }, 300_000);
+
+  it('the per-row maximum scale divides each row by its largest weight: the colour bar spans 0…1 and says so', async () => {
+    const { page } = h;
+    await page.getByTestId('view-scale').selectOption('rowmax');
+    await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.visualMap[0].max).toBe(1);
+    const option = (await chartState(page, 'heatmap'))!.option!;
+    const heading = option.graphic[0].elements.find((g: { id?: string }) => g.id === 'colour-bar-heading');
+    expect(heading.style.text).toContain('weight ÷ row maximum');
+    await h.screenshot('long-2048-per-row-maximum', { docs: true });
+    await page.getByTestId('view-scale').selectOption('linear');
+  });
 });

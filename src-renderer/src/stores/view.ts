@@ -92,7 +92,7 @@ export const useViewStore = defineStore('view', () => {
     pick<Theme>('theme', (x) => x === 'light' || x === 'dark', (x) => (theme.value = x));
     pick<string>('sequential', (x) => typeof x === 'string' && isColormap(x), (x) => (sequential.value = x));
     pick<string>('diverging', (x) => typeof x === 'string' && isColormap(x), (x) => (diverging.value = x));
-    pick<ScaleKind>('scale', (x) => x === 'linear' || x === 'log', (x) => (scale.value = x));
+    pick<ScaleKind>('scale', (x) => x === 'linear' || x === 'log' || x === 'rowmax', (x) => (scale.value = x));
     pick<MatrixKind>('matrix', (x) => x === 'weights' || x === 'scores', (x) => (matrix.value = x));
     pick<number>('head', (x) => Number.isInteger(x) && (x as number) >= 0, (x) => (head.value = x));
     pick<number | null>('pinnedRow', (x) => x === null || (Number.isInteger(x) && (x as number) >= 0), (x) => (pinnedRow.value = x));
