@@ -15,6 +15,8 @@ export interface EntropyOpts extends ChartOpts {
   /** query tokens (one per row); null → row indices */
   labels?: string[] | null;
   title?: string;
+  /** only query rows [r0, r1) (the rows of a zoomed region); default all */
+  rows?: [number, number];
 }
 
 interface ModeText {
@@ -63,10 +65,12 @@ export function rowReference(result: AttentionResult, head: number, mode: Entrop
 export function entropyOption(result: AttentionResult, head: number, mode: EntropyMode, opts: EntropyOpts): EChartsOption {
   const size = fontSize(opts);
   const pal = palette(opts.theme, opts.forExport);
-  const values = rowValues(result, head, mode);
-  const reference = rowReference(result, head, mode);
-  const labels = queryLabels(opts.labels, result.Tq);
-  const empty = new Set(result.emptyRows[head] ?? []);
+  // a zoomed region's rows [r0, r1): bar i is query row r0 + i
+  const [r0, r1] = opts.rows ? [Math.max(0, opts.rows[0]), Math.min(result.Tq, opts.rows[1])] : [0, result.Tq];
+  const values = rowValues(result, head, mode).subarray(r0, r1);
+  const reference = rowReference(result, head, mode).subarray(r0, r1);
+  const labels = queryLabels(opts.labels, result.Tq).slice(r0, r1);
+  const empty = new Set((result.emptyRows[head] ?? []).filter((i) => i >= r0 && i < r1).map((i) => i - r0));
   const text = MODE_TEXT[mode];
 
   const left = 56;
@@ -93,7 +97,7 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
     },
     grid: { left, right, top, bottom, containLabel: false },
     tooltip: rowTooltip(opts, (i) => {
-      const n = result.visible[head * result.Tq + i];
+      const n = result.visible[head * result.Tq + r0 + i];
       if (empty.has(i)) return `${displayToken(labels[i], 24)}: no visible key`;
       const unit = text.unit ? ` ${text.unit}` : '';
       return `${displayToken(labels[i], 24)}: ${text.value} ${formatValue(values[i])}${unit} (max ${formatValue(reference[i])}${unit}, ${n} visible key${n === 1 ? '' : 's'})`;
@@ -117,8 +121,8 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
         data: bars,
         itemStyle: { color: pal.bar },
         barMaxWidth: 28,
-        barCategoryGap: result.Tq > 100 ? '0%' : '20%',
-        large: result.Tq > 2000,
+        barCategoryGap: r1 - r0 > 100 ? '0%' : '20%',
+        large: r1 - r0 > 2000,
       },
       {
         type: 'line',

@@ -12,7 +12,8 @@ describe('entropyOption (SPEC §5: entropy per row, in nats)', () => {
 
   it('draws one bar per query row, labelled with the query tokens, valued H_i', () => {
     const o = entropyOption(r, 0, 'entropy', { ...OPTS, labels: SENTENCE }) as Opt;
-    expect(o.xAxis.data).toEqual(SENTENCE);
+    // the second "the" is numbered, as on the heatmap
+    expect(o.xAxis.data).toEqual(['the', 'cat', 'sat', 'on', 'the#2', 'mat']);
     expect(o.series[0].type).toBe('bar');
     expect(o.series[0].data).toEqual(Array.from(r.entropy.subarray(0, 6)));
     expect(o.yAxis.name).toBe('entropy H (nats)');
@@ -54,6 +55,18 @@ describe('entropyOption (SPEC §5: entropy per row, in nats)', () => {
     expect(Array.from(rowValues(m, 2, 'entropy'))).toEqual(Array.from(m.entropy.subarray(10, 15)));
     expect(Array.from(rowReference(m, 2, 'entropy'))).toEqual(Array(5).fill(Math.log(5)));
     expect(() => entropyOption(m, 3, 'entropy', OPTS)).toThrow(/head 3 does not exist/);
+  });
+});
+
+describe('entropyOption of a zoomed region', () => {
+  it('shows only the region’s query rows, each bar its own row’s value, labelled by its token', () => {
+    const m = randomResult(40, { masks: [{ id: 'causal', offset: 0 }] });
+    const labels = Array.from({ length: 40 }, (_, i) => `t${i}`);
+    const o = entropyOption(m, 0, 'entropy', { ...OPTS, labels, rows: [10, 20] }) as Opt;
+    expect(o.xAxis.data).toEqual(labels.slice(10, 20));
+    expect(o.series[0].data).toEqual(Array.from(m.entropy.subarray(10, 20)));
+    expect(o.series[1].data).toEqual(Array.from({ length: 10 }, (_, i) => Math.log(11 + i)));
+    expect(o.tooltip.formatter([{ dataIndex: 0 }])).toMatch(/^t10: entropy H [\d.]+ nats \(max [\d.]+ nats, 11 visible keys\)$/);
   });
 });
 
