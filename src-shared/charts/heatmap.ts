@@ -282,7 +282,9 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
       top: L.barTop,
       itemWidth: BAR_W,
       itemHeight: L.barLen,
-      // the ticks are drawn beside the bar (colourBarTicks), at least five, round numbers
+      // the bar itself is drawn with its ticks (colourBar): the visualMap only colours the cells,
+      // and its own bar sits a few pixels off wherever ECharts puts it
+      show: false,
       text: undefined,
       textStyle: { color: pal.text, fontSize: size },
       inRange: { color: [...colormap(scale.colormap).stops] },
@@ -351,7 +353,7 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
         silent: true,
         style: { text: scale.heading.join('\n'), fill: pal.subtle, fontSize: size, lineHeight: size + 3, fontFamily: opts.forExport ? EXPORT_FONT : undefined },
       },
-      colourBarTicks(scale, L, size, pal, opts.forExport),
+      colourBar(scale, L, size, pal, opts.forExport),
       // below the bar and its lowest tick label
       ...(masked.length ? [maskedLegend(L.barLeft, L.barTop + L.barLen + size + 14, size, pal, opts.forExport)] : []),
     ],
@@ -360,16 +362,30 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
   return interact ? withInteraction(option, input, p, interact) : option;
 }
 
-/** The colour bar's ticks: a short mark and a round value beside the bar at each tick (top = high). */
-function colourBarTicks(scale: ColourScale, L: Layout, size: number, pal: ReturnType<typeof palette>, forExport?: boolean) {
-  const children = scale.ticks.flatMap((tick, k) => {
+/** The colour bar: the colour map as a gradient (top = high), and beside it a short mark and a round value at each tick. */
+function colourBar(scale: ColourScale, L: Layout, size: number, pal: ReturnType<typeof palette>, forExport?: boolean) {
+  const stops = colormap(scale.colormap).stops;
+  const bar = {
+    type: 'rect',
+    id: 'colour-bar',
+    silent: true,
+    shape: { x: 0, y: 0, width: BAR_W, height: L.barLen },
+    style: {
+      fill: { type: 'linear', x: 0, y: 1, x2: 0, y2: 0, colorStops: stops.map((color, i) => ({ offset: i / (stops.length - 1), color })) },
+      stroke: pal.axis,
+      lineWidth: 0.5,
+    },
+  };
+  const children: unknown[] = [bar];
+  children.push(...scale.ticks.flatMap((tick, k) => {
     const y = L.barLen * (1 - tick.t);
     return [
       { type: 'line', silent: true, shape: { x1: BAR_W, y1: y, x2: BAR_W + 4, y2: y }, style: { stroke: pal.axis, lineWidth: 1 } },
       { type: 'text', id: `colour-tick-${k}`, silent: true, x: BAR_W + 7, y, style: { text: tick.text, fill: pal.text, fontSize: size, verticalAlign: 'middle', fontFamily: forExport ? EXPORT_FONT : undefined } },
     ];
-  });
-  return { type: 'group', id: 'colour-bar-ticks', left: L.barLeft, top: L.barTop, silent: true, children };
+  }));
+  // placed by x / y (not left / top, which would align the group's bounding box, not its origin, with the bar)
+  return { type: 'group', id: 'colour-bar-ticks', x: L.barLeft, y: L.barTop, silent: true, children };
 }
 
 /** The legend entry for masked pairs: a hatched swatch, like the cells, and the word. */
