@@ -15,8 +15,11 @@ import { colorAt, colormap } from './colormaps';
 import { axisLabels, cellBudget, spanOf, type AxisSpan } from './heatmap-axes';
 import { withInteraction, type HeatmapInteraction } from './heatmap-interact';
 import { colourScale, defaultValueLabel, scaledValues, type ColourScale } from './heatmap-scale';
+import { BAR_W, cellText, colourBar, hatch, maskedLegend } from './heatmap-legend';
+
+export { cellText } from './heatmap-legend';
 import { poolMatrix, type PoolMode, type PooledMatrix } from './pool';
-import { baseOption, displayToken, EXPORT_FONT, fontSize, formatValue, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
+import { baseOption, displayToken, EXPORT_FONT, fontSize, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
 
 export * from './heatmap-scale';
 export { HEATMAP_CELL_BUDGET, cellBudget } from './heatmap-axes';
@@ -114,7 +117,6 @@ interface Layout {
 }
 
 const PAD = 12;
-const BAR_W = 14;
 const Y_NAME_W = 20;
 const X_NAME_H = 22;
 const LABEL_CHARS = 14;
@@ -192,11 +194,6 @@ function luminance([r, g, b]: [number, number, number]): number {
   return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
 }
 
-/** The hatch that marks masked cells (ECharts decal: diagonal lines). */
-function hatch(color: string) {
-  return { symbol: 'rect', symbolSize: 1, color, dashArrayX: [1, 0], dashArrayY: [2, 5], rotation: -Math.PI / 4 };
-}
-
 /**
  * The heatmap of an input, as an ECharts option: the one picture the app and the exports
  * draw. `interact` is the app's hook for what only a window has (tooltip, region brush,
@@ -265,7 +262,7 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
   for (let k = 0; k < pooled.values.length; k++) if (pooled.values[k] !== -Infinity) drawnValues.push(pooled.values[k]);
   function cellValueText(index: number): string {
     const v = drawnValues[index];
-    return v === undefined ? '' : Math.abs(v) < 1e-3 && v !== 0 ? formatValue(v) : v.toFixed(2);
+    return v === undefined ? '' : cellText(v);
   }
 
   const visualMap: unknown[] = [
@@ -353,64 +350,13 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
         silent: true,
         style: { text: scale.heading.join('\n'), fill: pal.subtle, fontSize: size, lineHeight: size + 3, fontFamily: opts.forExport ? EXPORT_FONT : undefined },
       },
-      colourBar(scale, L, size, pal, opts.forExport),
+      colourBar(scale, { left: L.barLeft, top: L.barTop, length: L.barLen }, size, pal, opts.forExport),
       // below the bar and its lowest tick label
       ...(masked.length ? [maskedLegend(L.barLeft, L.barTop + L.barLen + size + 14, size, pal, opts.forExport)] : []),
     ],
     series: series as EChartsOption['series'],
   };
   return interact ? withInteraction(option, input, p, interact) : option;
-}
-
-/** The colour bar: the colour map as a gradient (top = high), and beside it a short mark and a round value at each tick. */
-function colourBar(scale: ColourScale, L: Layout, size: number, pal: ReturnType<typeof palette>, forExport?: boolean) {
-  const stops = colormap(scale.colormap).stops;
-  const bar = {
-    type: 'rect',
-    id: 'colour-bar',
-    silent: true,
-    shape: { x: 0, y: 0, width: BAR_W, height: L.barLen },
-    style: {
-      fill: { type: 'linear', x: 0, y: 1, x2: 0, y2: 0, colorStops: stops.map((color, i) => ({ offset: i / (stops.length - 1), color })) },
-      stroke: pal.axis,
-      lineWidth: 0.5,
-    },
-  };
-  const children: unknown[] = [bar];
-  children.push(...scale.ticks.flatMap((tick, k) => {
-    const y = L.barLen * (1 - tick.t);
-    return [
-      { type: 'line', silent: true, shape: { x1: BAR_W, y1: y, x2: BAR_W + 4, y2: y }, style: { stroke: pal.axis, lineWidth: 1 } },
-      { type: 'text', id: `colour-tick-${k}`, silent: true, x: BAR_W + 7, y, style: { text: tick.text, fill: pal.text, fontSize: size, verticalAlign: 'middle', fontFamily: forExport ? EXPORT_FONT : undefined } },
-    ];
-  }));
-  // placed by x / y (not left / top, which would align the group's bounding box, not its origin, with the bar)
-  return { type: 'group', id: 'colour-bar-ticks', x: L.barLeft, y: L.barTop, silent: true, children };
-}
-
-/** The legend entry for masked pairs: a hatched swatch, like the cells, and the word. */
-function maskedLegend(left: number, top: number, size: number, pal: ReturnType<typeof palette>, forExport?: boolean) {
-  const S = BAR_W;
-  const line = (x1: number, y1: number, x2: number, y2: number) => ({ type: 'line', silent: true, shape: { x1, y1, x2, y2 }, style: { stroke: pal.hatch, lineWidth: 1 } });
-  return {
-    type: 'group',
-    id: 'masked-legend',
-    left,
-    top,
-    silent: true,
-    children: [
-      { type: 'rect', shape: { x: 0, y: 0, width: S, height: S }, style: { fill: pal.masked, stroke: pal.hatch, lineWidth: 0.5 } },
-      line(0, S / 2, S / 2, 0),
-      line(0, S, S, 0),
-      line(S / 2, S, S, S / 2),
-      {
-        type: 'text',
-        x: S + 6,
-        y: S / 2,
-        style: { text: 'masked', fill: pal.text, fontSize: size, verticalAlign: 'middle', fontFamily: forExport ? EXPORT_FONT : undefined },
-      },
-    ],
-  };
 }
 
 /** The caption wrapped to the figure's width (at most three lines; the rest is cut with '…'). */

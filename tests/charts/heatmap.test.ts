@@ -9,6 +9,7 @@ import {
   headsRange,
   heatmapOption,
   perRowMaximum,
+  cellText,
   runsRange,
   smallMultipleOption,
   type HeatmapInput,
@@ -314,5 +315,15 @@ describe('the per-row maximum colour scale', () => {
     }
     expect(o.graphic.find((g: Opt) => g.id === 'colour-bar-heading').style.text).toContain('weight ÷ row maximum');
     expect(perRowMaximum(Float32Array.from([0, 2, 4, -Infinity]), 2, 2)).toEqual(Float32Array.from([0, 1, 1, -Infinity]));
+  });
+});
+
+describe('the number printed in a cell', () => {
+  it('never a bare 0.00 for a small weight: two decimals, then two significant digits', () => {
+    expect(cellText(0.4567)).toBe('0.46');
+    expect(cellText(0.0043)).toBe('0.0043');
+    expect(cellText(5.84e-4)).toBe('5.8e-4');
+    expect(cellText(1e-5)).toBe('1e-5');
+    expect(cellText(0)).toBe('0');
   });
 });
