@@ -48,7 +48,8 @@ export function linearTicks(lo: number, hi: number, min = 5): number[] {
     for (const m of [5, 2, 1]) {
       const step = m * 10 ** k;
       const ticks: number[] = [];
-      for (let x = Math.ceil(lo / step - 1e-9) * step; x <= hi + step * 1e-9; x += step) ticks.push(Number(x.toPrecision(12)));
+      // whole multiples of the step (n · step, not a running sum): 0 is exactly 0, never −5.55e-17
+      for (let n = Math.ceil(lo / step - 1e-9); n * step <= hi + step * 1e-9; n++) ticks.push(Number((n * step).toPrecision(12)));
       if (ticks.length >= min) return ticks;
       best = ticks.length > best.length ? ticks : best;
     }

@@ -9,6 +9,7 @@ import {
   headsRange,
   heatmapOption,
   perRowMaximum,
+  linearTicks,
   cellText,
   runsRange,
   smallMultipleOption,
@@ -325,5 +326,13 @@ describe('the number printed in a cell', () => {
     expect(cellText(5.84e-4)).toBe('5.8e-4');
     expect(cellText(1e-5)).toBe('1e-5');
     expect(cellText(0)).toBe('0');
+  });
+});
+
+describe('colour-bar ticks', () => {
+  it('a diverging range has 0 exactly among its ticks (not a rounding residue)', () => {
+    expect(linearTicks(-0.6, 0.6)).toContain(0);
+    expect(linearTicks(-0.6, 0.6).every((t) => t === 0 || Math.abs(t) >= 0.1)).toBe(true);
+    expect(linearTicks(0, 0.0734)).toEqual([0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07]);
   });
 });
