@@ -15,7 +15,7 @@ import type { HeatmapView } from '../../src-shared/api/lab-api';
 import { COLORMAPS, DEFAULT_SEQUENTIAL, isColormap } from '../../src-shared/charts/colormaps';
 import { describeJob } from '../../src-shared/charts/caption';
 import { exportHeatmap } from '../service/export/heatmap-export';
-import { exportData } from '../service/export/data-export';
+import { exportData, pooledOnly } from '../service/export/data-export';
 import { PNG_SCALES, type PngScale } from '../service/export/render';
 
 export const EXPORT_USAGE = 'qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N] [--scale 1|2|4] [--colormap NAME] [--matrix weights|scores] [--log] [--width PX] [--height PX] [--theme light|dark]';
@@ -100,12 +100,25 @@ export function parseExportArgs(args: string[], usage: (m: string) => Error): Ex
   };
 }
 
-/** The outputs a job must produce for this export, added to the ones it asks for. */
-export function outputsFor(format: ExportFormat, matrix: 'weights' | 'scores'): OutputKind[] {
+/**
+ * The outputs a job must produce for this export, added to the ones it asks for. A job that
+ * asks for the pooled overview and not the matrix (a long sequence, whose full matrices are too
+ * big to hold) is exported from its overview: nothing is added.
+ */
+export function outputsFor(format: ExportFormat, matrix: 'weights' | 'scores', asked: readonly OutputKind[] = []): OutputKind[] {
+  if (asked.includes('overview') && !asked.includes(matrix)) return [];
   const needed: OutputKind[] = ['weights'];
-  // images draw masked pairs from the scores (−∞), so they always ask for them
-  if (format === 'png' || format === 'svg' || matrix === 'scores') needed.push('scores');
+  // images draw masked pairs from the scores (−∞), and CSV / NPY leave them empty / NaN, so they ask for them
+  if (format !== 'json' || matrix === 'scores') needed.push('scores');
   return needed;
+}
+
+/** The outputs a job file asks for (the defaults when it names none; none when it is malformed). */
+function askedOutputs(input: unknown): OutputKind[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
+  const outputs = (input as Record<string, unknown>).outputs;
+  if (outputs === undefined) return DEFAULT_OUTPUTS;
+  return Array.isArray(outputs) ? (outputs as OutputKind[]) : [];
 }
 
 function withOutputs(input: unknown, needed: OutputKind[]): unknown {
@@ -120,7 +133,8 @@ function withOutputs(input: unknown, needed: OutputKind[]): unknown {
 
 export async function cmdExport(args: string[], deps: ExportCommandDeps): Promise<void> {
   const a = parseExportArgs(args, deps.usage);
-  const input = withOutputs(await deps.readJob(a.jobPath), outputsFor(a.format, a.matrix));
+  const job = await deps.readJob(a.jobPath);
+  const input = withOutputs(job, outputsFor(a.format, a.matrix, askedOutputs(job)));
   const pool = new WasmPool({ workers: a.workers, threadsPerWorker: a.threads });
   try {
     let progressShown = false;
@@ -148,8 +162,11 @@ export async function cmdExport(args: string[], deps: ExportCommandDeps): Promis
       // the engine's result carries its own bookkeeping (backend, timing); the JSON export is the AttentionResult plus the job
       const { backend, timing, ...plain } = result;
       data = exportData(plain, tokens, a.format, { head: a.head, matrix: a.matrix, extra: { job: run.spec, caption, backend, timing } });
-      if (a.format === 'csv') what = `csv, head ${a.head} ${a.matrix}, ${result.Tq}×${result.Tk}`;
-      if (a.format === 'npy') what = `npy, ${a.matrix} ${result.heads}×${result.Tq}×${result.Tk}`;
+      const ov = pooledOnly(result, a.matrix) ? result.overview! : null;
+      const [rows, cols] = ov ? [ov.rows, ov.cols] : [result.Tq, result.Tk];
+      const matrix = ov ? `pooled overview (${ov.pool} of ${Math.ceil(result.Tq / ov.rows)}×${Math.ceil(result.Tk / ov.cols)} blocks)` : a.matrix;
+      if (a.format === 'csv') what = `csv, head ${a.head} ${matrix}, ${rows}×${cols}`;
+      if (a.format === 'npy') what = `npy, ${matrix} ${result.heads}×${rows}×${cols}`;
     }
     await makePrivateDir(dirname(a.out));
     await writeFileAtomic(a.out, data);

@@ -113,7 +113,8 @@ export interface TileReply {
 export interface ProgressEvent {
   runId: string;
   fraction: number;
-  stage: 'loading' | 'computing';
+  /** 'exporting': an export's drawing and writing (its runId is the request's exportId) */
+  stage: 'loading' | 'computing' | 'exporting';
 }
 
 export type ImageFormat = 'png' | 'svg';
@@ -124,7 +125,8 @@ export interface HeatmapView {
   /** which matrix: the weights, the scores, or (compare) B − A */
   matrix: 'weights' | 'scores';
   colormap: string;
-  scale: 'linear' | 'log';
+  /** 'rowmax': each query row divided by its largest weight (a long causal map's rows, each visible) */
+  scale: 'linear' | 'log' | 'rowmax';
   /** focused head */
   head: number;
 }
@@ -139,6 +141,11 @@ export interface ExportRequest {
   path?: string;
   /** caption: the configuration in words (e.g. "cosine τ=0.5 · causal · softmax") */
   caption?: string;
+  /**
+   * Names this export in flight: its ProgressEvents carry it as runId (stage 'exporting'), and
+   * cancelJob({ runId: exportId }) stops it (the written file is then never created).
+   */
+  exportId?: string;
 }
 
 /** A `.qklab` session file. */

@@ -62,7 +62,7 @@ const idString = (what: string) =>
 const heatmapViewSchema = v.strictObject({
   matrix: v.picklist(['weights', 'scores'], 'expected "weights" or "scores"'),
   colormap: v.pipe(v.string('expected a colormap name'), v.minLength(1), v.maxLength(64)),
-  scale: v.picklist(['linear', 'log'], 'expected "linear" or "log"'),
+  scale: v.picklist(['linear', 'log', 'rowmax'], 'expected "linear", "log" or "rowmax"'),
   head: v.pipe(v.number('expected a head index'), v.integer('expected an integer'), v.minValue(0, 'expected a head index ≥ 0'), v.maxValue(1023)),
 });
 
@@ -177,6 +177,7 @@ export const OPERATIONS = {
       view: v.optional(heatmapViewSchema),
       path: v.optional(pathString),
       caption: v.optional(v.pipe(v.string(), v.maxLength(1000, 'expected a caption of at most 1000 characters'))),
+      exportId: v.optional(idString('an export id')),
     }),
     32 * KiB,
   ),

@@ -3,7 +3,7 @@
  * "cosine τ=0.5 · causal + window 3 · softmax · 2 heads". Names and parameter labels come
  * from the metric catalogue, so a new score function or mask is described with no edit here.
  */
-import { normalizerSpec, type EntrySpec, type JobSpec } from '../job/spec';
+import { normalizerSpec, type EntrySpec, type JobSpec, type SourceSpec } from '../job/spec';
 import { catalogueEntry, type EntryKind, type ParamSpec } from '../metrics/catalogue';
 
 function number(x: number): string {
@@ -47,7 +47,33 @@ export function describeEntry(kind: EntryKind, spec: EntrySpec): string {
   return `${entry.id} ${set.map((p) => (p.kind === 'boolean' ? (spec[p.name] ? p.label : `no ${p.label}`) : `${p.label}=${describeValue(p, spec[p.name])}`)).join(', ')}`;
 }
 
-/** The configuration in words, e.g. "cosine τ=0.5 · causal + window 3 · softmax · 2 heads". */
+/** Consecutive indices as "a–b", others by count: "rows 0–2047", "5 rows". */
+function describeRows(rows: number[]): string {
+  const run = rows.every((r, i) => i === 0 || r === rows[i - 1] + 1);
+  if (rows.length === 1) return `row ${rows[0]}`;
+  return run && rows.length ? `rows ${rows[0]}–${rows[rows.length - 1]}` : `${rows.length} rows`;
+}
+
+/** Where vectors come from: "glove.txt rows 0–2047", "inline (6 tokens)", "model.safetensors#q". */
+export function describeSource(source: SourceSpec): string {
+  if ('inline' in source) return `inline (${source.inline.vectors.length} token${source.inline.vectors.length === 1 ? '' : 's'})`;
+  const parts = [source.part ? `${basename(source.path)}#${source.part}` : basename(source.path)];
+  if (source.rows) parts.push(describeRows(source.rows));
+  if (source.sentence !== undefined) parts.push(`sentence "${source.sentence.length > 40 ? `${source.sentence.slice(0, 39)}…` : source.sentence}"`);
+  return parts.join(' ');
+}
+
+/** The data of a job in words ("data glove.txt rows 0–2047"; "queries a.npy, keys b.npy"), or null when it names none. */
+export function describeData(job: JobSpec): string | null {
+  if (job.embeddings) return `data ${describeSource(job.embeddings)}`;
+  const sides = (['queries', 'keys'] as const).filter((k) => job[k]).map((k) => `${k} ${describeSource(job[k]!)}`);
+  return sides.length ? sides.join(', ') : null;
+}
+
+/**
+ * The configuration in words, e.g. "cosine τ=0.5 · causal + window 3 · softmax · 2 heads ·
+ * data glove.txt rows 0–2047"; a job that keeps only the pooled overview says how it pools.
+ */
 export function describeJob(job: JobSpec): string {
   const parts: string[] = [];
   parts.push(describeEntry('score', job.metric ?? { id: 'dot' }));
@@ -70,5 +96,9 @@ export function describeJob(job: JobSpec): string {
     parts.push(`projection ${files.join(', ') || 'from file'}`);
   }
   if (job.transpose) parts.push('transposed (keys ask queries)');
+  const outputs = job.outputs ?? [];
+  if (outputs.includes('overview') && !outputs.includes('weights')) parts.push(`pooled overview (${job.overview?.pool ?? 'mean'} of blocks)`);
+  const data = describeData(job);
+  if (data) parts.push(data);
   return parts.join(' · ');
 }

@@ -68,9 +68,24 @@ export function diffHeatmapInput(
   };
 }
 
-/** Per-row Jensen–Shannon divergence as bars, on [0, ln 2] with ln 2 (disjoint rows) marked. */
+/**
+ * The top of the divergence axis: ln 2 (disjoint rows) when the bars come near it, else a
+ * round number a little above the tallest bar, so small divergences are not flat slivers.
+ */
+export function divergenceAxisMax(js: ArrayLike<number>): number {
+  let hi = 0;
+  for (let i = 0; i < js.length; i++) if (js[i] > hi) hi = js[i];
+  if (hi >= 0.6 * Math.LN2 || hi <= 0) return Math.LN2;
+  const step = 10 ** Math.floor(Math.log10(hi * 1.1));
+  const top = Math.ceil((hi * 1.1) / step) * step;
+  return Math.min(Math.LN2, Number(top.toPrecision(6)));
+}
+
+/** Per-row Jensen–Shannon divergence as bars, on [0, ln 2] (ln 2, disjoint rows, marked) or scaled to the data when it stays well below. */
 export function divergenceOption(js: Float32Array, labels: string[] | null, opts: ChartOpts & { title?: string }): EChartsOption {
   const size = fontSize(opts);
+  const max = divergenceAxisMax(js);
+  const full = max === Math.LN2;
   const pal = palette(opts.theme, opts.forExport);
   const n = js.length;
   const names = queryLabels(labels, n);
@@ -85,12 +100,12 @@ export function divergenceOption(js: Float32Array, labels: string[] | null, opts
     yAxis: {
       type: 'value',
       min: 0,
-      max: Math.LN2,
-      name: 'Jensen–Shannon divergence (nats)',
+      max,
+      name: full ? 'Jensen–Shannon divergence (nats)' : 'Jensen–Shannon divergence (nats; at most ln 2 ≈ 0.693)',
       nameTextStyle: { color: pal.subtle, fontSize: size, align: 'left' },
       axisLine: { show: true, lineStyle: { color: pal.axis } },
       // ln 2 is marked by its own line; its tick label would crowd 0.6
-      axisLabel: { color: pal.text, fontSize: size, formatter: (v: number) => formatValue(v), showMaxLabel: false },
+      axisLabel: { color: pal.text, fontSize: size, formatter: (v: number) => formatValue(v), showMaxLabel: !full },
       splitLine: { lineStyle: { color: pal.split } },
     },
     series: [
@@ -101,13 +116,15 @@ export function divergenceOption(js: Float32Array, labels: string[] | null, opts
         itemStyle: { color: pal.bar },
         barMaxWidth: 28,
         barCategoryGap: n > 100 ? '0%' : '20%',
-        markLine: {
-          silent: true,
-          symbol: 'none',
-          lineStyle: { color: pal.reference, type: 'dashed', width: 1.5 },
-          label: { formatter: 'ln 2 ≈ 0.693: disjoint rows', color: pal.reference, fontSize: size, position: 'insideEndBottom' },
-          data: [{ yAxis: Math.LN2, name: 'ln 2' }],
-        },
+        markLine: full
+          ? {
+              silent: true,
+              symbol: 'none',
+              lineStyle: { color: pal.reference, type: 'dashed', width: 1.5 },
+              label: { formatter: 'ln 2 ≈ 0.693: disjoint rows', color: pal.reference, fontSize: size, position: 'insideEndBottom' },
+              data: [{ yAxis: Math.LN2, name: 'ln 2' }],
+            }
+          : undefined,
       },
     ],
   } as EChartsOption;

@@ -15,6 +15,8 @@ export interface EntropyOpts extends ChartOpts {
   /** query tokens (one per row); null → row indices */
   labels?: string[] | null;
   title?: string;
+  /** only query rows [r0, r1) (the rows of a zoomed region); default all */
+  rows?: [number, number];
 }
 
 interface ModeText {
@@ -63,10 +65,12 @@ export function rowReference(result: AttentionResult, head: number, mode: Entrop
 export function entropyOption(result: AttentionResult, head: number, mode: EntropyMode, opts: EntropyOpts): EChartsOption {
   const size = fontSize(opts);
   const pal = palette(opts.theme, opts.forExport);
-  const values = rowValues(result, head, mode);
-  const reference = rowReference(result, head, mode);
-  const labels = queryLabels(opts.labels, result.Tq);
-  const empty = new Set(result.emptyRows[head] ?? []);
+  // a zoomed region's rows [r0, r1): bar i is query row r0 + i
+  const [r0, r1] = opts.rows ? [Math.max(0, opts.rows[0]), Math.min(result.Tq, opts.rows[1])] : [0, result.Tq];
+  const values = rowValues(result, head, mode).subarray(r0, r1);
+  const reference = rowReference(result, head, mode).subarray(r0, r1);
+  const labels = queryLabels(opts.labels, result.Tq).slice(r0, r1);
+  const empty = new Set((result.emptyRows[head] ?? []).filter((i) => i >= r0 && i < r1).map((i) => i - r0));
   const text = MODE_TEXT[mode];
 
   const left = 56;
@@ -93,7 +97,7 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
     },
     grid: { left, right, top, bottom, containLabel: false },
     tooltip: rowTooltip(opts, (i) => {
-      const n = result.visible[head * result.Tq + i];
+      const n = result.visible[head * result.Tq + r0 + i];
       if (empty.has(i)) return `${displayToken(labels[i], 24)}: no visible key`;
       const unit = text.unit ? ` ${text.unit}` : '';
       return `${displayToken(labels[i], 24)}: ${text.value} ${formatValue(values[i])}${unit} (max ${formatValue(reference[i])}${unit}, ${n} visible key${n === 1 ? '' : 's'})`;
@@ -117,8 +121,8 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
         data: bars,
         itemStyle: { color: pal.bar },
         barMaxWidth: 28,
-        barCategoryGap: result.Tq > 100 ? '0%' : '20%',
-        large: result.Tq > 2000,
+        barCategoryGap: r1 - r0 > 100 ? '0%' : '20%',
+        large: r1 - r0 > 2000,
       },
       {
         type: 'line',
@@ -134,13 +138,39 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
   } as EChartsOption;
 }
 
-/** Mean entropy per head (over its non-empty rows) against ln(Tk), the entropy of a uniform row. */
+/**
+ * The ceiling of a head's mean entropy: the mean of ln(nᵢ) over its non-empty rows (nᵢ = the
+ * keys row i may see), what uniform attention over the visible keys would reach. Without a
+ * mask every nᵢ is Tk and this is ln(Tk); under a causal mask it is far lower.
+ */
+export function meanEntropyBound(result: AttentionResult, head: number): number {
+  checkHead(result, head);
+  let sum = 0;
+  let rows = 0;
+  for (let i = 0; i < result.Tq; i++) {
+    const n = result.visible[head * result.Tq + i];
+    if (n < 1) continue;
+    sum += Math.log(n);
+    rows++;
+  }
+  return rows ? sum / rows : 0;
+}
+
+/** Whether a result's rows see fewer than all Tk keys (a mask): its entropy ceilings are ln(nᵢ), not ln(Tk). */
+export function masked(result: AttentionResult): boolean {
+  for (let k = 0; k < result.heads * result.Tq; k++) if (result.visible[k] !== result.Tk) return true;
+  return false;
+}
+
+/** Mean entropy per head (over its non-empty rows) against its ceiling: ln(Tk), or under a mask the mean of ln(visible keys). */
 export function headSummaryOption(result: AttentionResult, opts: Partial<ChartOpts> & { title?: string } = {}): EChartsOption {
   const o: ChartOpts = { width: opts.width ?? 480, height: opts.height ?? 260, theme: opts.theme ?? 'light', forExport: opts.forExport, small: opts.small };
   const size = fontSize(o);
   const pal = palette(o.theme, o.forExport);
   const heads = Array.from({ length: result.heads }, (_, h) => `head ${h}`);
-  const ceiling = result.maxEntropy;
+  const underMask = masked(result);
+  // masks are the same for every head; head 0's rows give the bound
+  const ceiling = underMask ? meanEntropyBound(result, 0) : result.maxEntropy;
   const top = (opts.title ? size + 24 : 8) + size + 10;
   const left = 56;
   const right = 20;
@@ -193,8 +223,8 @@ export function headSummaryOption(result: AttentionResult, opts: Partial<ChartOp
           silent: true,
           symbol: 'none',
           lineStyle: { color: pal.reference, type: 'dashed', width: 1.5 },
-          label: { formatter: `ln Tk = ${formatValue(ceiling)}`, color: pal.reference, fontSize: size, position: 'insideEndTop' },
-          data: [{ yAxis: ceiling, name: 'ln(Tk)' }],
+          label: { formatter: underMask ? `mean ln(visible keys) = ${formatValue(ceiling)}` : `ln Tk = ${formatValue(ceiling)}`, color: pal.reference, fontSize: size, position: 'insideEndTop' },
+          data: [{ yAxis: ceiling, name: underMask ? 'mean ln(visible keys)' : 'ln(Tk)' }],
         },
       },
     ],

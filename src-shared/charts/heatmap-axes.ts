@@ -4,6 +4,7 @@
  * axis (a zoomed tile: `start`); the chart may pool the input again to fit its cell budget.
  * Labels and hover always name TOKEN indices ("0–7"), never the index of a pooled cell.
  */
+import { tokenLabel } from './token-labels';
 
 /** At most this many cells per axis in a full heatmap option. */
 export const HEATMAP_CELL_BUDGET = 256;
@@ -41,9 +42,9 @@ export function cellTokens(span: AxisSpan, n: number, block: number, c: number):
   return [Math.min(a, end), Math.min(end, a + block * span.step)];
 }
 
-/** A token range as a label: the token (or its index) alone, "a–z" (inclusive) for a block. */
+/** A token range as a label: the token (a repeat numbered, "the#2") or its index alone, "a–z" (inclusive) for a block. */
 export function rangeLabel(tokens: string[] | null, [a, b]: [number, number]): string {
-  if (b - a <= 1) return tokens && a < tokens.length ? tokens[a] : String(a);
+  if (b - a <= 1) return tokenLabel(tokens, a);
   return `${a}–${b - 1}`;
 }
 

@@ -6,7 +6,7 @@
  */
 import { colorAt, parseColor } from './colormaps';
 import type { HeatmapInput } from './heatmap';
-import { colourScale } from './heatmap-scale';
+import { colourScale, scaledValues } from './heatmap-scale';
 import { poolMatrix } from './pool';
 
 /** Matrices larger than this on either axis are drawn as an image in the app (the option has at most this many cells a side). */
@@ -29,7 +29,7 @@ export interface MatrixPixels {
  */
 export function matrixPixels(input: HeatmapInput, maxWidth: number, maxHeight: number, maskedColor: string): MatrixPixels {
   const mode = input.pool ?? 'mean';
-  const pooled = poolMatrix(input.values, input.rows, input.cols, Math.max(1, Math.floor(maxHeight)), Math.max(1, Math.floor(maxWidth)), mode, input.blocked);
+  const pooled = poolMatrix(scaledValues(input), input.rows, input.cols, Math.max(1, Math.floor(maxHeight)), Math.max(1, Math.floor(maxWidth)), mode, input.blocked);
   const scale = colourScale(input, pooled.values, { blockRows: pooled.blockRows, blockCols: pooled.blockCols, mode });
   const masked = parseColor(maskedColor);
   const data = new Uint8ClampedArray(pooled.rows * pooled.cols * 4);

@@ -11,6 +11,7 @@ import type { HeatmapInput, HeatmapOpts, Prepared } from './heatmap';
 import { defaultValueLabel } from './heatmap-scale';
 import { poolBlock, type PoolMode } from './pool';
 import { displayToken, formatValue } from './theme';
+import { tokenLabel } from './token-labels';
 
 /** The pixel box of a heatmap's grid (heatmapOption places it in pixels). */
 export interface GridBox {
@@ -83,18 +84,30 @@ export function brushedRegion(g: HeatmapGeometry, params: unknown): { rows: [num
   return regionAt(g, cr[0], cr[1]);
 }
 
-/** A token range in words: "query 12 'cat'" for one token, "queries 8–15" for a block. */
+/** A token range in words: "cat (12)" for one token (a repeat numbered: "the#2 (4)"), "queries 8–15" for a block. */
 export function tokenRangeText(what: 'query' | 'key', tokens: string[] | null, [a, b]: [number, number]): string {
   if (b - a > 1) return `${what === 'query' ? 'queries' : 'keys'} ${a}–${b - 1}`;
-  return tokens && a < tokens.length ? `${displayToken(tokens[a], 24)} (${a})` : `${what} ${a}`;
+  return tokens && a < tokens.length ? `${displayToken(tokenLabel(tokens, a), 24)} (${a})` : `${what} ${a}`;
 }
 
-/** The tooltip line of one cell: "cat (1) → the (0): weight 0.123 (score 1.45)". */
-export function cellTooltip(input: HeatmapInput, row: string, col: string, value: number, other: number | null, pooledMode?: PoolMode): string {
-  if (value === -Infinity) return `${row} → ${col}: masked`;
+/**
+ * The tooltip line of one cell: "cat (1) → the (0): weight 0.123 (score 1.45)"; a pooled
+ * cell says what it pools: "mean of the 8 × 8 block [8–15] × [24–31]: weight 0.0123".
+ */
+export function cellTooltip(input: HeatmapInput, cell: { rows: [number, number]; cols: [number, number] }, value: number, other: number | null, pooledMode?: PoolMode): string {
   const label = defaultValueLabel(input);
+  if (pooledMode) {
+    // a side of one token is named by its token, a longer side by its index range
+    const side = (what: 'query' | 'key', tokens: string[] | null, [a, z]: [number, number]) => (z - a > 1 ? `[${a}–${z - 1}]` : tokenRangeText(what, tokens, [a, z]));
+    const [[r0, r1], [c0, c1]] = [cell.rows, cell.cols];
+    const where = `${pooledMode} of the ${r1 - r0} × ${c1 - c0} block ${side('query', input.rowLabels, cell.rows)} × ${side('key', input.colLabels, cell.cols)}`;
+    return value === -Infinity ? `${where}: masked` : `${where}: ${label} ${formatValue(value)}`;
+  }
+  const row = tokenRangeText('query', input.rowLabels, cell.rows);
+  const col = tokenRangeText('key', input.colLabels, cell.cols);
+  if (value === -Infinity) return `${row} → ${col}: masked`;
   const otherLabel = input.view.matrix === 'weights' ? 'score' : 'weight';
-  const main = `${pooledMode ? `${pooledMode} ` : ''}${label} ${formatValue(value)}`;
+  const main = `${label} ${formatValue(value)}`;
   return other === null || input.diverging ? `${row} → ${col}: ${main}` : `${row} → ${col}: ${main} (${otherLabel} ${formatValue(other)})`;
 }
 
@@ -135,9 +148,7 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
         const cell = cellAt(g, j, i);
         const k = i * p.pooled.cols + j;
         const other = p.companion ? p.companion.values[k] : null;
-        const row = tokenRangeText('query', input.rowLabels, cell.rows);
-        const col = tokenRangeText('key', input.colLabels, cell.cols);
-        return cellTooltip(input, row, col, p.pooled.values[k], other, pooled ? p.mode : undefined);
+        return cellTooltip(input, cell, p.pooled.values[k], other, pooled ? p.mode : undefined);
       },
     };
   }

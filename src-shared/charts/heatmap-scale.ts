@@ -27,8 +27,75 @@ export interface ColourScale {
   position(v: number): number;
   /** colour-bar end labels, top (high) first */
   text: [string, string];
+  /** the colour bar's ticks (at least 5): data value, position t ∈ [0, 1] from the bottom, label */
+  ticks: ColourTick[];
   /** colour-bar heading: what the colours mean, then how (log scale, pooling) */
   heading: string[];
+}
+
+export interface ColourTick {
+  value: number;
+  t: number;
+  text: string;
+}
+
+/** Round ticks over [lo, hi], at least `min` of them: steps of 1, 2 or 5 × 10ᵏ, the largest that gives enough. */
+export function linearTicks(lo: number, hi: number, min = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const span = hi - lo;
+  let best: number[] = [lo, hi];
+  for (let k = Math.ceil(Math.log10(span)); k > Math.log10(span) - 4; k--) {
+    for (const m of [5, 2, 1]) {
+      const step = m * 10 ** k;
+      const ticks: number[] = [];
+      // whole multiples of the step (n · step, not a running sum): 0 is exactly 0, never −5.55e-17
+      for (let n = Math.ceil(lo / step - 1e-9); n * step <= hi + step * 1e-9; n++) ticks.push(Number((n * step).toPrecision(12)));
+      if (ticks.length >= min) return ticks;
+      best = ticks.length > best.length ? ticks : best;
+    }
+  }
+  return best;
+}
+
+/** Ticks of a log scale over exponents [bottom, top]: each decade, with 2× and 5× between them when there are fewer than `min`. */
+export function logTicks(bottom: number, top: number, min = 5): number[] {
+  const decades: number[] = [];
+  for (let e = Math.ceil(bottom - 1e-9); e <= top + 1e-9; e++) decades.push(10 ** e);
+  if (decades.length >= min) return decades;
+  const out: number[] = [];
+  for (let e = Math.floor(bottom); e <= Math.ceil(top); e++) {
+    for (const m of [1, 2, 5]) {
+      const x = m * 10 ** e;
+      const lx = Math.log10(x);
+      if (lx >= bottom - 1e-9 && lx <= top + 1e-9) out.push(x);
+    }
+  }
+  return out.length >= 2 ? out : [10 ** bottom, 10 ** top];
+}
+
+/**
+ * Each row divided by its largest value (blocked cells and −∞ left out, and left as they are):
+ * every row spans [0, 1], so the rows of a long causal map, whose weights shrink as 1/i, all show.
+ */
+export function perRowMaximum(values: Float32Array, rows: number, cols: number, blocked?: Uint8Array | null): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    let hi = 0;
+    for (let j = 0; j < cols; j++) {
+      const k = i * cols + j;
+      if (!(blocked && blocked[k]) && values[k] > hi) hi = values[k];
+    }
+    for (let j = 0; j < cols; j++) {
+      const k = i * cols + j;
+      out[k] = values[k] === -Infinity || hi === 0 ? values[k] : values[k] / hi;
+    }
+  }
+  return out;
+}
+
+/** The values a heatmap colours: the input's, or divided by their row's maximum on the per-row scale. */
+export function scaledValues(input: Pick<HeatmapInput, 'values' | 'rows' | 'cols' | 'blocked' | 'view' | 'diverging'>): Float32Array {
+  return input.view.scale === 'rowmax' && !input.diverging ? perRowMaximum(input.values, input.rows, input.cols, input.blocked) : input.values;
 }
 
 function finiteExtent(values: ArrayLike<number>): [number, number] | null {
@@ -90,8 +157,10 @@ export function defaultValueLabel(input: HeatmapInput): string {
  */
 export function colourScale(input: HeatmapInput, drawn: ArrayLike<number> = input.values, pooled?: { blockRows: number; blockCols: number; mode: PoolMode }): ColourScale {
   const cm = effectiveColormap(input);
-  const [lo, hi] = input.range ?? valueRange(drawn, input.view.matrix, input.diverging);
-  const label = defaultValueLabel(input);
+  const perRow = input.view.scale === 'rowmax' && !input.diverging;
+  // per-row maximum: every row is divided by its largest value, so the scale is [0, 1]
+  const [lo, hi] = perRow ? [0, 1] : (input.range ?? valueRange(drawn, input.view.matrix, input.diverging));
+  const label = perRow ? `${defaultValueLabel(input)} ÷ row maximum` : defaultValueLabel(input);
   const heading = [label];
   const ext = finiteExtent(drawn);
   const wantsLog = input.view.scale === 'log';
@@ -113,6 +182,7 @@ export function colourScale(input: HeatmapInput, drawn: ArrayLike<number> = inpu
       map,
       position: (v) => (map(v) - bottom) / (top - bottom),
       text: [formatValue(hi > 0 ? hi : 1), `≤ ${formatValue(floor)}`],
+      ticks: logTicks(bottom, top).map((v) => ({ value: v, t: (Math.log10(v) - bottom) / (top - bottom), text: formatValue(v) })),
       heading,
     };
   }
@@ -128,6 +198,7 @@ export function colourScale(input: HeatmapInput, drawn: ArrayLike<number> = inpu
     map,
     position: (v) => (map(v) - lo) / span,
     text: [formatValue(hi), formatValue(lo)],
+    ticks: linearTicks(lo, hi).map((v) => ({ value: v, t: (v - lo) / span, text: formatValue(v) })),
     heading,
   };
 }

@@ -14,9 +14,12 @@ import type { HeatmapView } from '../api/lab-api';
 import { colorAt, colormap } from './colormaps';
 import { axisLabels, cellBudget, spanOf, type AxisSpan } from './heatmap-axes';
 import { withInteraction, type HeatmapInteraction } from './heatmap-interact';
-import { colourScale, defaultValueLabel, type ColourScale } from './heatmap-scale';
+import { colourScale, defaultValueLabel, scaledValues, type ColourScale } from './heatmap-scale';
+import { BAR_W, cellText, colourBar, hatch, maskedLegend } from './heatmap-legend';
+
+export { cellText } from './heatmap-legend';
 import { poolMatrix, type PoolMode, type PooledMatrix } from './pool';
-import { baseOption, displayToken, EXPORT_FONT, fontSize, formatValue, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
+import { baseOption, displayToken, EXPORT_FONT, fontSize, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
 
 export * from './heatmap-scale';
 export { HEATMAP_CELL_BUDGET, cellBudget } from './heatmap-axes';
@@ -75,7 +78,7 @@ function prepare(input: HeatmapInput, maxRows: number, maxCols: number): Prepare
   if (input.values.length < rows * cols) throw new Error(`heatmap: ${input.values.length} values cannot fill ${rows}×${cols} cells`);
   if (rows === 0 || cols === 0) throw new Error(`heatmap: a ${rows}×${cols} matrix has no cells to draw`);
   const mode = input.pool ?? 'mean';
-  const pooled = poolMatrix(input.values, rows, cols, maxRows, maxCols, mode, input.blocked);
+  const pooled = poolMatrix(scaledValues(input), rows, cols, maxRows, maxCols, mode, input.blocked);
   const companion = input.companion ? poolMatrix(input.companion, rows, cols, maxRows, maxCols, mode, input.blocked) : null;
   let masked = 0;
   for (let k = 0; k < pooled.values.length; k++) if (pooled.values[k] === -Infinity) masked++;
@@ -114,7 +117,6 @@ interface Layout {
 }
 
 const PAD = 12;
-const BAR_W = 14;
 const Y_NAME_W = 20;
 const X_NAME_H = 22;
 const LABEL_CHARS = 14;
@@ -130,7 +132,7 @@ function layout(p: Prepared, input: HeatmapInput, opts: ChartOpts, size: number)
   const yLabelW = Math.min(maxLabelWidth(p.rowLabels, size, LABEL_CHARS), 9 * size);
   const xLabelW = Math.min(maxLabelWidth(p.colLabels, size, LABEL_CHARS), 9 * size);
   const headingW = Math.max(...p.scale.heading.map((h, i) => textWidth(h, i === 0 ? size : size - 1)));
-  const barLabelW = Math.max(textWidth(p.scale.text[0], size), textWidth(p.scale.text[1], size), p.masked ? textWidth('masked', size) + 26 : 0);
+  const barLabelW = Math.max(...p.scale.ticks.map((t) => textWidth(t.text, size) + 8), p.masked ? textWidth('masked', size) + 26 : 0);
   const rightW = Math.max(headingW, BAR_W + barLabelW, BAR_W + 40) + 18;
   const left0 = PAD + Y_NAME_W + yLabelW + 10;
   const top0 = PAD + titleH;
@@ -190,11 +192,6 @@ function luminance([r, g, b]: [number, number, number]): number {
     return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
   };
   return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-}
-
-/** The hatch that marks masked cells (ECharts decal: diagonal lines). */
-function hatch(color: string) {
-  return { symbol: 'rect', symbolSize: 1, color, dashArrayX: [1, 0], dashArrayY: [2, 5], rotation: -Math.PI / 4 };
 }
 
 /**
@@ -265,7 +262,7 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
   for (let k = 0; k < pooled.values.length; k++) if (pooled.values[k] !== -Infinity) drawnValues.push(pooled.values[k]);
   function cellValueText(index: number): string {
     const v = drawnValues[index];
-    return v === undefined ? '' : Math.abs(v) < 1e-3 && v !== 0 ? formatValue(v) : v.toFixed(2);
+    return v === undefined ? '' : cellText(v);
   }
 
   const visualMap: unknown[] = [
@@ -282,8 +279,10 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
       top: L.barTop,
       itemWidth: BAR_W,
       itemHeight: L.barLen,
-      text: scale.text,
-      textGap: 6,
+      // the bar itself is drawn with its ticks (colourBar): the visualMap only colours the cells,
+      // and its own bar sits a few pixels off wherever ECharts puts it
+      show: false,
+      text: undefined,
       textStyle: { color: pal.text, fontSize: size },
       inRange: { color: [...colormap(scale.colormap).stops] },
       hoverLink: !opts.forExport,
@@ -351,37 +350,13 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
         silent: true,
         style: { text: scale.heading.join('\n'), fill: pal.subtle, fontSize: size, lineHeight: size + 3, fontFamily: opts.forExport ? EXPORT_FONT : undefined },
       },
-      // below the bar and its two end labels (each a line plus the 6 px text gap)
-      ...(masked.length ? [maskedLegend(L.barLeft, L.barTop + L.barLen + 2 * (size + 10) + 20, size, pal, opts.forExport)] : []),
+      colourBar(scale, { left: L.barLeft, top: L.barTop, length: L.barLen }, size, pal, opts.forExport),
+      // below the bar and its lowest tick label
+      ...(masked.length ? [maskedLegend(L.barLeft, L.barTop + L.barLen + size + 14, size, pal, opts.forExport)] : []),
     ],
     series: series as EChartsOption['series'],
   };
   return interact ? withInteraction(option, input, p, interact) : option;
-}
-
-/** The legend entry for masked pairs: a hatched swatch, like the cells, and the word. */
-function maskedLegend(left: number, top: number, size: number, pal: ReturnType<typeof palette>, forExport?: boolean) {
-  const S = BAR_W;
-  const line = (x1: number, y1: number, x2: number, y2: number) => ({ type: 'line', silent: true, shape: { x1, y1, x2, y2 }, style: { stroke: pal.hatch, lineWidth: 1 } });
-  return {
-    type: 'group',
-    id: 'masked-legend',
-    left,
-    top,
-    silent: true,
-    children: [
-      { type: 'rect', shape: { x: 0, y: 0, width: S, height: S }, style: { fill: pal.masked, stroke: pal.hatch, lineWidth: 0.5 } },
-      line(0, S / 2, S / 2, 0),
-      line(0, S, S, 0),
-      line(S / 2, S, S, S / 2),
-      {
-        type: 'text',
-        x: S + 6,
-        y: S / 2,
-        style: { text: 'masked', fill: pal.text, fontSize: size, verticalAlign: 'middle', fontFamily: forExport ? EXPORT_FONT : undefined },
-      },
-    ],
-  };
 }
 
 /** The caption wrapped to the figure's width (at most three lines; the rest is cut with '…'). */

@@ -3,11 +3,13 @@
  * the query tokens as labels, turned upright and thinned out when they do not fit, and the
  * room they need under the plot. Plus the app's hover over a row (no tooltip in an export).
  */
+import { tokenLabel } from './token-labels';
 import { displayToken, labelInterval, palette, textWidth, fontSize, type ChartOpts } from './theme';
 
 /** Labels for `n` rows: the tokens, or the row indices where there are none. */
 export function queryLabels(labels: string[] | null | undefined, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => (labels && i < labels.length ? labels[i] : String(i)));
+  // a repeated token is numbered ("the#2"), as on the heatmap's axes
+  return Array.from({ length: n }, (_, i) => tokenLabel(labels ?? null, i));
 }
 
 /** The query axis for a plot `left`…`right` px in from the chart's sides; `bottom` is the room under the plot. */

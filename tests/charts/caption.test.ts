@@ -42,6 +42,17 @@ describe('describeJob: the configuration in words', () => {
     }
     expect(describeEntry('score', { id: 'not-in-catalogue' })).toBe('not-in-catalogue');
   });
+
+  it('names the data (file and rows, or inline) and the pooling of a job that keeps only the overview', () => {
+    expect(describeJob({ embeddings: { path: '/data/glove.6B.50d.txt', rows: Array.from({ length: 2048 }, (_, i) => i) } })).toBe(
+      'dot · no mask · softmax · 1 head · data glove.6B.50d.txt rows 0–2047',
+    );
+    expect(describeJob({ embeddings: { inline: { vectors: [[1], [2], [3]] } } })).toBe('dot · no mask · softmax · 1 head · data inline (3 tokens)');
+    expect(describeJob({ queries: { path: 'q.npy' }, keys: { path: 'm.safetensors', part: 'k', rows: [3, 9] } })).toBe(
+      'dot · no mask · softmax · 1 head · queries q.npy, keys m.safetensors#k 2 rows',
+    );
+    expect(describeJob({ outputs: ['overview', 'entropy'], overview: { pool: 'max' } })).toBe('dot · no mask · softmax · 1 head · pooled overview (max of blocks)');
+  });
 });
 
 describe('describeJob: positions and quantization', () => {

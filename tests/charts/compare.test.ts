@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareResults, diffHeatmapInput, divergenceOption } from '../../src-shared/charts/compare';
+import { compareResults, diffHeatmapInput, divergenceAxisMax, divergenceOption } from '../../src-shared/charts/compare';
 import { heatmapOption } from '../../src-shared/charts/heatmap';
 import { colormap } from '../../src-shared/charts/colormaps';
 import { jensenShannon } from '../../src-shared/stats';
@@ -60,5 +60,15 @@ describe('divergenceOption', () => {
     expect([o.yAxis.min, o.yAxis.max]).toEqual([0, Math.LN2]);
     expect(o.series[0].markLine.data[0].yAxis).toBe(Math.LN2);
     expect(o.yAxis.name).toMatch(/nats/);
+  });
+
+  it('small divergences get an axis scaled to them (not 0…ln 2), with no ln 2 line off the chart', () => {
+    const js = Float32Array.from([0.001, 0.012, 0.004]);
+    const o = divergenceOption(js, null, { width: 500, height: 260, theme: 'light' }) as Opt;
+    expect(o.yAxis.max).toBeGreaterThan(0.012);
+    expect(o.yAxis.max).toBeLessThanOrEqual(0.02);
+    expect(o.series[0].markLine).toBeUndefined();
+    expect(divergenceAxisMax([0.5])).toBe(Math.LN2);
+    expect(divergenceAxisMax([0, 0])).toBe(Math.LN2);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { entropyOption, headSummaryOption, rowReference, rowValues } from '../../src-shared/charts/entropy';
+import { entropyOption, headSummaryOption, meanEntropyBound, rowReference, rowValues } from '../../src-shared/charts/entropy';
+import { formatValue } from '../../src-shared/charts/theme';
 import { SENTENCE, randomResult, sentenceResult } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -11,7 +12,8 @@ describe('entropyOption (SPEC §5: entropy per row, in nats)', () => {
 
   it('draws one bar per query row, labelled with the query tokens, valued H_i', () => {
     const o = entropyOption(r, 0, 'entropy', { ...OPTS, labels: SENTENCE }) as Opt;
-    expect(o.xAxis.data).toEqual(SENTENCE);
+    // the second "the" is numbered, as on the heatmap
+    expect(o.xAxis.data).toEqual(['the', 'cat', 'sat', 'on', 'the#2', 'mat']);
     expect(o.series[0].type).toBe('bar');
     expect(o.series[0].data).toEqual(Array.from(r.entropy.subarray(0, 6)));
     expect(o.yAxis.name).toBe('entropy H (nats)');
@@ -56,6 +58,18 @@ describe('entropyOption (SPEC §5: entropy per row, in nats)', () => {
   });
 });
 
+describe('entropyOption of a zoomed region', () => {
+  it('shows only the region’s query rows, each bar its own row’s value, labelled by its token', () => {
+    const m = randomResult(40, { masks: [{ id: 'causal', offset: 0 }] });
+    const labels = Array.from({ length: 40 }, (_, i) => `t${i}`);
+    const o = entropyOption(m, 0, 'entropy', { ...OPTS, labels, rows: [10, 20] }) as Opt;
+    expect(o.xAxis.data).toEqual(labels.slice(10, 20));
+    expect(o.series[0].data).toEqual(Array.from(m.entropy.subarray(10, 20)));
+    expect(o.series[1].data).toEqual(Array.from({ length: 10 }, (_, i) => Math.log(11 + i)));
+    expect(o.tooltip.formatter([{ dataIndex: 0 }])).toMatch(/^t10: entropy H [\d.]+ nats \(max [\d.]+ nats, 11 visible keys\)$/);
+  });
+});
+
 describe('headSummaryOption', () => {
   it('one bar per head of the mean entropy, with ln(Tk) marked as the ceiling', () => {
     const m = randomResult(7, { heads: 3 });
@@ -66,5 +80,16 @@ describe('headSummaryOption', () => {
     expect(mark.yAxis).toBe(Math.log(7));
     expect(mark.yAxis).toBe(m.maxEntropy);
     expect(o.series[0].markLine.label.formatter).toBe('ln Tk = 1.95');
+  });
+
+  it('under a causal mask the ceiling is the mean of ln(visible keys) over the rows, not ln(Tk)', () => {
+    const m = randomResult(7, { heads: 2, masks: [{ id: 'causal', offset: 0 }] });
+    // row i sees i + 1 keys; row 0 (one key) has ln 1 = 0
+    const expected = Array.from({ length: 7 }, (_, i) => Math.log(i + 1)).reduce((a, b) => a + b, 0) / 7;
+    expect(meanEntropyBound(m, 0)).toBeCloseTo(expected, 12);
+    const o = headSummaryOption(m) as Opt;
+    expect(o.series[0].markLine.data[0].yAxis).toBeCloseTo(expected, 12);
+    expect(o.series[0].markLine.label.formatter).toBe(`mean ln(visible keys) = ${formatValue(expected)}`);
+    for (const h of [0, 1]) expect(m.meanEntropy[h]).toBeLessThanOrEqual(expected + 1e-6);
   });
 });

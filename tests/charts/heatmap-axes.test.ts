@@ -48,12 +48,12 @@ describe('a T = 2048 overview in the app path', () => {
     expect(o.graphic.find((g: Opt) => g.id === 'colour-bar-heading').style.text).toBe('weight\nmean of 8×8 blocks');
   });
 
-  it('hover names the token ranges of the cell and its mean', () => {
+  it('hover names the pooled block, its token ranges and its mean', () => {
     // drawn cell (column 3, row 1) = overview rows 2–3 × columns 6–7 = queries 8–15 × keys 24–31
     const ov = run.result.overview!.data;
     const mean = (ov[2 * 512 + 6] + ov[2 * 512 + 7] + ov[3 * 512 + 6] + ov[3 * 512 + 7]) / 4;
     const text = o.tooltip.formatter({ data: [3, 1, 0] });
-    expect(text).toBe(`queries 8–15 → keys 24–31: mean weight ${formatValue(Math.fround(mean))}`);
+    expect(text).toBe(`mean of the 8 × 8 block [8–15] × [24–31]: weight ${formatValue(Math.fround(mean))}`);
   });
 
   it('a brushed rectangle of drawn cells is the tokens it covers', () => {
@@ -98,9 +98,9 @@ describe('a zoomed tile', () => {
     expect(o.xAxis.name).toBe('keys (index ranges)');
   });
 
-  it('hover names the query token and its index, the key range, and marks blocked pairs', () => {
-    expect(o.tooltip.formatter({ data: [0, 2, 0] })).toMatch(/^q1502 \(1502\) → keys 1400–1401: mean weight /);
-    expect(o.tooltip.formatter({ data: [200, 2, 1], seriesIndex: 1 })).toBe('q1502 (1502) → keys 1800–1801: masked');
+  it('hover names the pooled block: the query token and its index, the key range; and marks blocked pairs', () => {
+    expect(o.tooltip.formatter({ data: [0, 2, 0] })).toMatch(/^mean of the 1 × 2 block q1502 \(1502\) × \[1400–1401\]: weight /);
+    expect(o.tooltip.formatter({ data: [200, 2, 1], seriesIndex: 1 })).toBe('mean of the 1 × 2 block q1502 (1502) × [1800–1801]: masked');
     const g = heatmapGeometry(input, SIZE);
     expect(regionAt(g, [10, 19], [5, 9])).toEqual({ rows: [1505, 1510], cols: [1420, 1440] });
   });

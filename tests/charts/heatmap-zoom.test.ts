@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import type { TileReply, TileRequest } from '../../src-shared/api/lab-api';
 import { provideLabApi } from '../../src-renderer/src/host';
-import { fitRegion, regionText, useZoomStore } from '../../src-renderer/src/stores/zoom';
+import { fitRegion, panRegion, regionText, useZoomStore, zoomInRegion } from '../../src-renderer/src/stores/zoom';
 import { FakeLabApi, replyOf, resultOf } from '../renderer/fake-lab-api';
 
 const long = replyOf('long', { ...resultOf([[1]]), Tq: 2048, Tk: 2048 });
@@ -108,5 +108,24 @@ describe('the zoom keys', () => {
     expect(zoom.depth).toBe(1);
     expect(zoom.key({ key: '0' })).toBe(true);
     expect(zoom.depth).toBe(0);
+  });
+
+  it('+ zooms into the centre half of what is on show; arrows pan half a side, inside the matrix', async () => {
+    const zoom = useZoomStore();
+    expect(zoom.key({ key: '+' }, long, 0)).toBe(true);
+    api.waiting.at(-1)!.answer();
+    await new Promise((r) => setTimeout(r, 0));
+    // from the whole 2048 × 2048: the centre 1024 a side, fitted to a tile's 512
+    expect(api.tiles.at(-1)).toMatchObject({ rows: [768, 1280], cols: [768, 1280] });
+    expect(zoom.depth).toBe(1);
+    expect(zoom.key({ key: 'ArrowRight' }, long, 0)).toBe(true);
+    api.waiting.at(-1)!.answer();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(api.tiles.at(-1)).toMatchObject({ rows: [768, 1280], cols: [1024, 1536] });
+    // a pan replaces the level: still one deep
+    expect(zoom.depth).toBe(1);
+    expect(zoomInRegion({ head: 0, rows: [0, 512], cols: [0, 512] }, 2048, 2048)).toEqual({ head: 0, rows: [128, 384], cols: [128, 384] });
+    expect(panRegion({ head: 0, rows: [0, 512], cols: [0, 512] }, 'ArrowUp', 2048, 2048).rows).toEqual([0, 512]);
+    expect(panRegion({ head: 0, rows: [1800, 2048], cols: [0, 512] }, 'ArrowDown', 2048, 2048).rows).toEqual([1800, 2048]);
   });
 });

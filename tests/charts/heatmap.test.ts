@@ -8,6 +8,9 @@ import {
   headHeatmapInput,
   headsRange,
   heatmapOption,
+  perRowMaximum,
+  linearTicks,
+  cellText,
   runsRange,
   smallMultipleOption,
   type HeatmapInput,
@@ -29,13 +32,18 @@ function build(input: HeatmapInput, opts: Partial<typeof SIZE & { forExport: boo
 
 const cellsOf = (o: Opt, s = 0): number[][] => o.series[s].data.map((d: Opt) => (Array.isArray(d) ? d : d.value));
 
+/** The colour bar's tick labels, bottom (low) first. */
+const tickTexts = (o: Opt): string[] =>
+  o.graphic.find((g: Opt) => g.id === 'colour-bar-ticks').children.filter((c: Opt) => c.type === 'text').map((c: Opt) => c.style.text);
+
 describe('heatmapOption: axes', () => {
   const r = sentenceResult();
   const o = build(headHeatmapInput(r, tokens, WEIGHTS));
 
   it('labels the columns with the key tokens and the rows with the query tokens, query 0 at the top', () => {
-    expect(o.xAxis.data).toEqual(SENTENCE);
-    expect(o.yAxis.data).toEqual(SENTENCE);
+    // the second "the" is numbered: two positions, two names
+    expect(o.xAxis.data).toEqual(['the', 'cat', 'sat', 'on', 'the#2', 'mat']);
+    expect(o.yAxis.data).toEqual(['the', 'cat', 'sat', 'on', 'the#2', 'mat']);
     expect(o.yAxis.inverse).toBe(true);
     expect(o.xAxis.name).toBe('key');
     expect(o.yAxis.name).toBe('query');
@@ -81,7 +89,20 @@ describe('heatmapOption: colours', () => {
     expect([vm.min, vm.max]).toEqual([0, maxWeight]);
     expect(vm.inRange.color).toEqual(colormap('viridis').stops);
     expect(vm.seriesIndex).toBe(0);
-    expect(vm.text).toEqual([formatValue(maxWeight), '0']);
+    // at least five round ticks beside the bar, from 0 up (before: two end labels, the top one the raw maximum)
+    const ticks = tickTexts(o);
+    expect(ticks.length).toBeGreaterThanOrEqual(5);
+    expect(ticks[0]).toBe('0');
+    expect(ticks.map(Number).every((x) => x <= maxWeight)).toBe(true);
+    expect(vm.text).toBeUndefined();
+  });
+
+  it('a colour bar of small weights still has ≥ 5 ticks, none a bare 0 for a value that is not 0', () => {
+    const values = Float32Array.from([0, 1e-5, 2e-5, 3.3e-5]);
+    const o = build({ values, rows: 2, cols: 2, rowLabels: null, colLabels: null, view: WEIGHTS });
+    const ticks = tickTexts(o);
+    expect(ticks.length).toBeGreaterThanOrEqual(5);
+    expect(ticks.slice(1).every((t) => t !== '0' && Number(t) > 0)).toBe(true);
   });
 
   it('colours each visible cell by its weight (one item per cell, column first)', () => {
@@ -131,7 +152,7 @@ describe('heatmapOption: colours', () => {
     expect(maxWeight).toBe(1);
     expect([vm.min, vm.max]).toEqual([-4, 0]);
     for (const [j, i, v] of cellsOf(o)) expect(v).toBeCloseTo(Math.log10(w[i * 6 + j]), 6);
-    expect(vm.text).toEqual(['1', '≤ 1e-4']);
+    expect(tickTexts(o)).toEqual(['1e-4', '0.001', '0.01', '0.1', '1']);
     const heading = o.graphic.find((g: Opt) => g.id === 'colour-bar-heading').style.text;
     expect(heading).toContain('log scale');
     // a zero weight sits at the floor
@@ -275,5 +296,43 @@ describe('smallMultipleOption', () => {
     const o = smallMultipleOption(input, { width: 200, height: 200, theme: 'light' }) as Opt;
     expect(o.xAxis.data.length).toBeLessThanOrEqual(SMALL_CELL_BUDGET);
     expect(heatmapOption(input, { width: 200, height: 200, theme: 'light', small: true })).toEqual(o);
+  });
+});
+
+describe('the per-row maximum colour scale', () => {
+  it('divides each row by its largest visible weight: every row spans [0, 1] and the colour bar says so', () => {
+    // a causal row i has weights of about 1/(i + 1): on a linear scale the late rows are one dark colour
+    const r = sentenceResult();
+    const o = build(headHeatmapInput(r, tokens, { ...WEIGHTS, scale: 'rowmax' }));
+    const vm = o.visualMap[0];
+    expect([vm.min, vm.max]).toEqual([0, 1]);
+    const cells = cellsOf(o);
+    for (let i = 0; i < 6; i++) {
+      const row = cells.filter(([, ii]) => ii === i).map(([, , v]) => v);
+      expect(Math.max(...row)).toBeCloseTo(1, 6);
+      const w = r.weights!.subarray(i * 6, i * 6 + 6);
+      const top = Math.max(...w);
+      for (const [j, ii, v] of cells) if (ii === i) expect(v).toBeCloseTo(w[j] / top, 6);
+    }
+    expect(o.graphic.find((g: Opt) => g.id === 'colour-bar-heading').style.text).toContain('weight ÷ row maximum');
+    expect(perRowMaximum(Float32Array.from([0, 2, 4, -Infinity]), 2, 2)).toEqual(Float32Array.from([0, 1, 1, -Infinity]));
+  });
+});
+
+describe('the number printed in a cell', () => {
+  it('never a bare 0.00 for a small weight: two decimals, then two significant digits', () => {
+    expect(cellText(0.4567)).toBe('0.46');
+    expect(cellText(0.0043)).toBe('0.0043');
+    expect(cellText(5.84e-4)).toBe('5.8e-4');
+    expect(cellText(1e-5)).toBe('1e-5');
+    expect(cellText(0)).toBe('0');
+  });
+});
+
+describe('colour-bar ticks', () => {
+  it('a diverging range has 0 exactly among its ticks (not a rounding residue)', () => {
+    expect(linearTicks(-0.6, 0.6)).toContain(0);
+    expect(linearTicks(-0.6, 0.6).every((t) => t === 0 || Math.abs(t) >= 0.1)).toBe(true);
+    expect(linearTicks(0, 0.0734)).toEqual([0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07]);
   });
 });

@@ -10,7 +10,7 @@
  * page makes is recorded, so a test can prove the app never leaves its own origin.
  */
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -27,6 +27,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export const ROOT = resolve(here, '../..');
 export const RENDERER_DIR = join(ROOT, 'out/renderer');
 export const ARTIFACTS_DIR = join(here, 'artifacts');
+/** the README's pictures of each main view: rewritten by the e2e tests that reach the view, so they stay current */
+export const DOCS_SCREENSHOTS_DIR = join(ROOT, 'docs/screenshots');
 export const CHROMIUM = process.env.QKLAB_CHROMIUM ?? '/usr/bin/chromium';
 const PAGE_API = readFileSync(join(here, 'page-api.js'), 'utf8');
 
@@ -183,7 +185,8 @@ export interface Harness {
   menu(command: MenuCommand): Promise<void>;
   /** make a File named `name` "dropped" on the page resolve to `path` (pathForFile) */
   setDropPath(name: string, path: string): Promise<void>;
-  screenshot(name: string): Promise<string>;
+  /** the page as it is, under tests/e2e/artifacts; `{ docs: true }` also writes docs/screenshots/NAME.png */
+  screenshot(name: string, options?: { docs?: boolean }): Promise<string>;
   /** close the page and browser; `crash: true` skips the service's clean shutdown (as a kill would) */
   close(options?: { crash?: boolean }): Promise<void>;
 }
@@ -278,9 +281,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     setDropPath: async (name, path) => {
       await p.evaluate(([n, f]) => (window as unknown as { __qklabSetDropPath(n: string, f: string): void }).__qklabSetDropPath(n, f), [name, path] as const);
     },
-    screenshot: async (name) => {
+    screenshot: async (name, { docs = false } = {}) => {
       const file = join(ARTIFACTS_DIR, `${name}.png`);
       await p.screenshot({ path: file, fullPage: false });
+      if (docs) {
+        mkdirSync(DOCS_SCREENSHOTS_DIR, { recursive: true });
+        copyFileSync(file, join(DOCS_SCREENSHOTS_DIR, `${name}.png`));
+      }
       return file;
     },
     close: async ({ crash = false } = {}) => {

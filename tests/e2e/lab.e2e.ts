@@ -16,6 +16,8 @@ import { closeBrowser, startHarness, type Harness } from './harness';
 import { chartState, duplicateTestIds } from './probes';
 
 const TOKENS = ['a', 'small', 'dog', 'chased', 'a', 'red', 'ball', 'across', 'the', 'wet', 'green', 'lawn'];
+/** the tokens as the axes name them: the second "a" is numbered (two positions, two names) */
+const NAMED = TOKENS.map((t, i) => (t === 'a' && i > 0 ? 'a#2' : t));
 
 let pool: WasmPool;
 let h: Harness;
@@ -94,7 +96,7 @@ describe('QK Lab in Chromium with the real engine', () => {
     expect([run.result.Tq, run.result.Tk]).toEqual([12, 12]);
     expect(run.tokens.keys).toEqual(TOKENS);
     expect(h.host.dialogs.at(-1)).toEqual({ kind: 'open-embeddings', answer: words });
-    await h.screenshot('lab-file-loaded');
+    await h.screenshot('lab-file-loaded', { docs: true });
   });
 
   it('switching the score function and adding a causal mask changes the heatmap and the entropy', async () => {
@@ -304,7 +306,7 @@ describe('QK Lab in Chromium with the real engine', () => {
     expect(await page.getByTestId('head-thumb-1').getAttribute('aria-pressed')).toBe('true');
     await page.getByTestId('head-thumb-0').click();
     await page.waitForTimeout(500);
-    await h.screenshot('lab-two-heads');
+    await h.screenshot('lab-two-heads', { docs: true });
   });
 
   it('Compare: pin A, change τ, and A, B, B − A and the divergence show the two runs', async () => {
@@ -333,7 +335,7 @@ describe('QK Lab in Chromium with the real engine', () => {
     for (const id of ['compare-a', 'compare-b', 'compare-diff']) expect((await chartState(page, id))!.option, id).not.toBeNull();
     expect(await duplicateTestIds(page)).toEqual([]);
     await page.waitForTimeout(500);
-    await h.screenshot('lab-compare');
+    await h.screenshot('lab-compare', { docs: true });
     await page.getByTestId('tab-attention').click();
   });
 
@@ -445,7 +447,7 @@ describe('zooming the heatmap', () => {
     expect(run.tokens.queries).toEqual(TOKENS);
 
     const option = (await chartState(page, 'heatmap'))!.option!;
-    expect(option.yAxis[0].data).toEqual(TOKENS);
+    expect(option.yAxis[0].data).toEqual(NAMED);
     // the tooltip the chart holds, over its first drawn cell: the query and key tokens with their indices
     const first = option.series[0].data[0];
     const [j0, i0] = Array.isArray(first) ? first : first.value;
@@ -453,7 +455,7 @@ describe('zooming the heatmap', () => {
       const el = document.querySelector('[data-testid="heatmap"]') as (HTMLElement & { qklabChart?: { tooltip(s: number, i: number): string | null } }) | null;
       return el?.qklabChart?.tooltip(0, 0) ?? null;
     });
-    expect(hover).toMatch(new RegExp(`^${TOKENS[i0]} \\(${i0}\\) → ${TOKENS[j0]} \\(${j0}\\): (weight|score) `));
+    expect(hover).toMatch(new RegExp(`^${NAMED[i0]} \\(${i0}\\) → ${NAMED[j0]} \\(${j0}\\): (weight|score) `));
 
     // drag from cell (key 2, query 3) to cell (key 5, query 6)
     const box = (await page.getByTestId('heatmap').boundingBox())!;
@@ -466,8 +468,8 @@ describe('zooming the heatmap', () => {
     await page.locator('[data-testid="zoom-bar"][data-depth="1"]').waitFor({ timeout: 30_000 });
     expect(h.calls).toContain('fetchTile');
     const zoomed = (await chartState(page, 'heatmap'))!.option!;
-    expect(zoomed.yAxis[0].data).toEqual(TOKENS.slice(3, 7));
-    expect(zoomed.xAxis[0].data).toEqual(TOKENS.slice(2, 6));
+    expect(zoomed.yAxis[0].data).toEqual(NAMED.slice(3, 7));
+    expect(zoomed.xAxis[0].data).toEqual(NAMED.slice(2, 6));
     // the tile's cells are the run's own weights there
     const view = (await page.getByTestId('view-matrix').inputValue()) as 'weights' | 'scores';
     const matrix = run.result[view]!;
@@ -477,6 +479,6 @@ describe('zooming the heatmap', () => {
     }
     await page.getByTestId('zoom-reset').click();
     await page.locator('[data-testid="zoom-bar"][data-depth="0"]').waitFor();
-    await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data).toEqual(TOKENS);
+    await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data).toEqual(NAMED);
   });
 });

@@ -7,7 +7,9 @@
  * recomputed at full resolution, equal to the float64 reference.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { DEFAULT_EXPORT_WIDTH } from '../../src-main/service/export/heatmap-export';
+import { readPng } from '../service/png';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -179,8 +181,8 @@ describe('the app on a 2,048-token run', () => {
     });
     expect(k).toBeGreaterThanOrEqual(0);
     const cstep = bounds(cols[0])[1] + 1;
-    expect(await hoverText(page, k)).toMatch(new RegExp(`^queries ${step}–${2 * step - 1} → keys ${3 * cstep}–${4 * cstep - 1}: mean weight `));
-    await h.screenshot('long-2048-overview');
+    expect(await hoverText(page, k)).toMatch(new RegExp(`^mean of the ${step} × ${cstep} block \\[${step}–${2 * step - 1}\\] × \\[${3 * cstep}–${4 * cstep - 1}\\]: weight `));
+    await h.screenshot('long-2048-overview', { docs: true });
   });
 
   it('a click pins the row block under the pointer; it does not zoom', async () => {
@@ -241,11 +243,48 @@ describe('the app on a 2,048-token run', () => {
     expect(worst).toBeLessThan(1e-5);
     // hover names the query token and its index
     expect(await hoverText(page, 0)).toMatch(new RegExp(`^t${rows[0]} \\(${rows[0]}\\) → t${cols[0]} \\(${cols[0]}\\): weight `));
-    await h.screenshot('long-2048-zoomed');
+    await h.screenshot('long-2048-zoomed', { docs: true });
 
     // 0 resets to the pooled overview
     await page.keyboard.press('0');
     await page.locator('[data-testid="zoom-bar"][data-depth="0"]').waitFor();
     await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data[0]).toBe(overview.yAxis[0].data[0]);
+  });
+
+  it('exports the 2,048 run from the Export dialog as PNG and SVG: the pooled map (before: "the run did not keep its weights")', async () => {
+    const { page, host } = h;
+    const png = join(dir, 'long-2048.png');
+    host.saves.push(png);
+    await page.getByTestId('export-open').click();
+    await page.getByTestId('export-dialog').waitFor();
+    await h.screenshot('export-dialog', { docs: true });
+    await page.getByTestId('export-dialog-scale').selectOption('1');
+    await page.getByTestId('export-go').click();
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 120_000 }).toContain(`Exported ${png}`);
+    const image = readPng(readFileSync(png));
+    expect(image.width).toBe(DEFAULT_EXPORT_WIDTH);
+
+    const svg = join(dir, 'long-2048.svg');
+    host.saves.push(svg);
+    await page.getByTestId('export-open').click();
+    await page.getByTestId('export-format-svg').check();
+    await page.getByTestId('export-go').click();
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 120_000 }).toContain(`Exported ${svg}`);
+    const text = readFileSync(svg, 'utf8');
+    expect(text).toMatch(/>0–\d+<\/text>/);
+    expect(text).toMatch(/mean of \d+×\d+ blocks/);
+    // the caption names the data file
+    expect(text).toContain('long.json');
+  }, 300_000);
+
+  it('the per-row maximum scale divides each row by its largest weight: the colour bar spans 0…1 and says so', async () => {
+    const { page } = h;
+    await page.getByTestId('view-scale').selectOption('rowmax');
+    await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.visualMap[0].max).toBe(1);
+    const option = (await chartState(page, 'heatmap'))!.option!;
+    const heading = option.graphic[0].elements.find((g: { id?: string }) => g.id === 'colour-bar-heading');
+    expect(heading.style.text).toContain('weight ÷ row maximum');
+    await h.screenshot('long-2048-per-row-maximum', { docs: true });
+    await page.getByTestId('view-scale').selectOption('linear');
   });
 });

@@ -68,7 +68,7 @@ describe('qklab export', () => {
     expect(await qklab('export', jobPath, '--out', json, '--workers', '1')).toBe(0);
     const result = JSON.parse(readFileSync(json, 'utf8'));
     expect(result.tokens).toEqual({ queries: SENTENCE, keys: SENTENCE });
-    expect(result.caption).toBe('cosine τ=0.5 · causal · softmax · 1 head');
+    expect(result.caption).toBe('cosine τ=0.5 · causal · softmax · 1 head · data inline (6 tokens)');
     expect(result.job.metric).toEqual({ id: 'cosine', tau: 0.5 });
     expect(result.heads[0].weights).toHaveLength(6);
     // the outputs the job asked for (entropy) plus the weights the export needs; no scores were asked for
@@ -76,21 +76,24 @@ describe('qklab export', () => {
     expect(result.heads[0].scores).toBeUndefined();
   });
 
-  it('csv: key tokens across, query tokens down, the same weights as the JSON', async () => {
+  it('csv: key tokens across (a repeat numbered), query tokens down, the same weights as the JSON, masked cells empty', async () => {
     expect(await qklab('export', jobPath, '--out', csv, '--workers', '1')).toBe(0);
     const weights = weightsFromJson();
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\r\n');
-    expect(lines[0]).toBe(`query\\key,${SENTENCE.join(',')}`);
-    lines.slice(1).forEach((line, i) => expect(line.split(',').slice(1).map(Number)).toEqual(weights[i]));
+    expect(lines[0]).toBe('query\\key,the,cat,sat,on,the#2,mat');
+    // causal: query i sees keys 0…i; the rest are empty cells, not 0
+    lines.slice(1).forEach((line, i) => expect(line.split(',').slice(1)).toEqual(weights[i].map((w, j) => (j > i ? '' : expect.anything()))));
+    lines.slice(1).forEach((line, i) => expect(line.split(',').slice(1, i + 2).map(Number)).toEqual(weights[i].slice(0, i + 1)));
   });
 
   it('npy: numpy reads 1×6×6 float32 weights equal to the JSON’s', async () => {
     expect(await qklab('export', jobPath, '--out', npy, '--workers', '1')).toBe(0);
     const weights = weightsFromJson();
-    const fromNumpy = JSON.parse(execFileSync('python3', ['-c', `import numpy, json; a = numpy.load(${JSON.stringify(npy)}); print(json.dumps([list(a.shape), str(a.dtype), a[0].tolist()]))`], { encoding: 'utf8' }));
+    // NaN (masked) printed as null
+    const fromNumpy = JSON.parse(execFileSync('python3', ['-c', `import numpy, json; a = numpy.load(${JSON.stringify(npy)}); print(json.dumps([list(a.shape), str(a.dtype), [[None if x != x else x for x in r] for r in a[0].tolist()]]))`], { encoding: 'utf8' }));
     expect(fromNumpy[0]).toEqual([1, 6, 6]);
     expect(fromNumpy[1]).toBe('float32');
-    fromNumpy[2].forEach((row: number[], i: number) => row.forEach((x, j) => expect(Math.fround(x)).toBe(Math.fround(weights[i][j]))));
+    fromNumpy[2].forEach((row: (number | null)[], i: number) => row.forEach((x, j) => expect(x === null ? null : Math.fround(x)).toBe(j > i ? null : Math.fround(weights[i][j]))));
   });
 
   it('a head the job does not have, a bad scale or an unknown format is a usage error (exit 2)', async () => {
@@ -119,9 +122,18 @@ describe('export arguments', () => {
     expect(parseExportArgs(['job.json', '--out', 'pic.dat', '--format', 'npy'], usage).format).toBe('npy');
   });
 
-  it('images ask the engine for the scores too (to draw masked pairs); data exports only for --matrix scores', () => {
+  it('images, CSV and NPY ask the engine for the scores too (to tell masked pairs); JSON only for --matrix scores', () => {
     expect(outputsFor('png', 'weights')).toEqual(['weights', 'scores']);
-    expect(outputsFor('csv', 'weights')).toEqual(['weights']);
+    expect(outputsFor('csv', 'weights')).toEqual(['weights', 'scores']);
+    expect(outputsFor('json', 'weights')).toEqual(['weights']);
     expect(outputsFor('npy', 'scores')).toEqual(['weights', 'scores']);
+  });
+
+  it('a job that asks for the overview and not the matrix is exported from its overview: nothing is added', () => {
+    expect(outputsFor('png', 'weights', ['overview', 'entropy'])).toEqual([]);
+    expect(outputsFor('svg', 'weights', ['overview'])).toEqual([]);
+    expect(outputsFor('csv', 'weights', ['overview'])).toEqual([]);
+    expect(outputsFor('png', 'weights', ['overview', 'weights'])).toEqual(['weights', 'scores']);
+    expect(outputsFor('json', 'weights', ['overview'])).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csvField, exportData, headCsv, matrixNpy, resultJsonText } from '../../src-main/service/export/data-export';
-import { SENTENCE, randomResult, sentenceResult } from '../charts/helpers';
+import { SENTENCE, longRun, randomResult, sentenceResult } from '../charts/helpers';
 
 /** RFC 4180, read back: quoted fields may hold commas, doubled quotes and line breaks. */
 function parseCsv(text: string): string[][] {
@@ -42,9 +42,11 @@ describe('CSV of one head', () => {
   it('has the key tokens across, the query tokens down, and numbers that read back to the same float32', () => {
     const rows = parseCsv(headCsv(r, { queries: SENTENCE, keys: SENTENCE }, 0));
     expect(rows).toHaveLength(7);
-    expect(rows[0]).toEqual(['query\\key', ...SENTENCE]);
+    // the second "the" is numbered (tested below)
+    const named = ['the', 'cat', 'sat', 'on', 'the#2', 'mat'];
+    expect(rows[0]).toEqual(['query\\key', ...named]);
     for (let i = 0; i < 6; i++) {
-      expect(rows[i + 1][0]).toBe(SENTENCE[i]);
+      expect(rows[i + 1][0]).toBe(named[i]);
       for (let j = 0; j < 6; j++) expect(Math.fround(Number(rows[i + 1][j + 1]))).toBe(r.weights![i * 6 + j]);
     }
   });
@@ -86,7 +88,10 @@ describe('NPY of all heads', () => {
     expect(header).toContain("'shape': (3, 5, 5)");
     expect((10 + headerLen) % 64).toBe(0);
     const data = new Float32Array(npy.slice(10 + headerLen).buffer);
-    expect(Array.from(data)).toEqual(Array.from(m.weights!));
+    // masked pairs (−∞ scores) are NaN, every other weight as computed
+    expect(Array.from(data, (x, k) => (m.scores![k] === -Infinity ? (Number.isNaN(x) ? 'NaN' : x) : x))).toEqual(
+      Array.from(m.weights!, (x, k) => (m.scores![k] === -Infinity ? 'NaN' : x)),
+    );
   });
 
   it('numpy loads it and agrees, weights and scores (−inf where blocked)', () => {
@@ -97,7 +102,7 @@ describe('NPY of all heads', () => {
       'import json, sys, numpy as np',
       `w = np.load(${JSON.stringify(join(dir, 'w.npy'))})`,
       `s = np.load(${JSON.stringify(join(dir, 's.npy'))})`,
-      'print(json.dumps({"shape": list(w.shape), "dtype": str(w.dtype), "w": [float(x) for x in w.ravel()], "rowsums": [float(x) for x in w.sum(axis=2).ravel()], "neginf": int(np.isneginf(s).sum())}))',
+      'print(json.dumps({"shape": list(w.shape), "dtype": str(w.dtype), "w": [float(x) for x in np.nan_to_num(w, nan=0.0).ravel()], "rowsums": [float(x) for x in np.nansum(w, axis=2).ravel()], "nan": int(np.isnan(w).sum()), "neginf": int(np.isneginf(s).sum())}))',
     ].join('\n');
     const out = JSON.parse(execFileSync('python3', ['-c', script], { encoding: 'utf8' }));
     expect(out.shape).toEqual([3, 5, 5]);
@@ -106,6 +111,7 @@ describe('NPY of all heads', () => {
     for (const s of out.rowsums) expect(s).toBeCloseTo(1, 5);
     // causal on 5×5: 10 blocked pairs per head
     expect(out.neginf).toBe(30);
+    expect(out.nan).toBe(30);
   });
 });
 
@@ -129,5 +135,55 @@ describe('JSON of the full result', () => {
     expect(exportData(r, t, 'npy')).toEqual(matrixNpy(r));
     expect(JSON.parse(exportData(r, t, 'json') as string).tokens).toEqual(t);
     expect(() => exportData(r, t, 'xlsx' as never)).toThrow(/csv, npy or json/);
+  });
+});
+
+describe('masked pairs and repeated tokens in the data exports', () => {
+  // "the cat sat on the mat" under causal: query i sees keys 0…i
+  const r = sentenceResult();
+  const t = { queries: SENTENCE, keys: SENTENCE };
+
+  it('CSV of a causal job’s weights: masked cells are empty, visible ones hold their weight (0 stays 0)', () => {
+    const rows = parseCsv(headCsv(r, t, 0));
+    for (let i = 0; i < 6; i++) {
+      for (let j = 0; j < 6; j++) {
+        if (j > i) expect(rows[i + 1][j + 1]).toBe('');
+        else expect(Math.fround(Number(rows[i + 1][j + 1]))).toBe(r.weights![i * 6 + j]);
+      }
+    }
+  });
+
+  it('a token that repeats is numbered in the CSV header and rows: the, the#2', () => {
+    const rows = parseCsv(headCsv(r, t, 0));
+    expect(rows[0]).toEqual(['query\\key', 'the', 'cat', 'sat', 'on', 'the#2', 'mat']);
+    expect(rows.slice(1).map((row) => row[0])).toEqual(['the', 'cat', 'sat', 'on', 'the#2', 'mat']);
+  });
+
+  it('NPY of a causal job’s weights: NaN where masked, the weights elsewhere', () => {
+    const npy = matrixNpy(r);
+    const headerLen = npy[8] | (npy[9] << 8);
+    const data = new Float32Array(npy.slice(10 + headerLen).buffer);
+    for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) {
+      if (j > i) expect(data[i * 6 + j]).toBeNaN();
+      else expect(data[i * 6 + j]).toBe(r.weights![i * 6 + j]);
+    }
+  });
+});
+
+describe('a run that kept only the pooled overview', () => {
+  const pooled = longRun(2048, 512).result;
+
+  it('CSV: one row and column per block, named by its token range, holding the overview', () => {
+    const rows = parseCsv(exportData(pooled, { queries: null, keys: null }, 'csv') as string);
+    expect(rows).toHaveLength(513);
+    expect(rows[0].slice(0, 3)).toEqual(['query\\key', '0–3', '4–7']);
+    expect(rows[512][0]).toBe('2044–2047');
+    expect(Math.fround(Number(rows[2][3]))).toBe(pooled.overview!.data[1 * 512 + 2]);
+  });
+
+  it('NPY: H×rows×cols of the overview', () => {
+    const npy = exportData(pooled, { queries: null, keys: null }, 'npy') as Uint8Array;
+    const headerLen = npy[8] | (npy[9] << 8);
+    expect(new TextDecoder().decode(npy.subarray(10, 10 + headerLen))).toContain(`'shape': (${pooled.heads}, 512, 512)`);
   });
 });

@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { nextTick } from 'vue';
 import { provideLabApi } from '../../src-renderer/src/host';
 import { AUTOSAVE_MS, useSessionStore } from '../../src-renderer/src/stores/session';
-import { useAppStore } from '../../src-renderer/src/stores/app';
+import { INFO_NOTICE_MS, useAppStore } from '../../src-renderer/src/stores/app';
 import { useConfigStore } from '../../src-renderer/src/stores/config';
 import { useJobStore } from '../../src-renderer/src/stores/job';
 import { useRunStore } from '../../src-renderer/src/stores/run';
@@ -153,8 +153,71 @@ describe('commands', () => {
       format: 'png',
       scale: 4,
       view: { matrix: 'scores', colormap: 'RdBu', scale: 'linear', head: 0 },
-      caption: 'cosine τ=0.5 · no mask · softmax · 1 head',
+      caption: 'cosine τ=0.5 · no mask · softmax · 1 head · data inline (1 token)',
+      exportId: expect.stringMatching(/^export-/),
     });
+  });
+
+  async function finishedRun() {
+    const run = useRunStore();
+    const p = run.runNow({ embeddings: { inline: { vectors: [[1]] } } });
+    api.runs[0].resolve(replyOf(api.runs[0].runId, resultOf([[1]])));
+    await p;
+  }
+
+  it('the Export dialog’s choices reach the request: caption off, log colour scale, SVG', async () => {
+    const app = useAppStore();
+    await finishedRun();
+    await app.exportRun('svg', undefined, { caption: false, colourScale: 'log' });
+    expect(api.exports[0]).toMatchObject({ format: 'svg', scale: undefined, caption: undefined, view: { scale: 'log' } });
+  });
+
+  it('an export shows its progress; Esc cancels the export (not the run), and says so', async () => {
+    const app = useAppStore();
+    await finishedRun();
+    let finish!: (e: Error) => void;
+    api.exportRun = async (req: unknown) => {
+      api.exports.push(req);
+      return new Promise<string>((_, reject) => (finish = reject));
+    };
+    const pending = app.exportRun('png', 2);
+    await flush();
+    const id = (api.exports[0] as { exportId: string }).exportId;
+    expect(app.exporting).toBe(true);
+    expect(app.exportProgress).toEqual({ id, fraction: null });
+    api.emitProgress({ runId: id, stage: 'exporting', fraction: 0.5 });
+    expect(app.exportProgress).toEqual({ id, fraction: 0.5 });
+    expect(app.handleKey({ key: 'Escape' })).toBe(true);
+    await flush();
+    expect(api.cancelled).toEqual([id]);
+    finish(new Error('the job was cancelled'));
+    expect(await pending).toBeNull();
+    expect(app.notice).toEqual({ kind: 'info', text: 'Export cancelled' });
+    expect(app.exporting).toBe(false);
+  });
+
+  it('an info notice dismisses itself; an error stays until dismissed', async () => {
+    const app = useAppStore();
+    await finishedRun();
+    await app.exportRun('png');
+    expect(app.notice?.kind).toBe('info');
+    await vi.advanceTimersByTimeAsync(INFO_NOTICE_MS + 10);
+    expect(app.notice).toBeNull();
+    app.notice = { kind: 'error', text: 'bad' };
+    await vi.advanceTimersByTimeAsync(INFO_NOTICE_MS * 2);
+    expect(app.notice).toEqual({ kind: 'error', text: 'bad' });
+  });
+
+  it('F1 opens the metrics reference and Ctrl+Shift+L switches the theme, in the page', async () => {
+    const app = useAppStore();
+    const view = useViewStore();
+    const theme = view.theme;
+    app.handleKey({ key: 'F1' });
+    await flush();
+    expect(app.dialog).toBe('metrics');
+    app.handleKey({ key: 'L', ctrlKey: true, shiftKey: true });
+    await flush();
+    expect(view.theme).not.toBe(theme);
   });
 
   it('menu commands reach the stores; a menu echo of a shortcut is ignored', async () => {

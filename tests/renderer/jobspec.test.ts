@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJobSpec } from '../../src-shared/job/spec';
 import {
   buildJobSpec,
+  sentenceGuidance,
   defaultConfig,
   emptySources,
   moveMask,
@@ -94,6 +95,10 @@ describe('the JobSpec builder', () => {
     const noSentence = buildJobSpec({ ...emptySources(), embeddings: { kind: 'file', info: vocab } }, defaultConfig());
     expect(noSentence.job).toBeNull();
     expect(noSentence.errors['embeddings.sentence']).toMatch(/type a sentence/);
+    // the same words are the data panel's guidance (styled as a next step, not an error)
+    expect(sentenceGuidance({ kind: 'file', info: vocab })).toBe(noSentence.errors['embeddings.sentence']);
+    expect(sentenceGuidance({ kind: 'file', info: vocab, sentence: 'the cat' })).toBeNull();
+    expect(sentenceGuidance({ kind: 'file', info })).toBeNull();
 
     const withSentence = buildJobSpec(
       { ...emptySources(), embeddings: { kind: 'file', info: vocab, sentence: 'the cat sat', lookup: { indices: [0, 5, 9], tokens: ['the', 'cat', 'sat'], outOfVocabulary: [] } } },

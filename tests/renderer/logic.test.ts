@@ -23,6 +23,10 @@ describe('keyboard shortcuts', () => {
     expect(matchShortcut({ key: 'Enter' })).toBeNull();
     expect(matchShortcut({ key: 'o' })).toBeNull();
     expect(matchShortcut({ key: 'o', ctrlKey: true, altKey: true })).toBeNull();
+    // in the page, not only through the native menu
+    expect(matchShortcut({ key: 'F1' })).toBe('metrics-reference');
+    expect(matchShortcut({ key: 'L', ctrlKey: true, shiftKey: true })).toBe('toggle-theme');
+    expect(matchShortcut({ key: 'E', ctrlKey: true, shiftKey: true })).toBe('export-dialog');
     expect(new Set(SHORTCUTS.map((s) => s.label)).size).toBe(SHORTCUTS.length);
   });
 });

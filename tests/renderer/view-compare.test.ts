@@ -67,6 +67,21 @@ describe('the view store', () => {
     expect(fresh.head).toBe(0);
     expect(fresh.sequential).toBe(DEFAULT_SEQUENTIAL);
   });
+
+  it('the heatmap takes 70 % of the pane by default; the divider moves it within 30–90 %, and the session remembers it', () => {
+    const view = useViewStore();
+    expect(view.heatSplit).toBe(0.7);
+    view.setHeatSplit(0.95);
+    expect(view.heatSplit).toBe(0.9);
+    view.setHeatSplit(0.55);
+    const snap = view.snapshot();
+    setActivePinia(createPinia());
+    const fresh = useViewStore();
+    fresh.restore(snap);
+    expect(fresh.heatSplit).toBe(0.55);
+    fresh.restore({ heatSplit: 5 });
+    expect(fresh.heatSplit).toBe(0.55);
+  });
 });
 
 describe('the compare store', () => {

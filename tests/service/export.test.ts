@@ -1,10 +1,13 @@
 /** exportRun: every format written where the user chose, from a run made with the real engine. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readFileSync, statSync } from 'node:fs';
+import { outputsFor as appOutputsFor } from '../../src-renderer/src/logic/jobspec';
 import { join } from 'node:path';
 import { WasmPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { defaultExportHeight, DEFAULT_EXPORT_WIDTH } from '../../src-main/service/export/heatmap-export';
+import type { ProgressEvent } from '../../src-shared/api/lab-api';
+import { existsSync } from 'node:fs';
 import { ScriptedHost, WORDS, tempDir, vectors } from './helpers';
 import { readPng } from './png';
 
@@ -12,12 +15,13 @@ let pool: WasmPool;
 let tmp: ReturnType<typeof tempDir>;
 let host: ScriptedHost;
 let service: LabService;
+const progress: ProgressEvent[] = [];
 
 beforeAll(async () => {
   pool = new WasmPool({ workers: 2 });
   tmp = tempDir();
   host = new ScriptedHost(join(tmp.dir, 'user'));
-  service = await LabService.create({ host, backend: pool });
+  service = await LabService.create({ host, backend: pool, onProgress: (e) => progress.push(e) });
   await service.runJob({
     runId: 'run-x',
     job: { embeddings: { inline: { tokens: WORDS, vectors: vectors(8, 6) } }, heads: 2, mask: [{ id: 'causal' }], outputs: ['weights', 'scores', 'entropy'] },
@@ -59,7 +63,10 @@ describe('exporting a run', () => {
     const csvPath = chooseSave('w.csv');
     await service.exportRun({ runId: 'run-x', format: 'csv' });
     const lines = readFileSync(csvPath, 'utf8').trim().split(/\r\n/);
-    expect(lines[0]).toBe(['query\\key', ...WORDS].join(','));
+    // the second "the" is numbered, so each column names one position
+    expect(lines[0]).toBe(['query\\key', ...WORDS.map((w, i) => (w === 'the' && i > 0 ? 'the#2' : w))].join(','));
+    // causal: query 0 sees key 0 only; its masked cells are empty, not 0
+    expect(lines[1].split(',').slice(2)).toEqual(['', '', '', '', '', '', '']);
     expect(lines).toHaveLength(9);
     const sum = lines[3].split(',').slice(1).reduce((a, x) => a + (x === '' ? 0 : Number(x)), 0);
     expect(sum).toBeCloseTo(1, 5);
@@ -105,10 +112,75 @@ describe('exporting a run', () => {
     expect(worst).toBeLessThan(250);
   });
 
+  it('an export named by an exportId reports its progress (stage "exporting", up to 1)', async () => {
+    progress.length = 0;
+    const path = chooseSave('tracked.png');
+    await service.exportRun({ runId: 'run-x', format: 'png', scale: 1, exportId: 'export-1' });
+    expect(readPng(readFileSync(path)).width).toBe(DEFAULT_EXPORT_WIDTH);
+    const mine = progress.filter((e) => e.runId === 'export-1');
+    expect(mine.every((e) => e.stage === 'exporting')).toBe(true);
+    expect(mine.map((e) => e.fraction)).toEqual([...mine.map((e) => e.fraction)].sort((a, b) => a - b));
+    expect(mine.at(-1)!.fraction).toBe(1);
+    expect(mine.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('cancelJob({ runId: exportId }) stops the export: it rejects as cancelled and writes no file; the next export works', async () => {
+    const path = chooseSave('cancelled@4.png');
+    const pending = service.exportRun({ runId: 'run-x', format: 'png', scale: 4, exportId: 'export-2' });
+    // cancel once the worker has started drawing
+    await vi.waitFor(() => expect(progress.some((e) => e.runId === 'export-2' && e.fraction > 0)).toBe(true), { timeout: 30_000, interval: 5 });
+    await service.cancelJob({ runId: 'export-2' });
+    await expect(pending).rejects.toThrow(/cancelled/);
+    expect(existsSync(path)).toBe(false);
+    const after = chooseSave('after-cancel.svg');
+    await service.exportRun({ runId: 'run-x', format: 'svg' });
+    expect(readFileSync(after, 'utf8')).toMatch(/^<svg/);
+  });
+
   it('overwrites a path already chosen once without asking again', async () => {
     const path = chooseSave('again.svg');
     await service.exportRun({ runId: 'run-x', format: 'svg' });
     await service.exportRun({ runId: 'run-x', format: 'svg', path });
     expect(host.saves).toHaveLength(0);
   });
+});
+
+describe('exporting a run that kept only the pooled overview (the app at T = 2048)', () => {
+  const T = 2048;
+  beforeAll(async () => {
+    // what the app asks the engine for at this length (src-renderer/src/logic/jobspec.ts)
+    const asked = appOutputsFor(T, T);
+    await service.runJob({ runId: 'run-long', job: { embeddings: { inline: { vectors: vectors(T, 8, 3) } }, mask: [{ id: 'causal' }], ...asked } });
+  }, 120_000);
+
+  it('the run kept no weights, only the overview', () => {
+    const run = service.storedRun('run-long')!;
+    expect(run.result.weights).toBeUndefined();
+    expect(run.result.overview).toBeDefined();
+  });
+
+  it('PNG and SVG draw the pooled map (before: "the run did not keep its weights")', async () => {
+    const png = chooseSave('long.png');
+    const t0 = performance.now();
+    expect(await service.exportRun({ runId: 'run-long', format: 'png', scale: 2, caption: 'dot · causal' })).toBe(png);
+    const ms = performance.now() - t0;
+    expect(readPng(readFileSync(png)).width).toBe(DEFAULT_EXPORT_WIDTH * 2);
+    const svgPath = chooseSave('long.svg');
+    await service.exportRun({ runId: 'run-long', format: 'svg', caption: 'dot · causal' });
+    const svg = readFileSync(svgPath, 'utf8');
+    expect(svg).toContain('0–');
+    expect(svg).toMatch(/mean of \d+×\d+ blocks/);
+    console.log(`[export T=${T}, service] png 2×: ${(ms / 1000).toFixed(1)} s, ${(statSync(png).size / 1024).toFixed(0)} KiB; svg ${(statSync(svgPath).size / 1024).toFixed(0)} KiB`);
+  }, 120_000);
+
+  it('CSV and NPY write the pooled overview', async () => {
+    const csvPath = chooseSave('long.csv');
+    await service.exportRun({ runId: 'run-long', format: 'csv' });
+    const lines = readFileSync(csvPath, 'utf8').trimEnd().split('\r\n');
+    expect(lines[1].split(',')[0]).toBe('0–3');
+    const npyPath = chooseSave('long.npy');
+    await service.exportRun({ runId: 'run-long', format: 'npy' });
+    const npy = readFileSync(npyPath);
+    expect(npy.toString('latin1', 10, 10 + npy.readUInt16LE(8))).toMatch(/'shape': \(1, 512, 512\)/);
+  }, 60_000);
 });

@@ -5,29 +5,31 @@
 import type { ExportRequest, HeatmapView } from '../../../src-shared/api/lab-api';
 import type { StoredRun } from '../runs/kept-results';
 import { writeFileAtomic } from '../durable-files';
-import { exportData } from './data-export';
+import { exportData, pooledOnly } from './data-export';
 import { exportHeatmap } from './heatmap-export';
 import type { PngScale } from './render';
 
 export const DEFAULT_VIEW: HeatmapView = { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 };
 
-export async function exportRunResult(run: StoredRun, req: ExportRequest, path: string): Promise<void> {
+/** How far an export has got, 0…1: the picture drawn, encoded, written. */
+export type ExportProgress = (fraction: number) => void;
+
+export async function exportRunResult(run: StoredRun, req: ExportRequest, path: string, progress: ExportProgress = () => {}): Promise<void> {
   const view = req.view ?? DEFAULT_VIEW;
   if (view.head >= run.result.heads) throw new Error(`head ${view.head} does not exist: the run has ${run.result.heads} head${run.result.heads > 1 ? 's' : ''}`);
   let bytes: Uint8Array | string;
   switch (req.format) {
     case 'png':
     case 'svg': {
-      const matrix = view.matrix === 'scores' ? run.result.scores : run.result.weights;
-      if (!matrix) throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
-      bytes = exportHeatmap(run.result, run.tokens, view, { format: req.format, scale: req.scale as PngScale | undefined, caption: req.caption });
+      // a run too big to keep its matrices draws its pooled overview (runHeatmapInput picks it)
+      bytes = exportHeatmap(run.result, run.tokens, view, { format: req.format, scale: req.scale as PngScale | undefined, caption: req.caption, progress });
       break;
     }
     case 'csv':
     case 'npy':
     case 'json': {
       const matrix = view.matrix === 'scores' ? run.result.scores : run.result.weights;
-      if (req.format !== 'json' && !matrix) throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
+      if (req.format !== 'json' && !matrix && !pooledOnly(run.result, view.matrix)) throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
       // the JSON export carries the job too, so the numbers can be reproduced
       bytes = exportData(run.result, run.tokens, req.format, { head: view.head, matrix: view.matrix, extra: { job: run.spec } });
       break;
@@ -35,5 +37,7 @@ export async function exportRunResult(run: StoredRun, req: ExportRequest, path: 
     default:
       throw new Error(`cannot export as "${String(req.format)}": expected png, svg, csv, npy or json`);
   }
+  progress(0.95);
   await writeFileAtomic(path, bytes);
+  progress(1);
 }

@@ -2,7 +2,8 @@
  * Runs exports in one worker thread (export-worker.ts), started on the first
  * export and reused. The run's big arrays live on SharedArrayBuffers, so posting a run to
  * the worker shares them instead of copying. A worker that dies fails only the export it
- * was making; the next export starts a new one.
+ * was making; the next export starts a new one. Cancelling an export stops its worker (resvg
+ * cannot be interrupted otherwise): the exports queued behind it fail as cancelled too.
  */
 import { Worker } from 'node:worker_threads';
 import type { ExportRequest } from '../../../src-shared/api/lab-api';
@@ -16,6 +17,14 @@ export interface ExportJob {
 }
 
 export type ExportReply = { id: number; ok: true } | { id: number; ok: false; name: string; message: string };
+/** what the worker posts: how far an export has got, then its reply */
+export type ExportMessage = ExportReply | { id: number; fraction: number };
+
+interface Pending {
+  resolve: () => void;
+  reject: (e: Error) => void;
+  progress?: (fraction: number) => void;
+}
 
 function workerUrl(): { url: URL; workerData?: unknown } {
   const here = import.meta.url;
@@ -29,15 +38,19 @@ function workerUrl(): { url: URL; workerData?: unknown } {
 
 export class Exporter {
   private worker: Worker | null = null;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
   private start(): Worker {
     const { url, workerData } = workerUrl();
     const worker = new Worker(url, { workerData });
-    worker.on('message', (m: ExportReply) => {
+    worker.on('message', (m: ExportMessage) => {
       const p = this.pending.get(m.id);
       if (!p) return;
+      if ('fraction' in m) {
+        p.progress?.(m.fraction);
+        return;
+      }
       this.pending.delete(m.id);
       if (m.ok) p.resolve();
       else {
@@ -48,7 +61,8 @@ export class Exporter {
       if (this.pending.size === 0) worker.unref();
     });
     const fail = (how: string) => {
-      if (this.worker === worker) this.worker = null;
+      if (this.worker !== worker) return;
+      this.worker = null;
       for (const p of this.pending.values()) p.reject(new Error(`the export stopped: the export worker ${how}`));
       this.pending.clear();
     };
@@ -57,14 +71,32 @@ export class Exporter {
     return worker;
   }
 
-  /** Draw / encode the run as asked and write it (atomically) to `path`, in the worker. */
-  export(run: StoredRun, req: ExportRequest, path: string): Promise<void> {
+  /**
+   * Draw / encode the run as asked and write it (atomically) to `path`, in the worker;
+   * `progress` hears 0…1 as it goes. An abort stops the worker and rejects with the
+   * signal's reason (the file is never written: the write is the last step, and atomic).
+   */
+  export(run: StoredRun, req: ExportRequest, path: string, opts: { signal?: AbortSignal; progress?: (fraction: number) => void } = {}): Promise<void> {
+    if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
     this.worker ??= this.start();
     const worker = this.worker;
     worker.ref();
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const onAbort = () => {
+        const reason = opts.signal!.reason as Error;
+        if (this.worker === worker) this.worker = null;
+        for (const p of this.pending.values()) p.reject(reason);
+        this.pending.clear();
+        void worker.terminate();
+      };
+      const done = () => opts.signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: () => (done(), resolve()),
+        reject: (e) => (done(), reject(e)),
+        progress: opts.progress,
+      });
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       worker.postMessage({ id, run, req, path } satisfies ExportJob);
     });
   }

@@ -31,9 +31,29 @@ export class Exports {
         if (!chosen) return null;
         path = allow.allow(chosen, 'write', 'dialog');
       }
-      await this.exporter.export(run, req, path);
+      await this.track(req.exportId, (signal, progress) => this.exporter.export(run, req, path, { signal, progress }));
       return path;
     });
+  }
+
+  /**
+   * Run an export as the work in flight named `exportId` (when given): cancelJob reaches it
+   * through the shared table of active work, and its progress goes out as ProgressEvents.
+   */
+  private async track(exportId: string | undefined, work: (signal: AbortSignal | undefined, progress: (fraction: number) => void) => Promise<void>): Promise<void> {
+    if (!exportId) return work(undefined, () => {});
+    const { active, options } = this.ctx;
+    const controller = new AbortController();
+    active.set(exportId, { runId: exportId, controller });
+    const progress = (fraction: number) => {
+      if (!controller.signal.aborted) options.onProgress?.({ runId: exportId, stage: 'exporting', fraction: Math.min(1, Math.max(0, fraction)) });
+    };
+    try {
+      progress(0);
+      await work(controller.signal, progress);
+    } finally {
+      if (active.get(exportId)?.controller === controller) active.delete(exportId);
+    }
   }
 
   close(): Promise<void> {

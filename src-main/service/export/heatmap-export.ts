@@ -23,6 +23,8 @@ export interface HeatmapExportOptions {
   /** default: "Attention weights · head 0 (2 heads)" */
   title?: string;
   theme?: ChartTheme;
+  /** told 0…1 as the picture is built, drawn and encoded (the app's export progress) */
+  progress?: (fraction: number) => void;
 }
 
 export type { Tokens };
@@ -61,8 +63,12 @@ export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: Hea
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string;
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string {
   const { width, height } = exportSize(result, options);
-  const svg = renderSvg(heatmapExportOption(result, tokens, view, options), width, height);
+  const progress = options.progress ?? (() => {});
+  const option = heatmapExportOption(result, tokens, view, options);
+  progress(0.1);
+  const svg = renderSvg(option, width, height);
   if (options.format === 'svg') return svg;
   if (options.format !== 'png') throw new Error(`a heatmap exports as png or svg, not ${String(options.format)}`);
+  progress(0.5);
   return svgToPng(svg, options.scale ?? 2);
 }

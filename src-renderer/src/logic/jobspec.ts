@@ -17,6 +17,15 @@ import type { InlineData } from './samples';
 
 export type SourceRole = 'embeddings' | 'queries' | 'keys' | 'values';
 
+/**
+ * What a vocabulary file (GloVe, word2vec) still needs before it can run: a sentence to pick its
+ * tokens. The next step, not a fault: the data panel shows it as guidance; the job waits for it.
+ */
+export function sentenceGuidance(slot: SlotState | null): string | null {
+  if (!slot || slot.kind !== 'file' || !slot.info.vocabulary || (slot.sentence && slot.sentence.trim())) return null;
+  return `${slot.info.name} is a vocabulary of ${slot.info.T.toLocaleString('en')} words: type a sentence to pick tokens`;
+}
+
 export type SlotState =
   | { kind: 'inline'; name: string; data: InlineData }
   | {
@@ -289,9 +298,8 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
       if (role !== 'values') errors[role] = role === 'embeddings' ? 'no embeddings loaded: open a file or pick a sample' : `no ${role} loaded`;
       continue;
     }
-    if (slot.kind === 'file' && slot.info.vocabulary && !(slot.sentence && slot.sentence.trim())) {
-      errors[`${role}.sentence`] = `${slot.info.name} is a vocabulary of ${slot.info.T.toLocaleString('en')} words: type a sentence to pick tokens`;
-    }
+    const guidance = sentenceGuidance(slot);
+    if (guidance) errors[`${role}.sentence`] = guidance;
     if (slot.kind === 'file' && slot.lookup && slot.lookup.indices.length === 0) {
       errors[`${role}.sentence`] = `none of the words were found in ${slot.info.name}`;
     }

@@ -10,6 +10,7 @@ export type AppAction =
   | 'save-session'
   | 'save-session-as'
   | 'export-png'
+  | 'export-dialog'
   | 'cancel-run'
   | 'run-now'
   | 'toggle-theme'
@@ -32,8 +33,12 @@ export const SHORTCUTS: Shortcut[] = [
   { key: 's', mod: true, action: 'save-session', label: 'Ctrl+S' },
   { key: 's', mod: true, shift: true, action: 'save-session-as', label: 'Ctrl+Shift+S' },
   { key: 'e', mod: true, action: 'export-png', label: 'Ctrl+E' },
+  { key: 'e', mod: true, shift: true, action: 'export-dialog', label: 'Ctrl+Shift+E' },
   { key: 'Escape', mod: false, action: 'cancel-run', label: 'Esc' },
   { key: 'Enter', mod: true, action: 'run-now', label: 'Ctrl+Enter' },
+  // the native menu carries these two as well; in the page they work without it (a browser, the tests)
+  { key: 'F1', mod: false, action: 'metrics-reference', label: 'F1' },
+  { key: 'l', mod: true, shift: true, action: 'toggle-theme', label: 'Ctrl+Shift+L' },
 ];
 
 export interface KeyLike {
@@ -52,7 +57,7 @@ export function matchShortcut(e: KeyLike): AppAction | null {
   for (const s of SHORTCUTS) {
     if (s.key.toLowerCase() !== e.key.toLowerCase()) continue;
     if (s.mod !== mod) continue;
-    // Escape and Enter ignore shift; letter shortcuts distinguish it
+    // Escape, Enter and F1 ignore shift; letter shortcuts distinguish it
     if (s.key.length === 1 && !!s.shift !== shift) continue;
     return s.action;
   }

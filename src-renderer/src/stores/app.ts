@@ -3,8 +3,8 @@
  * drop, export, and the dialogs (about, metrics reference). One dispatcher serves them all.
  */
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
-import type { DataFormat, ImageFormat, MenuCommand } from '../../../src-shared/api/lab-api';
+import { ref, watch } from 'vue';
+import type { DataFormat, HeatmapView, ImageFormat, MenuCommand } from '../../../src-shared/api/lab-api';
 import { labApi } from '../host';
 import { dropKind } from '../logic/drop';
 import { errorText } from '../logic/errors';
@@ -15,10 +15,24 @@ import { useSessionStore } from './session';
 import { useSourcesStore } from './sources';
 import { useViewStore } from './view';
 
-export type Dialog = 'about' | 'metrics' | null;
+export type Dialog = 'about' | 'metrics' | 'export' | null;
 
 /** A menu command repeating a shortcut handled this recently is the same key press: ignored. */
 export const ECHO_MS = 400;
+
+/** An info notice (export written, …) goes away by itself after this long; errors stay until dismissed. */
+export const INFO_NOTICE_MS = 8000;
+
+/** What the Export dialog asks for; the quick export (toolbar, Ctrl+E, menu) uses the defaults. */
+export interface ExportChoice {
+  format: ImageFormat | DataFormat;
+  /** PNG pixel ratio */
+  scale?: number;
+  /** print the configuration under the picture (default yes) */
+  caption?: boolean;
+  /** the colour scale of the picture (default: the view's) */
+  colourScale?: HeatmapView['scale'];
+}
 
 export const useAppStore = defineStore('app', () => {
   const dialog = ref<Dialog>(null);
@@ -26,9 +40,20 @@ export const useAppStore = defineStore('app', () => {
   const notice = ref<{ kind: 'info' | 'error'; text: string } | null>(null);
   const info = ref<{ version: string; backend: string; workers: number } | null>(null);
   const exporting = ref(false);
+  /** the export in flight: its id (for cancel) and how far it has got (0…1; null until it reports) */
+  const exportProgress = ref<{ id: string; fraction: number | null } | null>(null);
+  let exportCounter = 0;
   let lastShortcut: { action: AppAction; at: number } | null = null;
 
-  async function exportRun(format: ImageFormat | DataFormat = 'png', scale?: number): Promise<string | null> {
+  let noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  watch(notice, (n) => {
+    if (noticeTimer) clearTimeout(noticeTimer);
+    noticeTimer = null;
+    if (n?.kind === 'info') noticeTimer = setTimeout(() => notice.value === n && (notice.value = null), INFO_NOTICE_MS);
+  });
+
+  /** Export the shown run as asked (the Export dialog), or as PNG at the toolbar's scale. */
+  async function exportRun(format: ImageFormat | DataFormat = 'png', scale?: number, choice: Omit<ExportChoice, 'format' | 'scale'> = {}): Promise<string | null> {
     const run = useRunStore();
     const view = useViewStore();
     const job = useJobStore();
@@ -36,23 +61,42 @@ export const useAppStore = defineStore('app', () => {
       notice.value = { kind: 'error', text: 'Nothing to export yet: no run has finished' };
       return null;
     }
+    if (exporting.value) return null;
     exporting.value = true;
+    const exportId = `export-${Date.now().toString(36)}-${++exportCounter}`;
+    exportProgress.value = { id: exportId, fraction: null };
+    const stop = labApi().onProgress((e) => {
+      if (e.runId === exportId && exportProgress.value?.id === exportId) exportProgress.value = { id: exportId, fraction: e.fraction };
+    });
     try {
+      const heatmapView = { ...view.heatmapView, head: Math.min(view.head, run.reply.result.heads - 1) };
+      if (choice.colourScale) heatmapView.scale = choice.colourScale;
       const path = await labApi().exportRun({
         runId: run.reply.runId,
         format,
         scale: format === 'png' ? (scale ?? view.exportScale) : undefined,
-        view: { ...view.heatmapView, head: Math.min(view.head, run.reply.result.heads - 1) },
-        caption: job.caption,
+        view: heatmapView,
+        caption: choice.caption === false ? undefined : job.caption,
+        exportId,
       });
       if (path) notice.value = { kind: 'info', text: `Exported ${path}` };
+      if (path && dialog.value === 'export') dialog.value = null;
       return path;
     } catch (e) {
-      notice.value = { kind: 'error', text: `Export failed: ${errorText(e)}` };
+      const text = errorText(e);
+      notice.value = /cancel/i.test(text) ? { kind: 'info', text: 'Export cancelled' } : { kind: 'error', text: `Export failed: ${text}` };
       return null;
     } finally {
+      stop();
       exporting.value = false;
+      exportProgress.value = null;
     }
+  }
+
+  /** Stop the export in flight (Esc, or its Cancel button). */
+  async function cancelExport(): Promise<void> {
+    const id = exportProgress.value?.id;
+    if (id) await labApi().cancelJob({ runId: id });
   }
 
   /** Version, backend and workers (the status line shows the backend; About shows all). */
@@ -94,8 +138,14 @@ export const useAppStore = defineStore('app', () => {
         await exportRun(format ?? 'png', scale);
         return;
       case 'cancel-run':
-        if (dialog.value) dialog.value = null;
+        // Esc stops what is running: the export first, then a dialog, then the run
+        if (exporting.value) await cancelExport();
+        else if (dialog.value) dialog.value = null;
         else await run.cancel();
+        return;
+      case 'export-dialog':
+        dialog.value = run.reply ? 'export' : null;
+        if (!run.reply) notice.value = { kind: 'error', text: 'Nothing to export yet: no run has finished' };
         return;
       case 'run-now':
         await job.runNow();
@@ -166,5 +216,5 @@ export const useAppStore = defineStore('app', () => {
     notice.value = null;
   }
 
-  return { dialog, notice, info, exporting, exportRun, perform, handleKey, handleMenu, dropFiles, loadInfo, openAbout, closeDialog, dismissNotice };
+  return { dialog, notice, info, exporting, exportProgress, exportRun, cancelExport, perform, handleKey, handleMenu, dropFiles, loadInfo, openAbout, closeDialog, dismissNotice };
 });

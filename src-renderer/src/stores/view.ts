@@ -20,6 +20,10 @@ export const ENTROPY_MODES: Array<{ id: EntropyMode; label: string }> = [
   { id: 'effective', label: 'Effective neighbours' },
 ];
 
+/** The heatmap takes most of the room by default; the divider moves it within this range. */
+export const DEFAULT_HEAT_SPLIT = 0.7;
+export const HEAT_SPLIT_RANGE: [number, number] = [0.3, 0.9];
+
 export const useViewStore = defineStore('view', () => {
   const theme = ref<Theme>('light');
   /** sequential map for weights */
@@ -33,6 +37,8 @@ export const useViewStore = defineStore('view', () => {
   const entropyMode = ref<EntropyMode>('entropy');
   /** PNG export pixel ratio */
   const exportScale = ref(2);
+  /** the heatmap's share of the attention pane's height (the entropy chart has the rest) */
+  const heatSplit = ref(DEFAULT_HEAT_SPLIT);
 
   /** the colour map of the matrix on show */
   const activeColormap = computed(() => (matrix.value === 'weights' ? sequential.value : diverging.value));
@@ -71,6 +77,11 @@ export const useViewStore = defineStore('view', () => {
     if (pinnedRow.value !== null && pinnedRow.value >= rows) pinnedRow.value = null;
   }
 
+  /** Move the divider (a fraction of the pane's height, clamped to HEAT_SPLIT_RANGE); remembered with the session. */
+  function setHeatSplit(fraction: number) {
+    if (Number.isFinite(fraction)) heatSplit.value = Math.min(HEAT_SPLIT_RANGE[1], Math.max(HEAT_SPLIT_RANGE[0], fraction));
+  }
+
   function snapshot(): Record<string, unknown> {
     return {
       theme: theme.value,
@@ -82,6 +93,7 @@ export const useViewStore = defineStore('view', () => {
       pinnedRow: pinnedRow.value,
       entropyMode: entropyMode.value,
       exportScale: exportScale.value,
+      heatSplit: heatSplit.value,
     };
   }
 
@@ -92,12 +104,13 @@ export const useViewStore = defineStore('view', () => {
     pick<Theme>('theme', (x) => x === 'light' || x === 'dark', (x) => (theme.value = x));
     pick<string>('sequential', (x) => typeof x === 'string' && isColormap(x), (x) => (sequential.value = x));
     pick<string>('diverging', (x) => typeof x === 'string' && isColormap(x), (x) => (diverging.value = x));
-    pick<ScaleKind>('scale', (x) => x === 'linear' || x === 'log', (x) => (scale.value = x));
+    pick<ScaleKind>('scale', (x) => x === 'linear' || x === 'log' || x === 'rowmax', (x) => (scale.value = x));
     pick<MatrixKind>('matrix', (x) => x === 'weights' || x === 'scores', (x) => (matrix.value = x));
     pick<number>('head', (x) => Number.isInteger(x) && (x as number) >= 0, (x) => (head.value = x));
     pick<number | null>('pinnedRow', (x) => x === null || (Number.isInteger(x) && (x as number) >= 0), (x) => (pinnedRow.value = x));
     pick<EntropyMode>('entropyMode', (x) => ENTROPY_MODES.some((m) => m.id === x), (x) => (entropyMode.value = x));
     pick<number>('exportScale', (x) => x === 1 || x === 2 || x === 4, (x) => (exportScale.value = x));
+    pick<number>('heatSplit', (x) => typeof x === 'number' && x >= HEAT_SPLIT_RANGE[0] && x <= HEAT_SPLIT_RANGE[1], (x) => (heatSplit.value = x));
   }
 
   return {
@@ -110,6 +123,8 @@ export const useViewStore = defineStore('view', () => {
     pinnedRow,
     entropyMode,
     exportScale,
+    heatSplit,
+    setHeatSplit,
     activeColormap,
     effectiveScale,
     heatmapView,

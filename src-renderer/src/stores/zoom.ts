@@ -37,6 +37,37 @@ export function fitRegion(region: ZoomRegion, Tq: number, Tk: number, max = TILE
   return { head: region.head, rows: fit(region.rows, Tq), cols: fit(region.cols, Tk) };
 }
 
+/**
+ * The region + zooms to: half of the one on show on each side, about its centre (from the
+ * run's own view, `current` is the whole matrix). Never below 8 tokens a side.
+ */
+export function zoomInRegion(current: ZoomRegion, Tq: number, Tk: number): ZoomRegion {
+  const half = ([a, b]: [number, number]): [number, number] => {
+    const side = Math.max(8, Math.ceil((b - a) / 2));
+    const mid = (a + b) / 2;
+    return [Math.round(mid - side / 2), Math.round(mid - side / 2) + side];
+  };
+  return fitRegion({ head: current.head, rows: half(current.rows), cols: half(current.cols) }, Tq, Tk);
+}
+
+/** The region an arrow key pans to: half a side along the arrow, kept inside the matrix. */
+export function panRegion(current: ZoomRegion, arrow: 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRight', Tq: number, Tk: number): ZoomRegion {
+  const shift = ([a, b]: [number, number], n: number, dir: number): [number, number] => {
+    const side = b - a;
+    const lo = Math.max(0, Math.min(n - side, a + dir * Math.max(1, Math.floor(side / 2))));
+    return [lo, lo + side];
+  };
+  const vertical = arrow === 'ArrowUp' || arrow === 'ArrowDown';
+  const dir = arrow === 'ArrowUp' || arrow === 'ArrowLeft' ? -1 : 1;
+  return {
+    head: current.head,
+    rows: vertical ? shift(current.rows, Tq, dir) : current.rows,
+    cols: vertical ? current.cols : shift(current.cols, Tk, dir),
+  };
+}
+
+const ARROWS = ['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'] as const;
+
 /** "queries 1500–1755 × keys 1400–1911" */
 export function regionText(r: Pick<ZoomRegion, 'rows' | 'cols'>): string {
   return `queries ${r.rows[0]}–${r.rows[1] - 1} × keys ${r.cols[0]}–${r.cols[1] - 1}`;
@@ -61,8 +92,11 @@ export const useZoomStore = defineStore('zoom', () => {
     return t && reply && runId.value === reply.runId && t.head === head ? t : null;
   }
 
-  /** Fetch a region of the run at full resolution; it is shown when it lands (unless overtaken). */
-  async function zoomTo(reply: RunReply, region: ZoomRegion): Promise<void> {
+  /**
+   * Fetch a region of the run at full resolution; it is shown when it lands (unless overtaken),
+   * as a new level, or in place of the level on show (`replace`: a pan).
+   */
+  async function zoomTo(reply: RunReply, region: ZoomRegion, replace = false): Promise<void> {
     if (runId.value !== reply.runId) reset(reply.runId);
     const r = fitRegion(region, reply.result.Tq, reply.result.Tk);
     const mine = ++seq;
@@ -71,7 +105,7 @@ export const useZoomStore = defineStore('zoom', () => {
     try {
       const t = await labApi().fetchTile({ runId: reply.runId, head: r.head, rows: r.rows, cols: r.cols });
       if (mine !== seq) return;
-      levels.value = [...levels.value, t];
+      levels.value = [...(replace ? levels.value.slice(0, -1) : levels.value), t];
     } catch (e) {
       if (mine === seq) error.value = errorText(e);
     } finally {
@@ -96,9 +130,26 @@ export const useZoomStore = defineStore('zoom', () => {
     error.value = null;
   }
 
-  /** The zoom's keys: 0 resets, − goes back (only while zoomed). True when the key was the zoom's. */
-  function key(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }): boolean {
-    if (e.ctrlKey || e.metaKey || e.altKey || (depth.value === 0 && !pending.value)) return false;
+  /**
+   * The zoom's keys: + zooms in about the centre of what is on show (given the run), 0 resets,
+   * − goes back, arrows pan half a side (those three only while zoomed). True when the key was the zoom's.
+   */
+  function key(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }, reply: RunReply | null = null, head = 0): boolean {
+    if (e.ctrlKey || e.metaKey || e.altKey) return false;
+    if ((e.key === '+' || e.key === '=') && reply) {
+      const shown = reply.runId === runId.value ? tile.value : null;
+      const current: ZoomRegion = shown ? { head: shown.head, rows: shown.rows, cols: shown.cols } : { head, rows: [0, reply.result.Tq], cols: [0, reply.result.Tk] };
+      void zoomTo(reply, zoomInRegion(current, reply.result.Tq, reply.result.Tk));
+      return true;
+    }
+    if (depth.value === 0 && !pending.value) return false;
+    const arrow = ARROWS.find((a) => a === e.key);
+    if (arrow && reply && tile.value) {
+      const t = tile.value;
+      // a pan replaces the level on show once it lands: − still goes back to where the zoom came from
+      void zoomTo(reply, panRegion({ head: t.head, rows: t.rows, cols: t.cols }, arrow, reply.result.Tq, reply.result.Tk), true);
+      return true;
+    }
     if (e.key === '0') reset();
     else if (e.key === '-') back();
     else return false;
