@@ -66,9 +66,7 @@ function computePage(): Plugin {
       const script = /<script type="module" src="\.\/main\.ts"><\/script>/;
       if (!script.test(template)) throw new Error('qklab:compute-page: src-compute/index.html must load ./main.ts as its one module script');
       const meta = `<meta http-equiv="Content-Security-Policy" content="${COMPUTE_CONTENT_SECURITY_POLICY_META}">`;
-      const html = template
-        .replace(/(<meta\s+charset=[^>]*>)/i, `$1\n    ${meta}`)
-        .replace(script, `<script type="module" crossorigin src="/${chunk.fileName}"></script>`);
+      const html = template.replace(/(<meta\s+charset=[^>]*>)/i, `$1\n    ${meta}`).replace(script, `<script type="module" crossorigin src="/${chunk.fileName}"></script>`);
       this.emitFile({ type: 'asset', fileName: 'compute/index.html', source: html });
     },
   };

@@ -78,7 +78,11 @@ export async function runRenderCase(n = 4096, px = 1024, reps = 5) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
     await page.setContent('<!doctype html><body style="margin:0"></body>');
     await page.addScriptTag({ content: bundle.outputFiles[0].text });
-    const runs = (await page.evaluate(([a, b, c]) => (window as unknown as { __paint(n: number, px: number, r: number): Promise<unknown[]> }).__paint(a, b, c), [n, px, reps] as const)) as {
+    const runs = (await page.evaluate(([a, b, c]) => (window as unknown as { __paint(n: number, px: number, r: number): Promise<unknown[]> }).__paint(a, b, c), [
+      n,
+      px,
+      reps,
+    ] as const)) as {
       poolAndColourMs: number;
       putImageDataMs: number;
       toFrameMs: number;

@@ -159,14 +159,18 @@ function entries({ sparse = true } = {}) {
   add('npy-header-code.npy', 'a .npy whose header tries to run code', npy({ dict: "__import__('os').system('echo pwned')" }));
   add('npy-header-missing-shape.npy', "a .npy header without 'shape'", npy({ dict: "{'descr': '<f4', 'fortran_order': False}" }));
   add('npy-nan.npy', 'a float32 .npy with a NaN at [2, 1]', npy({ data: f32([0, 1, 2, 3, 4, 5, 6, NaN, 8, 9, 10, 11]) }));
-  add('npy-inf-f64.npy', 'a float64 .npy with a value beyond float32 (1e300)', npy({ descr: '<f8', shape: [2, 2], data: new Uint8Array(Float64Array.from([1, 2, 1e300, 4]).buffer) }));
+  add(
+    'npy-inf-f64.npy',
+    'a float64 .npy with a value beyond float32 (1e300)',
+    npy({ descr: '<f8', shape: [2, 2], data: new Uint8Array(Float64Array.from([1, 2, 1e300, 4]).buffer) }),
+  );
   add('npy-deep-header.npy', 'a .npy header nested 5000 levels deep', npy({ dict: '('.repeat(5000) }));
 
   // ── safetensors ──
   const w = { name: 'w', dtype: 'F32', shape: [2, 3], data: f32([1, 2, 3, 4, 5, 6]) };
   add('st-header-past-end.safetensors', 'a header length 1 000 000 in a 100-byte file', safetensors([w], { lengthOverride: 1_000_000 }));
   add('st-header-huge.safetensors', 'a header length of 2^63', safetensors([w], { lengthOverride: 2n ** 63n }));
-  add('st-overlapping-offsets.safetensors', "two tensors whose bytes overlap", safetensors([w, { ...w, name: 'v', offsets: [8, 32] }]));
+  add('st-overlapping-offsets.safetensors', 'two tensors whose bytes overlap', safetensors([w, { ...w, name: 'v', offsets: [8, 32] }]));
   add('st-offsets-past-end.safetensors', 'data_offsets beyond the end of the data', safetensors([{ ...w, offsets: [0, 4096] }]));
   add('st-offsets-shape-mismatch.safetensors', 'data_offsets that do not match the shape', safetensors([{ ...w, shape: [3, 3] }]));
   add('st-unknown-dtype.safetensors', 'a tensor of dtype "F99"', safetensors([{ ...w, dtype: 'F99' }]));
@@ -254,9 +258,54 @@ function entries({ sparse = true } = {}) {
   add('job-unknown-field.json', 'a JobSpec with an unknown field', JSON.stringify({ embeddings: { inline: { vectors: [[1, 0]] } }, colour: 'red' }), 'jobspec');
   add('job-ragged-inline.json', 'a JobSpec whose inline rows are ragged', JSON.stringify({ embeddings: { inline: { vectors: [[1, 0], [1]] } } }), 'jobspec');
   add('job-deep.json', 'a JobSpec nested 100 000 levels deep', `{"embeddings": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'jobspec');
-  add('job-tau-tiny.json', 'a JobSpec with metric.tau = 1e-300 (scores overflow float32)', JSON.stringify({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } }, metric: { id: 'cosine', tau: 1e-300 } }), 'jobspec');
-  add('job-tau-overflow-data.json', 'a JobSpec whose τ = 1e-37 is fine alone but overflows float32 with its data (|q·k| = 100)', JSON.stringify({ embeddings: { inline: { vectors: [[10, 0], [0, 10]] } }, metric: { id: 'dot', scale: 'tau', tau: 1e-37 } }), 'jobspec');
-  add('job-nul-token.json', 'a JobSpec whose inline token holds a NUL', JSON.stringify({ embeddings: { inline: { tokens: ['a', 'b\u0000'], vectors: [[1, 0], [0, 1]] } } }), 'jobspec');
+  add(
+    'job-tau-tiny.json',
+    'a JobSpec with metric.tau = 1e-300 (scores overflow float32)',
+    JSON.stringify({
+      embeddings: {
+        inline: {
+          vectors: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+      metric: { id: 'cosine', tau: 1e-300 },
+    }),
+    'jobspec',
+  );
+  add(
+    'job-tau-overflow-data.json',
+    'a JobSpec whose τ = 1e-37 is fine alone but overflows float32 with its data (|q·k| = 100)',
+    JSON.stringify({
+      embeddings: {
+        inline: {
+          vectors: [
+            [10, 0],
+            [0, 10],
+          ],
+        },
+      },
+      metric: { id: 'dot', scale: 'tau', tau: 1e-37 },
+    }),
+    'jobspec',
+  );
+  add(
+    'job-nul-token.json',
+    'a JobSpec whose inline token holds a NUL',
+    JSON.stringify({
+      embeddings: {
+        inline: {
+          tokens: ['a', 'b\u0000'],
+          vectors: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+    }),
+    'jobspec',
+  );
   add('job-inline-50mb.json', 'a 50 MB JobSpec of inline vectors', inlineJob(50 * 2 ** 20), 'jobspec');
   add('job-missing-file.json', 'a JobSpec naming a file that does not exist', JSON.stringify({ embeddings: { path: 'no-such-file.npy' } }), 'jobspec');
   return list;

@@ -48,10 +48,16 @@ function audit() {
 
 const tasks = {
   corpus: () => run('bad-input corpus', [vitest, 'run', 'tests/reliability/bad-inputs.test.ts']),
-  fuzz: () => run(`fuzz (FC_RUNS=${process.env.FC_RUNS ?? 10000})`, [vitest, 'run', 'tests/formats/fuzz.test.ts', 'tests/reliability/fuzz.test.ts'], { FC_RUNS: process.env.FC_RUNS ?? '10000' }),
+  fuzz: () =>
+    run(`fuzz (FC_RUNS=${process.env.FC_RUNS ?? 10000})`, [vitest, 'run', 'tests/formats/fuzz.test.ts', 'tests/reliability/fuzz.test.ts'], {
+      FC_RUNS: process.env.FC_RUNS ?? '10000',
+    }),
   large: () => run('soak: a 1 GB vocabulary', ['--expose-gc', '--import', tsx, join(root, 'bench', 'reliability', 'soak-large.ts'), ...process.argv.slice(3)]),
   faults: () =>
-    run('soak: faults and load', [vitest, 'run', 'tests/reliability/faults.test.ts', 'tests/reliability/load.test.ts'], { QKLAB_SOAK: '1', FAULT_JOBS: process.env.FAULT_JOBS ?? '300' }),
+    run('soak: faults and load', [vitest, 'run', 'tests/reliability/faults.test.ts', 'tests/reliability/load.test.ts'], {
+      QKLAB_SOAK: '1',
+      FAULT_JOBS: process.env.FAULT_JOBS ?? '300',
+    }),
   audit,
 };
 

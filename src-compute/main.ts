@@ -44,10 +44,10 @@ const runtime: ComputeRuntime = {
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
     });
-    return session as unknown as SessionLike;
+    return session;
   },
   tensor(f: FeedTensor): TensorLike {
-    return new ort.Tensor(f.type, f.data, f.dims) as unknown as TensorLike;
+    return new ort.Tensor(f.type, f.data, f.dims);
   },
 };
 

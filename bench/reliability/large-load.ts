@@ -68,7 +68,19 @@ export async function measureLargeLoad(options: {
   const log = options.log ?? (() => {});
   // the engine first: a worker booting (tsx, onnxruntime's wasm) must not count as the load's memory
   const warm = await LabService.create({ host: new TempHost(join(dir, 'user-warm')), backend });
-  await warm.runJob({ runId: 'warm', job: { embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } } });
+  await warm.runJob({
+    runId: 'warm',
+    job: {
+      embeddings: {
+        inline: {
+          vectors: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+    },
+  });
   await warm.close();
   const path = join(dir, `glove.${count}.${dim}d.txt`);
   let t = performance.now();
@@ -87,14 +99,19 @@ export async function measureLargeLoad(options: {
   const kernelReset = resetKernelPeak();
   const probe = new LoopProbe(10).start();
   const t0 = performance.now();
-  const reply = await service.runJob({ runId: 'large', job: { embeddings: { path, sentence: SOAK_SENTENCE }, metric: { id: 'cosine', tau: 0.5 }, outputs: ['entropy', 'weights'] } });
+  const reply = await service.runJob({
+    runId: 'large',
+    job: { embeddings: { path, sentence: SOAK_SENTENCE }, metric: { id: 'cosine', tau: 0.5 }, outputs: ['entropy', 'weights'] },
+  });
   const runMs = performance.now() - t0;
   const loop = probe.stop();
   const loadMs = reply.timing.loadMs;
   const peakRssMb = Math.max(loop.peakRssMb, (kernelReset && kernelPeakRssMb()) || 0);
   const loading = progress.filter((e) => e.runId === 'large' && e.stage === 'loading').map((e) => e.fraction);
   const dataMb = (count * dim * 4) / 2 ** 20;
-  log(`loaded in ${(loadMs / 1000).toFixed(1)} s; peak RSS +${(peakRssMb - rssBeforeMb).toFixed(0)} MB over ${dataMb.toFixed(0)} MB of float32; longest event-loop stall ${loop.maxBlockedMs.toFixed(0)} ms`);
+  log(
+    `loaded in ${(loadMs / 1000).toFixed(1)} s; peak RSS +${(peakRssMb - rssBeforeMb).toFixed(0)} MB over ${dataMb.toFixed(0)} MB of float32; longest event-loop stall ${loop.maxBlockedMs.toFixed(0)} ms`,
+  );
 
   // 2. the vocabulary in the sentence box: open (from the cache) and look sentences up
   const info = await service.openEmbeddings({ path });
@@ -142,7 +159,9 @@ export async function measureLargeLoad(options: {
   const rssGrowthAfterCancelMb = rssAfter - rssAtCancel;
   await second.close();
   const readStopped = latencyMs >= 0 && rssGrowthAfterCancelMb < Math.max(48, 0.25 * dataMb * (1 - atFraction));
-  log(`cancelled at ${(atFraction * 100).toFixed(0)} %: rejected after ${latencyMs.toFixed(1)} ms; RSS +${rssGrowthAfterCancelMb.toFixed(0)} MB in the next ${(options.watchAfterCancelMs ?? 2000) / 1000} s`);
+  log(
+    `cancelled at ${(atFraction * 100).toFixed(0)} %: rejected after ${latencyMs.toFixed(1)} ms; RSS +${rssGrowthAfterCancelMb.toFixed(0)} MB in the next ${(options.watchAfterCancelMs ?? 2000) / 1000} s`,
+  );
 
   return {
     tokens: count,

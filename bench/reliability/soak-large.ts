@@ -68,7 +68,9 @@ export async function soakLarge(): Promise<number> {
     report.large = section;
     writeFileSync(REPORT, JSON.stringify(report, null, 2) + '\n');
     console.table(Object.fromEntries(Object.entries(section).filter(([, x]) => typeof x !== 'object')));
-    const failed = Object.entries(checks).filter(([, ok]) => !ok).map(([k]) => k);
+    const failed = Object.entries(checks)
+      .filter(([, ok]) => !ok)
+      .map(([k]) => k);
     console.log(failed.length ? `soak:large: FAILED ${failed.join(', ')}` : 'soak:large: all checks passed');
     console.log(`soak:large: wrote the "large" section of ${REPORT}`);
     return failed.length ? 1 : 0;

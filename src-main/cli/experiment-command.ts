@@ -133,7 +133,7 @@ export function parseExperimentArgs(args: string[], usage: (m: string) => Error)
     if ('error' in parsed) throw usage(`--${f.name}: ${parsed.error}`);
     given[f.name] = parsed.value;
   }
-  const str = (k: keyof typeof COMMON) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const str = (k: keyof typeof COMMON) => (typeof values[k] === 'string' ? values[k] : undefined);
   const scale = Number(str('scale') ?? 2) as PngScale;
   if (!PNG_SCALES.includes(scale)) throw usage(`--scale must be 1, 2 or 4, got "${str('scale')}"`);
   const theme = str('theme') ?? 'light';
@@ -164,7 +164,7 @@ export function experimentOptions(m: ExperimentModule, given: Record<string, unk
     const path = (issue.path ?? []).map((p) => String(p.key)).join('.');
     throw new ExperimentOptionError(path ? `options.${path}` : 'options', issue.message);
   }
-  return checked.output as Record<string, unknown>;
+  return checked.output;
 }
 
 /** The chart the CLI exports: the module's builder, at the export's size and theme, from its first view. */

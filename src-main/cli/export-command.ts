@@ -18,7 +18,8 @@ import { exportHeatmap } from '../service/export/heatmap-export';
 import { exportData, pooledOnly } from '../service/export/data-export';
 import { PNG_SCALES, type PngScale } from '../service/export/render';
 
-export const EXPORT_USAGE = 'qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N] [--scale 1|2|4] [--colormap NAME] [--matrix weights|scores] [--log] [--width PX] [--height PX] [--theme light|dark]';
+export const EXPORT_USAGE =
+  'qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N] [--scale 1|2|4] [--colormap NAME] [--matrix weights|scores] [--log] [--width PX] [--height PX] [--theme light|dark]';
 
 export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npy', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -46,7 +47,6 @@ export interface ExportArgs {
   threads?: number;
 }
 
-
 /** Parse and check the arguments; every mistake is a usage error that names the option. */
 export function parseExportArgs(args: string[], usage: (m: string) => Error): ExportArgs {
   const { values, positionals } = parseArgs({
@@ -73,7 +73,11 @@ export function parseExportArgs(args: string[], usage: (m: string) => Error): Ex
   const fromExt = extname(values.out).slice(1).toLowerCase();
   const format = (values.format ?? fromExt) as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) {
-    throw usage(values.format ? `--format must be one of ${EXPORT_FORMATS.join(', ')}, got "${values.format}"` : `cannot tell the format from "${values.out}": give --format ${EXPORT_FORMATS.join('|')}`);
+    throw usage(
+      values.format
+        ? `--format must be one of ${EXPORT_FORMATS.join(', ')}, got "${values.format}"`
+        : `cannot tell the format from "${values.out}": give --format ${EXPORT_FORMATS.join('|')}`,
+    );
   }
   const scale = Number(values.scale ?? 2) as PngScale;
   if (!PNG_SCALES.includes(scale)) throw usage(`--scale must be 1, 2 or 4, got "${values.scale}"`);

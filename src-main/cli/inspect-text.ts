@@ -3,15 +3,13 @@ import type { LoadedEmbeddings } from '../../src-shared/formats/types';
 
 export function inspectText(name: string, loaded: LoadedEmbeddings): string {
   const { embeddings: e } = loaded;
-  const lines = [
-    `file:    ${name}`,
-    `format:  ${loaded.format}`,
-    `dtype:   ${loaded.dtype}`,
-    `shape:   ${loaded.shape.join(' × ')} (read as ${e.T} vectors of width ${e.d})`,
-  ];
+  const lines = [`file:    ${name}`, `format:  ${loaded.format}`, `dtype:   ${loaded.dtype}`, `shape:   ${loaded.shape.join(' × ')} (read as ${e.T} vectors of width ${e.d})`];
   if (loaded.parts && loaded.parts.length > 1) lines.push(`parts:   ${loaded.parts.join(', ')} (reading ${loaded.part ?? loaded.parts[0]})`);
   if (e.tokens) {
-    const shown = e.tokens.slice(0, 8).map((t) => JSON.stringify(t)).join(', ');
+    const shown = e.tokens
+      .slice(0, 8)
+      .map((t) => JSON.stringify(t))
+      .join(', ');
     lines.push(`tokens:  ${shown}${e.T > 8 ? `, … (${e.T} in all)` : ''}`);
   } else {
     lines.push('tokens:  none (positions are numbered)');

@@ -8,4 +8,3 @@ export function wholeNumber(name: string, text: string | undefined, usage: Usage
   if (!Number.isInteger(n) || n < min) throw usage(`--${name} expects a whole number ≥ ${min}, got "${text}"`);
   return n;
 }
-

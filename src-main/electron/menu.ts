@@ -63,15 +63,7 @@ export function menuTemplate(o: MenuOptions): MenuItemConstructorOptions[] {
   };
   const edit: MenuItemConstructorOptions = {
     label: '&Edit',
-    submenu: [
-      { role: 'undo' },
-      { role: 'redo' },
-      { type: 'separator' },
-      { role: 'cut' },
-      { role: 'copy' },
-      { role: 'paste' },
-      { role: 'selectAll' },
-    ],
+    submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
   };
   const view: MenuItemConstructorOptions = {
     label: '&View',
@@ -88,10 +80,7 @@ export function menuTemplate(o: MenuOptions): MenuItemConstructorOptions[] {
   const help: MenuItemConstructorOptions = {
     role: 'help',
     label: '&Help',
-    submenu: [
-      item(`About ${o.appName}`, { type: 'about' }, send),
-      item('Metrics Reference', { type: 'metrics-reference' }, send, 'F1'),
-    ],
+    submenu: [item(`About ${o.appName}`, { type: 'about' }, send), item('Metrics Reference', { type: 'metrics-reference' }, send, 'F1')],
   };
   const mac: MenuItemConstructorOptions[] = o.isMac
     ? [

@@ -198,10 +198,7 @@ export function denyPermissionCheck(): boolean {
  * Guard a session: deny permissions, cancel every request outside the app's own origin,
  * and give the app's pages the CSP header.
  */
-export function hardenSession(
-  session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'webRequest'>,
-  devServerUrl?: string,
-): void {
+export function hardenSession(session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'webRequest'>, devServerUrl?: string): void {
   session.setPermissionRequestHandler(denyPermission);
   session.setPermissionCheckHandler(denyPermissionCheck);
   session.webRequest.onBeforeRequest((details, callback) => {

@@ -15,7 +15,7 @@ export function sharedCopy<T extends Typed>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const ctor = a.constructor as { new (b: SharedArrayBuffer): T };
   const out = new ctor(new SharedArrayBuffer(a.byteLength));
-  out.set(a as never);
+  out.set(a);
   return out;
 }
 

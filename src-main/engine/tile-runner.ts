@@ -10,7 +10,7 @@ import type { FeedTensor } from '../../src-shared/graph';
 import { allocateResult, finishResult } from '../../src-shared/graph/result';
 import { firstNegative, kernelNegativeMessage, writeTile } from '../../src-shared/graph/assemble';
 import { planGraphTiles, type TilePlanOptions } from '../../src-shared/graph/plan';
-import { SessionTileRunner, type SessionLike, type TensorLike } from '../../src-shared/engine-browser/session-runner';
+import { SessionTileRunner, type TensorLike } from '../../src-shared/engine-browser/session-runner';
 import { createSession, ort } from './ort-node';
 
 export { assembleTile, writeTile } from '../../src-shared/graph/assemble';
@@ -19,7 +19,7 @@ export type { TileResult, TileArray } from '../../src-shared/graph/tile-result';
 export { planGraphTiles, bytesPerCell, BANDED_ROWS, type TilePlanOptions } from '../../src-shared/graph/plan';
 
 function toOrt(f: FeedTensor): TensorLike {
-  return new ort.Tensor(f.type, f.data, f.dims) as unknown as TensorLike;
+  return new ort.Tensor(f.type, f.data, f.dims);
 }
 
 export class TileRunner extends SessionTileRunner {
@@ -29,7 +29,7 @@ export class TileRunner extends SessionTileRunner {
     /** sessions kept; each holds its model's initializers and kernels, not the T² buffers */
     maxSessions = 8,
   ) {
-    super({ createSession: async (model) => (await createSession(model, numThreads)) as unknown as SessionLike, tensor: toOrt }, maxSessions);
+    super({ createSession: async (model) => await createSession(model, numThreads), tensor: toOrt }, maxSessions);
   }
 }
 
@@ -38,10 +38,7 @@ export class TileRunner extends SessionTileRunner {
  * kernel problem the negative-score error names the first negative in (head, row) order, as
  * the reference does.
  */
-export async function runProblemSingleThreaded(
-  problem: AttentionProblem,
-  options: TilePlanOptions & { numThreads?: number; runner?: TileRunner } = {},
-): Promise<AttentionResult> {
+export async function runProblemSingleThreaded(problem: AttentionProblem, options: TilePlanOptions & { numThreads?: number; runner?: TileRunner } = {}): Promise<AttentionResult> {
   const runner = options.runner ?? new TileRunner(options.numThreads ?? 1);
   try {
     const result = allocateResult(problem);

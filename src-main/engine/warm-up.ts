@@ -128,7 +128,10 @@ export class IdleWarmUp {
       this.timer = null;
       if (this.done || this.busy > 0) return;
       const step = this.step();
-      this.current = step.then(() => undefined, () => undefined);
+      this.current = step.then(
+        () => undefined,
+        () => undefined,
+      );
       void step.then(
         () => this.schedule(0),
         () => this.finish(),

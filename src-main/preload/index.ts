@@ -35,10 +35,10 @@ const api: LabApi = {
   // the reply's `name` is the request's, so the generic signature's narrowing holds
   runExperiment: (req) => call('runExperiment', req as RequestOf<'runExperiment'>) as never,
   exportRun: (req) => call('exportRun', req),
-  saveSession: (req) => call('saveSession', req as RequestOf<'saveSession'>),
+  saveSession: (req) => call('saveSession', req),
   openSession: (req) => call('openSession', req),
   grantSessionFiles: (req) => call('grantSessionFiles', req),
-  autosave: (req) => call('autosave', req as RequestOf<'autosave'>),
+  autosave: (req) => call('autosave', req),
   recoverSession: () => call('recoverSession'),
   recentFiles: () => call('recentFiles'),
   appInfo: () => call('appInfo'),

@@ -4,15 +4,7 @@
  * Electron's ipc.ts adds only the sender check; the e2e harness adds only the encoding of
  * typed arrays for Playwright's binding. Both therefore test the same validation.
  */
-import {
-  OPERATIONS,
-  errorInfo,
-  parseRequest,
-  type Envelope,
-  type LabOperations,
-  type OperationName,
-  type ReplyOf,
-} from '../../src-shared/api/requests';
+import { OPERATIONS, errorInfo, parseRequest, type Envelope, type LabOperations, type OperationName, type ReplyOf } from '../../src-shared/api/requests';
 
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
 

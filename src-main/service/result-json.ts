@@ -17,7 +17,7 @@ export function float32Json(x: number): number | null {
 function rows(a: ArrayLike<number>, offset: number, count: number, width: number, f32: boolean): (number | null)[][] {
   const out: (number | null)[][] = [];
   for (let i = 0; i < count; i++) {
-    const row: (number | null)[] = new Array(width);
+    const row = new Array<number | null>(width);
     for (let j = 0; j < width; j++) {
       const x = a[offset + i * width + j];
       row[j] = f32 ? float32Json(x) : x;

@@ -14,9 +14,7 @@ declare global {
 
 export class MissingHostError extends Error {
   constructor() {
-    super(
-      'QK Lab cannot reach its engine: window.qklab is missing. Start the app through Electron (the preload installs it) or through the test harness that provides a LabApi.',
-    );
+    super('QK Lab cannot reach its engine: window.qklab is missing. Start the app through Electron (the preload installs it) or through the test harness that provides a LabApi.');
     this.name = 'MissingHostError';
   }
 }

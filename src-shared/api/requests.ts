@@ -14,16 +14,7 @@ import { jobSpecSchema, type JobSpec } from '../job/spec';
 import { EXPERIMENTS, EXPERIMENT_NAMES, requestOptionsSchema, type ExperimentName } from '../experiments';
 import { firstProblem } from '../job/issue-message';
 import { MAX_JOBSPEC_BYTES, USE_A_FILE } from '../job/limits';
-import type {
-  ExperimentReply,
-  ExperimentRequest,
-  ExportRequest,
-  LabApi,
-  MenuCommand,
-  ProgressEvent,
-  SessionDoc,
-  SourceInfo,
-} from './lab-api';
+import type { ExperimentReply, ExperimentRequest, ExportRequest, LabApi, MenuCommand, ProgressEvent, SessionDoc, SourceInfo } from './lab-api';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -150,7 +141,10 @@ export const OPERATIONS = {
   openEmbeddings: op('openEmbeddings', v.strictObject({ path: v.optional(pathString), part: v.optional(v.pipe(v.string(), v.maxLength(512))) }), 16 * KiB),
   lookupSentence: op(
     'lookupSentence',
-    v.strictObject({ sourceId: idString('a source id'), sentence: v.pipe(v.string('expected a sentence'), v.maxLength(20_000, 'expected a sentence of at most 20000 characters')) }),
+    v.strictObject({
+      sourceId: idString('a source id'),
+      sentence: v.pipe(v.string('expected a sentence'), v.maxLength(20_000, 'expected a sentence of at most 20000 characters')),
+    }),
     64 * KiB,
   ),
   // inline vectors make JobSpecs the one large request: held to a JobSpec's limit (src-shared/job/limits.ts)
@@ -160,7 +154,12 @@ export const OPERATIONS = {
     'fetchTile',
     v.strictObject({
       runId: idString('a run id'),
-      head: v.pipe(v.number('expected a head index'), v.integer('expected an integer'), v.minValue(0, 'expected a head index ≥ 0'), v.maxValue(1023, 'expected a head index ≤ 1023')),
+      head: v.pipe(
+        v.number('expected a head index'),
+        v.integer('expected an integer'),
+        v.minValue(0, 'expected a head index ≥ 0'),
+        v.maxValue(1023, 'expected a head index ≤ 1023'),
+      ),
       rows: tileRange('rows'),
       cols: tileRange('columns'),
     }),
@@ -193,7 +192,11 @@ export const OPERATIONS = {
   ),
   openSession: op('openSession', v.strictObject({ path: v.optional(pathString) }), 16 * KiB),
   // main reads only paths the session opened last listed in its `outside`; a JobSpec names at most a few dozen files
-  grantSessionFiles: op('grantSessionFiles', v.strictObject({ paths: v.pipe(v.array(pathString, 'expected a list of file paths'), v.maxLength(64, 'expected at most 64 file paths')) }), 300 * KiB),
+  grantSessionFiles: op(
+    'grantSessionFiles',
+    v.strictObject({ paths: v.pipe(v.array(pathString, 'expected a list of file paths'), v.maxLength(64, 'expected at most 64 file paths')) }),
+    300 * KiB,
+  ),
   autosave: op('autosave', v.strictObject({ session: sessionBodySchema }), 64 * MiB),
   recoverSession: op('recoverSession', noArguments, 64),
   recentFiles: op('recentFiles', noArguments, 64),
@@ -218,10 +221,10 @@ export type EventPayloads = {
 export type RequestOf<K extends OperationName> = K extends 'runExperiment'
   ? ExperimentRequest
   : K extends LabApiOperation
-  ? Parameters<LabApi[K]>[0]
-  : K extends 'grantDroppedPath'
-    ? { path: string }
-    : never;
+    ? Parameters<LabApi[K]>[0]
+    : K extends 'grantDroppedPath'
+      ? { path: string }
+      : never;
 
 export interface SessionFilesReply {
   sources: SourceInfo[];
@@ -243,14 +246,14 @@ type Awaited_<T> = T extends Promise<infer U> ? U : T;
 export type ReplyOf<K extends OperationName> = K extends 'runExperiment'
   ? ExperimentReply
   : K extends 'openSession'
-  ? OpenSessionReply | null
-  : K extends 'recoverSession'
-    ? RecoverSessionReply | null
-    : K extends 'grantDroppedPath'
-      ? void
-      : K extends LabApiOperation
-        ? Awaited_<ReturnType<LabApi[K]>>
-        : never;
+    ? OpenSessionReply | null
+    : K extends 'recoverSession'
+      ? RecoverSessionReply | null
+      : K extends 'grantDroppedPath'
+        ? void
+        : K extends LabApiOperation
+          ? Awaited_<ReturnType<LabApi[K]>>
+          : never;
 
 /** The service as the transports see it: one method per operation, requests already validated. */
 export type LabOperations = { [K in OperationName]: (req: RequestOf<K>) => Promise<ReplyOf<K>> };

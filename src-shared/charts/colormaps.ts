@@ -44,7 +44,10 @@ export function parseColor(text: string): RGB {
 }
 
 export function toHex([r, g, b]: RGB): string {
-  const h = (x: number) => Math.max(0, Math.min(255, Math.round(x))).toString(16).padStart(2, '0');
+  const h = (x: number) =>
+    Math.max(0, Math.min(255, Math.round(x)))
+      .toString(16)
+      .padStart(2, '0');
   return `#${h(r)}${h(g)}${h(b)}`;
 }
 

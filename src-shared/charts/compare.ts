@@ -127,5 +127,5 @@ export function divergenceOption(js: Float32Array, labels: string[] | null, opts
           : undefined,
       },
     ],
-  } as EChartsOption;
+  };
 }

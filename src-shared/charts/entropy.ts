@@ -80,9 +80,7 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
   const top = titleH + (size + 14) + (size + 14);
   const { bottom, xAxis } = queryAxis(labels, opts, left, right);
 
-  const bars = Array.from(values, (v, i) =>
-    empty.has(i) ? { value: 0, itemStyle: { color: pal.empty } } : Number(v),
-  );
+  const bars = Array.from(values, (v, i) => (empty.has(i) ? { value: 0, itemStyle: { color: pal.empty } } : Number(v)));
   const yMax = mode === 'normalised' ? 1 : undefined;
 
   return {
@@ -135,7 +133,7 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
         z: 3,
       },
     ],
-  } as EChartsOption;
+  };
 }
 
 /**
@@ -223,10 +221,15 @@ export function headSummaryOption(result: AttentionResult, opts: Partial<ChartOp
           silent: true,
           symbol: 'none',
           lineStyle: { color: pal.reference, type: 'dashed', width: 1.5 },
-          label: { formatter: underMask ? `mean ln(visible keys) = ${formatValue(ceiling)}` : `ln Tk = ${formatValue(ceiling)}`, color: pal.reference, fontSize: size, position: 'insideEndTop' },
+          label: {
+            formatter: underMask ? `mean ln(visible keys) = ${formatValue(ceiling)}` : `ln Tk = ${formatValue(ceiling)}`,
+            color: pal.reference,
+            fontSize: size,
+            position: 'insideEndTop',
+          },
           data: [{ yAxis: ceiling, name: underMask ? 'mean ln(visible keys)' : 'ln(Tk)' }],
         },
       },
     ],
-  } as EChartsOption;
+  };
 }

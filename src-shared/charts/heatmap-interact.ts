@@ -123,7 +123,7 @@ export function cellOf(params: unknown): [number, number] | null {
 export function gridBox(option: EChartsOption): GridBox | null {
   const grid = (Array.isArray(option.grid) ? option.grid[0] : option.grid) as Record<string, unknown> | undefined;
   if (!grid) return null;
-  const n = (k: string) => (typeof grid[k] === 'number' ? (grid[k] as number) : NaN);
+  const n = (k: string) => (typeof grid[k] === 'number' ? grid[k] : NaN);
   const box = { left: n('left'), top: n('top'), width: n('width'), height: n('height') };
   return Object.values(box).every(Number.isFinite) ? box : null;
 }
@@ -154,7 +154,17 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
   }
   if (h.brush) {
     // selection only: the brush neither recolours the cells nor selects series data
-    out.brush = { xAxisIndex: 0, yAxisIndex: 0, seriesIndex: [], brushType: 'rect', brushMode: 'single', transformable: false, removeOnClick: true, outOfBrush: { colorAlpha: 1 }, brushStyle: { borderWidth: 1, color: 'rgba(120,140,200,0.15)', borderColor: 'rgba(60,80,160,0.9)' } } as EChartsOption['brush'];
+    out.brush = {
+      xAxisIndex: 0,
+      yAxisIndex: 0,
+      seriesIndex: [],
+      brushType: 'rect',
+      brushMode: 'single',
+      transformable: false,
+      removeOnClick: true,
+      outOfBrush: { colorAlpha: 1 },
+      brushStyle: { borderWidth: 1, color: 'rgba(120,140,200,0.15)', borderColor: 'rgba(60,80,160,0.9)' },
+    };
   }
   if (h.image && box) {
     const image = h.image(box);
@@ -163,7 +173,7 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
       const series = (Array.isArray(out.series) ? out.series : out.series ? [out.series] : []).map((s, i) =>
         i === 0 ? { ...(s as object), itemStyle: { ...((s as { itemStyle?: object }).itemStyle ?? {}), opacity: 0, borderWidth: 0 }, label: { show: false } } : s,
       );
-      out.series = series as EChartsOption['series'];
+      out.series = series;
       graphic.push({ type: 'image', id: 'matrix-image', left: box.left, top: box.top, silent: true, z: 5, style: { image, x: 0, y: 0, width: box.width, height: box.height } });
     }
   }

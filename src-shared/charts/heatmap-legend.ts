@@ -31,13 +31,22 @@ export function colourBar(scale: ColourScale, L: { left: number; top: number; le
     },
   };
   const children: unknown[] = [bar];
-  children.push(...scale.ticks.flatMap((tick, k) => {
-    const y = L.length * (1 - tick.t);
-    return [
-      { type: 'line', silent: true, shape: { x1: BAR_W, y1: y, x2: BAR_W + 4, y2: y }, style: { stroke: pal.axis, lineWidth: 1 } },
-      { type: 'text', id: `colour-tick-${k}`, silent: true, x: BAR_W + 7, y, style: { text: tick.text, fill: pal.text, fontSize: size, verticalAlign: 'middle', fontFamily: forExport ? EXPORT_FONT : undefined } },
-    ];
-  }));
+  children.push(
+    ...scale.ticks.flatMap((tick, k) => {
+      const y = L.length * (1 - tick.t);
+      return [
+        { type: 'line', silent: true, shape: { x1: BAR_W, y1: y, x2: BAR_W + 4, y2: y }, style: { stroke: pal.axis, lineWidth: 1 } },
+        {
+          type: 'text',
+          id: `colour-tick-${k}`,
+          silent: true,
+          x: BAR_W + 7,
+          y,
+          style: { text: tick.text, fill: pal.text, fontSize: size, verticalAlign: 'middle', fontFamily: forExport ? EXPORT_FONT : undefined },
+        },
+      ];
+    }),
+  );
   // placed by x / y (not left / top, which would align the group's bounding box, not its origin, with the bar)
   return { type: 'group', id: 'colour-bar-ticks', x: L.left, y: L.top, silent: true, children };
 }
@@ -79,4 +88,3 @@ export function maskedLegend(left: number, top: number, size: number, pal: Palet
     ],
   };
 }
-

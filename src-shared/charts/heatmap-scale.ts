@@ -150,7 +150,6 @@ export function defaultValueLabel(input: HeatmapInput): string {
   return input.view.matrix === 'weights' ? 'weight' : 'score';
 }
 
-
 /**
  * The colour scale of a heatmap. `drawn` are the values the chart draws (pooled, when it
  * pools); the default range comes from them so that the colours span what is on screen.

@@ -99,8 +99,7 @@ function prepare(input: HeatmapInput, maxRows: number, maxCols: number): Prepare
   };
 }
 
-const maxLabelWidth = (labels: string[], size: number, maxChars: number) =>
-  labels.reduce((w, l) => Math.max(w, textWidth(displayToken(l, maxChars), size)), 0);
+const maxLabelWidth = (labels: string[], size: number, maxChars: number) => labels.reduce((w, l) => Math.max(w, textWidth(displayToken(l, maxChars), size)), 0);
 
 interface Layout {
   left: number;
@@ -141,7 +140,6 @@ function layout(p: Prepared, input: HeatmapInput, opts: ChartOpts, size: number)
   let gridH = 40;
   let xRotate = 0;
   let xInterval = 0;
-  let yInterval = 0;
   let availH = 40;
   // the x labels' rotation depends on the grid's width, the grid's height on the labels: settle in two passes
   for (let pass = 0; pass < 2; pass++) {
@@ -165,7 +163,7 @@ function layout(p: Prepared, input: HeatmapInput, opts: ChartOpts, size: number)
     if (cw > MAX_CELL_ASPECT * ch) gridW = MAX_CELL_ASPECT * ch * p.pooled.cols;
     else if (ch > MAX_CELL_ASPECT * cw) gridH = MAX_CELL_ASPECT * cw * p.pooled.rows;
   }
-  yInterval = labelInterval(gridH / p.pooled.rows, line + 1);
+  const yInterval = labelInterval(gridH / p.pooled.rows, line + 1);
   // a narrowed grid sits in the middle of the room it was given
   const left = left0 + (availW - gridW) / 2;
   const top = top0 + (availH - gridH) / 2;

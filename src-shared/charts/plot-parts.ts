@@ -209,7 +209,6 @@ export function equalAspectRanges(points: [number, number][], box: Box, margin =
   return { x: [cx - halfW, cx + halfW], y: [cy - halfH, cy + halfH], unitsPerPx };
 }
 
-
 type Point = [number, number];
 
 /** A five-pointed star (a symbol path). */

@@ -33,15 +33,7 @@ export function poolBlock(n: number, max: number): number {
  * count as 0"; on scores, −∞ would swamp the mean, so −∞ cells are left out. A block with no
  * unblocked cell is −Infinity (drawn as masked).
  */
-export function poolMatrix(
-  values: Float32Array,
-  rows: number,
-  cols: number,
-  maxRows: number,
-  maxCols: number,
-  mode: PoolMode,
-  blocked?: Uint8Array | null,
-): PooledMatrix {
+export function poolMatrix(values: Float32Array, rows: number, cols: number, maxRows: number, maxCols: number, mode: PoolMode, blocked?: Uint8Array | null): PooledMatrix {
   if (values.length < rows * cols) throw new Error(`poolMatrix: ${values.length} values cannot be a ${rows}×${cols} matrix`);
   const br = poolBlock(rows, maxRows);
   const bc = poolBlock(cols, maxCols);

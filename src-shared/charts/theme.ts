@@ -85,8 +85,12 @@ export function textWidth(text: string, size: number): number {
   let w = 0;
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
-    if (c >= 0x1100 && (c <= 0x115f || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff00 && c <= 0xff60) || c >= 0x1f300)) w += 1.0;
-    else if ('il.,:;|!\'`ftj()[]'.includes(ch)) w += 0.34;
+    if (
+      c >= 0x1100 &&
+      (c <= 0x115f || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff00 && c <= 0xff60) || c >= 0x1f300)
+    )
+      w += 1.0;
+    else if ("il.,:;|!'`ftj()[]".includes(ch)) w += 0.34;
     else if ('mwMW@'.includes(ch)) w += 0.9;
     else if (ch >= 'A' && ch <= 'Z') w += 0.7;
     else w += 0.62;

@@ -107,7 +107,10 @@ export class SessionTileRunner {
       if (this.sessions.size <= this.maxSessions) return;
       if (e.busy > 0) continue;
       this.sessions.delete(key);
-      void e.session.then((s) => s.release(), () => undefined);
+      void e.session.then(
+        (s) => s.release(),
+        () => undefined,
+      );
     }
   }
 }

@@ -182,7 +182,11 @@ export function compareDivergenceOption(result: CompareMetricsResult, head: numb
           },
         },
     xAxis: x.axis,
-    yAxis: valueAxis(opts, 'JS divergence (nats)', { min: 0, max: Math.LN2, axisLabel: { color: pal.text, fontSize: size, formatter: (v: number) => formatValue(v), showMaxLabel: false } }),
+    yAxis: valueAxis(opts, 'JS divergence (nats)', {
+      min: 0,
+      max: Math.LN2,
+      axisLabel: { color: pal.text, fontSize: size, formatter: (v: number) => formatValue(v), showMaxLabel: false },
+    }),
     series: pairs.map(([a, b], p) => ({
       type: 'bar',
       name: names[p],
@@ -226,7 +230,11 @@ function compareTable(result: CompareMetricsResult) {
         i,
         tokenOr(result.tokens.queries, i),
         ...pairs.map(([a, b]) => float32Text(result.js[a][b][x])),
-        ...metrics.map((_, m) => Array.from(result.topk[m].subarray(x * k, (x + 1) * k)).filter((j) => j >= 0).join(' ')),
+        ...metrics.map((_, m) =>
+          Array.from(result.topk[m].subarray(x * k, (x + 1) * k))
+            .filter((j) => j >= 0)
+            .join(' '),
+        ),
       ]);
     }
   }

@@ -196,7 +196,11 @@ export function decodingCacheOption(result: DecodingResult, t: number, opts: Exp
   const tb = titleBlock({ ...opts, title: opts.title ?? `Step t = ${step}: what is computed and what is reused` });
   const legendTop = tb.height + 2;
   const kinds: CellKind[] = ['fresh', 'cached', 'dropped', 'future'];
-  const lg = legendBlock(opts, legendTop, kinds.map((k) => CACHE_SERIES[k]));
+  const lg = legendBlock(
+    opts,
+    legendTop,
+    kinds.map((k) => CACHE_SERIES[k]),
+  );
   const top = legendTop + lg.height + 4;
   const left = 70;
   const right = 16;
@@ -242,7 +246,11 @@ export function decodingCacheOption(result: DecodingResult, t: number, opts: Exp
       symbol: 'rect',
       symbolSize: [w, h],
       itemStyle: colours[kind],
-      data: [0, 1, 2].flatMap((row) => Array.from({ length: T }, (_, j) => j).filter((j) => cacheCell(row, j, step) === kind).map((j) => [j, row])),
+      data: [0, 1, 2].flatMap((row) =>
+        Array.from({ length: T }, (_, j) => j)
+          .filter((j) => cacheCell(row, j, step) === kind)
+          .map((j) => [j, row]),
+      ),
       animation: false,
     })),
   } as EChartsOption;
@@ -256,7 +264,11 @@ export function decodingRowOption(result: DecodingResult, t: number, head: numbe
   const row = decodingRow(result, step, head);
   const labels = Array.from({ length: T }, (_, j) => label(result.tokens.keys ?? result.tokens.queries, j));
   const q = label(result.tokens.queries, step);
-  const tb = titleBlock({ ...opts, title: opts.title ?? `Row ${step} (“${displayToken(q, 14)}”): weights over the cached keys`, subtitle: result.heads > 1 ? `head ${head}` : undefined });
+  const tb = titleBlock({
+    ...opts,
+    title: opts.title ?? `Row ${step} (“${displayToken(q, 14)}”): weights over the cached keys`,
+    subtitle: result.heads > 1 ? `head ${head}` : undefined,
+  });
   const left = 52;
   const right = 16;
   const x = tokenAxis(labels, opts.width - left - right, opts, 'key');
@@ -269,7 +281,9 @@ export function decodingRowOption(result: DecodingResult, t: number, head: numbe
     ...start(opts),
     title: tb.title,
     grid: { left, right, top: tb.height + size + 16, bottom: x.height + 4 },
-    tooltip: opts.forExport ? undefined : { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => (v === null || v === undefined ? 'not seen yet' : formatValue(Number(v))) },
+    tooltip: opts.forExport
+      ? undefined
+      : { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => (v === null || v === undefined ? 'not seen yet' : formatValue(Number(v))) },
     xAxis: x.axis,
     yAxis: valueAxis(opts, 'weight', { min: 0, max: Math.min(1, niceCeil(hi || 1)) }),
     series: [
@@ -278,7 +292,13 @@ export function decodingRowOption(result: DecodingResult, t: number, head: numbe
         name: `weight (row ${step})`,
         data: Array.from({ length: T }, (_, j) => (j < row.length ? { value: row[j], itemStyle: { color: j === step ? seriesColor(opts.theme, 1) : pal.bar } } : null)),
         barMaxWidth: 30,
-        label: { show: per >= textWidth('0.000', size - 1) + 6 && !opts.small, position: 'top', color: pal.subtle, fontSize: size - 1, formatter: (p: { value: number }) => formatValue(p.value) },
+        label: {
+          show: per >= textWidth('0.000', size - 1) + 6 && !opts.small,
+          position: 'top',
+          color: pal.subtle,
+          fontSize: size - 1,
+          formatter: (p: { value: number }) => formatValue(p.value),
+        },
         markArea:
           step + 1 < T
             ? {

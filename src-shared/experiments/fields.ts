@@ -108,21 +108,27 @@ export function optionFields(m: { options: v.ObjectEntries }): OptionField[] {
  * whole options, nothing is filled in), except those that are optional without a default.
  */
 export function requestOptionsSchema(m: { options: v.ObjectEntries; check?: (options: never) => string | null }) {
-  const entries = Object.fromEntries(
+  const entries: v.ObjectEntries = Object.fromEntries(
     Object.entries(m.options).map(([name, s]) => {
       const o = s as AnySchema;
       return [name, o.type === 'optional' && o.default !== undefined ? o.wrapped! : s];
     }),
-  ) as v.ObjectEntries;
+  );
   const object = v.strictObject(entries);
   const check = m.check;
   if (!check) return object;
-  return v.pipe(object, v.check((o) => check(o as never) === null, (issue) => check(issue.input as never)!));
+  return v.pipe(
+    object,
+    v.check(
+      (o) => check(o as never) === null,
+      (issue) => check(issue.input as never)!,
+    ),
+  );
 }
 
 /** Options filled in from their defaults (and the JobSpec's own, where the module has any), then `given`. */
 export function optionDefaults<E extends v.ObjectEntries>(m: { options: E; defaultsFor?: (spec: JobSpec | null) => object }, spec: JobSpec | null = null): OptionsOf<E> {
-  const base = v.parse(v.object(m.options), {}) as OptionsOf<E>;
+  const base: OptionsOf<E> = v.parse(v.object(m.options), {});
   return { ...base, ...(m.defaultsFor?.(spec) ?? {}) };
 }
 
@@ -165,5 +171,6 @@ export function parseFieldText(field: OptionField, text: string): { value: unkno
 
 /** A value as the text a flag or a text box holds. */
 export function fieldText(value: unknown): string {
-  return Array.isArray(value) ? value.map(String).join(', ') : value === undefined || value === null ? '' : String(value as string | number | boolean);
+  if (Array.isArray(value)) return value.map(String).join(', ');
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }

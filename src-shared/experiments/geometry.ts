@@ -144,7 +144,13 @@ export function geometryOption(view: GeometryView, opts: ExperimentChartOpts): E
       opts.subtitle ??
       `${view.projected ? `PCA of queries ∪ keys: the plane keeps ${formatValue((view.explained[0] + view.explained[1]) * 100)}% of the variance` : 'raw 2-D coordinates (no projection)'}${valuesAreKeys ? ' · values = keys' : ''}`,
   });
-  const legendNames = [GEOMETRY_SERIES.keys, ...(otherQueries ? [GEOMETRY_SERIES.queries] : []), GEOMETRY_SERIES.query, ...(valuesAreKeys ? [] : [GEOMETRY_SERIES.values]), GEOMETRY_SERIES.output];
+  const legendNames = [
+    GEOMETRY_SERIES.keys,
+    ...(otherQueries ? [GEOMETRY_SERIES.queries] : []),
+    GEOMETRY_SERIES.query,
+    ...(valuesAreKeys ? [] : [GEOMETRY_SERIES.values]),
+    GEOMETRY_SERIES.output,
+  ];
   const legendTop = t.height + 2;
   const lg = legendBlock(opts, legendTop, legendNames);
   const top = legendTop + lg.height + 10;
@@ -196,7 +202,10 @@ export function geometryOption(view: GeometryView, opts: ExperimentChartOpts): E
       itemStyle: { color: keyColor, borderColor: pal.background === 'transparent' ? '#fff' : pal.background, borderWidth: 1 },
       label: { show: true, position: 'right', distance: 6, color: pal.text, fontSize: size, formatter: (p: { dataIndex: number }) => keyLabel(p.dataIndex) },
       labelLayout: { hideOverlap: true },
-      tooltip: { formatter: (p: { dataIndex: number }) => `key ${displayToken(label(kTokens, p.dataIndex), 24)} (${formatValue(view.keys[p.dataIndex][0])}, ${formatValue(view.keys[p.dataIndex][1])})<br>weight from “${displayToken(qName, 20)}”: ${formatValue(weightOf.get(p.dataIndex) ?? 0)}` },
+      tooltip: {
+        formatter: (p: { dataIndex: number }) =>
+          `key ${displayToken(label(kTokens, p.dataIndex), 24)} (${formatValue(view.keys[p.dataIndex][0])}, ${formatValue(view.keys[p.dataIndex][1])})<br>weight from “${displayToken(qName, 20)}”: ${formatValue(weightOf.get(p.dataIndex) ?? 0)}`,
+      },
       z: 4,
     },
   ];
@@ -231,18 +240,13 @@ export function geometryOption(view: GeometryView, opts: ExperimentChartOpts): E
       symbolSize: 9,
       animation: false,
       label: { show: false },
-      data: arrows.map((a) => [
-        { coord: a.from, lineStyle: { width: a.width, opacity: a.opacity, color: queryColor, type: 'solid' } },
-        { coord: a.to },
-      ]),
+      data: arrows.map((a) => [{ coord: a.from, lineStyle: { width: a.width, opacity: a.opacity, color: queryColor, type: 'solid' } }, { coord: a.to }]),
     },
     z: 6,
   });
 
   const valueGrid = ownPlane ? 1 : 0;
-  const valueRanges = ownPlane
-    ? equalAspectRanges([...view.values, view.centroid], { left: 0, top: 0, width: totalW - mainW - gap, height: box.height })
-    : r;
+  const valueRanges = ownPlane ? equalAspectRanges([...view.values, view.centroid], { left: 0, top: 0, width: totalW - mainW - gap, height: box.height }) : r;
   if (!valuesAreKeys) {
     series.push({
       type: 'scatter',
@@ -309,7 +313,8 @@ function geometryTable(view: GeometryView) {
 export default defineExperiment({
   id: 'geometry',
   title: 'Geometry',
-  summary: 'One query in the plane of the queries and keys (PCA, or the raw 2-D points): arrows to its keys, thicker for more weight, and its output as the weighted centroid of the values.',
+  summary:
+    'One query in the plane of the queries and keys (PCA, or the raw 2-D points): arrows to its keys, thicker for more weight, and its output as the weighted centroid of the values.',
   needsJob: true,
   options,
   run: (ctx, input, o) => runGeometry(ctx, jobInput(input), o),

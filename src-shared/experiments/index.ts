@@ -49,7 +49,7 @@ export async function runExperiment<N extends ExperimentName>(
 ): Promise<ExperimentResultMap[N]> {
   const m = moduleOf(name);
   if (m.needsJob && !input) throw new ExperimentOptionError('job', `the ${name} experiment runs over a JobSpec; none was given`);
-  return m.run(ctx, input, options as never);
+  return m.run(ctx, input, options);
 }
 
 export * from './module';

@@ -44,7 +44,8 @@ export interface KnnView {
 export async function runKnn(ctx: ExperimentContext, input: ExperimentInput, options: KnnOptions): Promise<KnnView> {
   const head = options.head ?? 0;
   const { k, query } = options;
-  if (!Number.isInteger(k) || k < 1 || k > EXPERIMENT_LIMITS.maxK) throw new ExperimentOptionError('options.k', `expected an integer from 1 to ${EXPERIMENT_LIMITS.maxK}, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > EXPERIMENT_LIMITS.maxK)
+    throw new ExperimentOptionError('options.k', `expected an integer from 1 to ${EXPERIMENT_LIMITS.maxK}, got ${k}`);
   const soft = resolveInput(input, { outputs: ['scores', 'weights'] });
   checkQuery(soft, query, head);
   const hard = resolveInput(input, { mask: [...(input.spec.mask ?? []), { id: 'topk', k }], outputs: ['weights'] });
@@ -138,8 +139,16 @@ export function knnOption(view: KnnView, opts: ExperimentChartOpts): EChartsOpti
       }),
     ],
     series: [
-      weightBars(KNN_SERIES.soft, view.keys.map((e) => e.weight), 0),
-      weightBars(KNN_SERIES.hard, view.keys.map((e) => e.hardWeight), 3),
+      weightBars(
+        KNN_SERIES.soft,
+        view.keys.map((e) => e.weight),
+        0,
+      ),
+      weightBars(
+        KNN_SERIES.hard,
+        view.keys.map((e) => e.hardWeight),
+        3,
+      ),
       {
         type: 'line',
         name: KNN_SERIES.score,

@@ -86,7 +86,8 @@ export function moduleProblem(m: Partial<ExperimentModule>): string | null {
     if (!schema || (schema as { kind?: string }).kind !== 'schema') return `${where}: option "${name}" is not a valibot schema`;
   }
   for (const part of ['run', 'table', 'chart'] as const) if (typeof m[part] !== 'function') return `${where}: no ${part} function`;
-  if (!Array.isArray(m.files) || m.files.length === 0 || (m.files as unknown[]).some((f) => !FILE_KINDS.includes(f as ExperimentFileKind))) return `${where}: files must list some of ${FILE_KINDS.join(', ')}`;
+  if (!Array.isArray(m.files) || m.files.length === 0 || (m.files as unknown[]).some((f) => !FILE_KINDS.includes(f as ExperimentFileKind)))
+    return `${where}: files must list some of ${FILE_KINDS.join(', ')}`;
   return null;
 }
 

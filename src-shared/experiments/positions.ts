@@ -124,8 +124,17 @@ function positionsChart(result: PositionsResult, opts: ExperimentChartOpts): ECh
     legend: lg.legend,
     grid: { left: 64, right: 64, top: t.height + lg.height + 28, bottom: 56 },
     tooltip: opts.forExport ? undefined : { trigger: 'axis', valueFormatter: (x: unknown) => (typeof x === 'number' ? formatValue(x) : '–') },
-    xAxis: valueAxis(opts, 'relative distance i − j', { nameLocation: 'middle', nameGap: 30, nameTextStyle: { color: pal.subtle, align: 'center' }, min: 'dataMin', max: 'dataMax' }),
-    yAxis: [valueAxis(opts, 'mean weight', { min: 0 }), valueAxis(opts, 'bound / bound at 0', { min: 0, max: 1, position: 'right', splitLine: { show: false }, nameTextStyle: { color: pal.subtle, align: 'right' } })],
+    xAxis: valueAxis(opts, 'relative distance i − j', {
+      nameLocation: 'middle',
+      nameGap: 30,
+      nameTextStyle: { color: pal.subtle, align: 'center' },
+      min: 'dataMin',
+      max: 'dataMax',
+    }),
+    yAxis: [
+      valueAxis(opts, 'mean weight', { min: 0 }),
+      valueAxis(opts, 'bound / bound at 0', { min: 0, max: 1, position: 'right', splitLine: { show: false }, nameTextStyle: { color: pal.subtle, align: 'right' } }),
+    ],
     series: [...heads, bound],
   } as EChartsOption;
 }
@@ -139,7 +148,7 @@ export default defineExperiment({
   run: (ctx, input, o) => runPositions(ctx, jobInput(input), o),
   table: (r) => ({
     header: ['distance', ...Array.from({ length: r.heads }, (_, h) => `mean_weight_head${h}`), 'rope_bound_relative'],
-    rows: r.distances.map((d, n) => [d, ...r.meanWeight.map((row) => (row[n] === null ? '' : float64Text(row[n]!))), float64Text(r.ropeBound[n])]),
+    rows: r.distances.map((d, n) => [d, ...r.meanWeight.map((row) => (row[n] === null ? '' : float64Text(row[n]))), float64Text(r.ropeBound[n])]),
   }),
   chart: positionsChart,
   files: ['csv', 'json', 'svg', 'png'],

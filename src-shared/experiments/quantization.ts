@@ -57,9 +57,9 @@ export interface QuantizationResult {
 /** The variants to run, in order: every bit width of every group, then the float formats. */
 function variants(o: QuantizationOptions): { label: string; spec: EntrySpec; row: Pick<QuantizationRow, 'format' | 'bits' | 'group'> }[] {
   const apply = [...o.apply];
-  const ints = [...new Set(o.bits)].sort((a, b) => a - b).flatMap((bits) =>
-    o.groups.map((group) => ({ label: `int${bits} · ${group}`, spec: { id: 'int', bits, group, apply }, row: { format: 'int' as const, bits, group } })),
-  );
+  const ints = [...new Set(o.bits)]
+    .sort((a, b) => a - b)
+    .flatMap((bits) => o.groups.map((group) => ({ label: `int${bits} · ${group}`, spec: { id: 'int', bits, group, apply }, row: { format: 'int' as const, bits, group } })));
   const floats = o.floats.map((f) => ({ label: f, spec: { id: f, apply }, row: { format: f, bits: 16, group: null } }));
   return [...ints, ...floats];
 }
@@ -136,7 +136,13 @@ function quantizationChart(result: QuantizationResult, opts: ExperimentChartOpts
         const r = result.rows.find((x) => picked(x) && (x.format === 'int' ? `int${x.bits}` : x.format) === c);
         return r ? value(r) : null;
       });
-    const style = { symbol: 'circle', symbolSize: 7, lineStyle: { width: 2, color: seriesColor(opts.theme, f) }, itemStyle: { color: seriesColor(opts.theme, f) }, connectNulls: false };
+    const style = {
+      symbol: 'circle',
+      symbolSize: 7,
+      lineStyle: { width: 2, color: seriesColor(opts.theme, f) },
+      itemStyle: { color: seriesColor(opts.theme, f) },
+      connectNulls: false,
+    };
     return [
       { type: 'line', name: family, xAxisIndex: 0, yAxisIndex: 0, data: at((r) => Math.max(JS_FLOOR, meanOf(r.js))), ...style },
       { type: 'line', name: family, xAxisIndex: 1, yAxisIndex: 1, data: at((r) => meanOf(r.top1)), ...style },
@@ -181,9 +187,7 @@ export default defineExperiment({
   run: (ctx, input, o) => runQuantization(ctx, jobInput(input), o),
   table: (r) => ({
     header: ['variant', 'format', 'bits', 'group', 'head', 'js_divergence', 'top1_agreement', 'max_abs_delta_w'],
-    rows: r.rows.flatMap((x) =>
-      x.js.map((js, h) => [x.label, x.format, x.bits, x.group ?? '', h, float64Text(js), float64Text(x.top1[h]), float64Text(x.maxDelta[h])]),
-    ),
+    rows: r.rows.flatMap((x) => x.js.map((js, h) => [x.label, x.format, x.bits, x.group ?? '', h, float64Text(js), float64Text(x.top1[h]), float64Text(x.maxDelta[h])])),
   }),
   chart: quantizationChart,
   files: ['csv', 'json', 'svg', 'png'],

@@ -19,7 +19,11 @@ import { defineExperiment, type ExperimentContext, type ExperimentInput, type Op
 
 const options = {
   tau: v.optional(
-    about(v.pipe(v.number('expected a number'), v.finite('expected a finite number'), v.gtValue(0, 'expected a number > 0')), 'Rank τ', 'rank normaliser: weight decay per rank, exp(−r/τ)'),
+    about(
+      v.pipe(v.number('expected a number'), v.finite('expected a finite number'), v.gtValue(0, 'expected a number > 0')),
+      'Rank τ',
+      'rank normaliser: weight decay per rank, exp(−r/τ)',
+    ),
     1,
   ),
   iterations: v.optional(about(wholeNumber(1, 200, 'a number of rounds'), 'Sinkhorn rounds', 'sinkhorn normaliser: rounds of column then row normalisation'), 20),
@@ -125,8 +129,14 @@ export function rankingOption(r: RankingResult, head: number, opts: TitledOpts):
       { left: 56, top, bottom, width: half },
       { left: 56 + half + gap, top, bottom, width: half },
     ],
-    xAxis: [{ ...xq.axis, gridIndex: 0 }, { ...xk.axis, gridIndex: 1 }],
-    yAxis: [{ ...valueAxis(opts, 'entropy (nats)', { min: 0 }), gridIndex: 0 }, { ...valueAxis(opts, 'column sum', { min: 0 }), gridIndex: 1 }],
+    xAxis: [
+      { ...xq.axis, gridIndex: 0 },
+      { ...xk.axis, gridIndex: 1 },
+    ],
+    yAxis: [
+      { ...valueAxis(opts, 'entropy (nats)', { min: 0 }), gridIndex: 0 },
+      { ...valueAxis(opts, 'column sum', { min: 0 }), gridIndex: 1 },
+    ],
     series: r.normalizers.flatMap((name, n) => {
       const line = (axis: number, data: Float32Array) => ({
         type: 'line',

@@ -25,7 +25,10 @@ import { defineExperiment, type ExperimentChartOpts, type ExperimentContext, typ
 
 const options = {
   // widths from where the scale does not matter yet to where unscaled softmax is one-hot
-  dims: v.optional(about(listOf(wholeNumber(1, L.maxDim, 'a width'), L.maxList, 'widths'), 'Widths d', 'vector widths to try, separated by commas'), [1, 4, 16, 64, 256, 1024, 4096]),
+  dims: v.optional(
+    about(listOf(wholeNumber(1, L.maxDim, 'a width'), L.maxList, 'widths'), 'Widths d', 'vector widths to try, separated by commas'),
+    [1, 4, 16, 64, 256, 1024, 4096],
+  ),
   n: v.optional(about(wholeNumber(1, L.maxN, 'a token count'), 'Tokens n', 'queries = keys = n random vectors'), 64),
   trials: v.optional(about(wholeNumber(1, L.maxTrials, 'a trial count'), 'Trials', 'independent draws averaged per width'), 5),
   seed: v.optional(about(wholeNumber(0, 2 ** 32 - 1, 'a seed'), 'Seed', 'same seed, same random vectors'), 0),
@@ -158,8 +161,20 @@ function scalingChart(result: ScalingResult, opts: ExperimentChartOpts): ECharts
     },
     yAxis: valueAxis(opts, 'mean row entropy (nats)', { min: 0, max: niceCeil(max) }),
     series: [
-      entropyLine(SCALING_SERIES.scaled, rows.map((r) => [Math.log2(r.dim), r.scaled]), 'circle', 7, scaled),
-      entropyLine(SCALING_SERIES.unscaled, rows.map((r) => [Math.log2(r.dim), r.unscaled]), 'triangle', 8, unscaled),
+      entropyLine(
+        SCALING_SERIES.scaled,
+        rows.map((r) => [Math.log2(r.dim), r.scaled]),
+        'circle',
+        7,
+        scaled,
+      ),
+      entropyLine(
+        SCALING_SERIES.unscaled,
+        rows.map((r) => [Math.log2(r.dim), r.unscaled]),
+        'triangle',
+        8,
+        unscaled,
+      ),
       {
         type: 'line',
         name: SCALING_SERIES.max,

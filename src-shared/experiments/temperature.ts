@@ -31,10 +31,18 @@ export function logSpaced(lo: number, hi: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => Number(Math.exp(a + ((b - a) * i) / (count - 1)).toPrecision(3)));
 }
 
-const tau = v.pipe(v.number('expected a τ'), v.finite('expected a finite τ'), v.gtValue(0, 'expected a τ > 0'), v.maxValue(EXPERIMENT_LIMITS.maxTau, `expected a τ ≤ ${EXPERIMENT_LIMITS.maxTau}`));
+const tau = v.pipe(
+  v.number('expected a τ'),
+  v.finite('expected a finite τ'),
+  v.gtValue(0, 'expected a τ > 0'),
+  v.maxValue(EXPERIMENT_LIMITS.maxTau, `expected a τ ≤ ${EXPERIMENT_LIMITS.maxTau}`),
+);
 const options = {
   // from sharp (0.05) to flat (20), log-spaced
-  taus: v.optional(about(listOf(tau, EXPERIMENT_LIMITS.maxList, 'τ values'), 'Temperatures τ', 'values of τ, separated by commas (sorted before the run)'), logSpaced(0.05, 20, 13)),
+  taus: v.optional(
+    about(listOf(tau, EXPERIMENT_LIMITS.maxList, 'τ values'), 'Temperatures τ', 'values of τ, separated by commas (sorted before the run)'),
+    logSpaced(0.05, 20, 13),
+  ),
 };
 export type TemperatureOptions = OptionsOf<typeof options>;
 export interface TemperatureRow {
@@ -76,7 +84,8 @@ function checkTaus(taus: number[]): void {
     throw new ExperimentOptionError('options.taus', `expected 1 to ${EXPERIMENT_LIMITS.maxList} values of τ`);
   }
   taus.forEach((t, i) => {
-    if (!(Number.isFinite(t) && t > 0 && t <= EXPERIMENT_LIMITS.maxTau)) throw new ExperimentOptionError(`options.taus.${i}`, `expected a τ > 0 and ≤ ${EXPERIMENT_LIMITS.maxTau}, got ${t}`);
+    if (!(Number.isFinite(t) && t > 0 && t <= EXPERIMENT_LIMITS.maxTau))
+      throw new ExperimentOptionError(`options.taus.${i}`, `expected a τ > 0 and ≤ ${EXPERIMENT_LIMITS.maxTau}, got ${t}`);
   });
 }
 
@@ -127,7 +136,10 @@ export async function runTemperature(ctx: ExperimentContext, input: ExperimentIn
     });
   }
   const ref = first!;
-  const flatEntropy = perHeadMean(ref, Float64Array.from(ref.visible, (n) => (n > 0 ? Math.log(n) : 0)));
+  const flatEntropy = perHeadMean(
+    ref,
+    Float64Array.from(ref.visible, (n) => (n > 0 ? Math.log(n) : 0)),
+  );
   return { metric: metricId, taus, heads: ref.heads, Tq: ref.Tq, Tk: ref.Tk, rows, flatEntropy, tokens };
 }
 
@@ -157,10 +169,7 @@ function temperatureChart(result: TemperatureResult, opts: ExperimentChartOpts):
     subtitle: opts.subtitle ?? `${result.metric} · ${result.heads} head${result.heads === 1 ? '' : 's'} · ${result.Tq} × ${result.Tk}`,
   });
   const one = sameFlat(result.flatEntropy);
-  const names = [
-    ...Array.from({ length: result.heads }, (_, h) => headSeriesName(h)),
-    ...(one ? [flatSeriesName(null)] : result.flatEntropy.map((_, h) => flatSeriesName(h))),
-  ];
+  const names = [...Array.from({ length: result.heads }, (_, h) => headSeriesName(h)), ...(one ? [flatSeriesName(null)] : result.flatEntropy.map((_, h) => flatSeriesName(h)))];
   const legendTop = t.height + 4;
   const lg = legendBlock(opts, legendTop, names);
   const top = legendTop + lg.height + size + 12;
@@ -230,7 +239,9 @@ function temperatureChart(result: TemperatureResult, opts: ExperimentChartOpts):
             const list = params as { seriesName: string; value: [number, number]; marker: string }[];
             if (!list.length) return '';
             const tau = list[0].value[0];
-            const lines = list.map((p) => `${p.marker}${p.seriesName}: ${p.seriesName === ARGMAX_SERIES ? `${formatValue(p.value[1] * 100)}%` : `${formatValue(p.value[1])} nats`}`);
+            const lines = list.map(
+              (p) => `${p.marker}${p.seriesName}: ${p.seriesName === ARGMAX_SERIES ? `${formatValue(p.value[1] * 100)}%` : `${formatValue(p.value[1])} nats`}`,
+            );
             return [`τ = ${formatValue(tau)}`, ...lines].join('<br>');
           },
         },
@@ -265,7 +276,13 @@ export default defineExperiment({
     const heads = Array.from({ length: r.heads }, (_, h) => h);
     return {
       header: ['tau', 'argmax_changed', ...heads.map((h) => `entropy_head${h}`), ...heads.map((h) => `max_weight_head${h}`), ...heads.map((h) => `flat_entropy_head${h}`)],
-      rows: r.rows.map((x) => [float64Text(x.tau), float64Text(x.argmaxChanged), ...x.entropy.map(float64Text), ...x.maxWeight.map(float64Text), ...r.flatEntropy.map(float64Text)]),
+      rows: r.rows.map((x) => [
+        float64Text(x.tau),
+        float64Text(x.argmaxChanged),
+        ...x.entropy.map(float64Text),
+        ...x.maxWeight.map(float64Text),
+        ...r.flatEntropy.map(float64Text),
+      ]),
     };
   },
   chart: temperatureChart,

@@ -37,11 +37,7 @@ export function bytesSource(name: string, bytes: Uint8Array): ByteSource {
 export async function readExactly(source: ByteSource, offset: number, length: number): Promise<Uint8Array> {
   const bytes = await source.read(offset, length);
   if (bytes.length < length) {
-    throw new FormatError(
-      source.name,
-      `byte ${offset + bytes.length}`,
-      `the file ended early: expected ${length} bytes from byte ${offset}, found ${bytes.length}`,
-    );
+    throw new FormatError(source.name, `byte ${offset + bytes.length}`, `the file ended early: expected ${length} bytes from byte ${offset}, found ${bytes.length}`);
   }
   return bytes;
 }
@@ -137,14 +133,9 @@ export async function* readLines(source: ByteSource, options: LineReaderOptions 
     pendingLength = 0;
     return out;
   };
-  const stripCr = (bytes: Uint8Array) =>
-    bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes;
+  const stripCr = (bytes: Uint8Array) => (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes);
   const tooLong = () =>
-    new FormatError(
-      source.name,
-      `line ${lineNumber}`,
-      `the line is longer than ${maxLine} bytes, more than a row of numbers takes; expected a text file with one row per line`,
-    );
+    new FormatError(source.name, `line ${lineNumber}`, `the line is longer than ${maxLine} bytes, more than a row of numbers takes; expected a text file with one row per line`);
 
   while (position < size) {
     throwIfAborted(options.signal, source.name);

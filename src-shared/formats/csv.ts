@@ -151,7 +151,13 @@ async function readCsv(source: ByteSource, options: FormatReadOptions = {}): Pro
     const t = cellText(bytes, f).trim();
     if (t === '' || /[^\x21-\x7e]/.test(t)) return false;
     if (isNonFiniteWord(t)) return true; // a number to refuse later, with its place
-    return !Number.isNaN(parseNumberBytes(Uint8Array.from(t, (ch) => ch.charCodeAt(0)), 0, t.length));
+    return !Number.isNaN(
+      parseNumberBytes(
+        Uint8Array.from(t, (ch) => ch.charCodeAt(0)),
+        0,
+        t.length,
+      ),
+    );
   };
 
   for await (const { bytes: lineBytes, line } of readLines(source, options)) {
@@ -195,8 +201,7 @@ async function readCsv(source: ByteSource, options: FormatReadOptions = {}): Pro
       }
     }
     if (!rows) {
-      tokenColumn =
-        !isNumber(bytes, fields[0]) || (header !== null && TOKEN_COLUMN_NAMES.has(header.cells[0].trim().toLowerCase()) && n >= 2);
+      tokenColumn = !isNumber(bytes, fields[0]) || (header !== null && TOKEN_COLUMN_NAMES.has(header.cells[0].trim().toLowerCase()) && n >= 2);
       width = n;
       firstDataLine = recordLine;
       if (header && header.cells.length !== n) {
@@ -207,11 +212,7 @@ async function readCsv(source: ByteSource, options: FormatReadOptions = {}): Pro
       rows = new TextRows(file, d, tokenColumn, options.maxBytes, (source.size / (bytes.length + 1)) * 1.05 + 16);
     }
     if (n !== width) {
-      throw new FormatError(
-        file,
-        `line ${recordLine}`,
-        `expected ${width} fields like line ${firstDataLine}, found ${n}${n > width ? '' : ' (a missing value?)'}`,
-      );
+      throw new FormatError(file, `line ${recordLine}`, `expected ${width} fields like line ${firstDataLine}, found ${n}${n > width ? '' : ' (a missing value?)'}`);
     }
     rows.values.reserve(rows.d);
     for (let j = tokenColumn ? 1 : 0; j < n; j++) {

@@ -29,12 +29,7 @@ export const HEAD_BYTES = 4096;
 /** The format that can read a file with this name starting with these bytes, or null. */
 export function detectFormat(name: string, head: Uint8Array): EmbeddingFormat | null {
   const ext = extensionOf(name);
-  return (
-    FORMATS.find((f) => f.magic?.(head)) ??
-    FORMATS.find((f) => f.extensions.includes(ext)) ??
-    FORMATS.find((f) => f.sniff?.(head)) ??
-    null
-  );
+  return FORMATS.find((f) => f.magic?.(head)) ?? FORMATS.find((f) => f.extensions.includes(ext)) ?? FORMATS.find((f) => f.sniff?.(head)) ?? null;
 }
 
 /** Reads any supported embedding file. Every problem with the file is a FormatError. */

@@ -24,8 +24,17 @@ export interface JsonHandler {
 // token codes
 export const NEED_MORE = 0;
 export const END = 1;
-const LBRACE = 2, RBRACE = 3, LBRACKET = 4, RBRACKET = 5, COLON = 6, COMMA = 7;
-const STRING = 8, NUMBER = 9, TRUE = 10, FALSE = 11, NULL = 12;
+const LBRACE = 2,
+  RBRACE = 3,
+  LBRACKET = 4,
+  RBRACKET = 5,
+  COLON = 6,
+  COMMA = 7;
+const STRING = 8,
+  NUMBER = 9,
+  TRUE = 10,
+  FALSE = 11,
+  NULL = 12;
 
 /** a single string longer than this is not part of an embedding file */
 const MAX_TOKEN_BYTES = 16 * 1024 * 1024;
@@ -99,18 +108,36 @@ export class JsonLexer {
     if (pos >= buf.length) return this.eof ? END : NEED_MORE;
     const c = buf[pos];
     switch (c) {
-      case 0x7b: this.pos++; return LBRACE;
-      case 0x7d: this.pos++; return RBRACE;
-      case 0x5b: this.pos++; return LBRACKET;
-      case 0x5d: this.pos++; return RBRACKET;
-      case 0x3a: this.pos++; return COLON;
-      case 0x2c: this.pos++; return COMMA;
-      case 0x22: return this.string();
-      case 0x74: return this.literal('true', TRUE);
-      case 0x66: return this.literal('false', FALSE);
-      case 0x6e: return this.literal('null', NULL);
-      case 0x4e: return this.literal('NaN', NULL);
-      case 0x49: return this.literal('Infinity', NULL);
+      case 0x7b:
+        this.pos++;
+        return LBRACE;
+      case 0x7d:
+        this.pos++;
+        return RBRACE;
+      case 0x5b:
+        this.pos++;
+        return LBRACKET;
+      case 0x5d:
+        this.pos++;
+        return RBRACKET;
+      case 0x3a:
+        this.pos++;
+        return COLON;
+      case 0x2c:
+        this.pos++;
+        return COMMA;
+      case 0x22:
+        return this.string();
+      case 0x74:
+        return this.literal('true', TRUE);
+      case 0x66:
+        return this.literal('false', FALSE);
+      case 0x6e:
+        return this.literal('null', NULL);
+      case 0x4e:
+        return this.literal('NaN', NULL);
+      case 0x49:
+        return this.literal('Infinity', NULL);
     }
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.numberToken();
     return this.fail(`unexpected character ${this.showAt(pos)}; expected a JSON value`);
@@ -248,8 +275,16 @@ function isJsonNumber(b: Uint8Array, start: number, end: number): boolean {
 }
 
 // parser states
-const VALUE = 0, ARRAY_FIRST = 1, ARRAY_NEXT = 2, OBJECT_FIRST = 3, OBJECT_KEY = 4, COLON_NEXT = 5, OBJECT_NEXT = 6, DONE = 7;
-const IN_ARRAY = 0, IN_OBJECT = 1;
+const VALUE = 0,
+  ARRAY_FIRST = 1,
+  ARRAY_NEXT = 2,
+  OBJECT_FIRST = 3,
+  OBJECT_KEY = 4,
+  COLON_NEXT = 5,
+  OBJECT_NEXT = 6,
+  DONE = 7;
+const IN_ARRAY = 0,
+  IN_OBJECT = 1;
 
 export class JsonParser {
   private state = VALUE;
@@ -299,11 +334,7 @@ export class JsonParser {
   end(): void {
     if (this.state === DONE) return;
     const expected =
-      this.stack.length === 0
-        ? 'a JSON value'
-        : this.stack[this.stack.length - 1] === IN_ARRAY
-          ? "more of the array or its closing ']'"
-          : "more of the object or its closing '}'";
+      this.stack.length === 0 ? 'a JSON value' : this.stack[this.stack.length - 1] === IN_ARRAY ? "more of the array or its closing ']'" : "more of the object or its closing '}'";
     this.lexer.fail(`the file ends here; expected ${expected}`);
   }
 
@@ -323,11 +354,21 @@ export class JsonParser {
           h.startArray();
         }
         return;
-      case STRING: h.scalar(this.lexer.text); break;
-      case NUMBER: h.scalar(this.lexer.number); break;
-      case TRUE: h.scalar(true); break;
-      case FALSE: h.scalar(false); break;
-      case NULL: h.scalar(null); break;
+      case STRING:
+        h.scalar(this.lexer.text);
+        break;
+      case NUMBER:
+        h.scalar(this.lexer.number);
+        break;
+      case TRUE:
+        h.scalar(true);
+        break;
+      case FALSE:
+        h.scalar(false);
+        break;
+      case NULL:
+        h.scalar(null);
+        break;
       default:
         this.lexer.fail(`expected a value, found ${this.describe(token)}`);
     }
@@ -348,29 +389,36 @@ export class JsonParser {
 
   private describe(token: number): string {
     switch (token) {
-      case END: return 'the end of the file';
-      case LBRACE: return "'{'";
-      case RBRACE: return "'}'";
-      case LBRACKET: return "'['";
-      case RBRACKET: return "']'";
-      case COLON: return "':'";
-      case COMMA: return "','";
-      case STRING: return `the string ${showText(this.lexer.text)}`;
-      case NUMBER: return `the number ${this.lexer.number}`;
-      case TRUE: return 'true';
-      case FALSE: return 'false';
-      default: return 'null';
+      case END:
+        return 'the end of the file';
+      case LBRACE:
+        return "'{'";
+      case RBRACE:
+        return "'}'";
+      case LBRACKET:
+        return "'['";
+      case RBRACKET:
+        return "']'";
+      case COLON:
+        return "':'";
+      case COMMA:
+        return "','";
+      case STRING:
+        return `the string ${showText(this.lexer.text)}`;
+      case NUMBER:
+        return `the number ${this.lexer.number}`;
+      case TRUE:
+        return 'true';
+      case FALSE:
+        return 'false';
+      default:
+        return 'null';
     }
   }
 }
 
 /** Runs a handler over a JSON source, chunk by chunk. */
-export async function parseJsonSource(
-  source: ByteSource,
-  lexer: JsonLexer,
-  handler: JsonHandler,
-  options: ChunkedReadOptions = {},
-): Promise<void> {
+export async function parseJsonSource(source: ByteSource, lexer: JsonLexer, handler: JsonHandler, options: ChunkedReadOptions = {}): Promise<void> {
   const parser = new JsonParser(lexer, handler);
   const chunkSize = Math.max(1, Math.floor(options.chunkSize ?? DEFAULT_CHUNK_SIZE));
   const progress = progressReporter(options.onProgress);

@@ -17,7 +17,12 @@ import { FormatError, type ByteSource, type LoadedEmbeddings } from './types';
 
 const PART_NAMES = ['q', 'k', 'v'];
 
-const TOP = 0, PART = 1, MATRIX = 2, ROW = 3, TOKENS = 4, IGNORE = 5;
+const TOP = 0,
+  PART = 1,
+  MATRIX = 2,
+  ROW = 3,
+  TOKENS = 4,
+  IGNORE = 5;
 
 interface Frame {
   role: number;
@@ -170,11 +175,7 @@ async function readJson(source: ByteSource, options: FormatReadOptions = {}): Pr
           }
           const f = Math.fround(value);
           if (f - f !== 0) {
-            fail(
-              Number.isFinite(value)
-                ? float32Problem(value, String(value))!
-                : 'the number is outside the float32 range (±3.4e38); the lab refuses non-finite embeddings',
-            );
+            fail(Number.isFinite(value) ? float32Problem(value, String(value))! : 'the number is outside the float32 range (±3.4e38); the lab refuses non-finite embeddings');
           }
           const m = parts.get(top.part)!.matrix!;
           m.builder.push(value);
@@ -182,9 +183,7 @@ async function readJson(source: ByteSource, options: FormatReadOptions = {}): Pr
           return;
         }
         case MATRIX:
-          return fail(
-            `expected a row (an array of numbers), found ${describe(value)}${typeof value === 'number' ? '; a single vector must be written [[…]]' : ''}`,
-          );
+          return fail(`expected a row (an array of numbers), found ${describe(value)}${typeof value === 'number' ? '; a single vector must be written [[…]]' : ''}`);
         case TOKENS:
           if (typeof value !== 'string') return fail(`expected a token (a string), found ${describe(value)}`);
           if (tokenProblem(value)) return fail(tokenProblem(value)!);
@@ -223,7 +222,13 @@ async function readJson(source: ByteSource, options: FormatReadOptions = {}): Pr
   };
 
   await parseJsonSource(source, lexer, handler, options);
-  return finish(file, parts, [...PART_NAMES].filter((p) => present.has(p)), topKeys, wanted);
+  return finish(
+    file,
+    parts,
+    [...PART_NAMES].filter((p) => present.has(p)),
+    topKeys,
+    wanted,
+  );
 }
 
 function finish(file: string, parts: Map<string, Part>, present: string[], topKeys: string[], wanted: string | undefined): LoadedEmbeddings {
@@ -239,7 +244,12 @@ function finish(file: string, parts: Map<string, Part>, present: string[], topKe
   }
   const part = chosen === undefined ? undefined : parts.get(chosen);
   if (!part?.matrix) {
-    const found = topKeys.length ? `found the keys ${topKeys.slice(0, 10).map((k) => showText(k)).join(', ')}` : 'found an empty object';
+    const found = topKeys.length
+      ? `found the keys ${topKeys
+          .slice(0, 10)
+          .map((k) => showText(k))
+          .join(', ')}`
+      : 'found an empty object';
     throw new FormatError(file, '', `expected "vectors" or the parts "q", "k", "v" in the top-level object; ${found}`);
   }
   const m = part.matrix;

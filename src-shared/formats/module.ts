@@ -30,11 +30,7 @@ export function defineFormat(module: Omit<FormatModule, 'recognise'>): FormatMod
   return {
     ...module,
     recognise(name: string, head: Uint8Array): boolean {
-      return (
-        (module.magic?.(head) ?? false) ||
-        module.extensions.includes(extensionOf(name)) ||
-        (module.sniff?.(head) ?? false)
-      );
+      return (module.magic?.(head) ?? false) || module.extensions.includes(extensionOf(name)) || (module.sniff?.(head) ?? false);
     },
   };
 }

@@ -16,11 +16,7 @@ export function maxFloats(maxBytes: number | undefined): number {
 export function checkOutputSize(file: string, place: string, count: number, maxBytes: number | undefined, what: string): void {
   const limit = maxBytes ?? DEFAULT_MAX_BYTES;
   if (count * 4 > limit) {
-    throw new FormatError(
-      file,
-      place,
-      `${what} would need ${formatSize(count * 4)} of float32 values, more than the limit of ${formatSize(limit)}`,
-    );
+    throw new FormatError(file, place, `${what} would need ${formatSize(count * 4)} of float32 values, more than the limit of ${formatSize(limit)}`);
   }
 }
 
@@ -71,11 +67,7 @@ export class FloatBuilder {
 
   private grow(needed: number): void {
     if (needed > this.limit) {
-      throw new FormatError(
-        this.file,
-        '',
-        `the embeddings exceed the limit of ${formatSize(this.limit * 4)} of float32 values (maxBytes)`,
-      );
+      throw new FormatError(this.file, '', `the embeddings exceed the limit of ${formatSize(this.limit * 4)} of float32 values (maxBytes)`);
     }
     const capacity = Math.min(this.limit, Math.max(needed, this.data.length * 2, 4096));
     const next = allocFloats(this.file, capacity);

@@ -15,8 +15,26 @@ import { FormatError, type ByteSource, type LoadedEmbeddings } from './types';
 
 /** every dtype of the safetensors spec, with its size in bits (for the size checks) */
 const DTYPE_BITS: Record<string, number> = {
-  BOOL: 8, U8: 8, I8: 8, F8_E5M2: 8, F8_E4M3: 8, F8_E8M0: 8, F4: 4, F6_E2M3: 6, F6_E3M2: 6,
-  I16: 16, U16: 16, F16: 16, BF16: 16, I32: 32, U32: 32, F32: 32, I64: 64, U64: 64, F64: 64, C64: 64,
+  BOOL: 8,
+  U8: 8,
+  I8: 8,
+  F8_E5M2: 8,
+  F8_E4M3: 8,
+  F8_E8M0: 8,
+  F4: 4,
+  F6_E2M3: 6,
+  F6_E3M2: 6,
+  I16: 16,
+  U16: 16,
+  F16: 16,
+  BF16: 16,
+  I32: 32,
+  U32: 32,
+  F32: 32,
+  I64: 64,
+  U64: 64,
+  F64: 64,
+  C64: 64,
 };
 const READABLE: Record<string, NumericDtype> = {
   F16: numericDtype('float', 2, true)!,
@@ -125,19 +143,11 @@ function validateHeader(file: string, header: Record<string, unknown>, dataLengt
     }
     const [begin, end] = offsets;
     if (end > dataLength) {
-      throw new FormatError(
-        file,
-        place,
-        `data_offsets [${begin}, ${end}] run past the end of the data, which has ${dataLength} bytes after the header`,
-      );
+      throw new FormatError(file, place, `data_offsets [${begin}, ${end}] run past the end of the data, which has ${dataLength} bytes after the header`);
     }
     const need = (shape.reduce((a, b) => a * b, 1) * bits) / 8;
     if (need !== end - begin) {
-      throw new FormatError(
-        file,
-        place,
-        `shape ${showShape(shape)} of ${dtype} needs ${formatSize(need)} but data_offsets [${begin}, ${end}] span ${formatSize(end - begin)}`,
-      );
+      throw new FormatError(file, place, `shape ${showShape(shape)} of ${dtype} needs ${formatSize(need)} but data_offsets [${begin}, ${end}] span ${formatSize(end - begin)}`);
     }
     tensors.push({ name, dtype, shape, begin, end });
   }
@@ -146,11 +156,7 @@ function validateHeader(file: string, header: Record<string, unknown>, dataLengt
     const prev = byOffset[i - 1];
     const t = byOffset[i];
     if (t.begin < prev.end) {
-      throw new FormatError(
-        file,
-        `tensor '${t.name}'`,
-        `its bytes [${t.begin}, ${t.end}) overlap those of tensor '${prev.name}' [${prev.begin}, ${prev.end})`,
-      );
+      throw new FormatError(file, `tensor '${t.name}'`, `its bytes [${t.begin}, ${t.end}) overlap those of tensor '${prev.name}' [${prev.begin}, ${prev.end})`);
     }
   }
   return tensors;

@@ -25,19 +25,32 @@ export function numericDtype(kind: DtypeKind, size: number, littleEndian: boolea
   const le = littleEndian;
   const make = (isFloat: boolean, read: (v: DataView, at: number) => number): NumericDtype => ({ size, littleEndian, isFloat, read });
   switch (`${kind}${size}`) {
-    case 'float2': return make(true, (v, at) => float16ToFloat32(v.getUint16(at, le)));
-    case 'bfloat2': return make(true, (v, at) => bfloat16ToFloat32(v.getUint16(at, le)));
-    case 'float4': return make(true, (v, at) => v.getFloat32(at, le));
-    case 'float8': return make(true, (v, at) => v.getFloat64(at, le));
-    case 'int1': return make(false, (v, at) => v.getInt8(at));
-    case 'uint1': return make(false, (v, at) => v.getUint8(at));
-    case 'int2': return make(false, (v, at) => v.getInt16(at, le));
-    case 'uint2': return make(false, (v, at) => v.getUint16(at, le));
-    case 'int4': return make(false, (v, at) => v.getInt32(at, le));
-    case 'uint4': return make(false, (v, at) => v.getUint32(at, le));
-    case 'int8': return make(false, (v, at) => Number(v.getBigInt64(at, le)));
-    case 'uint8': return make(false, (v, at) => Number(v.getBigUint64(at, le)));
-    default: return null;
+    case 'float2':
+      return make(true, (v, at) => float16ToFloat32(v.getUint16(at, le)));
+    case 'bfloat2':
+      return make(true, (v, at) => bfloat16ToFloat32(v.getUint16(at, le)));
+    case 'float4':
+      return make(true, (v, at) => v.getFloat32(at, le));
+    case 'float8':
+      return make(true, (v, at) => v.getFloat64(at, le));
+    case 'int1':
+      return make(false, (v, at) => v.getInt8(at));
+    case 'uint1':
+      return make(false, (v, at) => v.getUint8(at));
+    case 'int2':
+      return make(false, (v, at) => v.getInt16(at, le));
+    case 'uint2':
+      return make(false, (v, at) => v.getUint16(at, le));
+    case 'int4':
+      return make(false, (v, at) => v.getInt32(at, le));
+    case 'uint4':
+      return make(false, (v, at) => v.getUint32(at, le));
+    case 'int8':
+      return make(false, (v, at) => Number(v.getBigInt64(at, le)));
+    case 'uint8':
+      return make(false, (v, at) => Number(v.getBigUint64(at, le)));
+    default:
+      return null;
   }
 }
 
@@ -88,7 +101,7 @@ export async function decodeTensor(source: ByteSource, tensor: StoredTensor, opt
   const sequentialF32 = dtype.size === 4 && dtype.isFloat && dtype.littleEndian && !tensor.fortran && n === 2;
   const outBytes = new Uint8Array(out.buffer);
 
-  for (let done = 0; done < totalBytes; ) {
+  for (let done = 0; done < totalBytes;) {
     throwIfAborted(options.signal, source.name);
     const length = Math.min(chunkBytes, totalBytes - done);
     const bytes = await readExactly(source, tensor.dataOffset + done, length);

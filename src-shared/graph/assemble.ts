@@ -118,4 +118,3 @@ export function writeTile(result: AttentionResult, problem: AttentionProblem, ti
     }
   }
 }
-

@@ -28,12 +28,22 @@ const DTYPE: Record<Elem, number> = {
 function rawBytes(type: Elem, values: ArrayLike<number>): Uint8Array {
   let arr: ArrayBufferView;
   switch (type) {
-    case 'float32': arr = Float32Array.from(values); break;
-    case 'float64': arr = Float64Array.from(values); break;
-    case 'int64': arr = BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v)))); break;
-    case 'int32': arr = Int32Array.from(values); break;
+    case 'float32':
+      arr = Float32Array.from(values);
+      break;
+    case 'float64':
+      arr = Float64Array.from(values);
+      break;
+    case 'int64':
+      arr = BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
+      break;
+    case 'int32':
+      arr = Int32Array.from(values);
+      break;
     case 'bool':
-    case 'uint8': arr = Uint8Array.from(values, (v) => (type === 'bool' ? (v ? 1 : 0) : v)); break;
+    case 'uint8':
+      arr = Uint8Array.from(values, (v) => (type === 'bool' ? (v ? 1 : 0) : v));
+      break;
   }
   // ONNX raw_data is little-endian, which is what every JS engine we run on uses
   return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);

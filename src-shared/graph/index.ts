@@ -49,7 +49,9 @@ export function graphKey(problem: AttentionProblem, target?: unknown): string {
     `masks[${problem.masks.map(maskKey).join(',')}]`,
     ...(biasKey(problem) ? [`bias=${biasKey(problem)}`] : []),
     normalizerKey(problem),
-    `out[${outputSpecs(problem).map((s) => s.name).join(',')}]`,
+    `out[${outputSpecs(problem)
+      .map((s) => s.name)
+      .join(',')}]`,
   ];
   if (wantsTopk(problem)) parts.push(`topk=${problem.topk}`);
   const o = overviewBlocks(problem);
@@ -63,9 +65,8 @@ export function graphFor(problem: AttentionProblem, target?: unknown): { key: st
   const b = ctx.b;
   const scores = addBias(ctx, problem, buildScores(ctx, problem.metric));
   const visible = applyTopkMasks(ctx, problem.masks, scores, pairVisibility(ctx, problem.masks));
-  const visibleCount = visible === null
-    ? b.cast(ctx.keys(), 'float32')
-    : causalVisibleCount(ctx, problem.masks) ?? b.op('ReduceSum', [b.cast(visible, 'float32'), b.ints([-1])], { keepdims: 1 });
+  const visibleCount =
+    visible === null ? b.cast(ctx.keys(), 'float32') : (causalVisibleCount(ctx, problem.masks) ?? b.op('ReduceSum', [b.cast(visible, 'float32'), b.ints([-1])], { keepdims: 1 }));
   const neverEmpty = rowsNeverEmpty(problem.masks) && problem.normalizer !== 'kernel';
   const norm = normalize(ctx, problem, { scores, visible, visibleCount, neverEmpty });
   emitOutputs(ctx, problem, { scores, visible, visibleCount, norm });
@@ -122,7 +123,16 @@ export function checkProblem(problem: AttentionProblem): void {
 
 function checkTile(problem: AttentionProblem, t: Tile): void {
   checkProblem(problem);
-  const ok = Number.isInteger(t.h0) && Number.isInteger(t.h1) && Number.isInteger(t.r0) && Number.isInteger(t.r1)
-    && t.h0 >= 0 && t.h0 < t.h1 && t.h1 <= problem.heads && t.r0 >= 0 && t.r0 < t.r1 && t.r1 <= problem.q.rows;
+  const ok =
+    Number.isInteger(t.h0) &&
+    Number.isInteger(t.h1) &&
+    Number.isInteger(t.r0) &&
+    Number.isInteger(t.r1) &&
+    t.h0 >= 0 &&
+    t.h0 < t.h1 &&
+    t.h1 <= problem.heads &&
+    t.r0 >= 0 &&
+    t.r0 < t.r1 &&
+    t.r1 <= problem.q.rows;
   if (!ok) throw new Error(`tile heads [${t.h0}, ${t.h1}) rows [${t.r0}, ${t.r1}) is outside the problem (${problem.heads} heads, ${problem.q.rows} rows)`);
 }

@@ -20,10 +20,14 @@ import type { KeyRange } from './keys';
 export const maskKey = (m: ResolvedMask): string => {
   switch (m.id) {
     // the offset is a feed (a decoding view changes it every step); only its sign shapes the graph
-    case 'causal': return m.offset >= 0 ? 'causal(>=0)' : 'causal(<0)';
-    case 'buckets': return `buckets(${m.bits})`;
-    case 'topk': return `topk(${m.k})`;
-    default: return m.id;
+    case 'causal':
+      return m.offset >= 0 ? 'causal(>=0)' : 'causal(<0)';
+    case 'buckets':
+      return `buckets(${m.bits})`;
+    case 'topk':
+      return `topk(${m.k})`;
+    default:
+      return m.id;
   }
 };
 

@@ -203,19 +203,27 @@ function sinkhorn(ctx: GraphContext, x: NormalizerInput, iterations: number): No
 
 export function normalize(ctx: GraphContext, problem: { normalizer: NormalizerId; normalizerParams?: NormalizerParams }, x: NormalizerInput): Normalized {
   switch (problem.normalizer) {
-    case 'softmax': return softmax(ctx, x);
-    case 'kernel': return kernel(ctx, x);
-    case 'sparsemax': return sparsemax(ctx, x);
-    case 'rank': return rank(ctx, x, normalizerParam(problem, 'tau'));
-    case 'sinkhorn': return sinkhorn(ctx, x, normalizerParam(problem, 'iterations'));
+    case 'softmax':
+      return softmax(ctx, x);
+    case 'kernel':
+      return kernel(ctx, x);
+    case 'sparsemax':
+      return sparsemax(ctx, x);
+    case 'rank':
+      return rank(ctx, x, normalizerParam(problem, 'tau'));
+    case 'sinkhorn':
+      return sinkhorn(ctx, x, normalizerParam(problem, 'iterations'));
   }
 }
 
 /** What of the normaliser the graph bakes in (its id, and rank's τ, sinkhorn's iterations). */
 export function normalizerKey(problem: { normalizer: NormalizerId; normalizerParams?: NormalizerParams }): string {
   switch (problem.normalizer) {
-    case 'rank': return `rank(${normalizerParam(problem, 'tau')})`;
-    case 'sinkhorn': return `sinkhorn(${normalizerParam(problem, 'iterations')})`;
-    default: return problem.normalizer;
+    case 'rank':
+      return `rank(${normalizerParam(problem, 'tau')})`;
+    case 'sinkhorn':
+      return `sinkhorn(${normalizerParam(problem, 'iterations')})`;
+    default:
+      return problem.normalizer;
   }
 }

@@ -62,11 +62,7 @@ export function outputSpecs(problem: AttentionProblem): OutputSpec[] {
   return specs;
 }
 
-export function emitOutputs(
-  ctx: GraphContext,
-  problem: AttentionProblem,
-  x: { scores: string; visible: string | null; visibleCount: string; norm: Normalized },
-): void {
+export function emitOutputs(ctx: GraphContext, problem: AttentionProblem, x: { scores: string; visible: string | null; visibleCount: string; norm: Normalized }): void {
   const b = ctx.b;
   const { norm } = x;
   const values = new Map<string, string>();
@@ -78,7 +74,15 @@ export function emitOutputs(
 
   values.set('entropy', perRow(clean(b.op('Max', [norm.entropy, b.scalar(0)]), zero)));
   values.set('visible', perRow(b.cast(b.op('Expand', [x.visibleCount, rowShape]), 'int32')));
-  values.set('argmax', perRow(b.cast(clean(norm.argmax, () => b.scalar(-1, 'int64')), 'int32')));
+  values.set(
+    'argmax',
+    perRow(
+      b.cast(
+        clean(norm.argmax, () => b.scalar(-1, 'int64')),
+        'int32',
+      ),
+    ),
+  );
   values.set('maxWeight', perRow(clean(norm.maxWeight, zero)));
   for (const e of norm.extra) values.set(e.name, perRow(e.value));
   if (norm.columnSums) values.set('columnSums', norm.columnSums);
@@ -124,10 +128,7 @@ function topkRows(ctx: GraphContext, k: number, weights: string, visible: string
   const slot = b.cast(b.op('Range', [b.scalar(0, 'int64'), b.op('Squeeze', [kk, b.ints([0])]), b.scalar(1, 'int64')]), 'float32');
   let real = b.op('Less', [slot, count]);
   if (nonEmpty !== null) real = b.op('And', [real, nonEmpty]);
-  return [
-    b.op('Where', [real, values, b.scalar(0)]),
-    b.cast(b.op('Where', [real, indices, b.scalar(-1, 'int64')]), 'int32'),
-  ];
+  return [b.op('Where', [real, values, b.scalar(0)]), b.cast(b.op('Where', [real, indices, b.scalar(-1, 'int64')]), 'int32')];
 }
 
 /**

@@ -95,7 +95,7 @@ export function planGraphTiles(problem: AttentionProblem, options: TilePlanOptio
   const perRow = Math.max(1, problem.k.rows) * bytesPerCell(problem, options.target);
   const quantum = overviewBlocks(problem)?.br ?? 1;
   checkWholeHeads(problem, options.target);
-  let rows = needsWholeHeads(problem) ? Tq : options.tileRows ?? Math.min(Math.floor(budget / perRow), isBanded(problem) ? BANDED_ROWS : Tq);
+  let rows = needsWholeHeads(problem) ? Tq : (options.tileRows ?? Math.min(Math.floor(budget / perRow), isBanded(problem) ? BANDED_ROWS : Tq));
   // a whole head ends at Tq, which the overview accepts as a block edge
   if (!needsWholeHeads(problem)) rows = Math.min(Tq, Math.max(quantum, Math.floor(rows / quantum) * quantum));
   const heads = Math.min(H, Math.max(1, Math.floor(budget / (perRow * rows))));

@@ -72,8 +72,19 @@ export function allocateResult(problem: AttentionProblem, options: AllocateOptio
 /** The buffers a result's arrays own (all of them, for a result from allocateResult). */
 export function resultBuffers(result: AttentionResult): ResultBuffer[] {
   const arrays = [
-    result.entropy, result.normEntropy, result.effective, result.visible, result.argmax, result.maxWeight,
-    result.scores, result.weights, result.output, result.columnSums, result.topkIndices, result.topkWeights, result.overview?.data,
+    result.entropy,
+    result.normEntropy,
+    result.effective,
+    result.visible,
+    result.argmax,
+    result.maxWeight,
+    result.scores,
+    result.weights,
+    result.output,
+    result.columnSums,
+    result.topkIndices,
+    result.topkWeights,
+    result.overview?.data,
   ];
   const out: ResultBuffer[] = [];
   for (const a of arrays) {

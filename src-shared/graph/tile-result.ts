@@ -34,4 +34,3 @@ export interface TileResult {
   /** sinkhorn only: [h, tile keys], the column sums over every row of the head */
   columnSums?: TileArray<Float32Array>;
 }
-

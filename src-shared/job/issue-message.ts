@@ -17,8 +17,9 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'nothing';
   if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (typeof value === 'symbol') return 'a symbol';
-  return String(value as number | boolean | bigint);
+  return 'a value';
 }
 
 /** A string in JSON quotes (escapes every control character, quote and backslash), cut at QUOTE_MAX. */

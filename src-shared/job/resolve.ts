@@ -402,12 +402,19 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
   let v = project(sources.v, 'v', spec, files);
 
   const heads = spec.heads ?? 1;
-  for (const [name, x] of [['queries', q], ['keys', k], ['values', v]] as const) {
+  for (const [name, x] of [
+    ['queries', q],
+    ['keys', k],
+    ['values', v],
+  ] as const) {
     if (x.m.cols % heads !== 0) fail('heads', `the ${name} are ${x.m.cols} wide, which ${heads} heads cannot split evenly (${x.m.cols} / ${heads} is not a whole number)`);
   }
   if (spec.transpose) [q, k] = [k, q];
   if (v.m.rows !== k.m.rows) {
-    fail(spec.transpose ? 'transpose' : 'values', `the values have ${v.m.rows} rows but there are ${k.m.rows} keys${spec.transpose ? ' (transposed: the queries act as keys)' : ''}; they must match`);
+    fail(
+      spec.transpose ? 'transpose' : 'values',
+      `the values have ${v.m.rows} rows but there are ${k.m.rows} keys${spec.transpose ? ' (transposed: the queries act as keys)' : ''}; they must match`,
+    );
   }
   const tq = q.m.rows;
   const tk = k.m.rows;

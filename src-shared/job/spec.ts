@@ -27,10 +27,7 @@ export type SourceSpec =
     }
   | { inline: { tokens?: string[]; vectors: number[][] } };
 
-export type ProjectionSpec =
-  | { id: 'identity' }
-  | { id: 'random'; seed?: number; width?: number }
-  | { id: 'file'; q?: string; k?: string; v?: string };
+export type ProjectionSpec = { id: 'identity' } | { id: 'random'; seed?: number; width?: number } | { id: 'file'; q?: string; k?: string; v?: string };
 
 /** A score function or mask with its parameters, as the catalogue describes them. */
 export interface EntrySpec {
@@ -86,7 +83,10 @@ const nonNegativeIntList = v.array(int(0, INT32_MAX), 'expected a list of non-ne
 const numberMatrix = v.array(v.array(float32Number, 'expected a row of numbers'), 'expected an array of rows');
 const token = v.pipe(
   v.string('expected a token string'),
-  v.check((t) => tokenProblem(t) === null, (issue) => tokenProblem(issue.input as string) ?? 'expected a token'),
+  v.check(
+    (t) => tokenProblem(t) === null,
+    (issue) => tokenProblem(issue.input) ?? 'expected a token',
+  ),
 );
 
 /**
@@ -203,10 +203,7 @@ export const jobSpecSchema = v.strictObject({
   mask: v.optional(v.array(entryVariant(MASKS, 'mask'), 'expected a list of masks')),
   // a plain id (sessions saved before normalisers took parameters) or an object with parameters
   normalizer: v.optional(
-    v.union(
-      [v.picklist(NORMALIZER_IDS), entryVariant(NORMALIZERS, 'normalizer')],
-      `expected one of ${NORMALIZER_IDS.join(', ')}, or an object such as {"id": "rank", "tau": 1}`,
-    ),
+    v.union([v.picklist(NORMALIZER_IDS), entryVariant(NORMALIZERS, 'normalizer')], `expected one of ${NORMALIZER_IDS.join(', ')}, or an object such as {"id": "rank", "tau": 1}`),
   ),
   position: v.optional(entryVariant(POSITIONS, 'position')),
   quantize: v.optional(entryVariant(QUANTIZERS, 'quantizer')),
@@ -259,5 +256,5 @@ export function parseJobSpec(input: unknown, file?: string): JobSpec {
     const { field, problem } = firstProblem(result.issues);
     throw new JobSpecError(field, problem, file);
   }
-  return result.output as JobSpec;
+  return result.output;
 }

@@ -204,11 +204,7 @@ export const SCORE_FUNCTIONS: CatalogueEntry[] = [
     formula: 'vᵀ tanh(Aq q + Ak k)',
     help: 'a one-hidden-layer alignment network; works with dq ≠ dk',
     allowsUnequalWidths: true,
-    params: [
-      { name: 'hidden', kind: 'integer', label: 'hidden m', help: 'hidden width m', default: 16, min: 1, max: 1024 },
-      seed('Aq, Ak and v'),
-      tau(),
-    ],
+    params: [{ name: 'hidden', kind: 'integer', label: 'hidden m', help: 'hidden width m', default: 16, min: 1, max: 1024 }, seed('Aq, Ak and v'), tau()],
   },
   {
     kind: 'score',
@@ -216,11 +212,7 @@ export const SCORE_FUNCTIONS: CatalogueEntry[] = [
     label: 'RankNet (pairwise MLP)',
     formula: 'uᵀ relu(W [q; k; q⊙k] + b) / τ',
     help: 'a seeded pairwise scoring network, as in learning to rank; needs dq = dk',
-    params: [
-      { name: 'hidden', kind: 'integer', label: 'hidden m', help: 'hidden width m', default: 16, min: 1, max: 256 },
-      seed('W, b and u'),
-      tau(),
-    ],
+    params: [{ name: 'hidden', kind: 'integer', label: 'hidden m', help: 'hidden width m', default: 16, min: 1, max: 256 }, seed('W, b and u'), tau()],
   },
   {
     kind: 'score',
@@ -237,11 +229,7 @@ export const SCORE_FUNCTIONS: CatalogueEntry[] = [
     label: 'SimHash (Hamming)',
     formula: '(b − 2·hamming(sign(R q), sign(R k))) / (b·τ)',
     help: 'an LSH view of cosine: agreement of b random hyperplane signs',
-    params: [
-      { name: 'bits', kind: 'integer', label: 'bits b', help: 'number of random hyperplanes', default: 16, min: 1, max: 1024 },
-      seed('hyperplanes R'),
-      tau(),
-    ],
+    params: [{ name: 'bits', kind: 'integer', label: 'bits b', help: 'number of random hyperplanes', default: 16, min: 1, max: 1024 }, seed('hyperplanes R'), tau()],
   },
 ];
 
@@ -301,10 +289,7 @@ export const MASKS: CatalogueEntry[] = [
     label: 'SimHash buckets',
     formula: 'bucket(q_i) = bucket(k_j)',
     help: 'Reformer-style LSH: only pairs hashed to the same bucket',
-    params: [
-      { name: 'bits', kind: 'integer', label: 'bits', help: 'hash bits (2^bits buckets)', default: 4, min: 1, max: 64 },
-      seed('hyperplanes'),
-    ],
+    params: [{ name: 'bits', kind: 'integer', label: 'bits', help: 'hash bits (2^bits buckets)', default: 4, min: 1, max: 64 }, seed('hyperplanes')],
   },
   {
     kind: 'mask',

@@ -15,7 +15,17 @@ export const POSITIONS: CatalogueEntry[] = [
     formula: 'rotate pair r of q_p, k_p by p·base^(−2r/dims)',
     help: 'rotary embedding (Su et al. 2021): q·k then depends on the relative position i − j',
     params: [
-      { name: 'base', kind: 'number', label: 'base', help: 'θ_r = base^(−2r/dims); larger bases rotate slower', default: 10000, min: 1, exclusiveMin: true, max: 1e38, slider: { min: 10, max: 1000000, log: true } },
+      {
+        name: 'base',
+        kind: 'number',
+        label: 'base',
+        help: 'θ_r = base^(−2r/dims); larger bases rotate slower',
+        default: 10000,
+        min: 1,
+        exclusiveMin: true,
+        max: 1e38,
+        slider: { min: 10, max: 1000000, log: true },
+      },
       {
         name: 'layout',
         kind: 'choice',

@@ -22,15 +22,22 @@ export interface MaskContext {
 /** visible(i, j) for one mask, straight from the table in docs/semantics.md. */
 export function visibleByMask(mask: PairMask, ctx: MaskContext, i: number, j: number): boolean {
   switch (mask.id) {
-    case 'causal': return j <= i + mask.offset;
-    case 'padding': return mask.keep[j] !== 0;
-    case 'window': return Math.abs(i - j) <= mask.size;
+    case 'causal':
+      return j <= i + mask.offset;
+    case 'padding':
+      return mask.keep[j] !== 0;
+    case 'window':
+      return Math.abs(i - j) <= mask.size;
     // JS % keeps the sign of i − j, but "divisible by stride" is the same either way
-    case 'dilated': return (i - j) % mask.stride === 0;
-    case 'segments': return mask.queryIds[i] === mask.keyIds[j];
-    case 'buckets': return sameCode(signs(mask.R[ctx.head], mask.bits, ctx.q[i]), signs(mask.R[ctx.head], mask.bits, ctx.k[j]));
+    case 'dilated':
+      return (i - j) % mask.stride === 0;
+    case 'segments':
+      return mask.queryIds[i] === mask.keyIds[j];
+    case 'buckets':
+      return sameCode(signs(mask.R[ctx.head], mask.bits, ctx.q[i]), signs(mask.R[ctx.head], mask.bits, ctx.k[j]));
     case 'graph':
-    case 'custom': return mask.allowed[i * ctx.Tk + j] !== 0;
+    case 'custom':
+      return mask.allowed[i * ctx.Tk + j] !== 0;
   }
 }
 

@@ -144,10 +144,15 @@ export function sinkhorn(scores: Row, visible: Row, Tq: number, Tk: number, iter
 /** The named row-wise normaliser on one row (sinkhorn works on whole heads: `sinkhorn`). */
 export function normalizeRow(normalizer: NormalizerId, scores: Row, visible: Row, place: RowPlace, tau = 1): Float64Array | null {
   switch (normalizer) {
-    case 'softmax': return softmax(scores, visible);
-    case 'kernel': return kernel(scores, visible, place);
-    case 'sparsemax': return sparsemax(scores, visible);
-    case 'rank': return rank(scores, visible, tau);
-    case 'sinkhorn': throw new Error('sinkhorn normalises whole heads, not rows: call sinkhorn()');
+    case 'softmax':
+      return softmax(scores, visible);
+    case 'kernel':
+      return kernel(scores, visible, place);
+    case 'sparsemax':
+      return sparsemax(scores, visible);
+    case 'rank':
+      return rank(scores, visible, tau);
+    case 'sinkhorn':
+      throw new Error('sinkhorn normalises whole heads, not rows: call sinkhorn()');
   }
 }

@@ -6,13 +6,7 @@
  */
 import type { OverviewRequest } from '../job/problem';
 
-export function poolOverview(
-  weights: Float64Array,
-  heads: number,
-  Tq: number,
-  Tk: number,
-  request: OverviewRequest,
-): OverviewRequest & { data: Float64Array } {
+export function poolOverview(weights: Float64Array, heads: number, Tq: number, Tk: number, request: OverviewRequest): OverviewRequest & { data: Float64Array } {
   if (!(Number.isInteger(request.rows) && request.rows >= 1 && Number.isInteger(request.cols) && request.cols >= 1)) {
     throw new Error(`the overview needs whole numbers of rows and cols ≥ 1, got ${request.rows}×${request.cols}`);
   }

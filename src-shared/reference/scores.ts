@@ -131,8 +131,10 @@ export function checkMetricShapes(metric: ResolvedMetric, heads: number, dq: num
     }
   };
   switch (metric.id) {
-    case 'mahalanobis': return perHead('M', metric.M, dq * dq, `${dq}×${dq}`);
-    case 'bilinear': return perHead('W', metric.W, dq * dk, `${dq}×${dk}`);
+    case 'mahalanobis':
+      return perHead('M', metric.M, dq * dq, `${dq}×${dq}`);
+    case 'bilinear':
+      return perHead('W', metric.W, dq * dk, `${dq}×${dk}`);
     case 'additive':
       perHead('Aq', metric.Aq, metric.m * dq, `${metric.m}×${dq}`);
       perHead('Ak', metric.Ak, metric.m * dk, `${metric.m}×${dk}`);
@@ -144,7 +146,9 @@ export function checkMetricShapes(metric: ResolvedMetric, heads: number, dq: num
     case 'gat':
       perHead('aq', metric.aq, dq, `${dq}`);
       return perHead('ak', metric.ak, dk, `${dk}`);
-    case 'hamming': return perHead('R', metric.R, metric.bits * dq, `${metric.bits}×${dq}`);
-    default: return;
+    case 'hamming':
+      return perHead('R', metric.R, metric.bits * dq, `${metric.bits}×${dq}`);
+    default:
+      return;
   }
 }

@@ -72,12 +72,7 @@ export function projectOnto(plane: PrincipalPlane, points: ArrayLike<number>, n:
   return coords;
 }
 
-function topEigenvector(
-  apply: (v: Float64Array) => Float64Array,
-  d: number,
-  found: Float64Array[],
-  totalVariance: number,
-): { vector: Float64Array; value: number } {
+function topEigenvector(apply: (v: Float64Array) => Float64Array, d: number, found: Float64Array[], totalVariance: number): { vector: Float64Array; value: number } {
   const zero = { vector: new Float64Array(d), value: 0 };
   if (d === 0 || !(totalVariance > 0)) return zero;
   const rng = new Rng(0, 'stats/pca2');

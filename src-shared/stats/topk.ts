@@ -25,7 +25,7 @@ export function topK(values: ArrayLike<number>, k: number, candidates?: ArrayLik
     if (candidates ? candidates[j] : values[j] > 0) pool.push(j);
   }
   // a stable total order: larger value first, then the lower index
-  pool.sort((a, b) => (values[b] - values[a]) || (a - b));
+  pool.sort((a, b) => values[b] - values[a] || a - b);
   const indices = new Int32Array(k).fill(-1);
   const picked = new Float64Array(k);
   for (let r = 0; r < Math.min(k, pool.length); r++) {

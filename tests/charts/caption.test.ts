@@ -4,9 +4,9 @@ import { MASKS, SCORE_FUNCTIONS } from '../../src-shared/metrics/catalogue';
 
 describe('describeJob: the configuration in words', () => {
   it('"cosine τ=0.5 · causal + window 3 · softmax · 2 heads"', () => {
-    expect(
-      describeJob({ metric: { id: 'cosine', tau: 0.5 }, mask: [{ id: 'causal' }, { id: 'window', size: 3 }], normalizer: 'softmax', heads: 2 }),
-    ).toBe('cosine τ=0.5 · causal + window 3 · softmax · 2 heads');
+    expect(describeJob({ metric: { id: 'cosine', tau: 0.5 }, mask: [{ id: 'causal' }, { id: 'window', size: 3 }], normalizer: 'softmax', heads: 2 })).toBe(
+      'cosine τ=0.5 · causal + window 3 · softmax · 2 heads',
+    );
   });
 
   it('says what the defaults are when the job leaves everything out', () => {
@@ -26,8 +26,25 @@ describe('describeJob: the configuration in words', () => {
   });
 
   it('summarises lists, matrices, files and booleans instead of printing them', () => {
-    expect(describeEntry('mask', { id: 'graph', edges: [[0, 1], [1, 2]], directed: true })).toBe('graph edges=2 edges, directed');
-    expect(describeEntry('mask', { id: 'custom', matrix: [[1, 0], [1, 1]] })).toBe('custom matrix=2×2');
+    expect(
+      describeEntry('mask', {
+        id: 'graph',
+        edges: [
+          [0, 1],
+          [1, 2],
+        ],
+        directed: true,
+      }),
+    ).toBe('graph edges=2 edges, directed');
+    expect(
+      describeEntry('mask', {
+        id: 'custom',
+        matrix: [
+          [1, 0],
+          [1, 1],
+        ],
+      }),
+    ).toBe('custom matrix=2×2');
     expect(describeEntry('mask', { id: 'padding', positions: [4, 5] })).toBe('padding positions=[4, 5]');
     expect(describeEntry('score', { id: 'mahalanobis', matrix: 'file', path: '/x/y/m.npy' })).toBe('mahalanobis M=file, M file=m.npy');
   });
@@ -57,7 +74,9 @@ describe('describeJob: the configuration in words', () => {
 
 describe('describeJob: positions and quantization', () => {
   it('names the position and the quantizer with the parameters the job sets', () => {
-    expect(describeJob({ position: { id: 'rope', dims: 32 }, quantize: { id: 'int', bits: 4, group: 'token' } })).toBe('dot · no mask · softmax · rope dims=32 · int bits b=4, group=token · 1 head');
+    expect(describeJob({ position: { id: 'rope', dims: 32 }, quantize: { id: 'int', bits: 4, group: 'token' } })).toBe(
+      'dot · no mask · softmax · rope dims=32 · int bits b=4, group=token · 1 head',
+    );
     expect(describeJob({ position: { id: 'none' }, quantize: { id: 'bfloat16' } })).toBe('dot · no mask · softmax · bfloat16 · 1 head');
   });
 });

@@ -41,7 +41,12 @@ describe('entropyOption (SPEC §5: entropy per row, in nats)', () => {
   });
 
   it('an empty row (no visible key) shows as a grey zero bar and its tooltip says so', () => {
-    const c = randomResult(4, { masks: [{ id: 'padding', keep: Uint8Array.from([1, 1, 1, 1]) }, { id: 'causal', offset: -1 }] });
+    const c = randomResult(4, {
+      masks: [
+        { id: 'padding', keep: Uint8Array.from([1, 1, 1, 1]) },
+        { id: 'causal', offset: -1 },
+      ],
+    });
     expect(c.emptyRows[0]).toEqual([0]);
     const o = entropyOption(c, 0, 'entropy', OPTS) as Opt;
     expect(o.series[0].data[0]).toMatchObject({ value: 0 });

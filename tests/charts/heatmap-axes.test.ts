@@ -66,9 +66,39 @@ describe('a T = 2048 overview in the app path', () => {
 
   it('reads the region from ECharts’ brushEnd params; a click (no area) or a wobble of a few pixels is none', () => {
     const g = heatmapGeometry(input, SIZE);
-    expect(brushedRegion(g, { areas: [{ coordRange: [[3, 4], [1, 2]], range: [[100, 120], [50, 70]] }] })).toEqual({ rows: [8, 24], cols: [24, 40] });
+    expect(
+      brushedRegion(g, {
+        areas: [
+          {
+            coordRange: [
+              [3, 4],
+              [1, 2],
+            ],
+            range: [
+              [100, 120],
+              [50, 70],
+            ],
+          },
+        ],
+      }),
+    ).toEqual({ rows: [8, 24], cols: [24, 40] });
     expect(brushedRegion(g, { areas: [] })).toBeNull();
-    expect(brushedRegion(g, { areas: [{ coordRange: [[3, 3], [1, 1]], range: [[100, 102], [50, 70]] }] })).toBeNull();
+    expect(
+      brushedRegion(g, {
+        areas: [
+          {
+            coordRange: [
+              [3, 3],
+              [1, 1],
+            ],
+            range: [
+              [100, 102],
+              [50, 70],
+            ],
+          },
+        ],
+      }),
+    ).toBeNull();
   });
 });
 

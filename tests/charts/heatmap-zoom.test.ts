@@ -68,7 +68,10 @@ describe('the zoom store', () => {
     await fast;
     api.waiting[1].answer();
     await slow;
-    expect(zoom.levels.map((t) => t.rows)).toEqual([[0, 100], [30, 40]]);
+    expect(zoom.levels.map((t) => t.rows)).toEqual([
+      [0, 100],
+      [30, 40],
+    ]);
     zoom.back();
     expect(zoom.tile?.rows).toEqual([0, 100]);
     zoom.reset();
@@ -96,7 +99,10 @@ describe('the zoom keys', () => {
   it('0 resets and − goes back, only while zoomed and never with a modifier', async () => {
     const zoom = useZoomStore();
     expect(zoom.key({ key: '0' })).toBe(false);
-    for (const rows of [[0, 10], [2, 4]] as [number, number][]) {
+    for (const rows of [
+      [0, 10],
+      [2, 4],
+    ] as [number, number][]) {
       const p = zoom.zoomTo(long, { head: 0, rows, cols: rows });
       api.waiting.at(-1)!.answer();
       await p;

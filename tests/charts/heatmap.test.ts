@@ -34,7 +34,10 @@ const cellsOf = (o: Opt, s = 0): number[][] => o.series[s].data.map((d: Opt) => 
 
 /** The colour bar's tick labels, bottom (low) first. */
 const tickTexts = (o: Opt): string[] =>
-  o.graphic.find((g: Opt) => g.id === 'colour-bar-ticks').children.filter((c: Opt) => c.type === 'text').map((c: Opt) => c.style.text);
+  o.graphic
+    .find((g: Opt) => g.id === 'colour-bar-ticks')
+    .children.filter((c: Opt) => c.type === 'text')
+    .map((c: Opt) => c.style.text);
 
 describe('heatmapOption: axes', () => {
   const r = sentenceResult();
@@ -118,9 +121,7 @@ describe('heatmapOption: colours', () => {
     expect(o.series).toHaveLength(2);
     const masked = o.series[1];
     expect(masked.name).toBe('masked');
-    expect(cellsOf(o, 1).map(([j, i]) => [i, j])).toEqual(
-      Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => [i, j]).filter(([a, b]) => b > a)).flat(),
-    );
+    expect(cellsOf(o, 1).map(([j, i]) => [i, j])).toEqual(Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => [i, j]).filter(([a, b]) => b > a)).flat());
     expect(masked.itemStyle.decal).toBeTruthy();
     const grey = masked.itemStyle.color;
     expect(colormap('viridis').stops).not.toContain(grey);
@@ -222,7 +223,11 @@ describe('heatmapOption: tooltip and caption', () => {
   });
 
   it('keeps the plot, its labels and the colour bar inside the figure', () => {
-    for (const [width, height] of [[800, 700], [420, 360], [1200, 500]]) {
+    for (const [width, height] of [
+      [800, 700],
+      [420, 360],
+      [1200, 500],
+    ]) {
       const o = build(headHeatmapInput(r, tokens, WEIGHTS, { caption: 'a caption' }), { width, height, forExport: true });
       expect(o.grid.left).toBeGreaterThan(20);
       expect(o.grid.left + o.grid.width).toBeLessThan(o.visualMap[0].left);

@@ -110,7 +110,8 @@ export interface ChromiumCompute {
  */
 export async function chromiumCompute(options: { flags?: string[] } = {}): Promise<ChromiumCompute> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (never \`playwright install\`)`);
-  if (!existsSync(join(RENDERER_DIR, COMPUTE_PATH))) throw new Error(`${join(RENDERER_DIR, COMPUTE_PATH)} is missing: run \`npx electron-vite build\` first (\`npm run test:e2e\` does)`);
+  if (!existsSync(join(RENDERER_DIR, COMPUTE_PATH)))
+    throw new Error(`${join(RENDERER_DIR, COMPUTE_PATH)} is missing: run \`npx electron-vite build\` first (\`npm run test:e2e\` does)`);
   const { server, origin } = await serveBuilt();
   let browser: Browser | null = null;
   const pages: Page[] = [];

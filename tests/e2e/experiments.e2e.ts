@@ -100,7 +100,10 @@ describe('experiments through the real engine', () => {
     await v.getByLabel('Trials').fill('3');
     await runAndWait(page, 'scaling');
     await chartDrawn(page.getByTestId('experiment-chart-scaling'));
-    const rows = await v.getByTestId('experiment-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent ?? '')));
+    const rows = await v
+      .getByTestId('experiment-table')
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent ?? '')));
     expect(rows.map((r) => Number(r[0]))).toEqual([2, 8, 32, 128, 512, 2048]);
     const [, unscaled, scaled] = rows[rows.length - 1].map(num);
     expect(unscaled).toBeLessThan(scaled);
@@ -200,7 +203,10 @@ describe('experiments through the real engine', () => {
     await v.getByLabel('k', { exact: true }).press('Tab');
     await runAndWait(page, 'knn');
     await chartDrawn(page.getByTestId('experiment-chart-knn'));
-    const rows = await v.getByTestId('knn-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent ?? '')));
+    const rows = await v
+      .getByTestId('knn-table')
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent ?? '')));
     expect(rows).toHaveLength(4);
     const soft = rows.map((r) => num(r[3]));
     const hard = rows.map((r) => num(r[4]));
@@ -215,10 +221,14 @@ describe('experiments through the real engine', () => {
     const { page } = h;
     const before = (await page.getByTestId('heatmap-panel').getAttribute('data-run-id')) ?? '';
     await page.getByLabel('Sample').selectOption('toy2d');
-    await page.waitForFunction((prev) => {
-      const id = document.querySelector('[data-testid="heatmap-panel"]')?.getAttribute('data-run-id') ?? '';
-      return id !== '' && id !== prev;
-    }, before, { timeout: 60_000 });
+    await page.waitForFunction(
+      (prev) => {
+        const id = document.querySelector('[data-testid="heatmap-panel"]')?.getAttribute('data-run-id') ?? '';
+        return id !== '' && id !== prev;
+      },
+      before,
+      { timeout: 60_000 },
+    );
     const v = await open(page, 'geometry');
     await v.getByTestId('experiment-stale').waitFor();
     await runAndWait(page, 'geometry');

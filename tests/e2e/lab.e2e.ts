@@ -274,11 +274,16 @@ describe('QK Lab in Chromium with the real engine', () => {
     await runFinished(page, runId);
     await page.getByTestId('heads').fill('2');
     await page.getByTestId('projection').selectOption('random');
-    await expect.poll(async () => {
-      const id = await shownRun(page);
-      const spec = service.storedRun(id)?.spec;
-      return spec ? [spec.heads, spec.projection?.id] : null;
-    }, { timeout: 30_000 }).toEqual([2, 'random']);
+    await expect
+      .poll(
+        async () => {
+          const id = await shownRun(page);
+          const spec = service.storedRun(id)?.spec;
+          return spec ? [spec.heads, spec.projection?.id] : null;
+        },
+        { timeout: 30_000 },
+      )
+      .toEqual([2, 'random']);
     runId = await shownRun(page);
     const run = service.storedRun(runId)!;
     expect(run.result.heads).toBe(2);
@@ -322,7 +327,10 @@ describe('QK Lab in Chromium with the real engine', () => {
     await tau.fill('0.1');
     runId = await runFinished(page, runId);
     const b = service.storedRun(runId)!;
-    expect([a.spec.metric, b.spec.metric]).toEqual([{ id: 'cosine', tau: 0.5 }, { id: 'cosine', tau: 0.1 }]);
+    expect([a.spec.metric, b.spec.metric]).toEqual([
+      { id: 'cosine', tau: 0.5 },
+      { id: 'cosine', tau: 0.1 },
+    ]);
     expect(a.spec.heads).toBe(2);
     await expect.poll(() => page.getByTestId('compare-b-caption').textContent()).toContain('τ=0.1');
     expect(await page.getByTestId('compare-a-caption').textContent()).toContain('τ=0.5');
@@ -402,13 +410,16 @@ describe('recovery after a crash', () => {
       await first.page.getByTestId('score-function').selectOption('laplacian');
       // the renderer autosaves (debounced); wait until the autosave names the new configuration
       await expect
-        .poll(() => {
-          try {
-            return JSON.parse(readFileSync(join(userDataDir, 'autosave.qklab'), 'utf8')).job.metric?.id;
-          } catch {
-            return null;
-          }
-        }, { timeout: 15_000 })
+        .poll(
+          () => {
+            try {
+              return JSON.parse(readFileSync(join(userDataDir, 'autosave.qklab'), 'utf8')).job.metric?.id;
+            } catch {
+              return null;
+            }
+          },
+          { timeout: 15_000 },
+        )
         .toBe('laplacian');
       await first.close({ crash: true });
 

@@ -67,7 +67,10 @@ describe('long sequences from the page', () => {
     });
     expect(reply.hasWeights).toBe(false);
     expect(reply.overview).toEqual([256, 256]);
-    expect(reply.shape).toEqual([[1500, 1756], [1400, 1912]]);
+    expect(reply.shape).toEqual([
+      [1500, 1756],
+      [1400, 1912],
+    ]);
     expect(reply.length).toBe(256 * 512);
     expect(reply.isFloat32).toBe(true);
     expect(reply.blocked).toBe(-Infinity);
@@ -219,13 +222,21 @@ describe('the app on a 2,048-token run', () => {
     expect(rowLabels).toEqual(LONG_TOKENS.slice(rows[0], rows[1]));
     expect(colLabels).toEqual(LONG_TOKENS.slice(cols[0], cols[1]));
     // the region is the dragged cells' tokens (to within a cell at each edge)
-    for (const [got, want] of [[rows[0], 40 * rstep], [rows[1], 46 * rstep], [cols[0], 60 * cstep], [cols[1], 66 * cstep]]) expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(rstep, cstep));
+    for (const [got, want] of [
+      [rows[0], 40 * rstep],
+      [rows[1], 46 * rstep],
+      [cols[0], 60 * cstep],
+      [cols[1], 66 * cstep],
+    ])
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(rstep, cstep));
     expect(option.yAxis[0].name).toBe('query');
     expect(await page.getByTestId('zoom-crumbs').textContent()).toContain(`queries ${rows[0]}–${rows[1] - 1} × keys ${cols[0]}–${cols[1] - 1}`);
 
     // the float64 reference of the whole run, those cells (the run's own JobSpec, its file's vectors inline)
     const spec = service.storedRun(runId)!.spec;
-    const ref = referenceAttention(resolveJob(parseJobSpec({ ...spec, embeddings: { inline: { tokens: LONG_TOKENS, vectors: LONG_VECTORS } }, outputs: ['scores', 'weights'], overview: undefined })));
+    const ref = referenceAttention(
+      resolveJob(parseJobSpec({ ...spec, embeddings: { inline: { tokens: LONG_TOKENS, vectors: LONG_VECTORS } }, outputs: ['scores', 'weights'], overview: undefined })),
+    );
     const n = cols[1] - cols[0];
     const seen = new Set<number>();
     let worst = 0;

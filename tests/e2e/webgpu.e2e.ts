@@ -148,7 +148,12 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
         const g = await tiled.run(p);
         expect(g.timing.tiles, `${c.metric} ${c.normalizer}`).toBeGreaterThan(1);
         expectMatchesReference(p, g);
-        expectAgrees(`${c.metric} [${c.masks.join('+') || 'none'}] ${c.normalizer}${c.transposed ? ' transposed' : ''} ×${c.heads ?? 2} heads, tiled`, p, g, await runProblemSingleThreaded(p, { runner }));
+        expectAgrees(
+          `${c.metric} [${c.masks.join('+') || 'none'}] ${c.normalizer}${c.transposed ? ' transposed' : ''} ×${c.heads ?? 2} heads, tiled`,
+          p,
+          g,
+          await runProblemSingleThreaded(p, { runner }),
+        );
       }
     } finally {
       await tiled.close();
@@ -161,7 +166,10 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     try {
       for (const masks of [[], ['causal'], ['topk']] as MaskName[][]) {
         const shape: Shape = { heads: 3, Tq: 20, Tk: 27, dq: 8, dk: 8, dv: 4 };
-        const p: AttentionProblem = { ...makeProblem({ shape, metric: 'dot', masks, seed: 7, outputs: ALL_OUTPUTS, topk: 3 }), bias: { id: 'alibi', slopes: [0.5, 0.125, 0.03125], offset: 7 } };
+        const p: AttentionProblem = {
+          ...makeProblem({ shape, metric: 'dot', masks, seed: 7, outputs: ALL_OUTPUTS, topk: 3 }),
+          bias: { id: 'alibi', slopes: [0.5, 0.125, 0.03125], offset: 7 },
+        };
         for (const backend of [gpu, tiled]) {
           const g = await backend.run(p);
           expect(g.backend).toMatch(/^webgpu/);

@@ -29,7 +29,11 @@ beforeAll(() => {
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
   const sourcesChanged = Math.max(newest(resolve('src-main')), newest(resolve('src-shared')), statSync(resolve('electron.vite.config.ts')).mtimeMs);
   const stale = !existsSync(builtWorker) || sourcesChanged > statSync(builtWorker).mtimeMs;
-  if (stale) execFileSync(process.execPath, [resolve('node_modules/electron-vite/bin/electron-vite.js'), 'build'], { stdio: 'pipe', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+  if (stale)
+    execFileSync(process.execPath, [resolve('node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+      stdio: 'pipe',
+      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+    });
 }, 180_000);
 
 describe('the built app', () => {
@@ -44,7 +48,18 @@ describe('the built app', () => {
   });
 
   it('draws a PNG export in the built export worker under plain Node', { timeout: 60_000 }, async () => {
-    const spec = parseJobSpec({ embeddings: { inline: { tokens: ['a', 'b', 'c'], vectors: [[1, 0], [0, 1], [1, 1]] } } });
+    const spec = parseJobSpec({
+      embeddings: {
+        inline: {
+          tokens: ['a', 'b', 'c'],
+          vectors: [
+            [1, 0],
+            [0, 1],
+            [1, 1],
+          ],
+        },
+      },
+    });
     const problem = resolveJob(spec);
     const result = allocateResult(problem, { shared: true });
     result.weights!.fill(1 / 3);
@@ -58,7 +73,12 @@ describe('the built app', () => {
         worker.once('message', ok);
         worker.once('error', fail);
       });
-      worker.postMessage({ id: 1, run: { result: { ...finishResult(result), backend: 'test', timing: {} }, tokens: problem.tokens, spec }, req: { runId: 'r', format: 'png', scale: 1 }, path });
+      worker.postMessage({
+        id: 1,
+        run: { result: { ...finishResult(result), backend: 'test', timing: {} }, tokens: problem.tokens, spec },
+        req: { runId: 'r', format: 'png', scale: 1 },
+        path,
+      });
       expect(await reply).toEqual({ id: 1, ok: true });
       expect(readPng(readFileSync(path)).width).toBe(800);
     } finally {

@@ -84,7 +84,10 @@ describe('registerIpc', () => {
   it('refuses malformed, oversized and multi-argument requests without calling the service', async () => {
     registerIpc(ipcMain, ops, () => trusted);
     const run = handlers.get(OPERATIONS.runJob.channel)!;
-    expect(await run({}, { runId: 'r', job: { metric: { id: 'cosine', tau: 0 } } })).toMatchObject({ ok: false, error: { name: 'RequestError', message: expect.stringMatching(/job\.metric\.tau/) } });
+    expect(await run({}, { runId: 'r', job: { metric: { id: 'cosine', tau: 0 } } })).toMatchObject({
+      ok: false,
+      error: { name: 'RequestError', message: expect.stringMatching(/job\.metric\.tau/) },
+    });
     expect(await run({}, { runId: 'r', job: {}, pad: 'x'.repeat(70 * 2 ** 20) })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/larger than/) } });
     expect(await run({}, { runId: 'r', job: {} }, 'second')).toMatchObject({ ok: false, error: { message: expect.stringMatching(/one request object/) } });
     expect(calls).toEqual([]);

@@ -148,7 +148,9 @@ describe('guards', () => {
       handlers.get(event)!({ preventDefault: prevent });
       expect(prevent, event).toHaveBeenCalled();
     }
-    expect(openHandler!({ url: 'https://example.com', frameName: '', features: '', disposition: 'new-window', referrer: {}, postBody: undefined } as never)).toEqual({ action: 'deny' });
+    expect(openHandler!({ url: 'https://example.com', frameName: '', features: '', disposition: 'new-window', referrer: {}, postBody: undefined } as never)).toEqual({
+      action: 'deny',
+    });
   });
 
   it('deny every permission, cancel remote requests, and put the CSP on the app pages', () => {
@@ -180,7 +182,10 @@ describe('guards', () => {
     expect(cancelled('app://qklab/index.html')).toBe(false);
 
     let out: { responseHeaders?: Record<string, string[]> } = {};
-    headers!({ url: 'app://qklab/index.html', responseHeaders: { 'content-security-policy': ['default-src *'], 'cross-origin-embedder-policy': ['unsafe-none'] } }, (r) => (out = r));
+    headers!(
+      { url: 'app://qklab/index.html', responseHeaders: { 'content-security-policy': ['default-src *'], 'cross-origin-embedder-policy': ['unsafe-none'] } },
+      (r) => (out = r),
+    );
     expect(out.responseHeaders).toEqual({
       'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
       'Cross-Origin-Opener-Policy': ['same-origin'],

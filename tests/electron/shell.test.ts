@@ -70,7 +70,9 @@ describe('the menu', () => {
   });
 
   it('zoom and editing are Electron roles; no dev tools in a packaged build', () => {
-    const roles = flatten(template).map(({ item }) => item.role).filter(Boolean);
+    const roles = flatten(template)
+      .map(({ item }) => item.role)
+      .filter(Boolean);
     expect(roles).toEqual(expect.arrayContaining(['zoomIn', 'zoomOut', 'resetZoom', 'copy', 'paste', 'undo', 'quit']));
     expect(roles).not.toContain('toggleDevTools');
   });

@@ -7,7 +7,21 @@ import { main } from '../../src-main/cli/main';
 
 const dir = mkdtempSync(join(tmpdir(), 'qklab-cli-backend-'));
 const job = join(dir, 'job.json');
-writeFileSync(job, JSON.stringify({ embeddings: { inline: { vectors: [[1, 0], [0, 1], [1, 1]] } }, backend: 'webgpu' }));
+writeFileSync(
+  job,
+  JSON.stringify({
+    embeddings: {
+      inline: {
+        vectors: [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+      },
+    },
+    backend: 'webgpu',
+  }),
+);
 afterEach(() => vi.restoreAllMocks());
 
 async function qklab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -90,7 +90,12 @@ describe('the WebGPU backend (main side, in-process page)', () => {
         const r = await backend.run(p, { region });
         expect([r.heads, r.Tq, r.Tk]).toEqual([1, 64, Tk]);
         expect(maxDiff(r.weights!, want)).toBeLessThan(1e-5);
-        expect(maxDiff(r.scores!.map((s, i) => (Number.isFinite(s) ? s / Math.max(1, Math.abs(wantScores[i])) : s)), wantScores.map((s) => (Number.isFinite(s) ? s / Math.max(1, Math.abs(s)) : s)))).toBeLessThan(1e-4);
+        expect(
+          maxDiff(
+            r.scores!.map((s, i) => (Number.isFinite(s) ? s / Math.max(1, Math.abs(wantScores[i])) : s)),
+            wantScores.map((s) => (Number.isFinite(s) ? s / Math.max(1, Math.abs(s)) : s)),
+          ),
+        ).toBeLessThan(1e-4);
         expect(Array.from(r.argmax)).toEqual(Array.from(ref.argmax.subarray(p.q.rows + 37, p.q.rows + 101)));
       }
       await expect(gpu.run(p, { region: { head: 2, r0: 0, r1: 1 } })).rejects.toThrow(/head 2 is not one of the 2 heads/);
@@ -146,7 +151,16 @@ describe('the WebGPU backend (main side, in-process page)', () => {
       await expect(running).rejects.toBeInstanceOf(CancelledError);
       const tilesSent = sent.filter((t) => t === 'tile').length;
       expect(tilesSent).toBeLessThan(6);
-      const small = problemOf({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } });
+      const small = problemOf({
+        embeddings: {
+          inline: {
+            vectors: [
+              [1, 0],
+              [0, 1],
+            ],
+          },
+        },
+      });
       expect((await gpu.run(small)).weights!.length).toBe(4);
       expect(sent).toContain('drop');
     } finally {
@@ -158,9 +172,29 @@ describe('the WebGPU backend (main side, in-process page)', () => {
     const gpu = new WebGpuBackend(fakePages().connect, { budgetBytes: 16 * 1024 });
     try {
       const ctl = new AbortController();
-      const small = problemOf({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } });
+      const small = problemOf({
+        embeddings: {
+          inline: {
+            vectors: [
+              [1, 0],
+              [0, 1],
+            ],
+          },
+        },
+      });
       for (let i = 0; i < 12; i++) gpu.release(await gpu.run(small, { signal: ctl.signal }));
-      const negative = problemOf({ embeddings: { inline: { vectors: [[1, 0], [-1, 0]] } }, normalizer: 'kernel', metric: { id: 'dot', scale: 'none' } });
+      const negative = problemOf({
+        embeddings: {
+          inline: {
+            vectors: [
+              [1, 0],
+              [-1, 0],
+            ],
+          },
+        },
+        normalizer: 'kernel',
+        metric: { id: 'dot', scale: 'none' },
+      });
       await expect(gpu.run(negative, { signal: ctl.signal })).rejects.toBeInstanceOf(EngineError);
       expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
       const running = gpu.run(causalRbf(200), { signal: ctl.signal, onProgress: () => ctl.abort() });
@@ -178,7 +212,16 @@ describe('the WebGPU backend (main side, in-process page)', () => {
       const running = gpu.run(causalRbf(200), { onProgress: (e) => e.tilesDone === 1 && gpu.loseDevice() });
       await expect(running).rejects.toBeInstanceOf(BackendLostError);
       await expect(running).rejects.toThrow(/GPU device was lost \(destroyed/);
-      const small = problemOf({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } });
+      const small = problemOf({
+        embeddings: {
+          inline: {
+            vectors: [
+              [1, 0],
+              [0, 1],
+            ],
+          },
+        },
+      });
       const r = await gpu.run(small);
       expect(r.backend).toMatch(/^webgpu/);
       expect(pages.pages.length).toBe(2);
@@ -232,7 +275,17 @@ describe('the WebGPU backend (main side, in-process page)', () => {
       const gpu = new WebGpuBackend(fakePages({ gpu: gpuKind }).connect);
       const router = new EngineRouter(pool, gpu);
       try {
-        const p = problemOf({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } }, backend: 'webgpu' });
+        const p = problemOf({
+          embeddings: {
+            inline: {
+              vectors: [
+                [1, 0],
+                [0, 1],
+              ],
+            },
+          },
+          backend: 'webgpu',
+        });
         await expect(router.run(p)).rejects.toThrow(why);
         expect(gpu.status).toBe('unavailable');
         const auto = await router.run({ ...p, backend: 'auto' });

@@ -56,7 +56,10 @@ export function fakePages(options: FakePageOptions = {}): FakePages {
       gpu:
         options.gpu === 'missing'
           ? undefined
-          : { requestAdapter: async () => (options.gpu === 'no-adapter' ? null : { info: { vendor: 'test', architecture: 'in-process', isFallbackAdapter: options.fallback ?? false } }) },
+          : {
+              requestAdapter: async () =>
+                options.gpu === 'no-adapter' ? null : { info: { vendor: 'test', architecture: 'in-process', isFallbackAdapter: options.fallback ?? false } },
+            },
       configure: () => undefined,
       device: async () => device,
       createSession: async (model) => (await createSession(model, 1)) as unknown as SessionLike,

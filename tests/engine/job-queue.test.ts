@@ -70,11 +70,17 @@ describe('the job queue', () => {
     const progress: number[] = [];
     const first = ex.queue.run(problem(), { onProgress: (p) => progress.push(p.tilesDone) });
     const second = ex.queue.run(problem(30));
-    expect(ex.running.map((t) => [t.job.id, t.index])).toEqual([[1, 0], [1, 1]]);
+    expect(ex.running.map((t) => [t.job.id, t.index])).toEqual([
+      [1, 0],
+      [1, 1],
+    ]);
     ex.land();
     ex.land();
     // the first job's last tile goes before any of the second's
-    expect(ex.running.map((t) => [t.job.id, t.index])).toEqual([[1, 2], [2, 0]]);
+    expect(ex.running.map((t) => [t.job.id, t.index])).toEqual([
+      [1, 2],
+      [2, 0],
+    ]);
     ex.land();
     const r = await first;
     expect(progress).toEqual([1, 2, 3]);

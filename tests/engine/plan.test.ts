@@ -29,7 +29,13 @@ function coverage(H: number, T: number, tiles: ReturnType<typeof planPoolTiles>)
 
 describe('tiling', () => {
   it('covers every head and row exactly once', () => {
-    for (const [H, T] of [[1, 1], [3, 7], [12, 1024], [1, 16384], [5, 333]]) {
+    for (const [H, T] of [
+      [1, 1],
+      [3, 7],
+      [12, 1024],
+      [1, 16384],
+      [5, 333],
+    ]) {
       const tiles = planPoolTiles(problem(H, T), { workers: 2, budgetBytes: 8 * 2 ** 20 });
       expect(coverage(H, T, tiles).every((n) => n === 1)).toBe(true);
     }

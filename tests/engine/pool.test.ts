@@ -60,7 +60,16 @@ describe('the wasm worker pool', () => {
     const ctl = new AbortController();
     const running = pool.run(p, { signal: ctl.signal, onProgress: () => ctl.abort() });
     await expect(running).rejects.toBeInstanceOf(CancelledError);
-    const small = problemOf({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } });
+    const small = problemOf({
+      embeddings: {
+        inline: {
+          vectors: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+    });
     const r = await pool.run(small);
     expect(r.weights!.length).toBe(4);
   });
@@ -70,7 +79,18 @@ describe('the wasm worker pool', () => {
     const p = problemOf({ embeddings: { inline: { vectors: gaussianEmbeddings(16, 4, 3) } }, outputs: ['entropy'] });
     for (let i = 0; i < 12; i++) pool.release(await pool.run(p, { signal: ctl.signal }));
     // a job the engine refuses after the listener was added, and one that fails in a worker
-    const negative = problemOf({ embeddings: { inline: { vectors: [[1, 0], [-1, 0]] } }, normalizer: 'kernel', metric: { id: 'dot', scale: 'none' } });
+    const negative = problemOf({
+      embeddings: {
+        inline: {
+          vectors: [
+            [1, 0],
+            [-1, 0],
+          ],
+        },
+      },
+      normalizer: 'kernel',
+      metric: { id: 'dot', scale: 'none' },
+    });
     await expect(pool.run(negative, { signal: ctl.signal })).rejects.toBeInstanceOf(EngineError);
     expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
     // the signal still cancels a job running under it

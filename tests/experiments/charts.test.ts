@@ -143,7 +143,9 @@ describe('geometry', () => {
     const arrows = byName(o, GEOMETRY_SERIES.query).markLine.data as AnyRecord[][];
     expect(arrows).toHaveLength(6);
     // wider for more weight
-    const widths = geometryArrows(toy).map((a) => [a.weight, a.width] as const).sort((a, b) => a[0] - b[0]);
+    const widths = geometryArrows(toy)
+      .map((a) => [a.weight, a.width] as const)
+      .sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < widths.length; i++) expect(widths[i][1]).toBeGreaterThanOrEqual(widths[i - 1][1]);
     expect(byName(o, GEOMETRY_SERIES.output).data[0].value).toEqual(toy.centroid);
     // the lone query is the chosen one: no "other queries" series
@@ -159,7 +161,13 @@ describe('geometry', () => {
   });
 
   it('equal-aspect ranges hold every point and give both axes the same units per pixel', () => {
-    const r = equalAspectRanges([[0, 0], [4, 1]], { left: 0, top: 0, width: 400, height: 200 });
+    const r = equalAspectRanges(
+      [
+        [0, 0],
+        [4, 1],
+      ],
+      { left: 0, top: 0, width: 400, height: 200 },
+    );
     expect((r.x[1] - r.x[0]) / 400).toBeCloseTo((r.y[1] - r.y[0]) / 200, 12);
     expect(r.x[0]).toBeLessThan(0);
     expect(r.x[1]).toBeGreaterThan(4);

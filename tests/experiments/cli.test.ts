@@ -32,7 +32,9 @@ async function qklab(...args: string[]): Promise<{ code: number; stdout: string;
 
 describe('qklab experiment', () => {
   it('scaling --json (bin/qklab.mjs): one JSON object with rows {dim, unscaled, scaled, max}', () => {
-    const out = execFileSync('node', ['bin/qklab.mjs', 'experiment', 'scaling', '--dims', '64,1024', '--n', '16', '--trials', '2', '--json', '--workers', '1'], { encoding: 'utf8' });
+    const out = execFileSync('node', ['bin/qklab.mjs', 'experiment', 'scaling', '--dims', '64,1024', '--n', '16', '--trials', '2', '--json', '--workers', '1'], {
+      encoding: 'utf8',
+    });
     const lines = out.trim().split('\n');
     expect(lines.length).toBe(1);
     const json = JSON.parse(lines[0]);

@@ -82,7 +82,17 @@ describe('decoding with a KV cache', () => {
   it('takes only the steps asked for, and refuses a sequence with fewer keys than queries', async () => {
     const d = await runDecoding(referenceContext(), inputOf(job), { steps: 3 });
     expect(d.steps.map((s) => s.t)).toEqual([0, 1, 2]);
-    const cross = { queries: { inline: { vectors: [[1, 0]] } }, keys: { inline: { vectors: [[1, 0], [0, 1]] } } };
+    const cross = {
+      queries: { inline: { vectors: [[1, 0]] } },
+      keys: {
+        inline: {
+          vectors: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+    };
     await expect(runDecoding(referenceContext(), inputOf(cross), {})).rejects.toThrow(/as many queries as keys/);
     await expect(runDecoding(referenceContext(), inputOf(job), { steps: 0 })).rejects.toThrow(/options\.steps/);
   });

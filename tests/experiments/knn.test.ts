@@ -8,7 +8,14 @@ import { runKnn } from '../../src-shared/experiments';
 import { engineContext, inputOf, referenceContext, sequenceJob, smallPool, TOY } from './helpers';
 
 const q = [0.8, 0.15].map(Math.fround);
-const keys = [[0.9, 0.1], [1.0, 0.0], [0.8, 0.2], [0.1, 0.9], [0.0, 1.0], [0.2, 0.8]].map((k) => k.map(Math.fround));
+const keys = [
+  [0.9, 0.1],
+  [1.0, 0.0],
+  [0.8, 0.2],
+  [0.1, 0.9],
+  [0.0, 1.0],
+  [0.2, 0.8],
+].map((k) => k.map(Math.fround));
 /** cosine / τ with τ = 0.5, by hand */
 const byHand = keys.map((k) => (q[0] * k[0] + q[1] * k[1]) / (Math.hypot(q[0], q[1]) * Math.hypot(k[0], k[1])) / 0.5);
 const z = byHand.reduce((s, x) => s + Math.exp(x), 0);

@@ -38,12 +38,13 @@ describe('quantization sweep', () => {
       // 8 bits are far closer to full precision than 2
       expect(js[6]).toBeLessThan(js[0] / 100);
     }
-    for (const x of r.rows) for (let h = 0; h < 2; h++) {
-      expect(x.js[h]).toBeGreaterThanOrEqual(0);
-      expect(x.js[h]).toBeLessThanOrEqual(Math.LN2);
-      expect(x.top1[h]).toBeGreaterThanOrEqual(0);
-      expect(x.top1[h]).toBeLessThanOrEqual(1);
-    }
+    for (const x of r.rows)
+      for (let h = 0; h < 2; h++) {
+        expect(x.js[h]).toBeGreaterThanOrEqual(0);
+        expect(x.js[h]).toBeLessThanOrEqual(Math.LN2);
+        expect(x.top1[h]).toBeGreaterThanOrEqual(0);
+        expect(x.top1[h]).toBeLessThanOrEqual(1);
+      }
   });
 
   it('each figure is what the two runs give: JS mean over rows, arg-max agreement, max |Δw|', async () => {

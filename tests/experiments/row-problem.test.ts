@@ -17,10 +17,23 @@ const MASKS: Record<string, EntrySpec[]> = {
   window: [{ id: 'window', size: 2 }],
   dilated: [{ id: 'dilated', stride: 3 }],
   segments: [{ id: 'segments', size: 4 }],
-  graph: [{ id: 'graph', edges: [[0, 3], [4, 1], [8, 8], [2, 7]] }],
+  graph: [
+    {
+      id: 'graph',
+      edges: [
+        [0, 3],
+        [4, 1],
+        [8, 8],
+        [2, 7],
+      ],
+    },
+  ],
   padding: [{ id: 'padding', positions: [1, 5], trailing: 2 }],
   buckets: [{ id: 'buckets', bits: 2, seed: 3 }],
-  'window + topk': [{ id: 'window', size: 3 }, { id: 'topk', k: 2 }],
+  'window + topk': [
+    { id: 'window', size: 3 },
+    { id: 'topk', k: 2 },
+  ],
   'causal + dilated + topk': [{ id: 'causal' }, { id: 'dilated', stride: 2 }, { id: 'topk', k: 1 }],
 };
 
@@ -53,7 +66,15 @@ describe('rowProblem: one query row alone, masks rewritten for it', () => {
   }
 
   it('the engine runs the rewritten masks the same way (causal offset, custom row, segments)', async () => {
-    const full = resolveJob(parseJobSpec(job([{ id: 'causal', offset: 1 }, { id: 'window', size: 2 }, { id: 'segments', size: 5 }])));
+    const full = resolveJob(
+      parseJobSpec(
+        job([
+          { id: 'causal', offset: 1 },
+          { id: 'window', size: 2 },
+          { id: 'segments', size: 5 },
+        ]),
+      ),
+    );
     const all = await pool.run(full);
     for (const i of [0, 4, 8]) {
       const one = await pool.run(rowProblem(full, i));

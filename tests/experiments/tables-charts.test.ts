@@ -49,7 +49,9 @@ describe('experiment tables and charts', () => {
   it('CSV: one header, one row per item, CRLF, quoted where needed', async () => {
     const r = await all();
     expect(lines(csvOf('scaling', r.scaling))).toEqual(['dim,unscaled,scaled,max', ...r.scaling.rows.map((x) => `${x.dim},${x.unscaled},${x.scaled},${x.max}`)]);
-    expect(lines(csvOf('temperature', r.temperature))[0]).toBe('tau,argmax_changed,entropy_head0,entropy_head1,max_weight_head0,max_weight_head1,flat_entropy_head0,flat_entropy_head1');
+    expect(lines(csvOf('temperature', r.temperature))[0]).toBe(
+      'tau,argmax_changed,entropy_head0,entropy_head1,max_weight_head0,max_weight_head1,flat_entropy_head0,flat_entropy_head1',
+    );
     const cmp = lines(csvOf('compare', r.compare));
     expect(cmp[0]).toBe('head,row,query,js_dot_cosine,js_dot_rbf,js_cosine_rbf,top2_dot,top2_cosine,top2_rbf');
     expect(cmp.length).toBe(1 + 2 * 5);
@@ -66,7 +68,11 @@ describe('experiment tables and charts', () => {
   });
 
   it('CSV cells with commas or quotes are quoted; float32 values get their shortest decimal', async () => {
-    const v = await runKnn(referenceContext(), inputOf({ ...TOY, keys: { inline: { tokens: ['a,1', 'a"2', 'a3', 'b1', 'b2', 'b3'], vectors: (TOY.keys as { inline: { vectors: number[][] } }).inline.vectors } } }), { query: 0, k: 6 });
+    const v = await runKnn(
+      referenceContext(),
+      inputOf({ ...TOY, keys: { inline: { tokens: ['a,1', 'a"2', 'a3', 'b1', 'b2', 'b3'], vectors: (TOY.keys as { inline: { vectors: number[][] } }).inline.vectors } } }),
+      { query: 0, k: 6 },
+    );
     const csv = csvOf('knn', v);
     expect(csv).toContain(',"a,1",');
     expect(csv).toContain(',"a""2",');
@@ -88,12 +94,17 @@ describe('experiment tables and charts', () => {
   it('every experiment has a chart option with series for its data', async () => {
     const r = await all();
     for (const name of EXPERIMENT_NAMES) {
-      const option = experimentChartOption(name, r[name] as never, { width: 640, height: 400, theme: 'light', forExport: true }) as { series: unknown[]; title?: { text: string } | { text: string }[] };
+      const option = experimentChartOption(name, r[name] as never, { width: 640, height: 400, theme: 'light', forExport: true }) as {
+        series: unknown[];
+        title?: { text: string } | { text: string }[];
+      };
       expect(option.series.length, name).toBeGreaterThan(0);
       // a title, or a title and its subtitle
       expect([option.title].flat()[0]?.text, name).toBeTruthy();
     }
-    const geo = geometryOption(r.geometry, { width: 640, height: 400, theme: 'dark' }) as { series: { type: string; name: string; data: unknown[]; markLine?: { data: unknown[] } }[] };
+    const geo = geometryOption(r.geometry, { width: 640, height: 400, theme: 'dark' }) as {
+      series: { type: string; name: string; data: unknown[]; markLine?: { data: unknown[] } }[];
+    };
     // one arrow per key with weight (drawn from the chosen query), then the point sets
     expect(geo.series.find((s) => s.name === 'chosen query')!.markLine!.data.length).toBe(6);
     expect(geo.series.find((s) => s.name.startsWith('output'))!.data).toEqual([{ value: r.geometry.centroid, name: 'output' }]);

@@ -83,14 +83,30 @@ describe('qklab export', () => {
     expect(lines[0]).toBe('query\\key,the,cat,sat,on,the#2,mat');
     // causal: query i sees keys 0…i; the rest are empty cells, not 0
     lines.slice(1).forEach((line, i) => expect(line.split(',').slice(1)).toEqual(weights[i].map((w, j) => (j > i ? '' : expect.anything()))));
-    lines.slice(1).forEach((line, i) => expect(line.split(',').slice(1, i + 2).map(Number)).toEqual(weights[i].slice(0, i + 1)));
+    lines.slice(1).forEach((line, i) =>
+      expect(
+        line
+          .split(',')
+          .slice(1, i + 2)
+          .map(Number),
+      ).toEqual(weights[i].slice(0, i + 1)),
+    );
   });
 
   it('npy: numpy reads 1×6×6 float32 weights equal to the JSON’s', async () => {
     expect(await qklab('export', jobPath, '--out', npy, '--workers', '1')).toBe(0);
     const weights = weightsFromJson();
     // NaN (masked) printed as null
-    const fromNumpy = JSON.parse(execFileSync('python3', ['-c', `import numpy, json; a = numpy.load(${JSON.stringify(npy)}); print(json.dumps([list(a.shape), str(a.dtype), [[None if x != x else x for x in r] for r in a[0].tolist()]]))`], { encoding: 'utf8' }));
+    const fromNumpy = JSON.parse(
+      execFileSync(
+        'python3',
+        [
+          '-c',
+          `import numpy, json; a = numpy.load(${JSON.stringify(npy)}); print(json.dumps([list(a.shape), str(a.dtype), [[None if x != x else x for x in r] for r in a[0].tolist()]]))`,
+        ],
+        { encoding: 'utf8' },
+      ),
+    );
     expect(fromNumpy[0]).toEqual([1, 6, 6]);
     expect(fromNumpy[1]).toBe('float32');
     fromNumpy[2].forEach((row: (number | null)[], i: number) => row.forEach((x, j) => expect(x === null ? null : Math.fround(x)).toBe(j > i ? null : Math.fround(weights[i][j]))));

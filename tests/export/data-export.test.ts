@@ -163,10 +163,11 @@ describe('masked pairs and repeated tokens in the data exports', () => {
     const npy = matrixNpy(r);
     const headerLen = npy[8] | (npy[9] << 8);
     const data = new Float32Array(npy.slice(10 + headerLen).buffer);
-    for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) {
-      if (j > i) expect(data[i * 6 + j]).toBeNaN();
-      else expect(data[i * 6 + j]).toBe(r.weights![i * 6 + j]);
-    }
+    for (let i = 0; i < 6; i++)
+      for (let j = 0; j < 6; j++) {
+        if (j > i) expect(data[i * 6 + j]).toBeNaN();
+        else expect(data[i * 6 + j]).toBe(r.weights![i * 6 + j]);
+      }
   });
 });
 

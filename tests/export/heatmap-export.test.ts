@@ -91,7 +91,12 @@ describe('exportHeatmap', () => {
 
   it('PNG of a dark, log-scale, pooled 400-token causal head', () => {
     const big = randomResult(400, { masks: [{ id: 'causal', offset: 0 }], d: 4 });
-    const png = exportHeatmap(big, { queries: null, keys: null }, { ...view, colormap: 'magma', scale: 'log' }, { format: 'png', scale: 1, caption: 'dot c=3 · causal · softmax · 1 head', theme: 'dark' });
+    const png = exportHeatmap(
+      big,
+      { queries: null, keys: null },
+      { ...view, colormap: 'magma', scale: 'log' },
+      { format: 'png', scale: 1, caption: 'dot c=3 · causal · softmax · 1 head', theme: 'dark' },
+    );
     writeFileSync(join(OUT, 'causal-400-log-dark.png'), png);
     const img = decodePng(png);
     expect(img.height).toBe(defaultExportHeight(400, 400));

@@ -54,10 +54,18 @@ export function decodePng(png: Uint8Array): DecodedPng {
       const c = x >= channels ? prev[x - channels] : 0;
       let p: number;
       switch (filter) {
-        case 0: p = 0; break;
-        case 1: p = a; break;
-        case 2: p = b; break;
-        case 3: p = (a + b) >> 1; break;
+        case 0:
+          p = 0;
+          break;
+        case 1:
+          p = a;
+          break;
+        case 2:
+          p = b;
+          break;
+        case 3:
+          p = (a + b) >> 1;
+          break;
         case 4: {
           const pa = Math.abs(b - c);
           const pb = Math.abs(a - c);
@@ -65,7 +73,8 @@ export function decodePng(png: Uint8Array): DecodedPng {
           p = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: throw new Error(`bad PNG filter ${filter}`);
+        default:
+          throw new Error(`bad PNG filter ${filter}`);
       }
       row[x] = (src[x] + p) & 0xff;
     }

@@ -10,7 +10,13 @@ const FILES: Record<string, [string, Uint8Array]> = {
   json: ['j.json', enc(JSON.stringify(rows))],
   csv: ['c.csv', enc(rows.map((r) => r.join(',')).join('\n'))],
   glove: ['g.txt', enc(rows.map((r, i) => `w${i} ${r.join(' ')}`).join('\n'))],
-  'word2vec-bin': ['w.bin', word2vecBinBytes(rows.map((_, i) => `w${i}`), rows)],
+  'word2vec-bin': [
+    'w.bin',
+    word2vecBinBytes(
+      rows.map((_, i) => `w${i}`),
+      rows,
+    ),
+  ],
 };
 
 describe.each(FORMATS.map((f) => [f.id, f] as const))('%s', (id, format) => {
@@ -35,9 +41,7 @@ describe.each(FORMATS.map((f) => [f.id, f] as const))('%s', (id, format) => {
 
     // cancelled part way: the first progress report aborts
     const during = new AbortController();
-    const e2 = await format
-      .read(bytesSource(name, bytes), { chunkSize: 1024, signal: during.signal, onProgress: () => during.abort() })
-      .catch((e: unknown) => e);
+    const e2 = await format.read(bytesSource(name, bytes), { chunkSize: 1024, signal: during.signal, onProgress: () => during.abort() }).catch((e: unknown) => e);
     expect((e2 as Error).name).toBe('AbortError');
     expect((e2 as Error).message).toBe(`${name}: loading cancelled`);
   });

@@ -22,7 +22,18 @@ const FILES: [string, string, Uint8Array][] = [
   ['csv', 'c.tsv', enc('w\ta\tb\nthé\t1.5\t2\nchat\t3\t4')],
   ['json', 'j.json', enc('\uFEFF{"tokens": ["caf\\u00e9", "日本", "\\"q\\""],\r\n "vectors": [[0.1, -2.5e-3], [1E3, 4], [5, 6.25]]}\n')],
   ['json', 'qkv.json', enc('{"q": [[1, 2]], "k": {"tokens": ["x"], "vectors": [[3, 4]]}, "v": [[5, 6]]}')],
-  ['word2vec-bin', 'w.bin', word2vecBinBytes(['the', 'café', 'x'], [[0.1, 0.2, 0.3], [1, 2, 3], [-4, 5, 6]])],
+  [
+    'word2vec-bin',
+    'w.bin',
+    word2vecBinBytes(
+      ['the', 'café', 'x'],
+      [
+        [0.1, 0.2, 0.3],
+        [1, 2, 3],
+        [-4, 5, 6],
+      ],
+    ),
+  ],
   ['npy', 'n.npy', npyBytes({ descr: '>f8', shape: [2, 2, 3], fortran: true, data: encodeValues('f8', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], false) })],
   ['safetensors', 's.safetensors', safetensorsBytes([{ name: 't', dtype: 'BF16', shape: [3, 2], data: encodeValues('bf2', [1, 2, 3, 4, 5, 6]) }])],
 ];
@@ -40,7 +51,13 @@ describe('chunk boundaries', () => {
 
   it('random GloVe text reads the same at any chunk size (property)', async () => {
     const token = fc.string({ unit: fc.constantFrom('a', 'é', '日', '.', ','), minLength: 1, maxLength: 5 });
-    const row = fc.tuple(token, fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }).map((x) => x + 0), { minLength: 3, maxLength: 3 }));
+    const row = fc.tuple(
+      token,
+      fc.array(
+        fc.double({ min: -1e3, max: 1e3, noNaN: true }).map((x) => x + 0),
+        { minLength: 3, maxLength: 3 },
+      ),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 10 }), fc.constantFrom('\n', '\r\n'), fc.integer({ min: 1, max: 40 }), async (rows, eol, chunkSize) => {
         const text = rows.map(([t, v]) => `${t} ${v.join(' ')}`).join(eol) + eol;
@@ -55,7 +72,15 @@ describe('chunk boundaries', () => {
   });
 
   it('random JSON reads the same at any chunk size (property)', async () => {
-    const rowsArb = fc.integer({ min: 1, max: 4 }).chain((d) => fc.array(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((x) => x + 0), { minLength: d, maxLength: d }), { minLength: 1, maxLength: 6 }));
+    const rowsArb = fc.integer({ min: 1, max: 4 }).chain((d) =>
+      fc.array(
+        fc.array(
+          fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((x) => x + 0),
+          { minLength: d, maxLength: d },
+        ),
+        { minLength: 1, maxLength: 6 },
+      ),
+    );
     await fc.assert(
       fc.asyncProperty(rowsArb, fc.integer({ min: 1, max: 30 }), async (rows, chunkSize) => {
         const text = JSON.stringify({ tokens: rows.map((_, i) => `t${i}é`), vectors: rows }, null, 1);

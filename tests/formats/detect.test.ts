@@ -4,7 +4,13 @@ import { concat, enc, encodeValues, expectFormatError, npyBytes, safetensorsByte
 
 const npy = npyBytes({ descr: '<f4', shape: [1, 2], data: encodeValues('f4', [1, 2]) });
 const st = safetensorsBytes([{ name: 't', dtype: 'F32', shape: [1, 2], data: encodeValues('f4', [1, 2]) }]);
-const w2v = word2vecBinBytes(['a', 'b'], [[0.1, 0.2], [0.3, -7]]);
+const w2v = word2vecBinBytes(
+  ['a', 'b'],
+  [
+    [0.1, 0.2],
+    [0.3, -7],
+  ],
+);
 
 describe('detectFormat', () => {
   it('magic bytes win over a misleading extension', () => {

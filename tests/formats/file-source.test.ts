@@ -30,7 +30,10 @@ describe('openFileSource', () => {
     writeFileSync(good, enc('the 1 2\ncat 3 4\n'));
     const bad = join(dir, 'broken.txt');
     writeFileSync(bad, enc('the 1 2\ncat 3 x\n'));
-    for (const [path, ok] of [[good, true], [bad, false]] as const) {
+    for (const [path, ok] of [
+      [good, true],
+      [bad, false],
+    ] as const) {
       const s = await openFileSource(path);
       try {
         if (ok) expect((await readEmbeddings(s, { chunkSize: 3 })).embeddings.tokens).toEqual(['the', 'cat']);

@@ -19,7 +19,13 @@ const VALID: Record<string, Uint8Array> = {
   json: enc('{"tokens": ["a", "b"], "q": [[1, 2.5], [3, -4e-2]], "k": {"vectors": [[1, 2], [3, 4]]}}'),
   csv: enc('token,x,y\n"a,b",1,2\nc,3,4e1\n'),
   glove: enc('2 3\nthe 0.1 0.2 0.3\n. . . 1 2 3\n'),
-  'word2vec-bin': word2vecBinBytes(['the', 'of'], [[0.5, -1], [2, 3]]),
+  'word2vec-bin': word2vecBinBytes(
+    ['the', 'of'],
+    [
+      [0.5, -1],
+      [2, 3],
+    ],
+  ),
 };
 const NAME: Record<string, string> = {
   npy: 'f.npy',

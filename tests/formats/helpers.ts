@@ -41,18 +41,42 @@ export function encodeValues(kind: Kind, values: number[], littleEndian = true):
   values.forEach((v, i) => {
     const at = i * size;
     switch (kind) {
-      case 'f2': view.setUint16(at, toHalf(v), littleEndian); break;
-      case 'bf2': view.setUint16(at, toBfloat16(v), littleEndian); break;
-      case 'f4': view.setFloat32(at, v, littleEndian); break;
-      case 'f8': view.setFloat64(at, v, littleEndian); break;
-      case 'i1': view.setInt8(at, v); break;
-      case 'u1': view.setUint8(at, v); break;
-      case 'i2': view.setInt16(at, v, littleEndian); break;
-      case 'u2': view.setUint16(at, v, littleEndian); break;
-      case 'i4': view.setInt32(at, v, littleEndian); break;
-      case 'u4': view.setUint32(at, v, littleEndian); break;
-      case 'i8': view.setBigInt64(at, BigInt(v), littleEndian); break;
-      case 'u8': view.setBigUint64(at, BigInt(v), littleEndian); break;
+      case 'f2':
+        view.setUint16(at, toHalf(v), littleEndian);
+        break;
+      case 'bf2':
+        view.setUint16(at, toBfloat16(v), littleEndian);
+        break;
+      case 'f4':
+        view.setFloat32(at, v, littleEndian);
+        break;
+      case 'f8':
+        view.setFloat64(at, v, littleEndian);
+        break;
+      case 'i1':
+        view.setInt8(at, v);
+        break;
+      case 'u1':
+        view.setUint8(at, v);
+        break;
+      case 'i2':
+        view.setInt16(at, v, littleEndian);
+        break;
+      case 'u2':
+        view.setUint16(at, v, littleEndian);
+        break;
+      case 'i4':
+        view.setInt32(at, v, littleEndian);
+        break;
+      case 'u4':
+        view.setUint32(at, v, littleEndian);
+        break;
+      case 'i8':
+        view.setBigInt64(at, BigInt(v), littleEndian);
+        break;
+      case 'u8':
+        view.setBigUint64(at, BigInt(v), littleEndian);
+        break;
     }
   });
   return out;

@@ -24,9 +24,21 @@ describe('json round trips', () => {
   it('reads {"q", "k", "v"} parts of either form, q by default, with shared tokens', async () => {
     const text = JSON.stringify({
       tokens: ['a', 'b'],
-      q: [[1, 2], [3, 4]],
-      k: { tokens: ['x', 'y'], vectors: [[5, 6], [7, 8]] },
-      v: [[9, 10], [11, 12]],
+      q: [
+        [1, 2],
+        [3, 4],
+      ],
+      k: {
+        tokens: ['x', 'y'],
+        vectors: [
+          [5, 6],
+          [7, 8],
+        ],
+      },
+      v: [
+        [9, 10],
+        [11, 12],
+      ],
     });
     const q = await readText('qkv.json', text);
     expect(q.part).toBe('q');

@@ -6,9 +6,23 @@ const values = [0, 1, -2, 3.5, 0.25, -0.125, 64, 7, 8, -9, 10, 11]; // exact in 
 const uvalues = [0, 1, 2, 3, 4, 5, 6, 7, 200, 9, 10, 11]; // in range of uint8
 
 describe('npy round trips', () => {
-  const floatKinds: [string, Kind][] = [['f2', 'f2'], ['f4', 'f4'], ['f8', 'f8']];
-  const intKinds: [string, Kind][] = [['i1', 'i1'], ['i2', 'i2'], ['i4', 'i4'], ['i8', 'i8']];
-  const uintKinds: [string, Kind][] = [['u1', 'u1'], ['u2', 'u2'], ['u4', 'u4'], ['u8', 'u8']];
+  const floatKinds: [string, Kind][] = [
+    ['f2', 'f2'],
+    ['f4', 'f4'],
+    ['f8', 'f8'],
+  ];
+  const intKinds: [string, Kind][] = [
+    ['i1', 'i1'],
+    ['i2', 'i2'],
+    ['i4', 'i4'],
+    ['i8', 'i8'],
+  ];
+  const uintKinds: [string, Kind][] = [
+    ['u1', 'u1'],
+    ['u2', 'u2'],
+    ['u4', 'u4'],
+    ['u8', 'u8'],
+  ];
 
   for (const [code, kind] of [...floatKinds, ...intKinds]) {
     for (const order of ['<', '>'] as const) {
@@ -51,7 +65,9 @@ describe('npy round trips', () => {
   });
 
   it('turns a 3-D H×T×d array into T×(H·d) with head h in columns [h·d, (h+1)·d)', async () => {
-    const H = 2, T = 3, d = 2;
+    const H = 2,
+      T = 3,
+      d = 2;
     const stored: number[] = [];
     for (let h = 0; h < H; h++) for (let t = 0; t < T; t++) for (let j = 0; j < d; j++) stored.push(100 * h + 10 * t + j);
     const r = await read(npyFormat, 'h.npy', npyBytes({ descr: '<f4', shape: [H, T, d], data: encodeValues('f4', stored) }));
@@ -66,14 +82,18 @@ describe('npy round trips', () => {
   });
 
   it('reads a 3-D Fortran-order array', async () => {
-    const H = 2, T = 2, d = 3;
+    const H = 2,
+      T = 2,
+      d = 3;
     const stored: number[] = [];
     // Fortran: first index fastest
     for (let j = 0; j < d; j++) for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) stored.push(100 * h + 10 * t + j);
     const r = await read(npyFormat, 'hf.npy', npyBytes({ descr: '<f8', shape: [H, T, d], fortran: true, data: encodeValues('f8', stored) }));
-    for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) for (let j = 0; j < d; j++) {
-      expect(r.embeddings.data[t * H * d + h * d + j]).toBe(100 * h + 10 * t + j);
-    }
+    for (let t = 0; t < T; t++)
+      for (let h = 0; h < H; h++)
+        for (let j = 0; j < d; j++) {
+          expect(r.embeddings.data[t * H * d + h * d + j]).toBe(100 * h + 10 * t + j);
+        }
   });
 
   it('reads header versions 1, 2 and 3 (v3 with a UTF-8 header)', async () => {
@@ -83,7 +103,7 @@ describe('npy round trips', () => {
     }
   });
 
-  it("accepts Python 2 headers with long integers like (3L, 4L)", async () => {
+  it('accepts Python 2 headers with long integers like (3L, 4L)', async () => {
     const data = encodeValues('f4', [1, 2, 3, 4, 5, 6]);
     const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 3L), }";
     const r = await read(npyFormat, 'py2.npy', npyBytes({ descr: '', shape: [], header, data }));

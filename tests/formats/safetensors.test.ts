@@ -5,7 +5,12 @@ import { concat, encodeValues, enc, expectFormatError, f32, read, safetensorsByt
 const values = [1, -2, 0.5, 3.25, 0, 100, -0.75, 8];
 
 describe('safetensors round trips', () => {
-  for (const [dtype, kind] of [['F16', 'f2'], ['BF16', 'bf2'], ['F32', 'f4'], ['F64', 'f8']] as const) {
+  for (const [dtype, kind] of [
+    ['F16', 'f2'],
+    ['BF16', 'bf2'],
+    ['F32', 'f4'],
+    ['F64', 'f8'],
+  ] as const) {
     it(`reads ${dtype}`, async () => {
       const bytes = safetensorsBytes([{ name: 'emb', dtype, shape: [2, 4], data: encodeValues(kind, values) }]);
       const r = await read(safetensorsFormat, 'm.safetensors', bytes);
@@ -70,7 +75,7 @@ describe('safetensors bad input', () => {
   it('a header that is not JSON names the byte', async () => {
     const text = '{"wte": {"dtype": "F32",, }}';
     const bytes = safetensorsBytes([tensor], { header: text });
-    await expectFormatError(read(safetensorsFormat, 'j.safetensors', bytes), 'j.safetensors', `byte ${8 + text.indexOf(',,') + 1}`, "expected a key");
+    await expectFormatError(read(safetensorsFormat, 'j.safetensors', bytes), 'j.safetensors', `byte ${8 + text.indexOf(',,') + 1}`, 'expected a key');
   });
 
   it('offsets past the end of the data', async () => {
@@ -104,7 +109,7 @@ describe('safetensors bad input', () => {
       { ...tensor, name: 'a' },
       { ...tensor, name: 'b' },
     ]);
-    await expectFormatError(read(safetensorsFormat, 'p.safetensors', two, { part: 'c' }), 'p.safetensors', "tensor 'c'", "no such tensor", "'a' [2, 2] F32", "'b' [2, 2] F32");
+    await expectFormatError(read(safetensorsFormat, 'p.safetensors', two, { part: 'c' }), 'p.safetensors', "tensor 'c'", 'no such tensor', "'a' [2, 2] F32", "'b' [2, 2] F32");
     await expectFormatError(read(safetensorsFormat, 'p.safetensors', two), 'p.safetensors', '', 'choose one by name', "'a'", "'b'");
   });
 

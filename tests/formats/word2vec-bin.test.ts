@@ -45,17 +45,35 @@ describe('word2vec binary bad input', () => {
   });
 
   it('a header claiming 3 GB in a small file is refused before allocating', async () => {
-    await expectFormatError(read(word2vecBinFormat, 'h.bin', word2vecBinBytes(['a'], [[1, 2]], { header: '3000000 300\n' })), 'h.bin', 'line 1', 'claims 3000000 words of 300 float32 values');
+    await expectFormatError(
+      read(word2vecBinFormat, 'h.bin', word2vecBinBytes(['a'], [[1, 2]], { header: '3000000 300\n' })),
+      'h.bin',
+      'line 1',
+      'claims 3000000 words of 300 float32 values',
+    );
   });
 
   it('NaN in a vector names the byte, word and value', async () => {
-    const bytes = word2vecBinBytes(['a', 'b'], [[1, 2], [3, NaN]]);
+    const bytes = word2vecBinBytes(
+      ['a', 'b'],
+      [
+        [1, 2],
+        [3, NaN],
+      ],
+    );
     const at = 4 + (2 + 8 + 1) + 2 + 4;
     await expectFormatError(read(word2vecBinFormat, 'n.bin', bytes), 'n.bin', `byte ${at} (word 2 "b", value 2)`, 'non-finite');
   });
 
   it('more data than the header says', async () => {
-    const bytes = word2vecBinBytes(['a', 'b'], [[1, 2], [3, 4]], { header: '1 2\n' });
+    const bytes = word2vecBinBytes(
+      ['a', 'b'],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { header: '1 2\n' },
+    );
     await expectFormatError(read(word2vecBinFormat, 'x.bin', bytes), 'x.bin', 'byte 15', 'the data goes on after word 1');
   });
 
@@ -65,7 +83,13 @@ describe('word2vec binary bad input', () => {
   });
 
   it('maxBytes bounds the output', async () => {
-    const bytes = word2vecBinBytes(['a', 'b'], [[1, 2], [3, 4]]);
+    const bytes = word2vecBinBytes(
+      ['a', 'b'],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    );
     await expectFormatError(read(word2vecBinFormat, 'm.bin', bytes, { maxBytes: 8 }), 'm.bin', 'line 1', 'limit of 8 bytes');
   });
 });

@@ -4,7 +4,17 @@
  * at SPEC §5 tolerances.
  */
 import { expect } from 'vitest';
-import type { AttentionProblem, AttentionResult, MetricId, NormalizerId, NormalizerParams, OutputKind, OverviewRequest, ResolvedMask, ResolvedMetric } from '../../src-shared/job/problem';
+import type {
+  AttentionProblem,
+  AttentionResult,
+  MetricId,
+  NormalizerId,
+  NormalizerParams,
+  OutputKind,
+  OverviewRequest,
+  ResolvedMask,
+  ResolvedMetric,
+} from '../../src-shared/job/problem';
 import { matrix, type Matrix } from '../../src-shared/linalg/matrix';
 import { MASK_IDS, NORMALIZER_IDS, SCORE_IDS } from '../../src-shared/metrics/catalogue';
 import { Rng, gaussianMatrix } from '../../src-shared/random';
@@ -60,24 +70,48 @@ export function makeMetric(id: MetricId, s: Shape, seed: number, overrides: Part
   const { heads, dq, dk } = s;
   const tau = overrides.tau ?? 0.7;
   switch (id) {
-    case 'dot': return { id, c: overrides.c ?? 1 / Math.sqrt(dq) };
-    case 'cosine': return { id, tau };
-    case 'rbf': return { id, tau: overrides.tau ?? 1.5 };
-    case 'laplacian': return { id, tau: overrides.tau ?? 2 };
-    case 'euclidean': return { id, tau };
-    case 'mahalanobis': return { id, tau: overrides.tau ?? 1.5, M: psd(seed, heads, dq) };
-    case 'polynomial': return { id, a: 1 / dq, r: overrides.r ?? 1, p: overrides.p ?? 3, tau };
-    case 'bilinear': return { id, tau, W: perHead(seed, 'bilinear/W', heads, dq, dk, 1 / Math.sqrt(dq)) };
+    case 'dot':
+      return { id, c: overrides.c ?? 1 / Math.sqrt(dq) };
+    case 'cosine':
+      return { id, tau };
+    case 'rbf':
+      return { id, tau: overrides.tau ?? 1.5 };
+    case 'laplacian':
+      return { id, tau: overrides.tau ?? 2 };
+    case 'euclidean':
+      return { id, tau };
+    case 'mahalanobis':
+      return { id, tau: overrides.tau ?? 1.5, M: psd(seed, heads, dq) };
+    case 'polynomial':
+      return { id, a: 1 / dq, r: overrides.r ?? 1, p: overrides.p ?? 3, tau };
+    case 'bilinear':
+      return { id, tau, W: perHead(seed, 'bilinear/W', heads, dq, dk, 1 / Math.sqrt(dq)) };
     case 'additive': {
       const m = 5;
-      return { id, tau, m, Aq: perHead(seed, 'Aq', heads, m, dq, 1 / Math.sqrt(dq)), Ak: perHead(seed, 'Ak', heads, m, dk, 1 / Math.sqrt(dk)), v: perHead(seed, 'v', heads, 1, m, 1 / Math.sqrt(m)) };
+      return {
+        id,
+        tau,
+        m,
+        Aq: perHead(seed, 'Aq', heads, m, dq, 1 / Math.sqrt(dq)),
+        Ak: perHead(seed, 'Ak', heads, m, dk, 1 / Math.sqrt(dk)),
+        v: perHead(seed, 'v', heads, 1, m, 1 / Math.sqrt(m)),
+      };
     }
     case 'ranknet': {
       const m = 4;
-      return { id, tau, m, W: perHead(seed, 'ranknet/W', heads, m, 3 * dq, 1 / Math.sqrt(3 * dq)), b: perHead(seed, 'ranknet/b', heads, 1, m, 1), u: perHead(seed, 'ranknet/u', heads, 1, m, 1 / Math.sqrt(m)) };
+      return {
+        id,
+        tau,
+        m,
+        W: perHead(seed, 'ranknet/W', heads, m, 3 * dq, 1 / Math.sqrt(3 * dq)),
+        b: perHead(seed, 'ranknet/b', heads, 1, m, 1),
+        u: perHead(seed, 'ranknet/u', heads, 1, m, 1 / Math.sqrt(m)),
+      };
     }
-    case 'gat': return { id, tau, slope: 0.2, aq: perHead(seed, 'aq', heads, 1, dq, 1), ak: perHead(seed, 'ak', heads, 1, dk, 1) };
-    case 'hamming': return { id, tau, bits: 8, R: perHead(seed, 'hamming/R', heads, 8, dq, 1) };
+    case 'gat':
+      return { id, tau, slope: 0.2, aq: perHead(seed, 'aq', heads, 1, dq, 1), ak: perHead(seed, 'ak', heads, 1, dk, 1) };
+    case 'hamming':
+      return { id, tau, bits: 8, R: perHead(seed, 'hamming/R', heads, 8, dq, 1) };
   }
 }
 
@@ -95,18 +129,26 @@ export function makeMask(id: MaskName, s: Shape, seed: number): ResolvedMask {
   const { Tq, Tk } = s;
   const bits = (n: number, p: number) => Uint8Array.from({ length: n }, () => (rng.uniform() < p ? 1 : 0));
   switch (id) {
-    case 'causal': return { id, offset: Tk - Tq };
-    case 'padding': return { id, keep: bits(Tk, 0.7) };
-    case 'window': return { id, size: 2 };
-    case 'dilated': return { id, stride: 3 };
+    case 'causal':
+      return { id, offset: Tk - Tq };
+    case 'padding':
+      return { id, keep: bits(Tk, 0.7) };
+    case 'window':
+      return { id, size: 2 };
+    case 'dilated':
+      return { id, stride: 3 };
     case 'segments': {
       const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => Math.floor(i / 4) + (rng.uniform() < 0.1 ? 7 : 0));
       return { id, queryIds: ids(Tq), keyIds: ids(Tk) };
     }
-    case 'buckets': return { id, bits: 2, R: perHead(seed, 'buckets/R', s.heads, 2, s.dq, 1) };
-    case 'graph': return { id, allowed: bits(Tq * Tk, 0.3) };
-    case 'custom': return { id, allowed: bits(Tq * Tk, 0.5) };
-    case 'topk': return { id, k: 3 };
+    case 'buckets':
+      return { id, bits: 2, R: perHead(seed, 'buckets/R', s.heads, 2, s.dq, 1) };
+    case 'graph':
+      return { id, allowed: bits(Tq * Tk, 0.3) };
+    case 'custom':
+      return { id, allowed: bits(Tq * Tk, 0.5) };
+    case 'topk':
+      return { id, k: 3 };
   }
 }
 
@@ -210,13 +252,23 @@ export function expectMatchesReference(p: AttentionProblem, got: AttentionResult
   check('entropy', worst(got.entropy, ref.entropy), entropyLimit);
   // H / ln n and exp(H) (relative) inherit H's absolute error
   check('normEntropy', worst(got.normEntropy, ref.normEntropy), entropyLimit);
-  check('effective', worst(got.effective, ref.effective, (i) => Math.max(1, ref.effective[i])), entropyLimit);
+  check(
+    'effective',
+    worst(got.effective, ref.effective, (i) => Math.max(1, ref.effective[i])),
+    entropyLimit,
+  );
   check('maxWeight', worst(got.maxWeight, ref.maxWeight), weightLimit);
   check('meanEntropy', worst(got.meanEntropy, ref.meanEntropy), entropyLimit);
   expect(got.maxEntropy).toBeCloseTo(ref.maxEntropy, 6);
   // sinkhorn: max |column sum − Tq/Tk| (absent for the row-wise normalisers, in both)
-  if (ref.columnDeviation !== undefined || got.columnDeviation !== undefined) check('columnDeviation', Math.abs((got.columnDeviation ?? NaN) - (ref.columnDeviation ?? NaN)), weightLimit * Math.max(1, p.q.rows));
-  if (got.scores) check('scores (relative)', worst(got.scores, ref.scores, (i) => Math.max(1, Math.abs(ref.scores[i]))), 1e-4);
+  if (ref.columnDeviation !== undefined || got.columnDeviation !== undefined)
+    check('columnDeviation', Math.abs((got.columnDeviation ?? NaN) - (ref.columnDeviation ?? NaN)), weightLimit * Math.max(1, p.q.rows));
+  if (got.scores)
+    check(
+      'scores (relative)',
+      worst(got.scores, ref.scores, (i) => Math.max(1, Math.abs(ref.scores[i]))),
+      1e-4,
+    );
   // argmax: equal, or a reference near-tie (float32 may order two weights within 1e-6 differently)
   const Tk = p.k.rows;
   for (let r = 0; r < ref.argmax.length; r++) {

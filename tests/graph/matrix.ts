@@ -12,13 +12,7 @@ import { TileRunner, runProblemSingleThreaded } from '../../src-main/engine/tile
 import { MASKS, METRICS, NORMALIZERS, expectMatchesReference, makeProblem, metricUnder, type MaskName, type Shape } from './helpers';
 
 /** no mask, every mask of the catalogue alone, and the agreed stacks */
-export const MASK_SETS: MaskName[][] = [
-  [],
-  ...MASKS.map((m) => [m]),
-  ['causal', 'window'],
-  ['padding', 'topk'],
-  ['segments', 'dilated', 'topk'],
-];
+export const MASK_SETS: MaskName[][] = [[], ...MASKS.map((m) => [m]), ['causal', 'window'], ['padding', 'topk'], ['segments', 'dilated', 'topk']];
 
 /**
  * The catalogue's score functions split in two halves, one per matrix-*.test.ts file, so that
@@ -36,18 +30,19 @@ const mixedWidths = (metric: MetricId): boolean => catalogueEntry('score', metri
 const normalizersFor = (metric: MetricId): NormalizerId[] => NORMALIZERS.filter((n) => n !== 'kernel' || metric === 'polynomial');
 
 const caseArb = (metric: MetricId, masks: MaskName[], normalizer: NormalizerId, heads: number, transposed: boolean) =>
-  fc.record({
-    Tq: fc.integer({ min: 1, max: 40 }),
-    Tk: fc.integer({ min: 1, max: 40 }),
-    dq: fc.integer({ min: 1, max: 16 }),
-    dk: fc.integer({ min: 1, max: 16 }),
-    dv: fc.integer({ min: 1, max: 6 }),
-    heads: fc.constant(heads),
-    transposed: fc.constant(transposed),
-    seed: fc.integer({ min: 1, max: 1_000_000 }),
-    // tiles of a few rows now and then, so row0 and multi-tile assembly are exercised too
-    tileRows: fc.option(fc.integer({ min: 1, max: 16 }), { nil: undefined }),
-  })
+  fc
+    .record({
+      Tq: fc.integer({ min: 1, max: 40 }),
+      Tk: fc.integer({ min: 1, max: 40 }),
+      dq: fc.integer({ min: 1, max: 16 }),
+      dk: fc.integer({ min: 1, max: 16 }),
+      dv: fc.integer({ min: 1, max: 6 }),
+      heads: fc.constant(heads),
+      transposed: fc.constant(transposed),
+      seed: fc.integer({ min: 1, max: 1_000_000 }),
+      // tiles of a few rows now and then, so row0 and multi-tile assembly are exercised too
+      tileRows: fc.option(fc.integer({ min: 1, max: 16 }), { nil: undefined }),
+    })
     .map((c) => ({ ...c, dk: mixedWidths(metric) && !masks.includes('buckets') ? c.dk : c.dq }))
     // at width 1 cosine is ±1 for every pair up to rounding: scores tie and float32 rounding,
     // not the engine, decides which key a hard top-k keeps or which rank a key gets
@@ -68,7 +63,16 @@ export function matrixSuite(metrics: MetricId[], runs = 1): void {
                 fc.asyncProperty(caseArb(metric, masks, normalizer, heads, transposed), async (c) => {
                   const shape: Shape = { heads: c.heads, Tq: c.Tq, Tk: c.Tk, dq: c.dq, dk: c.dk, dv: c.dv };
                   const m = metricUnder(normalizer, metric, c.transposed ? { ...shape, dq: c.dk, dk: c.dq } : shape, c.seed);
-                  const p = makeProblem({ shape, metric: m, masks, normalizer, seed: c.seed, transposed: c.transposed, topk: 3, overview: { rows: 4, cols: 3, pool: c.seed % 2 ? 'mean' : 'max' } });
+                  const p = makeProblem({
+                    shape,
+                    metric: m,
+                    masks,
+                    normalizer,
+                    seed: c.seed,
+                    transposed: c.transposed,
+                    topk: 3,
+                    overview: { rows: 4, cols: 3, pool: c.seed % 2 ? 'mean' : 'max' },
+                  });
                   if (p.overview && c.tileRows) c.tileRows = Math.max(c.tileRows, Math.ceil(p.q.rows / p.overview.rows));
                   expectMatchesReference(p, await runProblemSingleThreaded(p, { runner, tileRows: c.tileRows }));
                 }),

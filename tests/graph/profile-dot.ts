@@ -26,9 +26,17 @@ const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) 
 
 function problem(): AttentionProblem {
   const rng = new Rng(1, 'profile-dot');
-  const m = () => matrix(T, H * d, Float32Array.from({ length: T * H * d }, () => rng.gaussian()));
+  const m = () =>
+    matrix(
+      T,
+      H * d,
+      Float32Array.from({ length: T * H * d }, () => rng.gaussian()),
+    );
   return {
-    heads: H, q: m(), k: m(), v: m(),
+    heads: H,
+    q: m(),
+    k: m(),
+    v: m(),
     metric: { id: 'dot', c: 1 / Math.sqrt(d) },
     masks: [{ id: 'causal', offset: 0 }],
     normalizer: 'softmax',
@@ -102,7 +110,11 @@ async function pool(): Promise<Record<string, unknown>[]> {
   const p = problem();
   const out: Record<string, unknown>[] = [];
   // the pool's planner sizes tiles from a byte budget: 48 MiB gives whole heads, the smaller ones row tiles
-  for (const [name, budgetBytes] of [['whole heads', undefined], ['256-row tiles', 8 * 2 ** 20], ['128-row tiles', 4 * 2 ** 20]] as const) {
+  for (const [name, budgetBytes] of [
+    ['whole heads', undefined],
+    ['256-row tiles', 8 * 2 ** 20],
+    ['128-row tiles', 4 * 2 ** 20],
+  ] as const) {
     const engine = new WasmPool({ workers: 2, threadsPerWorker: 1, budgetBytes });
     const times: number[] = [];
     let tiles = 0;
@@ -158,7 +170,10 @@ async function main(): Promise<void> {
     for (const line of out.trim().split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
   }
   const pooled = await pool();
-  const np = execFileSync('python3', ['-c', NUMPY, String(reps)], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+  const np = execFileSync('python3', ['-c', NUMPY, String(reps)], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const ref = np[0].ms as number;
   for (const r of np) console.log(`${String(r.numpy).padEnd(34)} ${(r.ms as number).toFixed(1).padStart(7)} ms`);
   for (const r of rows) {

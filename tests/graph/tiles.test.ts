@@ -68,7 +68,12 @@ describe('tiles', () => {
 describe('edge shapes', () => {
   for (const metric of METRICS) {
     it(`T = 1 and Tq ≠ Tk: ${metric}`, async () => {
-      for (const [Tq, Tk] of [[1, 1], [1, 7], [9, 2], [2, 33]]) {
+      for (const [Tq, Tk] of [
+        [1, 1],
+        [1, 7],
+        [9, 2],
+        [2, 33],
+      ]) {
         for (const masks of [[], ['causal'], ['window', 'topk']] as const) {
           const p = makeProblem({ shape: { heads: 2, Tq, Tk, dq: 3, dk: 3, dv: 2 }, metric, masks: [...masks], topk: 5, overview: { rows: 3, cols: 3, pool: 'mean' } });
           expectMatchesReference(p, await runProblemSingleThreaded(p, { runner }));
@@ -95,7 +100,7 @@ describe('empty rows', () => {
         const empty = r.emptyRows[1];
         expect(empty.length).toBeGreaterThan(0);
         for (const i of empty) {
-          const row = (1 * 12 + i);
+          const row = 1 * 12 + i;
           expect(Array.from(r.weights!.subarray(row * 9, row * 9 + 9))).toEqual(new Array(9).fill(0));
           expect(Array.from(r.output!.subarray(row * 3, row * 3 + 3))).toEqual([0, 0, 0]);
           expect([r.argmax[row], r.entropy[row], r.effective[row], r.maxWeight[row]]).toEqual([-1, 0, 0, 0]);
@@ -128,7 +133,10 @@ describe('kernel negative scores', () => {
     expect(expected).toMatch(/non-negative scores/);
     // the score itself prints in float32 here, float64 there
     const place = (m: string) => m.replace(/has score \S+/, 'has score …');
-    const message = await runProblemSingleThreaded(p, { runner, tileRows: 2 }).then(() => '', (e: Error) => e.message);
+    const message = await runProblemSingleThreaded(p, { runner, tileRows: 2 }).then(
+      () => '',
+      (e: Error) => e.message,
+    );
     expect(place(message)).toBe(place(expected));
     const tile = { h0: 0, h1: 2, r0: 0, r1: 6 };
     const t = await runner.run(p, tile);

@@ -4,7 +4,16 @@ import { JobSpecError, parseJobSpec } from '../../src-shared/job/spec';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { graphKey } from '../../src-shared/graph';
 
-const base = { embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } };
+const base = {
+  embeddings: {
+    inline: {
+      vectors: [
+        [1, 0],
+        [0, 1],
+      ],
+    },
+  },
+};
 
 describe('JobSpec backend', () => {
   it('accepts auto, wasm and webgpu, and resolve passes it through', () => {

@@ -20,7 +20,16 @@ const refusal = (spec: unknown, stage: 'parse' | 'resolve' = 'parse'): string =>
   }
   throw new Error('expected the JobSpec to be refused');
 };
-const pair = (x: number) => ({ embeddings: { inline: { vectors: [[x, 0], [0, x]] } } });
+const pair = (x: number) => ({
+  embeddings: {
+    inline: {
+      vectors: [
+        [x, 0],
+        [0, x],
+      ],
+    },
+  },
+});
 
 describe('parameter ranges in the schema', () => {
   it('tau: 1e-300 is refused at validation, naming the field, for every score with a τ', () => {
@@ -69,7 +78,9 @@ describe('parameter ranges in the schema', () => {
   it('inline vectors past 1 Mi numbers are refused with advice to use a file', () => {
     const row = new Array(1024).fill(0.5);
     const vectors = Array.from({ length: MAX_INLINE_NUMBERS / 1024 + 1 }, () => row);
-    expect(refusal({ embeddings: { inline: { vectors } } })).toMatch(/^embeddings\.inline\.vectors: expected at most 1048576 numbers inline; save the vectors to a file .* "path" instead of "inline"/);
+    expect(refusal({ embeddings: { inline: { vectors } } })).toMatch(
+      /^embeddings\.inline\.vectors: expected at most 1048576 numbers inline; save the vectors to a file .* "path" instead of "inline"/,
+    );
     expect(() => parseJobSpec({ embeddings: { inline: { vectors: vectors.slice(1) } } })).not.toThrow();
   });
 });
@@ -86,7 +97,9 @@ describe('scores that would overflow float32 with this data', () => {
   });
 
   it('dot with a numeric scale names metric.scale', () => {
-    expect(refusal({ ...pair(1e20), metric: { id: 'dot', scale: 1 } }, 'resolve')).toMatch(/^metric\.scale: with these vectors \(‖q‖ up to 1\.0e\+20, ‖k‖ up to 1\.0e\+20\) the scale 1 lets dot scores reach 1\.0e\+40, beyond float32/);
+    expect(refusal({ ...pair(1e20), metric: { id: 'dot', scale: 1 } }, 'resolve')).toMatch(
+      /^metric\.scale: with these vectors \(‖q‖ up to 1\.0e\+20, ‖k‖ up to 1\.0e\+20\) the scale 1 lets dot scores reach 1\.0e\+40, beyond float32/,
+    );
   });
 
   it('rbf: distances of 1e10 with τ = 1e-10 overflow; the default τ does not', () => {
@@ -95,14 +108,18 @@ describe('scores that would overflow float32 with this data', () => {
   });
 
   it('polynomial: a power beyond float32 names metric.p', () => {
-    expect(refusal({ ...pair(1e3), metric: { id: 'polynomial', a: 1, p: 16 } }, 'resolve')).toMatch(/^metric\.p: with these vectors \(a·q·k \+ r\)\^p can reach .*use a smaller p, a or r$/);
+    expect(refusal({ ...pair(1e3), metric: { id: 'polynomial', a: 1, p: 16 } }, 'resolve')).toMatch(
+      /^metric\.p: with these vectors \(a·q·k \+ r\)\^p can reach .*use a smaller p, a or r$/,
+    );
   });
 
   it('the kernel normaliser sums Tk scores, so its bound is Tk times tighter', () => {
     const tau = 4 / FLOAT32_MAX; // cosine scores up to 1/τ = 8.5e37: fine alone, 1.7e38 summed over 2 keys is fine, not over 8
     const keys = (n: number) => ({ embeddings: { inline: { vectors: Array.from({ length: n }, (_, i) => [1, i]) } } });
     expect(() => resolveJob(parseJobSpec({ ...keys(2), metric: { id: 'cosine', tau }, normalizer: 'kernel' }))).not.toThrow();
-    expect(refusal({ ...keys(8), metric: { id: 'cosine', tau }, normalizer: 'kernel' }, 'resolve')).toMatch(/^metric\.tau: .*\(kernel sums 8 of them, so each must stay under 4\.3e\+37\); use τ ≥ /);
+    expect(refusal({ ...keys(8), metric: { id: 'cosine', tau }, normalizer: 'kernel' }, 'resolve')).toMatch(
+      /^metric\.tau: .*\(kernel sums 8 of them, so each must stay under 4\.3e\+37\); use τ ≥ /,
+    );
   });
 
   it('ordinary jobs are untouched', () => {

@@ -41,13 +41,21 @@ describe('resolving a JobSpec', () => {
 
   it('transpose swaps the roles of queries and keys', () => {
     const q = { vectors: [[1, 0]] };
-    const k = { vectors: [[0, 1], [1, 1], [2, 2]] };
+    const k = {
+      vectors: [
+        [0, 1],
+        [1, 1],
+        [2, 2],
+      ],
+    };
     const p = resolve({ queries: { inline: q }, keys: { inline: k }, values: { inline: { vectors: [[5]] } }, transpose: true });
     expect(p.q.rows).toBe(3);
     expect(p.k.rows).toBe(1);
     expect(Array.from(p.k.data)).toEqual([1, 0]);
     // without transpose the same values are one row short of the keys
-    expect(fails({ queries: { inline: q }, keys: { inline: k }, values: { inline: { vectors: [[5]] } } })).toBe('values: the values have 1 rows but there are 3 keys; they must match');
+    expect(fails({ queries: { inline: q }, keys: { inline: k }, values: { inline: { vectors: [[5]] } } })).toBe(
+      'values: the values have 1 rows but there are 3 keys; they must match',
+    );
   });
 
   it('random projections are seeded: same seed same matrices, entries with std 1/sqrt(d_in)', () => {
@@ -66,7 +74,17 @@ describe('resolving a JobSpec', () => {
   });
 
   it('cosine needs equal widths; bilinear accepts dq ≠ dk', () => {
-    const spec = { queries: { inline: { vectors: [[1, 2, 3]] } }, keys: { inline: { vectors: [[1, 2], [3, 4]] } } };
+    const spec = {
+      queries: { inline: { vectors: [[1, 2, 3]] } },
+      keys: {
+        inline: {
+          vectors: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      },
+    };
     expect(fails({ ...spec, metric: { id: 'cosine' } })).toContain('metric.id: cosine compares queries and keys of equal width, but they are 3 and 2');
     const p = resolve({ ...spec, metric: { id: 'bilinear', seed: 1 } });
     expect(p.metric.id === 'bilinear' && p.metric.W[0].length).toBe(6);
@@ -102,15 +120,54 @@ describe('resolving a JobSpec', () => {
   });
 
   it('mahalanobis refuses a matrix that is not symmetric PSD', () => {
-    const e = { embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } };
-    expect(fails({ ...e, metric: { id: 'mahalanobis', matrix: 'inline', inline: [[1, 2], [2, 1]] } })).toContain('not positive semi-definite');
-    expect(fails({ ...e, metric: { id: 'mahalanobis', matrix: 'inline', inline: [[1, 0.5], [0, 1]] } })).toContain('not symmetric');
+    const e = {
+      embeddings: {
+        inline: {
+          vectors: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+    };
+    expect(
+      fails({
+        ...e,
+        metric: {
+          id: 'mahalanobis',
+          matrix: 'inline',
+          inline: [
+            [1, 2],
+            [2, 1],
+          ],
+        },
+      }),
+    ).toContain('not positive semi-definite');
+    expect(
+      fails({
+        ...e,
+        metric: {
+          id: 'mahalanobis',
+          matrix: 'inline',
+          inline: [
+            [1, 0.5],
+            [0, 1],
+          ],
+        },
+      }),
+    ).toContain('not symmetric');
     expect(fails({ ...e, metric: { id: 'mahalanobis', matrix: 'diagonal', diagonal: [1, -1] } })).toContain('not positive semi-definite');
     expect(resolve({ ...e, metric: { id: 'mahalanobis', matrix: 'diagonal', diagonal: [1, 0] } }).metric.id).toBe('mahalanobis');
   });
 
   it('whiten is the inverse covariance of the keys: M·Σ ≈ I', () => {
-    const keys = [[1, 2], [2, 1], [3, 5], [0, -1], [4, 4]];
+    const keys = [
+      [1, 2],
+      [2, 1],
+      [3, 5],
+      [0, -1],
+      [4, 4],
+    ];
     const p = resolve({ embeddings: { inline: { vectors: keys } }, metric: { id: 'mahalanobis', matrix: 'whiten' } });
     if (p.metric.id !== 'mahalanobis') throw new Error();
     const M = p.metric.M[0];
@@ -122,7 +179,12 @@ describe('resolving a JobSpec', () => {
   });
 
   it('lists the files a JobSpec needs, each once per part', () => {
-    const refs = fileRefs({ embeddings: { path: 'x.npy' }, keys: { path: 'w.safetensors', part: 'k' }, projection: { id: 'file', q: 'wq.npy' }, mask: [{ id: 'custom', path: 'm.csv' }] });
+    const refs = fileRefs({
+      embeddings: { path: 'x.npy' },
+      keys: { path: 'w.safetensors', part: 'k' },
+      projection: { id: 'file', q: 'wq.npy' },
+      mask: [{ id: 'custom', path: 'm.csv' }],
+    });
     expect(refs.map((r) => r.key)).toEqual(['x.npy', 'w.safetensors#k', 'wq.npy', 'm.csv']);
   });
 });

@@ -76,7 +76,11 @@ describe('JobSpec validation', () => {
 });
 
 // the normaliser as a plain id (saved sessions) or an object with parameters; ranknet's widths
-const vectors = [[1, 0, 2], [0, 1, -1], [2, 2, 0]];
+const vectors = [
+  [1, 0, 2],
+  [0, 1, -1],
+  [2, 2, 0],
+];
 const base = { embeddings: { inline: { vectors } } };
 
 describe('normalizer', () => {
@@ -117,7 +121,19 @@ describe('ranknet', () => {
   });
 
   it('refuses queries and keys of different widths, naming the field', () => {
-    const spec = parseJobSpec({ queries: { inline: { vectors } }, keys: { inline: { vectors: [[1, 2], [3, 4], [5, 6]] } }, metric: { id: 'ranknet' } });
+    const spec = parseJobSpec({
+      queries: { inline: { vectors } },
+      keys: {
+        inline: {
+          vectors: [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+        },
+      },
+      metric: { id: 'ranknet' },
+    });
     expect(() => resolveJob(spec)).toThrow(/^metric\.id: ranknet compares queries and keys of equal width, but they are 3 and 2 per head/);
   });
 });

@@ -66,7 +66,9 @@ describe('position and quantize in the JobSpec', () => {
   });
 
   it('bad parameters get a message naming the field', () => {
-    expect(fails({ position: { id: 'rope', dims: 6 }, heads: 1, embeddings: { inline: { vectors: vectors.map((r) => r.slice(0, 5)) } } })).toBe('position.dims: expected an even number ≤ 5, got 6');
+    expect(fails({ position: { id: 'rope', dims: 6 }, heads: 1, embeddings: { inline: { vectors: vectors.map((r) => r.slice(0, 5)) } } })).toBe(
+      'position.dims: expected an even number ≤ 5, got 6',
+    );
     expect(fails({ position: { id: 'rope', dims: 3 } })).toBe('position.dims: expected an even number ≤ 4, got 3');
     expect(fails({ position: { id: 'rope', dims: 6 } })).toBe('position.dims: expected an even number ≤ 4, got 6');
     expect(fails({ position: { id: 'rope', layout: 'zigzag' } })).toMatch(/^position\.layout: expected one of "half", "interleaved"/);

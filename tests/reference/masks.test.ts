@@ -34,7 +34,10 @@ describe('SPEC §3 masks', () => {
 
   it('causal with offset Tk − Tq: the queries are the last Tq positions of a decoding view', () => {
     // 2 queries over 4 keys, offset 2: query 0 is position 2 (sees 0..2), query 1 is position 3 (sees 0..3)
-    expect(supports([{ id: 'causal', offset: 2 }], X.slice(0, 2), X.slice(0, 4))).toEqual([[0, 1, 2], [0, 1, 2, 3]]);
+    expect(supports([{ id: 'causal', offset: 2 }], X.slice(0, 2), X.slice(0, 4))).toEqual([
+      [0, 1, 2],
+      [0, 1, 2, 3],
+    ]);
   });
 
   it('masked keys get exactly 0 weight and a −∞ score', () => {
@@ -59,7 +62,10 @@ describe('SPEC §3 masks', () => {
   });
 
   it('window + causal gives 0 ≤ i − j ≤ w', () => {
-    const masks: ResolvedMask[] = [{ id: 'causal', offset: 0 }, { id: 'window', size: 2 }];
+    const masks: ResolvedMask[] = [
+      { id: 'causal', offset: 0 },
+      { id: 'window', size: 2 },
+    ];
     expect(supports(masks)).toEqual(expected(T, T, (i, j) => i - j >= 0 && i - j <= 2));
     expect(supports(masks)[5]).toEqual([3, 4, 5]);
   });
@@ -72,18 +78,35 @@ describe('SPEC §3 masks', () => {
   it('segments: only the same segment id (block-diagonal)', () => {
     const ids = Int32Array.from([0, 0, 0, 1, 1, 2, 2]);
     expect(supports([{ id: 'segments', queryIds: ids, keyIds: ids }])).toEqual([
-      [0, 1, 2], [0, 1, 2], [0, 1, 2], [3, 4], [3, 4], [5, 6], [5, 6],
+      [0, 1, 2],
+      [0, 1, 2],
+      [0, 1, 2],
+      [3, 4],
+      [3, 4],
+      [5, 6],
+      [5, 6],
     ]);
   });
 
   it('graph: an undirected edge counts both ways, and self-loops are visible', () => {
     // path graph 0 — 1 — 2, node 3 isolated
-    const allowed = graphAllowed(4, [[0, 1], [1, 2]]);
+    const allowed = graphAllowed(4, [
+      [0, 1],
+      [1, 2],
+    ]);
     expect(supports([{ id: 'graph', allowed }], X.slice(0, 4), X.slice(0, 4))).toEqual([[0, 1], [0, 1, 2], [1, 2], [3]]);
   });
 
   it('graph: directed and without self-loops, an isolated node is an empty row', () => {
-    const allowed = graphAllowed(3, [[0, 1], [1, 2]], true, false);
+    const allowed = graphAllowed(
+      3,
+      [
+        [0, 1],
+        [1, 2],
+      ],
+      true,
+      false,
+    );
     const r = referenceAttention(problem({ q: X.slice(0, 3), masks: [{ id: 'graph', allowed }] }));
     expect(r.emptyRows[0]).toEqual([2]);
     expect(rowOf(r.weights, 0, 0, 3, 3)).toEqual([0, 1, 0]);
@@ -97,17 +120,36 @@ describe('SPEC §3 masks', () => {
   it('buckets: same SimHash code, with each head using its own R', () => {
     // head 0: 1 bit, R = (1, 0) → bucket by the sign of the first coordinate
     // head 1: 1 bit, R = (0, 1) → bucket by the sign of the second coordinate
-    const pts = [[1, 1, 1, 1], [2, -1, 2, -1], [-1, 1, -1, 1], [-3, -2, -3, -2]];
+    const pts = [
+      [1, 1, 1, 1],
+      [2, -1, 2, -1],
+      [-1, 1, -1, 1],
+      [-3, -2, -3, -2],
+    ];
     const R = [Float64Array.from([1, 0]), Float64Array.from([0, 1])];
     const r = referenceAttention(problem({ q: pts, heads: 2, masks: [{ id: 'buckets', bits: 1, R }] }));
     const support = (h: number, i: number) => rowOf(r.weights, h, i, 4, 4).flatMap((w, j) => (w > 0 ? [j] : []));
-    expect([0, 1, 2, 3].map((i) => support(0, i))).toEqual([[0, 1], [0, 1], [2, 3], [2, 3]]);
-    expect([0, 1, 2, 3].map((i) => support(1, i))).toEqual([[0, 2], [1, 3], [0, 2], [1, 3]]);
+    expect([0, 1, 2, 3].map((i) => support(0, i))).toEqual([
+      [0, 1],
+      [0, 1],
+      [2, 3],
+      [2, 3],
+    ]);
+    expect([0, 1, 2, 3].map((i) => support(1, i))).toEqual([
+      [0, 2],
+      [1, 3],
+      [0, 2],
+      [1, 3],
+    ]);
   });
 
   it('masks combine by AND', () => {
     const keep = Uint8Array.from([1, 1, 0, 1, 1, 1, 1]);
-    const masks: ResolvedMask[] = [{ id: 'causal', offset: 0 }, { id: 'padding', keep }, { id: 'dilated', stride: 2 }];
+    const masks: ResolvedMask[] = [
+      { id: 'causal', offset: 0 },
+      { id: 'padding', keep },
+      { id: 'dilated', stride: 2 },
+    ];
     expect(supports(masks)).toEqual(expected(T, T, (i, j) => j <= i && j !== 2 && (i - j) % 2 === 0));
   });
 });
@@ -132,14 +174,37 @@ describe('SPEC §3 topk mask', () => {
     // row 0 would have been left empty.
     const q = [[1], [1], [1]];
     const three = keys.slice(0, 3);
-    const after = supports([{ id: 'causal', offset: 0 }, { id: 'topk', k: 2 }], q, three);
-    const before = supports([{ id: 'topk', k: 2 }, { id: 'causal', offset: 0 }], q, three);
+    const after = supports(
+      [
+        { id: 'causal', offset: 0 },
+        { id: 'topk', k: 2 },
+      ],
+      q,
+      three,
+    );
+    const before = supports(
+      [
+        { id: 'topk', k: 2 },
+        { id: 'causal', offset: 0 },
+      ],
+      q,
+      three,
+    );
     expect(after).toEqual([[0], [0, 1], [1, 2]]);
     expect(before).toEqual(after);
   });
 
   it('several topk masks run in stack order, each on what the previous left', () => {
-    expect(supports([{ id: 'topk', k: 3 }, { id: 'topk', k: 1 }], [[1]], keys)).toEqual([[1]]);
+    expect(
+      supports(
+        [
+          { id: 'topk', k: 3 },
+          { id: 'topk', k: 1 },
+        ],
+        [[1]],
+        keys,
+      ),
+    ).toEqual([[1]]);
   });
 
   it('k larger than the visible keys keeps them all', () => {

@@ -38,24 +38,28 @@ describe('SPEC §4 kernel normaliser', () => {
   it('a negative visible score throws, naming head, row and column', () => {
     // two heads, one dimension each. Head 0: all scores positive. Head 1: q = (1, 1, −1), k = (1, 1, 1):
     // rows 0 and 1 score +1, row 2 scores −1 everywhere, so the first offender is head 1, row 2, column 0.
-    const q = [[1, 1], [2, 1], [3, -1]];
-    const k = [[1, 1], [1, 1], [1, 1]];
+    const q = [
+      [1, 1],
+      [2, 1],
+      [3, -1],
+    ];
+    const k = [
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ];
     expect(() => referenceAttention(problem({ q, k, heads: 2, normalizer: 'kernel' }))).toThrow(/head 1, row 2, column 0/);
   });
 
   it('a negative score on a blocked key is not an error', () => {
     // key 1 scores −1 but the padding mask blocks it
-    const r = referenceAttention(
-      problem({ q: [[1]], k: [[2], [-1], [6]], normalizer: 'kernel', masks: [{ id: 'padding', keep: Uint8Array.from([1, 0, 1]) }] }),
-    );
+    const r = referenceAttention(problem({ q: [[1]], k: [[2], [-1], [6]], normalizer: 'kernel', masks: [{ id: 'padding', keep: Uint8Array.from([1, 0, 1]) }] }));
     expect(Array.from(r.weights)).toEqual([0.25, 0, 0.75]);
   });
 
   it('polynomial with even p is non-negative, so the kernel normaliser works', () => {
     // (a·q·k + r)² with a = 1, r = 0 and q = 1, k = (−2, 1, 3): scores 4, 1, 9 (the negative q·k squared away)
-    const r = referenceAttention(
-      problem({ q: [[1]], k: [[-2], [1], [3]], normalizer: 'kernel', metric: { id: 'polynomial', a: 1, r: 0, p: 2, tau: 1 } }),
-    );
+    const r = referenceAttention(problem({ q: [[1]], k: [[-2], [1], [3]], normalizer: 'kernel', metric: { id: 'polynomial', a: 1, r: 0, p: 2, tau: 1 } }));
     expect(Array.from(r.scores)).toEqual([4, 1, 9]);
     expect(r.weights[0]).toBeCloseTo(4 / 14, 15);
     expect(r.weights[1]).toBeCloseTo(1 / 14, 15);
@@ -64,9 +68,7 @@ describe('SPEC §4 kernel normaliser', () => {
 
   it('visible scores summing to 0 make an empty row', () => {
     // (0·q·k + 0)² = 0 everywhere
-    const r = referenceAttention(
-      problem({ q: [[1]], k: [[1], [2]], normalizer: 'kernel', metric: { id: 'polynomial', a: 0, r: 0, p: 2, tau: 1 } }),
-    );
+    const r = referenceAttention(problem({ q: [[1]], k: [[1], [2]], normalizer: 'kernel', metric: { id: 'polynomial', a: 0, r: 0, p: 2, tau: 1 } }));
     expect(r.emptyRows[0]).toEqual([0]);
     expect(Array.from(r.weights)).toEqual([0, 0]);
     expect(r.argmax[0]).toBe(-1);
@@ -106,7 +108,12 @@ describe('SPEC §4 sparsemax', () => {
   });
 
   it('rows sum to one under causal', () => {
-    const q = [[0.3, 1], [1, -0.2], [0.1, 0.1], [2, 2]];
+    const q = [
+      [0.3, 1],
+      [1, -0.2],
+      [0.1, 0.1],
+      [2, 2],
+    ];
     const r = referenceAttention(problem({ q, normalizer: 'sparsemax', masks: [{ id: 'causal', offset: 0 }] }));
     for (let i = 0; i < 4; i++) expect(sum(rowOf(r.weights, 0, i, 4, 4))).toBeCloseTo(1, 14);
   });

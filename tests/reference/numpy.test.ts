@@ -191,7 +191,10 @@ const cases: Case[] = [
     { id: 'window', size: 3 },
     { id: 'padding', keep: Uint8Array.from([1, 1, 0, 1, 1, 1]) },
   ]),
-  makeCase('dilated-topk', { id: 'dot', c: 1 }, 3, 'sparsemax', [{ id: 'dilated', stride: 2 }, { id: 'topk', k: 2 }]),
+  makeCase('dilated-topk', { id: 'dot', c: 1 }, 3, 'sparsemax', [
+    { id: 'dilated', stride: 2 },
+    { id: 'topk', k: 2 },
+  ]),
   makeCase('buckets', { id: 'cosine', tau: 1 }, 3, 'softmax', [{ id: 'buckets', bits: 1, R: perHead(3, 'buckets') }]),
 ];
 
@@ -200,10 +203,7 @@ function toJson(p: AttentionProblem): unknown {
   const rows = (m: AttentionProblem['q']) => Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
   const plain = (o: object) =>
     Object.fromEntries(
-      Object.entries(o).map(([key, x]) => [
-        key,
-        ArrayBuffer.isView(x) ? Array.from(x as Uint8Array) : Array.isArray(x) ? x.map((a) => Array.from(a as Float64Array)) : x,
-      ]),
+      Object.entries(o).map(([key, x]) => [key, ArrayBuffer.isView(x) ? Array.from(x as Uint8Array) : Array.isArray(x) ? x.map((a) => Array.from(a as Float64Array)) : x]),
     );
   return { heads: p.heads, q: rows(p.q), k: rows(p.k), v: rows(p.v), metric: plain(p.metric), masks: p.masks.map(plain), normalizer: p.normalizer };
 }
@@ -214,9 +214,7 @@ interface NumpyResult {
   entropy: number[];
 }
 
-const numpy: NumpyResult[] = JSON.parse(
-  execFileSync('python3', ['-c', NUMPY_ATTENTION], { input: JSON.stringify(cases.map((c) => toJson(c.problem))), encoding: 'utf8' }),
-);
+const numpy: NumpyResult[] = JSON.parse(execFileSync('python3', ['-c', NUMPY_ATTENTION], { input: JSON.stringify(cases.map((c) => toJson(c.problem))), encoding: 'utf8' }));
 
 function expectClose(actual: Float64Array, expected: number[], what: string): void {
   expect(actual.length, what).toBe(expected.length);

@@ -7,7 +7,16 @@ import { mat, problem, rowOf, sum } from './helpers';
 describe('SPEC §3 empty rows', () => {
   // row 1 sees nothing: the custom mask blocks its whole row
   const allowed = Uint8Array.from([1, 1, 0, 0, 0, 0, 1, 0, 1]);
-  const r = referenceAttention(problem({ q: [[1, 0], [0, 1], [1, 1]], masks: [{ id: 'custom', allowed }] }));
+  const r = referenceAttention(
+    problem({
+      q: [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      masks: [{ id: 'custom', allowed }],
+    }),
+  );
 
   it('an all-masked row is an empty row: zero weights and output, no NaN', () => {
     expect(rowOf(r.weights, 0, 1, 3, 3)).toEqual([0, 0, 0]);
@@ -127,7 +136,16 @@ describe('SPEC §5 overview pooling', () => {
   });
 
   it('is head-major: heads × rows × cols', () => {
-    const r = referenceAttention(problem({ q: [[1, 1], [1, 1]], heads: 2, overview: { rows: 1, cols: 1, pool: 'mean' } }));
+    const r = referenceAttention(
+      problem({
+        q: [
+          [1, 1],
+          [1, 1],
+        ],
+        heads: 2,
+        overview: { rows: 1, cols: 1, pool: 'mean' },
+      }),
+    );
     expect(Array.from(r.overview!.data)).toEqual([0.5, 0.5]);
   });
 });

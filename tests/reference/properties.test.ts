@@ -34,8 +34,7 @@ const valuesArb = (n: number) => fc.array(fc.double({ min: -10, max: 10, noNaN: 
 const tauArb = fc.double({ min: 0.1, max: 5, noNaN: true });
 
 /** Per-head parameter matrices come from a seed: fast-check picks the seed, not every entry. */
-const perHead = (seed: number, label: string, heads: number, n: number) =>
-  Array.from({ length: heads }, (_, h) => gaussianMatrix(seed, `${label}/head${h}`, 1, n, 1));
+const perHead = (seed: number, label: string, heads: number, n: number) => Array.from({ length: heads }, (_, h) => gaussianMatrix(seed, `${label}/head${h}`, 1, n, 1));
 
 function metricArb(s: Shape): fc.Arbitrary<ResolvedMetric> {
   const { heads, d } = s;
@@ -49,7 +48,14 @@ function metricArb(s: Shape): fc.Arbitrary<ResolvedMetric> {
     tauArb.map((tau): ResolvedMetric => ({ id: 'mahalanobis', tau, M: Array.from({ length: heads }, () => identity(d)) })),
     fc.tuple(fc.integer({ min: 1, max: 4 }), tauArb).map(([p, tau]): ResolvedMetric => ({ id: 'polynomial', a: 1 / d, r: 1, p, tau })),
     seeded((seed, tau): ResolvedMetric => ({ id: 'bilinear', tau, W: perHead(seed, 'W', heads, d * d) })),
-    seeded((seed, tau): ResolvedMetric => ({ id: 'additive', tau, m: 3, Aq: perHead(seed, 'Aq', heads, 3 * d), Ak: perHead(seed, 'Ak', heads, 3 * d), v: perHead(seed, 'v', heads, 3) })),
+    seeded((seed, tau): ResolvedMetric => ({
+      id: 'additive',
+      tau,
+      m: 3,
+      Aq: perHead(seed, 'Aq', heads, 3 * d),
+      Ak: perHead(seed, 'Ak', heads, 3 * d),
+      v: perHead(seed, 'v', heads, 3),
+    })),
     seeded((seed, tau): ResolvedMetric => ({ id: 'gat', tau, slope: 0.2, aq: perHead(seed, 'aq', heads, d), ak: perHead(seed, 'ak', heads, d) })),
     seeded((seed, tau): ResolvedMetric => ({ id: 'hamming', tau, bits: 8, R: perHead(seed, 'R', heads, 8 * d) })),
   );
@@ -70,7 +76,8 @@ function maskArb(s: Shape): fc.Arbitrary<ResolvedMask> {
     fc.integer({ min: 1, max: 3 }).map((stride): ResolvedMask => ({ id: 'dilated', stride })),
     bitsArb(s.Tk).map((keep): ResolvedMask => ({ id: 'padding', keep })),
     bitsArb(s.Tq * s.Tk).map((allowed): ResolvedMask => ({ id: 'custom', allowed })),
-    fc.tuple(fc.array(fc.integer({ min: 0, max: 2 }), { minLength: s.Tq, maxLength: s.Tq }), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: s.Tk, maxLength: s.Tk }))
+    fc
+      .tuple(fc.array(fc.integer({ min: 0, max: 2 }), { minLength: s.Tq, maxLength: s.Tq }), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: s.Tk, maxLength: s.Tk }))
       .map(([qi, ki]): ResolvedMask => ({ id: 'segments', queryIds: Int32Array.from(qi), keyIds: Int32Array.from(ki) })),
     fc.nat().map((seed): ResolvedMask => ({ id: 'buckets', bits: 1, R: perHead(seed, 'buckets', s.heads, s.d) })),
     fc.integer({ min: 1, max: 3 }).map((k): ResolvedMask => ({ id: 'topk', k })),
@@ -79,25 +86,27 @@ function maskArb(s: Shape): fc.Arbitrary<ResolvedMask> {
 
 function problemArb(normalizers: NormalizerId[], metricFor: (s: Shape) => fc.Arbitrary<ResolvedMetric> = metricArb): fc.Arbitrary<AttentionProblem> {
   return shapeArb.chain((s) =>
-    fc.record({
-      q: valuesArb(s.Tq * s.heads * s.d),
-      k: valuesArb(s.Tk * s.heads * s.d),
-      v: valuesArb(s.Tk * s.heads * s.dv),
-      metric: metricFor(s),
-      masks: fc.array(maskArb(s), { maxLength: 3 }),
-      normalizer: fc.constantFrom(...normalizers),
-    }).map((p): AttentionProblem => ({
-      heads: s.heads,
-      q: matrix(s.Tq, s.heads * s.d, p.q),
-      k: matrix(s.Tk, s.heads * s.d, p.k),
-      v: matrix(s.Tk, s.heads * s.dv, p.v),
-      metric: p.metric,
-      masks: p.masks,
-      normalizer: p.normalizer,
-      outputs: [],
-      topk: 0,
-      tokens: { queries: null, keys: null },
-    })),
+    fc
+      .record({
+        q: valuesArb(s.Tq * s.heads * s.d),
+        k: valuesArb(s.Tk * s.heads * s.d),
+        v: valuesArb(s.Tk * s.heads * s.dv),
+        metric: metricFor(s),
+        masks: fc.array(maskArb(s), { maxLength: 3 }),
+        normalizer: fc.constantFrom(...normalizers),
+      })
+      .map((p): AttentionProblem => ({
+        heads: s.heads,
+        q: matrix(s.Tq, s.heads * s.d, p.q),
+        k: matrix(s.Tk, s.heads * s.d, p.k),
+        v: matrix(s.Tk, s.heads * s.dv, p.v),
+        metric: p.metric,
+        masks: p.masks,
+        normalizer: p.normalizer,
+        outputs: [],
+        topk: 0,
+        tokens: { queries: null, keys: null },
+      })),
   );
 }
 
@@ -202,9 +211,7 @@ describe('SPEC §4–§5 properties over random problems', () => {
 
   it('kernel normaliser with an even-p polynomial: rows sum to 1 with weights ≥ 0, never an error', () => {
     const evenPolynomial = (s: Shape) =>
-      fc.tuple(fc.constantFrom(2, 4), tauArb, fc.double({ min: -1, max: 1, noNaN: true })).map(
-        ([p, tau, r]): ResolvedMetric => ({ id: 'polynomial', a: 1 / s.d, r, p, tau }),
-      );
+      fc.tuple(fc.constantFrom(2, 4), tauArb, fc.double({ min: -1, max: 1, noNaN: true })).map(([p, tau, r]): ResolvedMetric => ({ id: 'polynomial', a: 1 / s.d, r, p, tau }));
     fc.assert(
       fc.property(problemArb(['kernel'], evenPolynomial), (p) => {
         const r = referenceAttention(p);

@@ -30,9 +30,10 @@ interface Fixture {
 const fixtures: Fixture[] = JSON.parse(readFileSync(new URL('./fixtures/ranking.json', import.meta.url), 'utf8'));
 
 function fixtureProblem(f: Fixture) {
-  const metric: ResolvedMetric = f.metric.id === 'dot'
-    ? f.metric
-    : { ...f.metric, W: f.metric.W.map((x) => Float64Array.from(x)), b: f.metric.b.map((x) => Float64Array.from(x)), u: f.metric.u.map((x) => Float64Array.from(x)) };
+  const metric: ResolvedMetric =
+    f.metric.id === 'dot'
+      ? f.metric
+      : { ...f.metric, W: f.metric.W.map((x) => Float64Array.from(x)), b: f.metric.b.map((x) => Float64Array.from(x)), u: f.metric.u.map((x) => Float64Array.from(x)) };
   const masks: ResolvedMask[] = f.mask === 'causal' ? [{ id: 'causal', offset: f.k.length - f.q.length }] : [];
   return problem({ q: mat(f.q), k: mat(f.k), heads: f.heads, metric, masks, normalizer: f.normalizer, normalizerParams: f.normalizerParams });
 }
@@ -73,17 +74,24 @@ describe('against numpy (fixtures/ranking.json)', () => {
 
 // eighths in [−10, 10]: the transforms below keep distinct values distinct in float64
 // (on arbitrary doubles, x³ sends 1e-200 and 2e-200 to the same 0: strictly increasing in ℝ only)
-const rowArb = fc.array(fc.integer({ min: -80, max: 80 }).map((n) => n / 8), { minLength: 1, maxLength: 12 });
+const rowArb = fc.array(
+  fc.integer({ min: -80, max: 80 }).map((n) => n / 8),
+  { minLength: 1, maxLength: 12 },
+);
 const visibleArb = (n: number) => fc.array(fc.boolean(), { minLength: n, maxLength: n }).map((b) => Uint8Array.from(b, Number));
 
 describe('rank', () => {
   it('is unchanged by a strictly increasing transform of the scores', () => {
     const transforms = [(x: number) => 3 * x - 7, (x: number) => Math.exp(x / 4), (x: number) => x ** 3, (x: number) => Math.atan(x)];
     fc.assert(
-      fc.property(rowArb.chain((row) => fc.tuple(fc.constant(row), visibleArb(row.length))), fc.double({ min: 0.1, max: 5, noNaN: true }), ([row, vis], tau) => {
-        const w = rank(row, vis, tau);
-        for (const f of transforms) expect(rank(row.map(f), vis, tau)).toEqual(w);
-      }),
+      fc.property(
+        rowArb.chain((row) => fc.tuple(fc.constant(row), visibleArb(row.length))),
+        fc.double({ min: 0.1, max: 5, noNaN: true }),
+        ([row, vis], tau) => {
+          const w = rank(row, vis, tau);
+          for (const f of transforms) expect(rank(row.map(f), vis, tau)).toEqual(w);
+        },
+      ),
     );
   });
 

@@ -128,8 +128,8 @@ describe('score function shape checks', () => {
 
   it('a per-head parameter of the wrong size names the metric, the parameter and the head', () => {
     const W = [f64([1, 0, 0, 1]), f64([1, 0, 0])];
-    expect(() =>
-      referenceAttention(problem({ q: [[1, 2, 3, 4]], heads: 2, metric: { id: 'bilinear', tau: 1, W } })),
-    ).toThrow(/bilinear: W of head 1 has 3 values, expected 2×2 = 4/);
+    expect(() => referenceAttention(problem({ q: [[1, 2, 3, 4]], heads: 2, metric: { id: 'bilinear', tau: 1, W } }))).toThrow(
+      /bilinear: W of head 1 has 3 values, expected 2×2 = 4/,
+    );
   });
 });

@@ -31,4 +31,3 @@ export function fixtureJob(name: string): { spec: JobSpec; weights: number[] } {
   if (c.queryRows) spec.queries = { inline: { vectors: c.queryRows.map((r) => X[r]) } };
   return { spec: parseJobSpec(spec), weights: c.weights.flat(2) };
 }
-

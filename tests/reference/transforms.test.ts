@@ -91,7 +91,10 @@ describe('integer quantization', () => {
       const w = rows[0].length / c.heads;
       const ref = rows.map((r) => r.map(() => NaN));
       const put = (cells: [number, number][]) => {
-        const q = quantizeIntGroup(cells.map(([t, col]) => Math.fround(rows[t][col])), c.bits);
+        const q = quantizeIntGroup(
+          cells.map(([t, col]) => Math.fround(rows[t][col])),
+          c.bits,
+        );
         cells.forEach(([t, col], n) => (ref[t][col] = q[n]));
       };
       for (let h = 0; h < c.heads; h++) {

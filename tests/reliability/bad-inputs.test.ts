@@ -146,7 +146,10 @@ const EXPECTED_JOBS: Record<string, { cli: RegExp; service: RegExp | null }> = {
     cli: /\/job-ragged-inline\.json: embeddings\.inline\.vectors\.1: expected 2 numbers like row 0, got 1$/,
     service: /^embeddings\.inline\.vectors\.1: expected 2 numbers like row 0, got 1$/,
   },
-  'job-deep.json': { cli: /\/job-deep\.json: embeddings: expected \{"path": …\} or \{"inline".*got a list$/, service: /^runJob: the request is larger than .* \(or nested too deeply\)/ },
+  'job-deep.json': {
+    cli: /\/job-deep\.json: embeddings: expected \{"path": …\} or \{"inline".*got a list$/,
+    service: /^runJob: the request is larger than .* \(or nested too deeply\)/,
+  },
   // a parameter absurd alone: refused by the schema
   'job-tau-tiny.json': {
     cli: /\/job-tau-tiny\.json: metric\.tau: expected ≥ 1e-38 \(a smaller τ makes scores overflow float32\), got 1e-300$/,
@@ -250,7 +253,14 @@ afterAll(async () => {
     perClass: Object.fromEntries(
       [...new Set(figures.map((f) => classOf(f.name)))].map((c) => {
         const of = figures.filter((f) => classOf(f.name) === c);
-        return [c, { inputs: of.length, worstMs: Math.round(Math.max(...of.map((f) => Math.max(f.serviceMs, f.inspectMs, f.runMs)))), worstGrowthMb: Math.round(Math.max(0, ...of.map((f) => f.growthMb))) }];
+        return [
+          c,
+          {
+            inputs: of.length,
+            worstMs: Math.round(Math.max(...of.map((f) => Math.max(f.serviceMs, f.inspectMs, f.runMs)))),
+            worstGrowthMb: Math.round(Math.max(0, ...of.map((f) => f.growthMb))),
+          },
+        ];
       }),
     ),
     perFile: figures.map((f) => ({ ...f, serviceMs: Math.round(f.serviceMs), inspectMs: Math.round(f.inspectMs), runMs: Math.round(f.runMs), growthMb: Math.round(f.growthMb) })),
@@ -307,7 +317,10 @@ describe('the bad-input corpus', () => {
       // the CLI: exit 1, one line on stderr, no stack
       const inspect = await qklabInProcess('inspect', path);
       const run = await qklabInProcess('run', join(dir, 'jobs', `${name}.job.json`), '--json');
-      for (const [what, out] of [['inspect', inspect], ['run', run]] as const) {
+      for (const [what, out] of [
+        ['inspect', inspect],
+        ['run', run],
+      ] as const) {
         expect(out.code, `qklab ${what} ${name}`).toBe(1);
         expect(out.stdout).toBe('');
         expect(out.stderr.endsWith('\n')).toBe(true);

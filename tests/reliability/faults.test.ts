@@ -156,7 +156,7 @@ describe('a job cancelled at every stage', () => {
     const cache = new FileCache();
     const a = new AbortController();
     let aborted = false;
-    const shared = cache.load(path, undefined, { signal: a.signal, onProgress: (f) => f > 0.2 && !aborted && (aborted = true, a.abort()) });
+    const shared = cache.load(path, undefined, { signal: a.signal, onProgress: (f) => f > 0.2 && !aborted && ((aborted = true), a.abort()) });
     const patient = cache.load(path, undefined);
     await expect(shared).rejects.toMatchObject({ name: 'AbortError' });
     expect((await patient).loaded.embeddings.T).toBe(30_000);
@@ -217,12 +217,20 @@ describe('a job too big for a worker', () => {
     const keys = join(tmp.dir, 'keys-600k.npy');
     writeNpyEmbeddings(keys, 600_000, 1);
     await service.grantDroppedPath({ path: keys });
-    const job: JobSpec = { queries: { inline: { vectors: [[0.5]] } }, keys: { path: keys }, values: { path: keys }, metric: { id: 'additive', hidden: 1024 }, outputs: ['entropy'] };
+    const job: JobSpec = {
+      queries: { inline: { vectors: [[0.5]] } },
+      keys: { path: keys },
+      values: { path: keys },
+      metric: { id: 'additive', hidden: 1024 },
+      outputs: ['entropy'],
+    };
     const t0 = performance.now();
     const err = await rejection(service.runJob({ runId: 'huge', job }));
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(err.name).toBe('EngineError');
-    expect(err.message).toMatch(/^one query row of this job needs about 4\.\d GiB of working memory \(600000 keys × hidden width 1024\), more than the 3\.0 GiB .* use fewer keys or a smaller hidden width$/);
+    expect(err.message).toMatch(
+      /^one query row of this job needs about 4\.\d GiB of working memory \(600000 keys × hidden width 1024\), more than the 3\.0 GiB .* use fewer keys or a smaller hidden width$/,
+    );
     expect(pool.restarts).toBe(0);
     const small: JobSpec = { embeddings: { inline: { vectors: rows(32, 4, 2) } }, outputs: ['weights', 'entropy'] };
     expect(matchesReference(await service.runJob({ runId: 'small', job: small }), small)).toBe(true);
@@ -235,39 +243,54 @@ describe('a job too big for a worker', () => {
     const keys = join(tmp.dir, 'keys-1100k.npy');
     writeNpyEmbeddings(keys, 1_100_000, 1);
     await service.grantDroppedPath({ path: keys });
-    const job: JobSpec = { queries: { inline: { vectors: [[0.5]] } }, keys: { path: keys }, values: { path: keys }, metric: { id: 'additive', hidden: 1024 }, outputs: ['entropy'] };
+    const job: JobSpec = {
+      queries: { inline: { vectors: [[0.5]] } },
+      keys: { path: keys },
+      values: { path: keys },
+      metric: { id: 'additive', hidden: 1024 },
+      outputs: ['entropy'],
+    };
     const before = rssMb();
     const err = await withDeadline(rejection(service.runJob({ runId: 'overflow', job })), 60_000, 'the overflowing job');
     expect(err.name).toBe('EngineError');
-    expect(err.message).toMatch(/^the compute worker ran out of memory on this job \(heads 0–0, rows 0–0; onnxruntime said "a tensor size overflowed 32 bits"\); the worker was restarted/);
+    expect(err.message).toMatch(
+      /^the compute worker ran out of memory on this job \(heads 0–0, rows 0–0; onnxruntime said "a tensor size overflowed 32 bits"\); the worker was restarted/,
+    );
     expect(pool.restarts).toBe(1);
     expect(rssMb() - before).toBeLessThan(500);
     const small: JobSpec = { embeddings: { inline: { vectors: rows(48, 4, 3) } }, metric: { id: 'rbf' }, outputs: ['weights', 'entropy'] };
     expect(matchesReference(await service.runJob({ runId: 'small-after', job: small }), small)).toBe(true);
   });
 
-  if (SOAK) it('(soak) a real std::bad_alloc: clear error, and the worker restart gives the 2.6 GB heap back', async () => {
-    const { service, pool } = await lab({ maxTileBytes: Infinity });
-    const keys = join(tmp.dir, 'keys-600k-b.npy');
-    writeNpyEmbeddings(keys, 600_000, 1);
-    await service.grantDroppedPath({ path: keys });
-    await service.runJob({ runId: 'warm', job: { embeddings: { inline: { vectors: rows(4, 2, 1) } } } });
-    const before = rssMb();
-    let peak = before;
-    const timer = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
-    const job: JobSpec = { queries: { inline: { vectors: [[0.5]] } }, keys: { path: keys }, values: { path: keys }, metric: { id: 'additive', hidden: 1024 }, outputs: ['entropy'] };
-    const t0 = performance.now();
-    const err = await rejection(service.runJob({ runId: 'bad-alloc', job }));
-    const ms = performance.now() - t0;
-    clearInterval(timer);
-    expect(err.message).toMatch(/ran out of memory.*std::bad_alloc.*restarted/);
-    await service.runJob({ runId: 'after', job: { embeddings: { inline: { vectors: rows(8, 2, 1) } } } });
-    await sleep(500);
-    const after = rssMb();
-    expect(after - before).toBeLessThan(300);
-    expect(pool.restarts).toBe(1);
-    figures.oom = { rssBeforeMb: Math.round(before), peakRssMb: Math.round(peak), rssAfterRestartMb: Math.round(after), failedAfterMs: Math.round(ms), message: err.message };
-  });
+  if (SOAK)
+    it('(soak) a real std::bad_alloc: clear error, and the worker restart gives the 2.6 GB heap back', async () => {
+      const { service, pool } = await lab({ maxTileBytes: Infinity });
+      const keys = join(tmp.dir, 'keys-600k-b.npy');
+      writeNpyEmbeddings(keys, 600_000, 1);
+      await service.grantDroppedPath({ path: keys });
+      await service.runJob({ runId: 'warm', job: { embeddings: { inline: { vectors: rows(4, 2, 1) } } } });
+      const before = rssMb();
+      let peak = before;
+      const timer = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
+      const job: JobSpec = {
+        queries: { inline: { vectors: [[0.5]] } },
+        keys: { path: keys },
+        values: { path: keys },
+        metric: { id: 'additive', hidden: 1024 },
+        outputs: ['entropy'],
+      };
+      const t0 = performance.now();
+      const err = await rejection(service.runJob({ runId: 'bad-alloc', job }));
+      const ms = performance.now() - t0;
+      clearInterval(timer);
+      expect(err.message).toMatch(/ran out of memory.*std::bad_alloc.*restarted/);
+      await service.runJob({ runId: 'after', job: { embeddings: { inline: { vectors: rows(8, 2, 1) } } } });
+      await sleep(500);
+      const after = rssMb();
+      expect(after - before).toBeLessThan(300);
+      expect(pool.restarts).toBe(1);
+      figures.oom = { rssBeforeMb: Math.round(before), peakRssMb: Math.round(peak), rssAfterRestartMb: Math.round(after), failedAfterMs: Math.round(ms), message: err.message };
+    });
 });
 
 describe('fault injection: workers killed at random while jobs run', () => {
@@ -276,7 +299,7 @@ describe('fault injection: workers killed at random while jobs run', () => {
   it(`${JOBS} jobs, random kills: no result lost or wrong, every failed job succeeds when re-run`, { timeout: SOAK ? 1_800_000 : 120_000 }, async () => {
     const { service, pool } = await lab({ workers: 2, budgetBytes: 256 * 1024 });
     const rng = new Rng(Number(process.env.FC_SEED ?? 6), 'fault-injection');
-    const pick = <T,>(xs: readonly T[]) => xs[rng.nextU32() % xs.length];
+    const pick = <T>(xs: readonly T[]) => xs[rng.nextU32() % xs.length];
     const jobs: JobSpec[] = Array.from({ length: JOBS }, (_, i) => ({
       embeddings: { inline: { vectors: rows(40 + (rng.nextU32() % 260), pick([4, 8, 16]), 100 + i) } },
       heads: pick([1, 2]),

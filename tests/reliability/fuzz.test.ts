@@ -33,7 +33,6 @@ import { enc, encodeValues, npyBytes, safetensorsBytes, word2vecBinBytes } from 
 import { GOOD_REQUESTS, JOB } from './good-requests';
 import { RECORDING, recordFigures, runs } from './helpers';
 
-
 const counts: Record<string, number> = {};
 const count = (what: string) => (counts[what] = (counts[what] ?? 0) + 1);
 let probe: LoopProbe;
@@ -127,13 +126,21 @@ describe('formats under structure-aware fuzzing', () => {
       extra: fc.constantFrom('', " 'x': [1, (2, {3: None})],", ' 3L: 4,'),
     });
     await fc.assert(
-      fc.asyncProperty(header, fc.uint8Array({ maxLength: 256 }), fc.constantFrom(1, 2, 3), fc.option(fc.integer({ min: 0, max: 70000 })), chunk, smallMax, async (h, data, version, lie, chunkSize, maxBytes) => {
-        const shape = `(${h.shape.join(', ')}${h.shape.length === 1 ? ',' : ''})`;
-        const text = `{'descr': '${h.descr}', 'fortran_order': ${h.fortran}, 'shape': ${shape},${h.extra} }`;
-        const bytes = npyBytes({ descr: '', shape: [], data, version: version as 1 | 2 | 3, header: text });
-        if (lie !== null) new DataView(bytes.buffer).setUint16(8, lie & 0xffff, true);
-        await readOutcome('f.npy', bytes, { chunkSize, maxBytes });
-      }),
+      fc.asyncProperty(
+        header,
+        fc.uint8Array({ maxLength: 256 }),
+        fc.constantFrom(1, 2, 3),
+        fc.option(fc.integer({ min: 0, max: 70000 })),
+        chunk,
+        smallMax,
+        async (h, data, version, lie, chunkSize, maxBytes) => {
+          const shape = `(${h.shape.join(', ')}${h.shape.length === 1 ? ',' : ''})`;
+          const text = `{'descr': '${h.descr}', 'fortran_order': ${h.fortran}, 'shape': ${shape},${h.extra} }`;
+          const bytes = npyBytes({ descr: '', shape: [], data, version: version as 1 | 2 | 3, header: text });
+          if (lie !== null) new DataView(bytes.buffer).setUint16(8, lie & 0xffff, true);
+          await readOutcome('f.npy', bytes, { chunkSize, maxBytes });
+        },
+      ),
       { numRuns: runs(400) },
     );
   });
@@ -158,12 +165,19 @@ describe('formats under structure-aware fuzzing', () => {
       offsets: fc.tuple(fc.integer({ min: -1, max: 200 }), fc.integer({ min: 0, max: 300 })),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(tensor, { maxLength: 4 }), fc.uint8Array({ maxLength: 300 }), fc.option(fc.constantFrom('w', 'wte', 'nope')), chunk, smallMax, async (tensors, data, part, chunkSize, maxBytes) => {
-        const header: Record<string, unknown> = {};
-        for (const t of tensors) header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: t.offsets };
-        const bytes = safetensorsBytes([{ name: 'x', dtype: 'U8', shape: [data.length], data }], { header: JSON.stringify(header) });
-        await readOutcome('f.safetensors', bytes, { chunkSize, maxBytes, part: part ?? undefined });
-      }),
+      fc.asyncProperty(
+        fc.array(tensor, { maxLength: 4 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.option(fc.constantFrom('w', 'wte', 'nope')),
+        chunk,
+        smallMax,
+        async (tensors, data, part, chunkSize, maxBytes) => {
+          const header: Record<string, unknown> = {};
+          for (const t of tensors) header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: t.offsets };
+          const bytes = safetensorsBytes([{ name: 'x', dtype: 'U8', shape: [data.length], data }], { header: JSON.stringify(header) });
+          await readOutcome('f.safetensors', bytes, { chunkSize, maxBytes, part: part ?? undefined });
+        },
+      ),
       { numRuns: runs(400) },
     );
   });
@@ -194,7 +208,12 @@ describe('formats under structure-aware fuzzing', () => {
   });
 
   it('JSON: arbitrary JSON documents and embedding-shaped ones with hostile leaves', async () => {
-    const leaf = fc.oneof(fc.double().map((x) => (Number.isFinite(x) ? x : 1e308)), fc.string({ maxLength: 3 }), fc.constant(null), fc.boolean());
+    const leaf = fc.oneof(
+      fc.double().map((x) => (Number.isFinite(x) ? x : 1e308)),
+      fc.string({ maxLength: 3 }),
+      fc.constant(null),
+      fc.boolean(),
+    );
     const rows = fc.array(fc.array(leaf, { maxLength: 4 }), { maxLength: 5 });
     const shaped = fc.oneof(
       rows.map((v) => JSON.stringify(v)),
@@ -249,28 +268,42 @@ describe('low-level parsers under fuzzing', () => {
   it('the .npy header literal parser: a value or a FormatError, never evaluation, never a stack overflow', () => {
     const token = fc.constantFrom('{', '}', '(', ')', '[', ']', "'", '"', ':', ',', ' ', 'True', 'False', 'None', '3L', '-1', 'descr', '\\', '__import__', 'x');
     fc.assert(
-      fc.property(fc.oneof(fc.array(token, { maxLength: 40 }).map((t) => t.join('')), fc.string({ maxLength: 60 }), fc.integer({ min: 1, max: 5000 }).map((n) => '('.repeat(n))), (text) => {
-        count('npy-header');
-        try {
-          parsePyLiteral(text, 'h.npy', 10);
-        } catch (e) {
-          expect(e).toBeInstanceOf(FormatError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.array(token, { maxLength: 40 }).map((t) => t.join('')),
+          fc.string({ maxLength: 60 }),
+          fc.integer({ min: 1, max: 5000 }).map((n) => '('.repeat(n)),
+        ),
+        (text) => {
+          count('npy-header');
+          try {
+            parsePyLiteral(text, 'h.npy', 10);
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
+          }
+        },
+      ),
       { numRuns: runs(600) },
     );
   });
 
   it('the JSON value parser (safetensors headers): a value or a FormatError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.json({ maxDepth: 5 }).map(enc), fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 1, max: 5000 }).map((n) => enc('{"a":'.repeat(n)))), (bytes) => {
-        count('json-value');
-        try {
-          parseJsonValue(bytes, new JsonLexer('h.safetensors', 8));
-        } catch (e) {
-          expect(e).toBeInstanceOf(FormatError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.json({ maxDepth: 5 }).map(enc),
+          fc.uint8Array({ maxLength: 200 }),
+          fc.integer({ min: 1, max: 5000 }).map((n) => enc('{"a":'.repeat(n))),
+        ),
+        (bytes) => {
+          count('json-value');
+          try {
+            parseJsonValue(bytes, new JsonLexer('h.safetensors', 8));
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
+          }
+        },
+      ),
       { numRuns: runs(600) },
     );
   });
@@ -297,8 +330,12 @@ describe('low-level parsers under fuzzing', () => {
   it('session files (.qklab from anywhere): a SessionDoc or a SessionFileError', () => {
     const good: SessionDoc = { format: 'qklab-session', version: 1, job: JOB as JobSpec, view: { a: 1 }, files: [{ path: '/x/y.npy', sha256: 'ab' }], savedAt: 'now' };
     const goodText = sessionText(good);
-    const mutated = fc.tuple(fc.nat({ max: goodText.length }), fc.nat({ max: 20 }), fc.string({ maxLength: 8 })).map(([at, del, ins]) => goodText.slice(0, at) + ins + goodText.slice(at + del));
-    const replaced = fc.tuple(fc.constantFrom('format', 'version', 'job', 'view', 'files', 'embedded', 'savedAt'), fc.jsonValue({ maxDepth: 3 })).map(([k, x]) => JSON.stringify({ ...good, [k]: x }));
+    const mutated = fc
+      .tuple(fc.nat({ max: goodText.length }), fc.nat({ max: 20 }), fc.string({ maxLength: 8 }))
+      .map(([at, del, ins]) => goodText.slice(0, at) + ins + goodText.slice(at + del));
+    const replaced = fc
+      .tuple(fc.constantFrom('format', 'version', 'job', 'view', 'files', 'embedded', 'savedAt'), fc.jsonValue({ maxDepth: 3 }))
+      .map(([k, x]) => JSON.stringify({ ...good, [k]: x }));
     fc.assert(
       fc.property(fc.oneof(mutated, replaced, fc.json({ maxDepth: 3 })), (text) => {
         count('session-files');
@@ -387,7 +424,13 @@ const vectors = fc
   .chain(([T, d]) => fc.array(fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: d, maxLength: d }), { minLength: T, maxLength: T }));
 const source = fc.oneof(
   { weight: 4, arbitrary: fc.record({ inline: fc.record({ vectors, tokens: fc.array(fc.string({ maxLength: 3 }), { maxLength: 6 }) }, { requiredKeys: ['vectors'] }) }) },
-  { weight: 1, arbitrary: fc.record({ path: fc.constantFrom('x.npy', 'y.npy'), rows: fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 4 }), sentence: fc.constantFrom('a b', 'zz') }, { requiredKeys: ['path'] }) },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { path: fc.constantFrom('x.npy', 'y.npy'), rows: fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 4 }), sentence: fc.constantFrom('a b', 'zz') },
+      { requiredKeys: ['path'] },
+    ),
+  },
 );
 
 const jobSpec = fc.record(
@@ -563,16 +606,16 @@ describe('every IPC request schema under fuzzing', () => {
 
   it('JSON-parsed payloads with __proto__, constructor and prototype keys pollute nothing', () => {
     const key = fc.constantFrom('__proto__', 'constructor', 'prototype', 'polluted', 'toString', 'hasOwnProperty');
-    const hostileJson = fc
-      .tuple(fc.constantFrom(...NAMES), fc.array(key, { minLength: 1, maxLength: 3 }), fc.jsonValue({ maxDepth: 1 }))
-      .map(([name, keys, leaf]) => {
-        const seed = GOOD_REQUESTS[name].find((g) => g && typeof g === 'object') ?? {};
-        let text = JSON.stringify(leaf ?? null);
-        for (const k of keys) text = `{"${k}": ${text}, "polluted": true}`;
-        const inner = JSON.stringify(seed).slice(1, -1).replace(/"view":\{/, () => `"view":{"__proto__": ${text},`);
-        const payload = JSON.parse(`{"__proto__": ${text}${inner ? ',' + inner : ''}}`);
-        return [name, payload] as const;
-      });
+    const hostileJson = fc.tuple(fc.constantFrom(...NAMES), fc.array(key, { minLength: 1, maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })).map(([name, keys, leaf]) => {
+      const seed = GOOD_REQUESTS[name].find((g) => g && typeof g === 'object') ?? {};
+      let text = JSON.stringify(leaf ?? null);
+      for (const k of keys) text = `{"${k}": ${text}, "polluted": true}`;
+      const inner = JSON.stringify(seed)
+        .slice(1, -1)
+        .replace(/"view":\{/, () => `"view":{"__proto__": ${text},`);
+      const payload = JSON.parse(`{"__proto__": ${text}${inner ? ',' + inner : ''}}`);
+      return [name, payload] as const;
+    });
     fc.assert(
       fc.property(hostileJson, ([name, payload]) => {
         checkRequestOutcome(name, payload);
@@ -587,20 +630,27 @@ describe('every IPC request schema under fuzzing', () => {
     const calls: string[] = [];
     const ops = Object.fromEntries(NAMES.map((n) => [n, async () => void calls.push(n)])) as never;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...NAMES), fc.oneof(ipcValue, fc.constantFrom(...NAMES).chain((n) => fc.constantFrom(...GOOD_REQUESTS[n]))), async (name, payload) => {
-        count('dispatch');
-        const before = calls.length;
-        let accepted = true;
-        try {
-          parseRequest(name, payload);
-        } catch {
-          accepted = false;
-        }
-        const reply = await dispatch(ops, name, payload);
-        expect(reply.ok).toBe(accepted);
-        expect(calls.length - before).toBe(accepted ? 1 : 0);
-        if (!reply.ok) expect(reply.error.name).toBe('RequestError');
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...NAMES),
+        fc.oneof(
+          ipcValue,
+          fc.constantFrom(...NAMES).chain((n) => fc.constantFrom(...GOOD_REQUESTS[n])),
+        ),
+        async (name, payload) => {
+          count('dispatch');
+          const before = calls.length;
+          let accepted = true;
+          try {
+            parseRequest(name, payload);
+          } catch {
+            accepted = false;
+          }
+          const reply = await dispatch(ops, name, payload);
+          expect(reply.ok).toBe(accepted);
+          expect(calls.length - before).toBe(accepted ? 1 : 0);
+          if (!reply.ok) expect(reply.error.name).toBe('RequestError');
+        },
+      ),
       { numRuns: runs(400) },
     );
   });

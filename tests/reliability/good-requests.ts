@@ -7,15 +7,34 @@
 import type { OperationName } from '../../src-shared/api/requests';
 
 export const ABS = process.platform === 'win32' ? 'C:\\data\\emb.npy' : '/data/emb.npy';
-export const JOB = { embeddings: { inline: { tokens: ['a', 'b', 'c'], vectors: [[1, 0], [0, 1], [0.5, 0.5]] } }, metric: { id: 'cosine', tau: 0.5 }, mask: [{ id: 'causal' }] };
+export const JOB = {
+  embeddings: {
+    inline: {
+      tokens: ['a', 'b', 'c'],
+      vectors: [
+        [1, 0],
+        [0, 1],
+        [0.5, 0.5],
+      ],
+    },
+  },
+  metric: { id: 'cosine', tau: 0.5 },
+  mask: [{ id: 'causal' }],
+};
 export const SESSION = { job: JOB, view: { theme: 'dark', head: 0, panels: ['heatmap', 'entropy'] } };
 
 export const GOOD_REQUESTS: Record<OperationName, unknown[]> = {
   openEmbeddings: [{}, { path: ABS }, { path: ABS, part: 'wte' }],
   lookupSentence: [{ sourceId: 'src-1', sentence: 'the cat sat on the mat' }],
-  runJob: [{ runId: 'run-1', job: JOB }, { runId: 'run-2', job: JOB, channel: 'main' }],
+  runJob: [
+    { runId: 'run-1', job: JOB },
+    { runId: 'run-2', job: JOB, channel: 'main' },
+  ],
   cancelJob: [{ runId: 'run-1' }],
-  fetchTile: [{ runId: 'run-1', head: 0, rows: [0, 64], cols: [0, 64] }, { runId: 'run-2', head: 1, rows: [100, 612], cols: [0, 512] }],
+  fetchTile: [
+    { runId: 'run-1', head: 0, rows: [0, 64], cols: [0, 64] },
+    { runId: 'run-2', head: 1, rows: [100, 612], cols: [0, 512] },
+  ],
   runExperiment: [
     { runId: 'exp-1', name: 'scaling', options: { dims: [64, 1024], n: 16, trials: 2, seed: 0 } },
     { runId: 'exp-2', name: 'temperature', job: JOB, options: { taus: [0.1, 1, 10] } },

@@ -59,49 +59,64 @@ function runChild(args: string[]): Promise<Report> {
 }
 
 describe('load: a slider dragged fast', () => {
-  it(`200 jobs at once and 200 more 3 ms apart on one channel, ${CYCLES} times: the newest wins, stale ones cancel, memory settles`, { timeout: SOAK ? 600_000 : 120_000 }, async () => {
-    const report = await withDeadline(runChild(['200', '256', 'tau', String(CYCLES)]), SOAK ? 590_000 : 110_000, 'the burst child (a deadlock?)');
-    expect(report.pending).toBe(0);
-    for (const [i, c] of report.cycles.entries()) {
-      for (const [what, p] of [['burst', c.burst], ['drag', c.drag]] as const) {
-        expect(p.otherErrors, `cycle ${i} ${what}`).toEqual([]);
-        expect(p.completed + p.cancelled).toBe(200);
-        expect(p.newestWon, `cycle ${i} ${what}: the newest run won`).toBe(true);
-        expect(p.newestMatchesReference, `cycle ${i} ${what}: the newest run has the reference's numbers`).toBe(true);
+  it(
+    `200 jobs at once and 200 more 3 ms apart on one channel, ${CYCLES} times: the newest wins, stale ones cancel, memory settles`,
+    { timeout: SOAK ? 600_000 : 120_000 },
+    async () => {
+      const report = await withDeadline(runChild(['200', '256', 'tau', String(CYCLES)]), SOAK ? 590_000 : 110_000, 'the burst child (a deadlock?)');
+      expect(report.pending).toBe(0);
+      for (const [i, c] of report.cycles.entries()) {
+        for (const [what, p] of [
+          ['burst', c.burst],
+          ['drag', c.drag],
+        ] as const) {
+          expect(p.otherErrors, `cycle ${i} ${what}`).toEqual([]);
+          expect(p.completed + p.cancelled).toBe(200);
+          expect(p.newestWon, `cycle ${i} ${what}: the newest run won`).toBe(true);
+          expect(p.newestMatchesReference, `cycle ${i} ${what}: the newest run has the reference's numbers`).toBe(true);
+        }
+        // all 200 arrive before any finishes loading: only the newest reaches the engine
+        expect(c.burst.completed).toBe(1);
+        expect(c.burst.cancelled).toBe(199);
+        expect(c.burst.ms).toBeLessThan(10_000);
+        expect(c.drag.ms).toBeLessThan(30_000);
+        // the JS heap comes back to its baseline after every cycle
+        expect(c.after.heapUsedMb - report.baseline.heapUsedMb).toBeLessThan(8);
+        expect(c.after.arrayBuffersMb - report.baseline.arrayBuffersMb).toBeLessThan(48);
       }
-      // all 200 arrive before any finishes loading: only the newest reaches the engine
-      expect(c.burst.completed).toBe(1);
-      expect(c.burst.cancelled).toBe(199);
-      expect(c.burst.ms).toBeLessThan(10_000);
-      expect(c.drag.ms).toBeLessThan(30_000);
-      // the JS heap comes back to its baseline after every cycle
-      expect(c.after.heapUsedMb - report.baseline.heapUsedMb).toBeLessThan(8);
-      expect(c.after.arrayBuffersMb - report.baseline.arrayBuffersMb).toBeLessThan(48);
-    }
-    // the process settles: RSS stays within bounds of the warmed-up baseline (the workers' wasm
-    // heaps and the allocator's arenas take ~3 cycles to reach their plateau); the soak's 12
-    // cycles check that the plateau holds: the last four within 24 MB of each other
-    const rss = report.cycles.map((c) => c.after.rssMb);
-    expect(rss.at(-1)! - report.baseline.rssMb).toBeLessThan(200);
-    if (rss.length >= 8) expect(Math.max(...rss.slice(-4)) - Math.min(...rss.slice(-4))).toBeLessThan(24);
-    const stats = (xs: number[]) => {
-      const sorted = [...xs].sort((a, b) => a - b);
-      return { min: Math.round(sorted[0]), median: Math.round(sorted[Math.floor(sorted.length / 2)]), max: Math.round(sorted.at(-1)!) };
-    };
-    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    recordFigures('load', {
-      runsPerPhase: 200,
-      measuredCycles: report.cycles.length,
-      totalJobs: 400 * (report.cycles.length + 1),
-      rssInitialMb: Math.round(report.initial.rssMb),
-      rssAfterWarmupCycleMb: Math.round(report.baseline.rssMb),
-      rssAfterEachCycleMb: rss.map(Math.round),
-      heapUsedBaselineMb: Math.round(report.baseline.heapUsedMb),
-      heapUsedAfterEachCycleMb: report.cycles.map((c) => Math.round(c.after.heapUsedMb)),
-      burst: { completed: sum(report.cycles.map((c) => c.burst.completed)), cancelled: sum(report.cycles.map((c) => c.burst.cancelled)), ms: stats(report.cycles.map((c) => c.burst.ms)) },
-      drag: { completed: sum(report.cycles.map((c) => c.drag.completed)), cancelled: sum(report.cycles.map((c) => c.drag.cancelled)), ms: stats(report.cycles.map((c) => c.drag.ms)) },
-      otherErrors: 0,
-      newestAlwaysWon: true,
-    });
-  });
+      // the process settles: RSS stays within bounds of the warmed-up baseline (the workers' wasm
+      // heaps and the allocator's arenas take ~3 cycles to reach their plateau); the soak's 12
+      // cycles check that the plateau holds: the last four within 24 MB of each other
+      const rss = report.cycles.map((c) => c.after.rssMb);
+      expect(rss.at(-1)! - report.baseline.rssMb).toBeLessThan(200);
+      if (rss.length >= 8) expect(Math.max(...rss.slice(-4)) - Math.min(...rss.slice(-4))).toBeLessThan(24);
+      const stats = (xs: number[]) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        return { min: Math.round(sorted[0]), median: Math.round(sorted[Math.floor(sorted.length / 2)]), max: Math.round(sorted.at(-1)!) };
+      };
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      recordFigures('load', {
+        runsPerPhase: 200,
+        measuredCycles: report.cycles.length,
+        totalJobs: 400 * (report.cycles.length + 1),
+        rssInitialMb: Math.round(report.initial.rssMb),
+        rssAfterWarmupCycleMb: Math.round(report.baseline.rssMb),
+        rssAfterEachCycleMb: rss.map(Math.round),
+        heapUsedBaselineMb: Math.round(report.baseline.heapUsedMb),
+        heapUsedAfterEachCycleMb: report.cycles.map((c) => Math.round(c.after.heapUsedMb)),
+        burst: {
+          completed: sum(report.cycles.map((c) => c.burst.completed)),
+          cancelled: sum(report.cycles.map((c) => c.burst.cancelled)),
+          ms: stats(report.cycles.map((c) => c.burst.ms)),
+        },
+        drag: {
+          completed: sum(report.cycles.map((c) => c.drag.completed)),
+          cancelled: sum(report.cycles.map((c) => c.drag.cancelled)),
+          ms: stats(report.cycles.map((c) => c.drag.ms)),
+        },
+        otherErrors: 0,
+        newestAlwaysWon: true,
+      });
+    },
+  );
 });

@@ -84,14 +84,15 @@ describe('every operation refuses malformed and oversized requests', () => {
     });
 
     // (operations that take no arguments have no fields)
-    if (objectSeed) it('refuses unknown fields and every field of the wrong type, naming the field', () => {
-      const seed = objectSeed;
-      expect(refusal(name, { ...seed, injected: '<script>' }).message).toMatch(/unknown field "injected"|injected/);
-      for (const key of Object.keys(seed)) {
-        const err = refusal(name, { ...seed, [key]: wrongType(seed[key]) });
-        expect(err.message, `${name}.${key}`).toContain(key);
-      }
-    });
+    if (objectSeed)
+      it('refuses unknown fields and every field of the wrong type, naming the field', () => {
+        const seed = objectSeed;
+        expect(refusal(name, { ...seed, injected: '<script>' }).message).toMatch(/unknown field "injected"|injected/);
+        for (const key of Object.keys(seed)) {
+          const err = refusal(name, { ...seed, [key]: wrongType(seed[key]) });
+          expect(err.message, `${name}.${key}`).toContain(key);
+        }
+      });
 
     it(`refuses a request grown past its ${OPERATIONS[name].maxBytes}-byte limit, with the size message (checked before the schema)`, () => {
       const limit = OPERATIONS[name].maxBytes;

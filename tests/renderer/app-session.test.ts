@@ -94,7 +94,21 @@ describe('sessions', () => {
   });
 
   it('autosave is debounced, and waits until a recovery offer is answered', async () => {
-    api.recovery = { session: sessionDoc({ embeddings: { inline: { tokens: ['x', 'y'], vectors: [[1, 0], [0, 1]] } }, metric: { id: 'cosine', tau: 2 } }), sources: [] };
+    api.recovery = {
+      session: sessionDoc({
+        embeddings: {
+          inline: {
+            tokens: ['x', 'y'],
+            vectors: [
+              [1, 0],
+              [0, 1],
+            ],
+          },
+        },
+        metric: { id: 'cosine', tau: 2 },
+      }),
+      sources: [],
+    };
     const session = useSessionStore();
     expect(await session.checkRecovery()).toBe(true);
     useConfigStore().setMetric('rbf');

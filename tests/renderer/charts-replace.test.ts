@@ -65,7 +65,14 @@ describe('compare: B − A', () => {
     ]);
     const c = compareResults(a, b, 0);
     expect(Array.from(c.blocked!)).toEqual([0, 1, 0, 0]);
-    const input = diffHeatmapInput(c.diff, 2, 2, { queries: ['x', 'y'], keys: ['x', 'y'] }, { matrix: 'weights', colormap: 'RdBu', scale: 'linear', head: 0 }, { blocked: c.blocked });
+    const input = diffHeatmapInput(
+      c.diff,
+      2,
+      2,
+      { queries: ['x', 'y'], keys: ['x', 'y'] },
+      { matrix: 'weights', colormap: 'RdBu', scale: 'linear', head: 0 },
+      { blocked: c.blocked },
+    );
     const o = heatmapOption(input, { width: 400, height: 300, theme: 'light' }) as unknown as { series: { data: number[][] }[] };
     expect(o.series).toHaveLength(2);
     expect(o.series[1].data.map((d) => [d[0], d[1]])).toEqual([[1, 0]]);

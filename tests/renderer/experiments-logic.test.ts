@@ -63,7 +63,10 @@ describe('forms → options', () => {
 
   it('compare: known score functions only; k bounded', () => {
     expect(experimentOptions('compare', { metrics: 'dot, rbf', k: 2 })).toEqual({ ok: true, options: { metrics: ['dot', 'rbf'], k: 2 } });
-    expect(experimentOptions('compare', { metrics: 'dot, nope', k: 0 })).toEqual({ ok: false, errors: { metrics: expect.stringMatching(/"nope" is not one of/), k: 'expected k ≥ 1' } });
+    expect(experimentOptions('compare', { metrics: 'dot, nope', k: 0 })).toEqual({
+      ok: false,
+      errors: { metrics: expect.stringMatching(/"nope" is not one of/), k: 'expected k ≥ 1' },
+    });
     expect(experimentOptions('compare', { metrics: 'dot', k: 0 })).toEqual({ ok: false, errors: { k: 'expected k ≥ 1' } });
   });
 
@@ -96,7 +99,10 @@ describe('errors and pickers', () => {
   it('an option error goes under its field, anything else above the view', () => {
     expect(placeExperimentError('options.taus.2: expected a τ > 0 and ≤ 1000000, got 0')).toEqual({ field: 'taus', message: 'value 3: expected a τ > 0 and ≤ 1000000, got 0' });
     expect(placeExperimentError('options.k: expected an integer from 1 to 4096, got 0')).toEqual({ field: 'k', message: 'expected an integer from 1 to 4096, got 0' });
-    expect(placeExperimentError('job.metric.id: the score function "x" has no temperature τ to sweep')).toEqual({ field: null, message: 'job.metric.id: the score function "x" has no temperature τ to sweep' });
+    expect(placeExperimentError('job.metric.id: the score function "x" has no temperature τ to sweep')).toEqual({
+      field: null,
+      message: 'job.metric.id: the score function "x" has no temperature τ to sweep',
+    });
   });
 
   it('row choices keep repeated tokens apart by index; indices are clamped into range', () => {

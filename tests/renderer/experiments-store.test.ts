@@ -67,7 +67,15 @@ async function mainResult(rows: number, cols: number, heads = 1) {
   const run = useRunStore();
   const p = run.runNow({ embeddings: { inline: { vectors: [[1]] } } });
   const r = api.runs[api.runs.length - 1];
-  r.resolve(replyOf(r.runId, resultOf(Array.from({ length: rows }, () => Array.from({ length: cols }, () => 1 / cols)), heads)));
+  r.resolve(
+    replyOf(
+      r.runId,
+      resultOf(
+        Array.from({ length: rows }, () => Array.from({ length: cols }, () => 1 / cols)),
+        heads,
+      ),
+    ),
+  );
   await p;
 }
 

@@ -2,7 +2,23 @@
  * A fake LabApi for the renderer's unit tests ONLY: runs resolve when the test says so,
  * and every call is recorded. The app itself never sees this file.
  */
-import type { ExperimentName, ExperimentReplyOf, ExperimentRequest, ExperimentRequestOf, LabApi, MenuCommand, OpenedSession, ProgressEvent, RecoveredSession, RunReply, SessionDoc, SessionFiles, SourceInfo, TileReply, TileRequest } from '../../src-shared/api/lab-api';
+import type {
+  ExperimentName,
+  ExperimentReplyOf,
+  ExperimentRequest,
+  ExperimentRequestOf,
+  LabApi,
+  MenuCommand,
+  OpenedSession,
+  ProgressEvent,
+  RecoveredSession,
+  RunReply,
+  SessionDoc,
+  SessionFiles,
+  SourceInfo,
+  TileReply,
+  TileRequest,
+} from '../../src-shared/api/lab-api';
 import type { AttentionResult } from '../../src-shared/job/problem';
 import type { JobSpec } from '../../src-shared/job/spec';
 

@@ -130,7 +130,19 @@ describe('the catalogue-driven form', () => {
 
   it('params → form → params is the identity for every kind the graph mask uses', () => {
     const graph = CATALOGUE.find((e) => e.kind === 'mask' && e.id === 'graph')!;
-    const params = { edges: [[0, 1], [2, 3]], adjacency: [[0, 1], [1, 0]], path: '/m/adj.npy', directed: true, selfLoops: false };
+    const params = {
+      edges: [
+        [0, 1],
+        [2, 3],
+      ],
+      adjacency: [
+        [0, 1],
+        [1, 0],
+      ],
+      path: '/m/adj.npy',
+      directed: true,
+      selfLoops: false,
+    };
     expect(formToParams(graph, paramsToForm(graph, params)).params).toEqual(params);
   });
 });

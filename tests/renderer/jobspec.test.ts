@@ -200,7 +200,15 @@ describe('the JobSpec builder', () => {
   it('a session whose file was not reopened says so; embedded data stands in for it', () => {
     const job = { embeddings: { path: '/gone.npy' }, metric: { id: 'dot' } };
     expect(stateFromJob(job, []).problems[0]).toMatch(/\/gone.npy/);
-    const withData = stateFromJob(job, [], { '/gone.npy': { tokens: ['x', 'y'], vectors: [[1, 0], [0, 1]] } });
+    const withData = stateFromJob(job, [], {
+      '/gone.npy': {
+        tokens: ['x', 'y'],
+        vectors: [
+          [1, 0],
+          [0, 1],
+        ],
+      },
+    });
     expect(withData.problems).toEqual([]);
     expect(withData.sources.embeddings).toMatchObject({ kind: 'inline', data: { tokens: ['x', 'y'] } });
   });

@@ -85,10 +85,13 @@ describe('big matrices as an image', () => {
   });
 
   it('overlays the image on the grid, keeps the cells for hover, frames the pinned row', () => {
-    const reply = replyOf('r', resultOf([
-      [0.7, 0.3],
-      [0.2, 0.8],
-    ]));
+    const reply = replyOf(
+      'r',
+      resultOf([
+        [0.7, 0.3],
+        [0.2, 0.8],
+      ]),
+    );
     const input = runHeatmapInput(reply, { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 })!;
     const opts = { width: 600, height: 400, theme: 'light' as const };
     const option = heatmapOption(input, opts);
@@ -99,7 +102,10 @@ describe('big matrices as an image', () => {
     const graphics = withImage.graphic as Array<{ type: string; id?: string; style?: { width: number } }>;
     expect(graphics.find((g) => g.id === 'matrix-image')?.style?.width).toBe(box.width);
     // the cells stay (hover finds them) but are not drawn under the image
-    expect((withImage.series as Array<{ itemStyle: { opacity?: number }; data: unknown[] }>)[0]).toMatchObject({ itemStyle: { opacity: 0 }, data: (option.series as Array<{ data: unknown[] }>)[0].data });
+    expect((withImage.series as Array<{ itemStyle: { opacity?: number }; data: unknown[] }>)[0]).toMatchObject({
+      itemStyle: { opacity: 0 },
+      data: (option.series as Array<{ data: unknown[] }>)[0].data,
+    });
     const pinned = heatmapOption(input, opts, { pinnedRow: 1, pinColor: '#000' });
     const rect = (pinned.graphic as Array<{ id?: string; shape?: { y: number } }>).find((g) => g.id === 'pinned-row')!;
     expect(rect.shape!.y).toBeCloseTo(box.top + box.height / 2 - 1, 5);
@@ -122,7 +128,14 @@ describe('big matrices as an image', () => {
 
   it('without full weights the focused view is the engine’s pooled overview, its axes in tokens', () => {
     const base = resultOf([[1, 0]]);
-    const result = { ...base, Tq: 1000, Tk: 1000, weights: undefined, scores: undefined, overview: { rows: 2, cols: 2, pool: 'mean' as const, data: new Float32Array([0.1, 0.2, 0.3, 0.4]) } };
+    const result = {
+      ...base,
+      Tq: 1000,
+      Tk: 1000,
+      weights: undefined,
+      scores: undefined,
+      overview: { rows: 2, cols: 2, pool: 'mean' as const, data: new Float32Array([0.1, 0.2, 0.3, 0.4]) },
+    };
     const input = runHeatmapInput(replyOf('r', result), { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 0 })!;
     expect([input.rows, input.cols]).toEqual([2, 2]);
     expect(input.rowAxis).toEqual({ start: 0, step: 500, length: 1000 });

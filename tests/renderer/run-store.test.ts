@@ -8,7 +8,17 @@ import { useConfigStore } from '../../src-renderer/src/stores/config';
 import type { JobSpec } from '../../src-shared/job/spec';
 import { FakeLabApi, replyOf, resultOf } from './fake-lab-api';
 
-const job = (tau: number): JobSpec => ({ embeddings: { inline: { vectors: [[1, 0], [0, 1]] } }, metric: { id: 'cosine', tau } });
+const job = (tau: number): JobSpec => ({
+  embeddings: {
+    inline: {
+      vectors: [
+        [1, 0],
+        [0, 1],
+      ],
+    },
+  },
+  metric: { id: 'cosine', tau },
+});
 const flush = async () => {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 };

@@ -111,7 +111,20 @@ describe('embedding the data in the session file', () => {
     const session = useSessionStore();
     api.sessionToOpen = {
       path: '/s/embedded.qklab',
-      session: sessionDoc({ embeddings: { path: '/data/emb.npy' } }, { embedded: { '/data/emb.npy': { tokens: ['a', 'b'], vectors: [[1, 0], [0, 1]] } } }),
+      session: sessionDoc(
+        { embeddings: { path: '/data/emb.npy' } },
+        {
+          embedded: {
+            '/data/emb.npy': {
+              tokens: ['a', 'b'],
+              vectors: [
+                [1, 0],
+                [0, 1],
+              ],
+            },
+          },
+        },
+      ),
       sources: [sourceInfo()],
     };
     await session.open();

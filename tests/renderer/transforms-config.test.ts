@@ -20,7 +20,11 @@ describe('Position and Quantize in the configuration panel', () => {
 
   it('fields come from the catalogue; the values become the JobSpec entries', () => {
     const rope = transformEntry('position', 'rope');
-    expect(visibleFields(rope, defaultFormValues(rope)).map((f) => [f.name, f.control])).toEqual([['base', 'slider'], ['layout', 'select'], ['dims', 'integer']]);
+    expect(visibleFields(rope, defaultFormValues(rope)).map((f) => [f.name, f.control])).toEqual([
+      ['base', 'slider'],
+      ['layout', 'select'],
+      ['dims', 'integer'],
+    ]);
     const int = transformEntry('quantize', 'int');
     expect(visibleFields(int, defaultFormValues(int)).find((f) => f.name === 'apply')!.control).toBe('checklist');
     const config = {
@@ -40,7 +44,10 @@ describe('Position and Quantize in the configuration panel', () => {
     expect(visibleFields(alibi, defaultFormValues(alibi))[0]).toMatchObject({ control: 'select', choices: ['geometric'], allowList: true });
     const ok = buildJobSpec(sentence(), { ...defaultConfig(), position: { id: 'alibi', values: { slopes: '0.5, 0.25' } } });
     expect(ok.draft.position).toEqual({ id: 'alibi', slopes: [0.5, 0.25] });
-    expect(buildJobSpec(sentence(), { ...defaultConfig(), position: { id: 'alibi', values: defaultFormValues(alibi) } }).job!.position).toEqual({ id: 'alibi', slopes: 'geometric' });
+    expect(buildJobSpec(sentence(), { ...defaultConfig(), position: { id: 'alibi', values: defaultFormValues(alibi) } }).job!.position).toEqual({
+      id: 'alibi',
+      slopes: 'geometric',
+    });
     const bad = buildJobSpec(sentence(), { ...defaultConfig(), position: { id: 'alibi', values: { slopes: 'steep' } } });
     expect(bad.job).toBeNull();
     expect(bad.errors['position.slopes']).toMatch(/"geometric" or a list of numbers/);
@@ -50,7 +57,15 @@ describe('Position and Quantize in the configuration panel', () => {
 
   it('a session restores both sections from its JobSpec', () => {
     const job = {
-      embeddings: { inline: { tokens: ['a', 'b'], vectors: [[1, 0], [0, 1]] } },
+      embeddings: {
+        inline: {
+          tokens: ['a', 'b'],
+          vectors: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
       position: { id: 'alibi', slopes: [0.5] },
       quantize: { id: 'bfloat16', apply: ['k'] },
     };

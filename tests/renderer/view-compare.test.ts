@@ -96,18 +96,22 @@ describe('the compare store', () => {
   it('pins A, follows B, and gives B − A and per-row Jensen–Shannon divergence', async () => {
     const compare = useCompareStore();
     expect(compare.pin()).toBe(false);
-    await finish(resultOf([
-      [1, 0],
-      [0.5, 0.5],
-    ]));
+    await finish(
+      resultOf([
+        [1, 0],
+        [0.5, 0.5],
+      ]),
+    );
     expect(compare.pin('A caption')).toBe(true);
     expect(compare.a?.caption).toBe('A caption');
     expect(compare.comparison?.js).toEqual(new Float32Array([0, 0]));
 
-    await finish(resultOf([
-      [0, 1],
-      [0.5, 0.5],
-    ]));
+    await finish(
+      resultOf([
+        [0, 1],
+        [0.5, 0.5],
+      ]),
+    );
     const c = compare.comparison!;
     expect(Array.from(c.diff)).toEqual([-1, 1, 0, 0]);
     expect(c.js[0]).toBeCloseTo(Math.LN2, 6);

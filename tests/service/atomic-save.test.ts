@@ -59,7 +59,22 @@ async function saveOriginal(target: string, userDataDir: string): Promise<string
   const host = new ScriptedHost(userDataDir);
   const service = await LabService.create({ host, backend: pool });
   host.saves.push(target);
-  await service.saveSession({ session: { job: { embeddings: { inline: { vectors: [[1, 2], [3, 4]] } } }, view: { round: 0 } }, saveAs: true });
+  await service.saveSession({
+    session: {
+      job: {
+        embeddings: {
+          inline: {
+            vectors: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+        },
+      },
+      view: { round: 0 },
+    },
+    saveAs: true,
+  });
   await service.close();
   await pool.close();
   return readFileSync(target, 'utf8');
@@ -120,7 +135,18 @@ describe('atomic session saves', () => {
     const doc: SessionDoc = {
       format: 'qklab-session',
       version: 1,
-      job: { embeddings: { inline: { tokens: ['a', 'b'], vectors: [[1.5, -2], [0, 1e-7]] } }, mask: [{ id: 'window', size: 2 }] },
+      job: {
+        embeddings: {
+          inline: {
+            tokens: ['a', 'b'],
+            vectors: [
+              [1.5, -2],
+              [0, 1e-7],
+            ],
+          },
+        },
+        mask: [{ id: 'window', size: 2 }],
+      },
       view: { nested: { list: [{ x: 1 }], empty: [], none: null } },
       files: [{ path: '/x/y.npy', sha256: 'ab' }],
       embedded: { '/x/y.npy': { tokens: null, vectors: [[1, 2]] } },

@@ -53,7 +53,17 @@ describe('the CLI through the service', () => {
     const jobPath = join(tmp.dir, 'a', 'job.json');
     await expect(cli.run({ embeddings: { path: 'data/emb.json' }, colour: 'red' }, jobPath)).rejects.toThrow(`${jobPath}: colour: unknown field "colour"`);
     // found only once the data is known (resolve), still before any engine run, still naming the file
-    const inline = { embeddings: { inline: { vectors: [[10, 0], [0, 10]] } }, metric: { id: 'dot', scale: 'tau', tau: 1e-37 } };
+    const inline = {
+      embeddings: {
+        inline: {
+          vectors: [
+            [10, 0],
+            [0, 10],
+          ],
+        },
+      },
+      metric: { id: 'dot', scale: 'tau', tau: 1e-37 },
+    };
     await expect(cli.run(inline, jobPath)).rejects.toThrow(`${jobPath}: metric.tau: 1e-37 makes scores overflow float32`);
   });
 

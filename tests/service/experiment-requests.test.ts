@@ -7,7 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { OPERATIONS, parseRequest } from '../../src-shared/api/requests';
 import { EXPERIMENT_LIMITS } from '../../src-shared/experiments';
 
-const job = { embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } };
+const job = {
+  embeddings: {
+    inline: {
+      vectors: [
+        [1, 0],
+        [0, 1],
+      ],
+    },
+  },
+};
 const scaling = { dims: [256, 512], n: 64, trials: 5, seed: 0 };
 const req = (name: string, options: unknown, withJob = name !== 'scaling') => ({ runId: 'e-1', name, ...(withJob ? { job } : {}), options });
 const refuse = (payload: unknown, message: RegExp) => expect(() => parseRequest('runExperiment', payload)).toThrow(message);

@@ -116,7 +116,9 @@ describe('LabService.runExperiment', () => {
 
   it('an option the job cannot satisfy is refused with the option named', async () => {
     const { service } = await makeService();
-    await expect(service.runExperiment({ runId: 'q', name: 'knn', job: inline, options: { query: 99, k: 2 } })).rejects.toThrow(/options\.query: expected a query index from 0 to 7, got 99/);
+    await expect(service.runExperiment({ runId: 'q', name: 'knn', job: inline, options: { query: 99, k: 2 } })).rejects.toThrow(
+      /options\.query: expected a query index from 0 to 7, got 99/,
+    );
   });
 
   it('cancelJob stops an experiment between runs (AbortError), and the run id is free again', async () => {

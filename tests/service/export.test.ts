@@ -68,7 +68,10 @@ describe('exporting a run', () => {
     // causal: query 0 sees key 0 only; its masked cells are empty, not 0
     expect(lines[1].split(',').slice(2)).toEqual(['', '', '', '', '', '', '']);
     expect(lines).toHaveLength(9);
-    const sum = lines[3].split(',').slice(1).reduce((a, x) => a + (x === '' ? 0 : Number(x)), 0);
+    const sum = lines[3]
+      .split(',')
+      .slice(1)
+      .reduce((a, x) => a + (x === '' ? 0 : Number(x)), 0);
     expect(sum).toBeCloseTo(1, 5);
 
     const npyPath = chooseSave('w.npy');
@@ -90,7 +93,9 @@ describe('exporting a run', () => {
     expect(await service.exportRun({ runId: 'run-x', format: 'png' })).toBeNull();
     await expect(service.exportRun({ runId: 'nope', format: 'png' })).rejects.toThrow(/no longer available/);
     host.saves.push(join(tmp.dir, 'h.png'));
-    await expect(service.exportRun({ runId: 'run-x', format: 'png', view: { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 5 } })).rejects.toThrow(/head 5 does not exist/);
+    await expect(service.exportRun({ runId: 'run-x', format: 'png', view: { matrix: 'weights', colormap: 'viridis', scale: 'linear', head: 5 } })).rejects.toThrow(
+      /head 5 does not exist/,
+    );
   });
 
   it('draws in a worker: the main thread keeps answering while a 4× PNG is made', async () => {
@@ -170,7 +175,9 @@ describe('exporting a run that kept only the pooled overview (the app at T = 204
     const svg = readFileSync(svgPath, 'utf8');
     expect(svg).toContain('0–');
     expect(svg).toMatch(/mean of \d+×\d+ blocks/);
-    console.log(`[export T=${T}, service] png 2×: ${(ms / 1000).toFixed(1)} s, ${(statSync(png).size / 1024).toFixed(0)} KiB; svg ${(statSync(svgPath).size / 1024).toFixed(0)} KiB`);
+    console.log(
+      `[export T=${T}, service] png 2×: ${(ms / 1000).toFixed(1)} s, ${(statSync(png).size / 1024).toFixed(0)} KiB; svg ${(statSync(svgPath).size / 1024).toFixed(0)} KiB`,
+    );
   }, 120_000);
 
   it('CSV and NPY write the pooled overview', async () => {

@@ -10,7 +10,18 @@ import { JobSpecError, parseJobSpec } from '../../src-shared/job/spec';
 import { dispatch } from '../../src-main/service/dispatch';
 
 const abs = process.platform === 'win32' ? 'C:\\data\\emb.npy' : '/data/emb.npy';
-const job = { embeddings: { inline: { tokens: ['a', 'b'], vectors: [[1, 0], [0, 1]] } }, metric: { id: 'cosine', tau: 0.5 } };
+const job = {
+  embeddings: {
+    inline: {
+      tokens: ['a', 'b'],
+      vectors: [
+        [1, 0],
+        [0, 1],
+      ],
+    },
+  },
+  metric: { id: 'cosine', tau: 0.5 },
+};
 
 /** No service behind it: every request here must be refused by validation. */
 const unreachable = new Proxy({} as LabOperations, {

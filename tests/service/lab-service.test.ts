@@ -72,7 +72,11 @@ describe('opening embedding files', () => {
   it('lists tokens only up to 4096 rows', async () => {
     const { host, service } = await makeService();
     const path = dataFile('big.json');
-    writeJsonEmbeddings(path, Array.from({ length: 5000 }, (_, i) => `w${i}`), 2);
+    writeJsonEmbeddings(
+      path,
+      Array.from({ length: 5000 }, (_, i) => `w${i}`),
+      2,
+    );
     host.opens.push(path);
     const info = await service.openEmbeddings({});
     expect(info!.T).toBe(5000);
@@ -206,7 +210,9 @@ describe('path confinement', () => {
     const path = dataFile('secret.npy');
     writeNpyEmbeddings(path, 4, 2);
     await expect(service.runJob({ runId: 'x', job: { embeddings: { path } } })).rejects.toThrow(/^embeddings: QK Lab will not read/);
-    await expect(service.runJob({ runId: 'y', job: { embeddings: { inline: { vectors: [[1, 0]] } }, mask: [{ id: 'custom', path }] } })).rejects.toThrow(/^mask\.0\.path: QK Lab will not read/);
+    await expect(service.runJob({ runId: 'y', job: { embeddings: { inline: { vectors: [[1, 0]] } }, mask: [{ id: 'custom', path }] } })).rejects.toThrow(
+      /^mask\.0\.path: QK Lab will not read/,
+    );
     await expect(service.runJob({ runId: 'z', job: { embeddings: { path: 'relative.npy' } } })).rejects.toThrow(/^embeddings: "relative\.npy" is a relative path/);
   });
 
@@ -214,7 +220,19 @@ describe('path confinement', () => {
     const { service } = await makeService();
     const target = dataFile('elsewhere.qklab');
     await expect(service.saveSession({ session: { job: {}, view: {} }, path: target })).rejects.toThrow(/will not write/);
-    await service.runJob({ runId: 'e', job: { embeddings: { inline: { vectors: [[1, 0], [0, 1]] } } } });
+    await service.runJob({
+      runId: 'e',
+      job: {
+        embeddings: {
+          inline: {
+            vectors: [
+              [1, 0],
+              [0, 1],
+            ],
+          },
+        },
+      },
+    });
     await expect(service.exportRun({ runId: 'e', format: 'svg', path: dataFile('x.svg') })).rejects.toThrow(/will not write/);
   });
 

@@ -7,7 +7,19 @@ import { OPERATIONS, RequestError, parseRequest, payloadBytes, type OperationNam
 import { dispatch, OPERATION_NAMES } from '../../src-main/service/dispatch';
 
 const abs = process.platform === 'win32' ? 'C:\\data\\emb.npy' : '/data/emb.npy';
-const job = { embeddings: { inline: { tokens: ['a', 'b'], vectors: [[1, 0], [0, 1]] } }, metric: { id: 'cosine', tau: 0.5 }, mask: [{ id: 'causal' }] };
+const job = {
+  embeddings: {
+    inline: {
+      tokens: ['a', 'b'],
+      vectors: [
+        [1, 0],
+        [0, 1],
+      ],
+    },
+  },
+  metric: { id: 'cosine', tau: 0.5 },
+  mask: [{ id: 'causal' }],
+};
 const session = { job, view: { theme: 'dark', head: 0 } };
 
 /** One good request per operation, and malformed ones with the field the message must name. */
@@ -32,7 +44,10 @@ const CASES: Record<OperationName, { good: unknown[]; bad: [unknown, RegExp][] }
     ],
   },
   runJob: {
-    good: [{ runId: 'run-1', job }, { runId: 'run-2', job, channel: 'main' }],
+    good: [
+      { runId: 'run-1', job },
+      { runId: 'run-2', job, channel: 'main' },
+    ],
     bad: [
       [{ runId: 'run-1' }, /job/],
       [{ runId: 'run 1', job }, /runId/],
@@ -127,7 +142,13 @@ const CASES: Record<OperationName, { good: unknown[]; bad: [unknown, RegExp][] }
       [{ session: { ...session, savedAt: 'now' } }, /unknown field "savedAt"/],
     ],
   },
-  recoverSession: { good: [undefined, null], bad: [[{ path: abs }, /expected no arguments/], [1, /expected no arguments/]] },
+  recoverSession: {
+    good: [undefined, null],
+    bad: [
+      [{ path: abs }, /expected no arguments/],
+      [1, /expected no arguments/],
+    ],
+  },
   recentFiles: { good: [undefined], bad: [[{}, /expected no arguments/]] },
   appInfo: { good: [undefined], bad: [['x', /expected no arguments/]] },
   grantDroppedPath: {

@@ -21,10 +21,13 @@ describe('Jensen–Shannon divergence', () => {
   });
 
   it('is symmetric and in [0, ln 2]', () => {
-    const dist = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }).filter((xs) => xs.some((x) => x > 0)).map((xs) => {
-      const t = xs.reduce((s, x) => s + x, 0);
-      return xs.map((x) => x / t);
-    });
+    const dist = fc
+      .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 })
+      .filter((xs) => xs.some((x) => x > 0))
+      .map((xs) => {
+        const t = xs.reduce((s, x) => s + x, 0);
+        return xs.map((x) => x / t);
+      });
     fc.assert(
       fc.property(dist, dist, (p, q) => {
         const js = jensenShannon(p, q);

@@ -26,7 +26,14 @@ export type Tokens = { queries: string[] | null; keys: string[] | null };
 export function headCsv(result: AttentionResult, tokens: Tokens, head: number, matrix: HeadMatrix = 'weights'): string {
   const m = headSlice(result, head, matrix);
   const blocked = headBlocked(result, head);
-  return matrixCsv(m, result.Tq, result.Tk, (i) => tokenLabel(tokens.queries, i), (j) => tokenLabel(tokens.keys, j), blocked);
+  return matrixCsv(
+    m,
+    result.Tq,
+    result.Tk,
+    (i) => tokenLabel(tokens.queries, i),
+    (j) => tokenLabel(tokens.keys, j),
+    blocked,
+  );
 }
 
 function matrixCsv(m: Float32Array, rows: number, cols: number, rowLabel: (i: number) => string, colLabel: (j: number) => string, blocked: Uint8Array | null = null): string {
@@ -69,7 +76,13 @@ export function overviewCsv(result: AttentionResult, tokens: Tokens, head: numbe
   const n = ov.rows * ov.cols;
   const rows = axisLabels(tokens.queries, { start: 0, step: Math.ceil(result.Tq / ov.rows), length: result.Tq }, ov.rows, 1, ov.rows);
   const cols = axisLabels(tokens.keys, { start: 0, step: Math.ceil(result.Tk / ov.cols), length: result.Tk }, ov.cols, 1, ov.cols);
-  return matrixCsv(ov.data.subarray(head * n, (head + 1) * n), ov.rows, ov.cols, (i) => rows[i], (j) => cols[j]);
+  return matrixCsv(
+    ov.data.subarray(head * n, (head + 1) * n),
+    ov.rows,
+    ov.cols,
+    (i) => rows[i],
+    (j) => cols[j],
+  );
 }
 
 /** Every head's pooled overview as one H×rows×cols float32 .npy. */

@@ -29,7 +29,8 @@ export async function exportRunResult(run: StoredRun, req: ExportRequest, path: 
     case 'npy':
     case 'json': {
       const matrix = view.matrix === 'scores' ? run.result.scores : run.result.weights;
-      if (req.format !== 'json' && !matrix && !pooledOnly(run.result, view.matrix)) throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
+      if (req.format !== 'json' && !matrix && !pooledOnly(run.result, view.matrix))
+        throw new Error(`the run did not keep its ${view.matrix}; add "${view.matrix}" to the job's outputs and run it again`);
       // the JSON export carries the job too, so the numbers can be reproduced
       bytes = exportData(run.result, run.tokens, req.format, { head: view.head, matrix: view.matrix, extra: { job: run.spec } });
       break;

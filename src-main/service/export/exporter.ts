@@ -77,7 +77,7 @@ export class Exporter {
    * signal's reason (the file is never written: the write is the last step, and atomic).
    */
   export(run: StoredRun, req: ExportRequest, path: string, opts: { signal?: AbortSignal; progress?: (fraction: number) => void } = {}): Promise<void> {
-    if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
+    if (opts.signal?.aborted) return Promise.reject(opts.signal.reason as Error);
     this.worker ??= this.start();
     const worker = this.worker;
     worker.ref();

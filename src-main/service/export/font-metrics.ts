@@ -89,7 +89,14 @@ export function parseFontMetrics(bytes: Uint8Array): FontMetrics {
   };
 }
 
-const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/TTF', '/usr/share/fonts/dejavu', '/usr/share/fonts/dejavu-sans-fonts', '/usr/local/share/fonts', '/Library/Fonts'];
+const FONT_DIRS = [
+  '/usr/share/fonts/truetype/dejavu',
+  '/usr/share/fonts/TTF',
+  '/usr/share/fonts/dejavu',
+  '/usr/share/fonts/dejavu-sans-fonts',
+  '/usr/local/share/fonts',
+  '/Library/Fonts',
+];
 
 function loadFirst(file: string): FontMetrics | null {
   for (const dir of FONT_DIRS) {

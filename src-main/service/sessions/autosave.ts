@@ -7,7 +7,7 @@ import { rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { SessionDoc } from '../../../src-shared/api/lab-api';
 import type { RecoverSessionReply } from '../../../src-shared/api/requests';
-import { parseJobSpec, type JobSpec, type SourceSpec } from '../../../src-shared/job/spec';
+import { parseJobSpec, type JobSpec } from '../../../src-shared/job/spec';
 import { writeFileAtomic } from '../durable-files';
 import type { ServiceContext } from '../service-context';
 import { readSessionFile, sessionText } from './session-file';
@@ -20,11 +20,11 @@ export const CLEAN_EXIT_FILE = 'clean-exit';
 export function mapJobPaths(job: JobSpec, map: (path: string) => string): JobSpec {
   const out: JobSpec = structuredClone(job);
   for (const role of ['embeddings', 'queries', 'keys', 'values'] as const) {
-    const s = out[role] as SourceSpec | undefined;
+    const s = out[role];
     if (s && 'path' in s) s.path = map(s.path);
   }
   if (out.projection?.id === 'file') {
-    for (const r of ['q', 'k', 'v'] as const) if (out.projection[r]) out.projection[r] = map(out.projection[r]!);
+    for (const r of ['q', 'k', 'v'] as const) if (out.projection[r]) out.projection[r] = map(out.projection[r]);
   }
   if (out.metric && typeof out.metric.path === 'string') out.metric.path = map(out.metric.path);
   out.mask?.forEach((m) => {

@@ -48,7 +48,7 @@ export function parseSessionText(path: string, text: string): SessionDoc {
     const { field, problem } = firstProblem(result.issues);
     throw new SessionFileError(path, `${field ? field + ': ' : ''}${problem}`);
   }
-  return result.output as SessionDoc;
+  return result.output;
 }
 
 /** A session file read safely (regular files only, at most `maxBytes` read) and validated. */

@@ -72,7 +72,8 @@ export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise
       },
       (e: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(e as Error);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the reader's own rejection, passed on as it came
+        reject(e);
       },
     );
   });

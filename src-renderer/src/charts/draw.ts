@@ -42,11 +42,15 @@ export interface DrawOptions {
 }
 
 export function drawHeatmap(input: HeatmapInput, o: DrawOptions): EChartsOption {
-  return heatmapOption(input, { width: o.width, height: o.height, theme: o.theme }, {
-    tooltip: true,
-    brush: o.brush,
-    pinnedRow: o.pinnedRow,
-    pinColor: o.theme === 'dark' ? '#ffffff' : '#111111',
-    image: needsImage(input.rows, input.cols) ? (box) => matrixCanvas(input, box.width, box.height, o.theme) : undefined,
-  });
+  return heatmapOption(
+    input,
+    { width: o.width, height: o.height, theme: o.theme },
+    {
+      tooltip: true,
+      brush: o.brush,
+      pinnedRow: o.pinnedRow,
+      pinColor: o.theme === 'dark' ? '#ffffff' : '#111111',
+      image: needsImage(input.rows, input.cols) ? (box) => matrixCanvas(input, box.width, box.height, o.theme) : undefined,
+    },
+  );
 }

@@ -34,7 +34,7 @@ export function chartProbe(chart: () => Chart | null): ChartProbe {
   return {
     option: () => {
       const c = chart();
-      return c ? (c.getOption() as Record<string, unknown>) : null;
+      return c ? c.getOption() : null;
     },
     drawnBars: (seriesIndex = 0) => {
       const c = chart();

@@ -73,8 +73,7 @@ const PLACEHOLDER_BY_KIND: Partial<Record<ParamKind, string>> = {
 /** The field a parameter gets, decided by its kind alone (plus the slider hint). */
 export function fieldFor(param: ParamSpec): FieldDescriptor {
   const control: FieldControl = param.slider && (param.kind === 'number' || param.kind === 'integer') ? 'slider' : CONTROL_BY_KIND[param.kind];
-  const placeholder =
-    PLACEHOLDER_BY_KIND[param.kind] ?? (param.default !== undefined ? `default ${String(param.default)}` : 'default');
+  const placeholder = PLACEHOLDER_BY_KIND[param.kind] ?? (param.default !== undefined ? `default ${String(param.default)}` : 'default');
   return {
     name: param.name,
     kind: param.kind,
@@ -207,7 +206,10 @@ export function parseEdgeList(text: string): Array<[number, number]> | string {
     return 'expected edges like [[0, 1], [1, 2]]';
   }
   const edges: Array<[number, number]> = [];
-  for (const part of trimmed.split(/[,;\n]+/).map((p) => p.trim()).filter(Boolean)) {
+  for (const part of trimmed
+    .split(/[,;\n]+/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)\s*(?:-|–|>|->|\s)\s*(\d+)$/.exec(part);
     if (!m) return `"${part}" is not an edge (write i-j, e.g. 0-1)`;
     edges.push([Number(m[1]), Number(m[2])]);
@@ -229,7 +231,11 @@ export function parseMatrix(text: string): number[][] | string {
     return 'expected a JSON array of rows, e.g. [[1, 0], [0, 1]]';
   }
   const rows: number[][] = [];
-  for (const [i, line] of trimmed.split(/\n|;/).map((l) => l.trim()).filter(Boolean).entries()) {
+  for (const [i, line] of trimmed
+    .split(/\n|;/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .entries()) {
     const row = parseNumberList(line, false);
     if (typeof row === 'string') return `row ${i + 1}: ${row}`;
     rows.push(row);
@@ -286,7 +292,9 @@ export function paramValue(param: ParamSpec, value: FormValue | undefined): { va
       return { value: text };
     }
     case 'choiceList': {
-      const words = String(value).split(/[\s,;]+/).filter(Boolean);
+      const words = String(value)
+        .split(/[\s,;]+/)
+        .filter(Boolean);
       return words.length === 0 ? {} : { value: words };
     }
     case 'integerList':
@@ -343,7 +351,7 @@ export function paramsToForm(entry: CatalogueEntry, params: Record<string, unkno
         values[p.name] = v === true;
         break;
       case 'choice':
-        values[p.name] = Array.isArray(v) ? formatList(v) : String(v as string | number);
+        values[p.name] = Array.isArray(v) ? formatList(v) : typeof v === 'string' || typeof v === 'number' ? String(v) : '';
         break;
       case 'choiceList':
         values[p.name] = formatList(v);

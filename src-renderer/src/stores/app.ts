@@ -175,8 +175,7 @@ export const useAppStore = defineStore('app', () => {
   async function handleMenu(command: MenuCommand): Promise<void> {
     const session = useSessionStore();
     const sources = useSourcesStore();
-    const action: AppAction | null =
-      command.type === 'export' ? 'export-png' : command.type === 'open-recent' ? null : command.type;
+    const action: AppAction | null = command.type === 'export' ? 'export-png' : command.type === 'open-recent' ? null : command.type;
     if (action && lastShortcut && lastShortcut.action === action && Date.now() - lastShortcut.at < ECHO_MS && (command.type !== 'export' || command.format === 'png')) {
       lastShortcut = null;
       return;

@@ -5,7 +5,22 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { defaultConfig, maskEntry, normalizerEntry, transformEntry, moveMask as moveInStack, newMask, paddedPositions, scoreEntry, togglePadding as togglePaddingIn, type ConfigState, type EntryState, type MaskState, type ProjectionState, type TransformKind } from '../logic/jobspec';
+import {
+  defaultConfig,
+  maskEntry,
+  normalizerEntry,
+  transformEntry,
+  moveMask as moveInStack,
+  newMask,
+  paddedPositions,
+  scoreEntry,
+  togglePadding as togglePaddingIn,
+  type ConfigState,
+  type EntryState,
+  type MaskState,
+  type ProjectionState,
+  type TransformKind,
+} from '../logic/jobspec';
 import { defaultFormValues, type FormValue, type FormValues } from '../logic/form';
 import { labApi } from '../host';
 import { errorText } from '../logic/errors';

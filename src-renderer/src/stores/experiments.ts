@@ -76,7 +76,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
   /** What to show under each field: the form's messages first, else the last run's. */
   function fieldErrors(name: ExperimentName): Record<string, string> {
     const local = formErrors(name);
-    return Object.keys(local).length > 0 ? local : runFieldErrors.value[name] ?? {};
+    return Object.keys(local).length > 0 ? local : (runFieldErrors.value[name] ?? {});
   }
 
   /** Why the experiment cannot run now, or null. */
@@ -88,7 +88,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
 
   /** The experiment's record, if it has run. */
   function record<N extends ExperimentName>(name: N): ExperimentRecord<N> | null {
-    return (records.value[name] as ExperimentRecord<N> | undefined) ?? null;
+    return records.value[name] ?? null;
   }
 
   /** The configuration changed since the experiment ran (one without a JobSpec never goes stale). */
@@ -160,7 +160,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
       const req = { runId, name, options: o.options, ...(job ? { job } : {}) };
       const reply = await api.runExperiment<N>(req);
       if (current.value?.runId !== runId) return null;
-      const rec: ExperimentRecord<N> = { reply: markRaw(reply) as ExperimentReplyOf<N>, options: o.options, job, jobKey, caption };
+      const rec: ExperimentRecord<N> = { reply: markRaw(reply), options: o.options, job, jobKey, caption };
       records.value = { ...records.value, [name]: markRaw(rec) };
       status.value = { ...status.value, [name]: 'done' };
       return reply;
@@ -190,7 +190,9 @@ export const useExperimentsStore = defineStore('experiments', () => {
     current.value = null;
     progress.value = null;
     status.value = { ...status.value, [c.name]: 'cancelled' };
-    await labApi().cancelJob({ runId: c.runId }).catch(() => undefined);
+    await labApi()
+      .cancelJob({ runId: c.runId })
+      .catch(() => undefined);
   }
 
   function setActive(name: ExperimentName) {

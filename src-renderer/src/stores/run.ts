@@ -149,7 +149,9 @@ export const useRunStore = defineStore('run', () => {
     progress.value = null;
     stopBlink();
     status.value = 'cancelled';
-    await labApi().cancelJob({ runId: id }).catch(() => undefined);
+    await labApi()
+      .cancelJob({ runId: id })
+      .catch(() => undefined);
   }
 
   function clearError() {

@@ -6,7 +6,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch, type WatchStopHandle } from 'vue';
 import type { RecoveredSession, SessionDoc, SessionFiles, SourceInfo } from '../../../src-shared/api/lab-api';
-import type { JobSpec } from '../../../src-shared/job/spec';
 import { labApi } from '../host';
 import { debounce } from '../logic/debounce';
 import { errorText } from '../logic/errors';
@@ -50,7 +49,7 @@ export const useSessionStore = defineStore('session', () => {
   /** the last saved body's text, to tell whether there are unsaved changes */
   const savedText = ref<string | null>(null);
 
-  const body = computed<SessionBody>(() => ({ job: (job.job ?? job.draft) as JobSpec, view: view.snapshot() }));
+  const body = computed<SessionBody>(() => ({ job: job.job ?? job.draft, view: view.snapshot() }));
   const bodyText = computed(() => JSON.stringify(body.value));
   const dirty = computed(() => savedText.value !== null && savedText.value !== bodyText.value);
 
@@ -118,9 +117,7 @@ export const useSessionStore = defineStore('session', () => {
       warnings.value = sessionWarnings([...opened.warnings, ...more.warnings]);
       // a session that carries its data keeps carrying it when saved again
       embedData.value = Object.keys(opened.session.embedded ?? {}).length > 0;
-      message.value = problems.length
-        ? { kind: 'error', text: `Opened ${opened.path}, but: ${problems.join('; ')}` }
-        : { kind: 'info', text: `Opened ${opened.path}` };
+      message.value = problems.length ? { kind: 'error', text: `Opened ${opened.path}, but: ${problems.join('; ')}` } : { kind: 'info', text: `Opened ${opened.path}` };
       return true;
     } catch (e) {
       message.value = { kind: 'error', text: `Could not open the session: ${errorText(e)}` };

@@ -101,16 +101,56 @@ export const useViewStore = defineStore('view', () => {
     const pick = <T>(key: string, ok: (x: unknown) => boolean, set: (x: T) => void) => {
       if (key in v && ok(v[key])) set(v[key] as T);
     };
-    pick<Theme>('theme', (x) => x === 'light' || x === 'dark', (x) => (theme.value = x));
-    pick<string>('sequential', (x) => typeof x === 'string' && isColormap(x), (x) => (sequential.value = x));
-    pick<string>('diverging', (x) => typeof x === 'string' && isColormap(x), (x) => (diverging.value = x));
-    pick<ScaleKind>('scale', (x) => x === 'linear' || x === 'log' || x === 'rowmax', (x) => (scale.value = x));
-    pick<MatrixKind>('matrix', (x) => x === 'weights' || x === 'scores', (x) => (matrix.value = x));
-    pick<number>('head', (x) => Number.isInteger(x) && (x as number) >= 0, (x) => (head.value = x));
-    pick<number | null>('pinnedRow', (x) => x === null || (Number.isInteger(x) && (x as number) >= 0), (x) => (pinnedRow.value = x));
-    pick<EntropyMode>('entropyMode', (x) => ENTROPY_MODES.some((m) => m.id === x), (x) => (entropyMode.value = x));
-    pick<number>('exportScale', (x) => x === 1 || x === 2 || x === 4, (x) => (exportScale.value = x));
-    pick<number>('heatSplit', (x) => typeof x === 'number' && x >= HEAT_SPLIT_RANGE[0] && x <= HEAT_SPLIT_RANGE[1], (x) => (heatSplit.value = x));
+    pick<Theme>(
+      'theme',
+      (x) => x === 'light' || x === 'dark',
+      (x) => (theme.value = x),
+    );
+    pick<string>(
+      'sequential',
+      (x) => typeof x === 'string' && isColormap(x),
+      (x) => (sequential.value = x),
+    );
+    pick<string>(
+      'diverging',
+      (x) => typeof x === 'string' && isColormap(x),
+      (x) => (diverging.value = x),
+    );
+    pick<ScaleKind>(
+      'scale',
+      (x) => x === 'linear' || x === 'log' || x === 'rowmax',
+      (x) => (scale.value = x),
+    );
+    pick<MatrixKind>(
+      'matrix',
+      (x) => x === 'weights' || x === 'scores',
+      (x) => (matrix.value = x),
+    );
+    pick<number>(
+      'head',
+      (x) => Number.isInteger(x) && (x as number) >= 0,
+      (x) => (head.value = x),
+    );
+    pick<number | null>(
+      'pinnedRow',
+      (x) => x === null || (Number.isInteger(x) && (x as number) >= 0),
+      (x) => (pinnedRow.value = x),
+    );
+    pick<EntropyMode>(
+      'entropyMode',
+      (x) => ENTROPY_MODES.some((m) => m.id === x),
+      (x) => (entropyMode.value = x),
+    );
+    pick<number>(
+      'exportScale',
+      (x) => x === 1 || x === 2 || x === 4,
+      (x) => (exportScale.value = x),
+    );
+    pick<number>(
+      'heatSplit',
+      (x) => typeof x === 'number' && x >= HEAT_SPLIT_RANGE[0] && x <= HEAT_SPLIT_RANGE[1],
+      (x) => (heatSplit.value = x),
+    );
   }
 
   return {

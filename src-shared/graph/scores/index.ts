@@ -20,7 +20,18 @@ export { simhashCodes } from './hamming';
 
 /** The graph builder of each score function, by id: the catalogue test finds every catalogue entry here. */
 export const SCORE_GRAPHS: { readonly [Id in ResolvedMetric['id']]: ScoreFunction<Extract<ResolvedMetric, { id: Id }>> } = {
-  dot, cosine, rbf, laplacian, euclidean, mahalanobis, polynomial, bilinear, additive, ranknet, gat, hamming,
+  dot,
+  cosine,
+  rbf,
+  laplacian,
+  euclidean,
+  mahalanobis,
+  polynomial,
+  bilinear,
+  additive,
+  ranknet,
+  gat,
+  hamming,
 };
 
 function scoreFunction(m: ResolvedMetric): ScoreFunction<ResolvedMetric> {

@@ -35,7 +35,10 @@ export function ropeParams(spec: JobSpec, dq: number, dk: number): RopeParams | 
   const largestEven = d - (d % 2);
   const dims = (ps.dims as number | undefined) ?? largestEven;
   if (dims % 2 !== 0 || dims > d || dims < 2) {
-    throw new JobSpecError('position.dims', `expected an even number ≤ ${d}${dq !== dk ? ` (the narrower of the query and key widths per head, ${dq} and ${dk})` : ''}, got ${dims}`);
+    throw new JobSpecError(
+      'position.dims',
+      `expected an even number ≤ ${d}${dq !== dk ? ` (the narrower of the query and key widths per head, ${dq} and ${dk})` : ''}, got ${dims}`,
+    );
   }
   return { base: param<number>('position', ps, 'base'), layout: param<RopeLayout>('position', ps, 'layout'), dims };
 }

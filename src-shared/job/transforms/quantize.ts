@@ -7,10 +7,7 @@ import { matrix, type Matrix } from '../../linalg/matrix';
 
 export type QuantGroup = 'tensor' | 'channel' | 'token';
 
-export type Quantizer =
-  | { id: 'int'; bits: number; group: QuantGroup }
-  | { id: 'float16' }
-  | { id: 'bfloat16' };
+export type Quantizer = { id: 'int'; bits: number; group: QuantGroup } | { id: 'float16' } | { id: 'bfloat16' };
 
 /** Round half to even (IEEE rint), not Math.round's half-up. */
 export function rintEven(x: number): number {

@@ -97,7 +97,9 @@ async function phase(prefix: string, spacingMs: number): Promise<Phase> {
   clearInterval(sampler);
   const completed = outcomes.filter((o) => o.status === 'fulfilled').length;
   const cancelled = outcomes.filter((o) => o.status === 'rejected' && (o.reason as Error).name === 'AbortError').length;
-  const otherErrors = outcomes.flatMap((o) => (o.status === 'rejected' && (o.reason as Error).name !== 'AbortError' ? [`${(o.reason as Error).name}: ${(o.reason as Error).message}`] : []));
+  const otherErrors = outcomes.flatMap((o) =>
+    o.status === 'rejected' && (o.reason as Error).name !== 'AbortError' ? [`${(o.reason as Error).name}: ${(o.reason as Error).message}`] : [],
+  );
   const last = outcomes[N - 1];
   return {
     runs: N,
