@@ -106,16 +106,9 @@ export const useViewStore = defineStore('view', () => {
       (x) => x === 'light' || x === 'dark',
       (x) => (theme.value = x),
     );
-    pick<string>(
-      'sequential',
-      (x) => typeof x === 'string' && isColormap(x),
-      (x) => (sequential.value = x),
-    );
-    pick<string>(
-      'diverging',
-      (x) => typeof x === 'string' && isColormap(x),
-      (x) => (diverging.value = x),
-    );
+    const colormap = (x: unknown) => typeof x === 'string' && isColormap(x);
+    pick<string>('sequential', colormap, (x) => (sequential.value = x));
+    pick<string>('diverging', colormap, (x) => (diverging.value = x));
     pick<ScaleKind>(
       'scale',
       (x) => x === 'linear' || x === 'log' || x === 'rowmax',
