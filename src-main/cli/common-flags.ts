@@ -9,12 +9,16 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
   return parseArgs({ args, allowPositionals: true, options });
 }
 
+/** Options that take a value (`--name VALUE`), one per name, in the order given. */
+export function stringFlags<K extends string>(...names: K[]): { [P in K]: { type: 'string' } } {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as { [P in K]: { type: 'string' } };
+}
+
+/** A switch (`--name`, no value). */
+export const SWITCH = { type: 'boolean' } as const;
+
 /** The page size, theme and worker-pool flags of the commands that draw charts (export, experiment). */
 export const RENDER_FLAGS = {
-  width: { type: 'string' },
-  height: { type: 'string' },
-  theme: { type: 'string' },
-  workers: { type: 'string' },
-  threads: { type: 'string' },
-  debug: { type: 'boolean' },
-} as const;
+  ...stringFlags('width', 'height', 'theme', 'workers', 'threads'),
+  debug: SWITCH,
+};

@@ -5,7 +5,7 @@
  * never loads the service or the engine.
  */
 import { resolve } from 'node:path';
-import { parseCommand } from './common-flags';
+import { parseCommand, stringFlags, SWITCH } from './common-flags';
 import { wholeNumber, type Usage } from './options';
 import { WasmPool } from '../engine/pool';
 import { EngineRouter } from '../engine/router';
@@ -18,12 +18,9 @@ import { writeResultDir } from './result-dir';
 
 export async function cmdRun(args: string[], { usage }: { usage: Usage }): Promise<void> {
   const { values, positionals } = parseCommand(args, {
-    json: { type: 'boolean' },
-    out: { type: 'string' },
-    workers: { type: 'string' },
-    threads: { type: 'string' },
-    backend: { type: 'string' },
-    debug: { type: 'boolean' },
+    json: SWITCH,
+    ...stringFlags('out', 'workers', 'threads', 'backend'),
+    debug: SWITCH,
   });
   if (positionals.length !== 1) throw usage('run takes one JOB.json');
   if (values.backend !== undefined && !BACKEND_CHOICES.includes(values.backend as BackendChoice)) {
