@@ -24,12 +24,7 @@ export interface JsonHandler {
 // token codes
 export const NEED_MORE = 0;
 export const END = 1;
-const LBRACE = 2,
-  RBRACE = 3,
-  LBRACKET = 4,
-  RBRACKET = 5,
-  COLON = 6,
-  COMMA = 7;
+const [LBRACE, RBRACE, LBRACKET, RBRACKET, COLON, COMMA] = [2, 3, 4, 5, 6, 7];
 const STRING = 8,
   NUMBER = 9,
   TRUE = 10,
