@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { wholeNumber } from './options';
+import { RENDER_FLAGS } from './common-flags';
 import { dirname, join, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
 import { loadJobFiles } from './cli-service';
@@ -67,12 +68,7 @@ const COMMON = {
   json: { type: 'boolean' },
   out: { type: 'string' },
   scale: { type: 'string' },
-  width: { type: 'string' },
-  height: { type: 'string' },
-  theme: { type: 'string' },
-  workers: { type: 'string' },
-  threads: { type: 'string' },
-  debug: { type: 'boolean' },
+  ...RENDER_FLAGS,
   help: { type: 'boolean' },
 } as const;
 

@@ -3,7 +3,7 @@
  * `qklab run` does (WasmPool + the service's runs, cli-service.ts) and write one export of
  * its result.
  */
-import { parseArgs } from 'node:util';
+import { parseCommand, RENDER_FLAGS, stringFlags, SWITCH } from './common-flags';
 import { wholeNumber } from './options';
 import { dirname, extname, resolve } from 'node:path';
 import { WasmPool } from '../engine/pool';
@@ -49,24 +49,10 @@ export interface ExportArgs {
 
 /** Parse and check the arguments; every mistake is a usage error that names the option. */
 export function parseExportArgs(args: string[], usage: (m: string) => Error): ExportArgs {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string' },
-      out: { type: 'string' },
-      head: { type: 'string' },
-      scale: { type: 'string' },
-      colormap: { type: 'string' },
-      matrix: { type: 'string' },
-      log: { type: 'boolean' },
-      width: { type: 'string' },
-      height: { type: 'string' },
-      theme: { type: 'string' },
-      workers: { type: 'string' },
-      threads: { type: 'string' },
-      debug: { type: 'boolean' },
-    },
+  const { values, positionals } = parseCommand(args, {
+    ...stringFlags('format', 'out', 'head', 'scale', 'colormap', 'matrix'),
+    log: SWITCH,
+    ...RENDER_FLAGS,
   });
   if (positionals.length !== 1) throw usage('export takes one JOB.json');
   if (!values.out) throw usage('export needs --out FILE');

@@ -4,8 +4,8 @@
  * pool started only when a job needs it. Loaded on demand by main.ts, so `qklab --help`
  * never loads the service or the engine.
  */
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { parseCommand, stringFlags, SWITCH } from './common-flags';
 import { wholeNumber, type Usage } from './options';
 import { WasmPool } from '../engine/pool';
 import { EngineRouter } from '../engine/router';
@@ -17,17 +17,10 @@ import { CliService, readJobFile } from './cli-service';
 import { writeResultDir } from './result-dir';
 
 export async function cmdRun(args: string[], { usage }: { usage: Usage }): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      out: { type: 'string' },
-      workers: { type: 'string' },
-      threads: { type: 'string' },
-      backend: { type: 'string' },
-      debug: { type: 'boolean' },
-    },
+  const { values, positionals } = parseCommand(args, {
+    json: SWITCH,
+    ...stringFlags('out', 'workers', 'threads', 'backend'),
+    debug: SWITCH,
   });
   if (positionals.length !== 1) throw usage('run takes one JOB.json');
   if (values.backend !== undefined && !BACKEND_CHOICES.includes(values.backend as BackendChoice)) {

@@ -62,6 +62,16 @@ export function rowReference(result: AttentionResult, head: number, mode: Entrop
   return out;
 }
 
+/** The styling both charts' value (y) axes share: name left-aligned, axis line shown, split lines. */
+function valueAxisStyle(pal: ReturnType<typeof palette>, size: number) {
+  return {
+    nameTextStyle: { color: pal.subtle, fontSize: size, align: 'left' as const },
+    axisLine: { show: true, lineStyle: { color: pal.axis } },
+    axisLabel: { color: pal.text, fontSize: size },
+    splitLine: { lineStyle: { color: pal.split } },
+  };
+}
+
 export function entropyOption(result: AttentionResult, head: number, mode: EntropyMode, opts: EntropyOpts): EChartsOption {
   const size = fontSize(opts);
   const pal = palette(opts.theme, opts.forExport);
@@ -107,10 +117,7 @@ export function entropyOption(result: AttentionResult, head: number, mode: Entro
       max: yMax,
       name: text.axis,
       nameLocation: 'end',
-      nameTextStyle: { color: pal.subtle, fontSize: size, align: 'left' },
-      axisLine: { show: true, lineStyle: { color: pal.axis } },
-      axisLabel: { color: pal.text, fontSize: size },
-      splitLine: { lineStyle: { color: pal.split } },
+      ...valueAxisStyle(pal, size),
     },
     series: [
       {
@@ -205,10 +212,7 @@ export function headSummaryOption(result: AttentionResult, opts: Partial<ChartOp
       // a tick every 24 px or more: a short chart (the side panel's) gets 2–3 ticks, not 7 crammed ones
       splitNumber: Math.max(2, Math.min(5, Math.floor((o.height - top - (size + 34)) / 24))),
       name: 'mean entropy (nats)',
-      nameTextStyle: { color: pal.subtle, fontSize: size, align: 'left' },
-      axisLine: { show: true, lineStyle: { color: pal.axis } },
-      axisLabel: { color: pal.text, fontSize: size },
-      splitLine: { lineStyle: { color: pal.split } },
+      ...valueAxisStyle(pal, size),
     },
     series: [
       {

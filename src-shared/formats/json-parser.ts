@@ -24,17 +24,25 @@ export interface JsonHandler {
 // token codes
 export const NEED_MORE = 0;
 export const END = 1;
-const LBRACE = 2,
-  RBRACE = 3,
-  LBRACKET = 4,
-  RBRACKET = 5,
-  COLON = 6,
-  COMMA = 7;
+const [LBRACE, RBRACE, LBRACKET, RBRACKET, COLON, COMMA] = [2, 3, 4, 5, 6, 7];
 const STRING = 8,
   NUMBER = 9,
   TRUE = 10,
   FALSE = 11,
   NULL = 12;
+
+/** the one-byte tokens by byte ({ } [ ] : ,), 0 for every other byte */
+const PUNCTUATION = new Uint8Array(256);
+for (const [byte, token] of [
+  [0x7b, LBRACE],
+  [0x7d, RBRACE],
+  [0x5b, LBRACKET],
+  [0x5d, RBRACKET],
+  [0x3a, COLON],
+  [0x2c, COMMA],
+]) {
+  PUNCTUATION[byte] = token;
+}
 
 /** a single string longer than this is not part of an embedding file */
 const MAX_TOKEN_BYTES = 16 * 1024 * 1024;
@@ -107,25 +115,12 @@ export class JsonLexer {
     this.tokColumn = this.tokOffset - this.lineStart - this.lineWide + 1;
     if (pos >= buf.length) return this.eof ? END : NEED_MORE;
     const c = buf[pos];
+    const punct = PUNCTUATION[c];
+    if (punct) {
+      this.pos++;
+      return punct;
+    }
     switch (c) {
-      case 0x7b:
-        this.pos++;
-        return LBRACE;
-      case 0x7d:
-        this.pos++;
-        return RBRACE;
-      case 0x5b:
-        this.pos++;
-        return LBRACKET;
-      case 0x5d:
-        this.pos++;
-        return RBRACKET;
-      case 0x3a:
-        this.pos++;
-        return COLON;
-      case 0x2c:
-        this.pos++;
-        return COMMA;
       case 0x22:
         return this.string();
       case 0x74:

@@ -17,12 +17,8 @@ import { FormatError, type ByteSource, type LoadedEmbeddings } from './types';
 
 const PART_NAMES = ['q', 'k', 'v'];
 
-const TOP = 0,
-  PART = 1,
-  MATRIX = 2,
-  ROW = 3,
-  TOKENS = 4,
-  IGNORE = 5;
+/** a frame's role: what the container being read is (IGNORE: skipped) */
+const [TOP, PART, MATRIX, ROW, TOKENS, IGNORE] = [0, 1, 2, 3, 4, 5];
 
 interface Frame {
   role: number;
@@ -102,6 +98,12 @@ async function readJson(source: ByteSource, options: FormatReadOptions = {}): Pr
         ? `expected ${label(part, key)} to be an array of strings, found ${found}`
         : `expected ${label(part, key)} to be an array of rows (arrays of numbers)${key === 'vectors' ? '' : ' or an object with "vectors"'}, found ${found}`,
     );
+  /** An array or object opened inside a row or the tokens (an error), or anywhere else (ignored). */
+  const nested = (top: Frame, found: string, rowNote = ''): number => {
+    if (top.role === ROW) return fail(`expected a number, found ${found}${rowNote}`);
+    if (top.role === TOKENS) return fail(`expected a token (a string), found ${found}`);
+    return push(IGNORE, top.part);
+  };
 
   const handler: JsonHandler = {
     startArray() {
@@ -127,12 +129,8 @@ async function readJson(source: ByteSource, options: FormatReadOptions = {}): Pr
           m.rowPlace = lexer.place();
           return push(ROW, top.part);
         }
-        case ROW:
-          return fail('expected a number, found an array: each row must be a flat array of numbers');
-        case TOKENS:
-          return fail('expected a token (a string), found an array');
         default:
-          return push(IGNORE, top.part);
+          return nested(top, 'an array', ': each row must be a flat array of numbers');
       }
     },
     startObject() {
@@ -152,12 +150,8 @@ async function readJson(source: ByteSource, options: FormatReadOptions = {}): Pr
           return push(IGNORE, top.part);
         case MATRIX:
           return fail('expected a row (an array of numbers), found an object');
-        case ROW:
-          return fail('expected a number, found an object');
-        case TOKENS:
-          return fail('expected a token (a string), found an object');
         default:
-          return push(IGNORE, top.part);
+          return nested(top, 'an object');
       }
     },
     key(name) {

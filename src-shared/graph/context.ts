@@ -75,21 +75,21 @@ export class GraphContext {
 
   /** Absolute query-row indices [n, 1] int32: row0 + 0…n−1 (row0 is a feed: the tile's first row). */
   rowIndex(): string {
-    return this.once('rowIndex', () => {
-      const b = this.b;
-      const row0 = b.input('row0', 'int64', []);
-      const i = b.op('Range', [row0, b.op('Add', [row0, this.rows()]), b.scalar(1, 'int64')]);
-      return b.op('Unsqueeze', [b.cast(i, 'int32'), b.ints([1])]);
-    });
+    return this.indexRange('rowIndex', 'row0', () => this.rows(), 1);
   }
 
   /** Absolute key indices [1, Tk] int32: col0 + 0…Tk−1 (col0 is a feed: the tile's first key, see keys.ts). */
   colIndex(): string {
-    return this.once('colIndex', () => {
+    return this.indexRange('colIndex', 'col0', () => this.keys(), 0);
+  }
+
+  /** first + 0…count−1 as int32, unsqueezed at `axis` (first is the int64 feed `feed`), built once under `name`. */
+  private indexRange(name: string, feed: string, count: () => string, axis: number): string {
+    return this.once(name, () => {
       const b = this.b;
-      const col0 = b.input('col0', 'int64', []);
-      const j = b.op('Range', [col0, b.op('Add', [col0, this.keys()]), b.scalar(1, 'int64')]);
-      return b.op('Unsqueeze', [b.cast(j, 'int32'), b.ints([0])]);
+      const first = b.input(feed, 'int64', []);
+      const i = b.op('Range', [first, b.op('Add', [first, count()]), b.scalar(1, 'int64')]);
+      return b.op('Unsqueeze', [b.cast(i, 'int32'), b.ints([axis])]);
     });
   }
 
