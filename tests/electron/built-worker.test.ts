@@ -69,8 +69,10 @@ describe('the built app', () => {
     const worker = new Worker(resolve(out, 'main/export-worker.js'));
     try {
       const path = join(tmp.dir, 'w.png');
+      // the worker reports progress ({id, fraction}) before its one reply ({id, ok})
+      const progress: number[] = [];
       const reply = new Promise((ok, fail) => {
-        worker.once('message', ok);
+        worker.on('message', (m: { fraction?: number }) => (m.fraction === undefined ? ok(m) : progress.push(m.fraction)));
         worker.once('error', fail);
       });
       worker.postMessage({
@@ -80,6 +82,8 @@ describe('the built app', () => {
         path,
       });
       expect(await reply).toEqual({ id: 1, ok: true });
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress.every((f) => f >= 0 && f <= 1)).toBe(true);
       expect(readPng(readFileSync(path)).width).toBe(800);
     } finally {
       await worker.terminate();

@@ -17,7 +17,8 @@ function section(yaml: string, key: string): { value: string; items: string[]; p
   const lines = yaml.split('\n');
   const at = lines.findIndex((l) => l.startsWith(`${key}:`));
   if (at < 0) throw new Error(`${key} is not in the config`);
-  const unquote = (s: string) => s.trim().replace(/^"(.*)"$/, '$1');
+  // YAML quotes a string with either mark (the formatter writes single quotes)
+  const unquote = (s: string) => s.trim().replace(/^(["'])(.*)\1$/, '$2');
   const items: string[] = [];
   const pairs: Record<string, string> = {};
   for (const line of lines.slice(at + 1)) {
