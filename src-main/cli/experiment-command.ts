@@ -88,7 +88,7 @@ export function experimentHelp(m: ExperimentModule): string {
   for (const f of optionFields(m)) {
     const range = f.min !== undefined || f.max !== undefined ? ` (${f.min ?? '…'}${f.exclusiveMin ? ' <' : ' ≤'} x ≤ ${f.max ?? '…'})` : '';
     const choices = f.choices ? ` (one of ${f.choices.join(', ')})` : '';
-    const dflt = defaults[f.name] !== undefined ? `; default ${fieldText(defaults[f.name]).replace(/, /g, ',')}` : '';
+    const dflt = defaults[f.name] !== undefined ? `; default ${fieldText(defaults[f.name]).replace(/, /g, ',')}` : f.unset ? `; default ${f.unset}` : '';
     lines.push(`  --${f.name} ${KIND_WORDS[f.kind]}`.padEnd(26) + ` ${f.help || f.label}${range}${choices}${dflt}`);
   }
   return lines.join('\n');

@@ -85,13 +85,16 @@ export function rowSlice(m: Matrix, r0: number, r1: number): Matrix {
   return matrix(r1 - r0, m.cols, m.data.slice(r0 * m.cols, r1 * m.cols));
 }
 
-export function checkQuery(problem: AttentionProblem, query: number, head: number): void {
+/** The query row an option names (left out: the last, Tq − 1), checked with the head against the problem's shape. */
+export function checkQuery(problem: AttentionProblem, given: number | undefined, head: number): number {
+  const query = given ?? problem.q.rows - 1;
   if (!Number.isInteger(query) || query < 0 || query >= problem.q.rows) {
     throw new ExperimentOptionError('options.query', `expected a query index from 0 to ${problem.q.rows - 1}, got ${query}`);
   }
   if (!Number.isInteger(head) || head < 0 || head >= problem.heads) {
     throw new ExperimentOptionError('options.head', `expected a head index from 0 to ${problem.heads - 1}, got ${head}`);
   }
+  return query;
 }
 
 /**

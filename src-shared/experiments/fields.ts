@@ -15,6 +15,8 @@ export interface FieldMeta {
   label?: string;
   /** a row or head index: the app offers the current result's rows or heads */
   picker?: 'query' | 'head';
+  /** what the option left out means, in a word ("last"): the form's placeholder and first choice, the CLI help's default */
+  unset?: string;
 }
 
 export interface OptionField {
@@ -28,6 +30,7 @@ export interface OptionField {
   maxItems?: number;
   choices?: string[];
   picker?: FieldMeta['picker'];
+  unset?: FieldMeta['unset'];
   /** the value the option takes when not given (undefined: left out) */
   default?: unknown;
 }
@@ -46,8 +49,14 @@ export const listOf = <S extends v.GenericSchema>(item: S, max: number, what: st
 export const about = <S extends v.GenericSchema>(schema: S, label: string, help: string, meta: Omit<FieldMeta, 'label'> = {}) =>
   v.pipe(schema, v.metadata({ label, ...meta }), v.description(help));
 
+const queryIndex = (help: string, unset?: string) => about(wholeNumber(0, 1 << 24, 'a query index'), 'Query', help, { picker: 'query', unset });
 /** The query row a view looks at (the app offers the current result's rows). */
-export const queryOption = v.optional(about(wholeNumber(0, 1 << 24, 'a query index'), 'Query', 'the query row to look at', { picker: 'query' }), 0);
+export const queryOption = v.optional(queryIndex('the query row to look at'), 0);
+/**
+ * The query row a view looks at, left out: the last (Tq − 1), the one row that sees every
+ * key under a causal mask. `checkQuery` (common.ts) resolves it, for the app and the CLI alike.
+ */
+export const lastQueryOption = v.optional(queryIndex('the query row to look at; the last (Tq − 1) sees every key under a causal mask', 'last'));
 /** The head a view looks at (optional: head 0). */
 export const headOption = v.optional(about(wholeNumber(0, 1023, 'a head index'), 'Head', 'the head to look at', { picker: 'head' }));
 
@@ -82,11 +91,12 @@ export function fieldOf(name: string, schema: v.GenericSchema): OptionField {
   let label = name;
   let help = '';
   let picker: FieldMeta['picker'];
+  let unset: FieldMeta['unset'];
   for (const a of actions) {
-    if (a.type === 'metadata') ({ label = label, picker = picker } = { ...a.metadata });
+    if (a.type === 'metadata') ({ label = label, picker = picker, unset = unset } = { ...a.metadata });
     if (a.type === 'description') help = a.description ?? help;
   }
-  const field: OptionField = { name, kind: 'number', label, help, picker, default: optional ? outer.default : undefined };
+  const field: OptionField = { name, kind: 'number', label, help, picker, unset, default: optional ? outer.default : undefined };
   if (base.type === 'boolean') return { ...field, kind: 'boolean' };
   if (base.type === 'array') {
     const item = unpipe(base.item as AnySchema);

@@ -12,18 +12,19 @@ import { displayToken, fontSize, palette } from '../charts/theme';
 import { formatValue, label, legendBlock, niceCeil, seriesColor, start, titleBlock, tokenAxis, valueAxis } from '../charts/plot-parts';
 import { checkQuery, copyTokens, ExperimentOptionError, jobInput, resolveInput, rowOf, rowProblem, Runs } from './common';
 import { float32Text, tokenOr } from './csv';
-import { about, headOption, queryOption, wholeNumber } from './fields';
+import { about, headOption, lastQueryOption, wholeNumber } from './fields';
 import { EXPERIMENT_LIMITS } from './limits';
 import { defineExperiment, type ExperimentChartOpts, type ExperimentContext, type ExperimentInput, type OptionsOf } from './module';
 
 const options = {
-  query: queryOption,
+  query: lastQueryOption,
   head: headOption,
   k: v.optional(about(wholeNumber(1, EXPERIMENT_LIMITS.maxK, 'k'), 'k', 'keys kept by the hard top-k mask'), 3),
 };
 export type KnnOptions = OptionsOf<typeof options>;
 /** k-NN view of one query: soft weights vs the hard top-k mask. */
 export interface KnnView {
+  /** the query row looked at (the option, or the last row when it was left out) */
   query: number;
   head: number;
   k: number;
@@ -43,11 +44,11 @@ export interface KnnView {
 
 export async function runKnn(ctx: ExperimentContext, input: ExperimentInput, options: KnnOptions): Promise<KnnView> {
   const head = options.head ?? 0;
-  const { k, query } = options;
+  const { k } = options;
   if (!Number.isInteger(k) || k < 1 || k > EXPERIMENT_LIMITS.maxK)
     throw new ExperimentOptionError('options.k', `expected an integer from 1 to ${EXPERIMENT_LIMITS.maxK}, got ${k}`);
   const soft = resolveInput(input, { outputs: ['scores', 'weights'] });
-  checkQuery(soft, query, head);
+  const query = checkQuery(soft, options.query, head);
   const hard = resolveInput(input, { mask: [...(input.spec.mask ?? []), { id: 'topk', k }], outputs: ['weights'] });
 
   const runs = new Runs(ctx, 2);

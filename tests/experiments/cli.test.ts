@@ -121,5 +121,8 @@ describe('qklab experiment', () => {
     const r = await qklab('experiment', 'temperature', '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--taus X,X,…\s+values of τ.*default 0\.05,/);
+    expect(help).toMatch(
+      /qklab experiment knn JOB\.json[^]*?--query N\s+the query row to look at; the last \(Tq − 1\) sees every key under a causal mask \(0 ≤ x ≤ \d+\); default last\n/,
+    );
   });
 });

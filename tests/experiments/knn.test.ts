@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WasmPool } from '../../src-main/engine/pool';
-import { runKnn } from '../../src-shared/experiments';
+import { experimentOptions } from '../../src-main/cli/experiment-command';
+import { defaultForm, experimentOptions as formOptions } from '../../src-renderer/src/logic/experiments';
+import { moduleOf, optionDefaults, runKnn } from '../../src-shared/experiments';
 import { engineContext, inputOf, referenceContext, sequenceJob, smallPool, TOY } from './helpers';
 
 const q = [0.8, 0.15].map(Math.fround);
@@ -66,6 +68,23 @@ describe('k-NN view', () => {
     expect(v.massOutside).toBeLessThan(1e-12);
     for (const e of v.keys) expect(Math.abs(e.hardWeight - e.weight)).toBeLessThan(1e-12);
     for (let r = 1; r < v.keys.length; r++) expect(v.keys[r].score).toBeLessThanOrEqual(v.keys[r - 1].score);
+  });
+
+  it('with no query given, looks at the last row (Tq − 1), which sees every key under causal; an explicit query still wins', async () => {
+    const job = sequenceJob(8, 4, 41, { mask: [{ id: 'causal' }] });
+    const knn = moduleOf('knn');
+    // the CLI's options (no --query) and the app's untouched form both leave the query out
+    const cli = experimentOptions(knn, { k: 3 }, inputOf(job));
+    const form = formOptions('knn', defaultForm('knn', job));
+    expect(cli.query).toBeUndefined();
+    expect(form).toEqual({ ok: true, options: { head: 0, k: 3 } });
+    expect(optionDefaults(knn).query).toBeUndefined();
+    const v = await knn.run(referenceContext(), inputOf(job), cli as never);
+    expect(v.query).toBe(7);
+    expect(v.visible).toBe(8);
+    expect(v.keys).toHaveLength(3);
+    const given = await runKnn(referenceContext(), inputOf(job), { query: 2, k: 3 });
+    expect([given.query, given.visible]).toEqual([2, 3]);
   });
 
   it('refuses k < 1 and a query that does not exist', async () => {

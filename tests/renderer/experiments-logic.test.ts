@@ -93,6 +93,18 @@ describe('forms → options', () => {
     expect(query).toMatchObject({ control: 'select', choices: ['0', '1', '2'], choiceLabels: ['0 · a', '1 · b', '2 · c'] });
     expect(optionFieldFor(field('knn', 'k')).control).toBe('integer');
   });
+
+  it('k-NN’s query starts as “last”: the empty first choice of its select, the placeholder of its box before a run', () => {
+    expect(defaultForm('knn').query).toBeNull();
+    expect(optionFieldFor(field('knn', 'query'), { count: 2, labels: ['0 · a', '1 · b'] })).toMatchObject({
+      control: 'select',
+      choices: ['', '0', '1'],
+      choiceLabels: ['last', '0 · a', '1 · b'],
+    });
+    expect(optionFieldFor(field('knn', 'query'))).toMatchObject({ control: 'integer', placeholder: 'last' });
+    expect(experimentOptions('knn', { query: null, head: null, k: 3 })).toEqual({ ok: true, options: { k: 3 } });
+    expect(defaultForm('geometry').query).toBe(0);
+  });
 });
 
 describe('errors and pickers', () => {

@@ -42,8 +42,8 @@ export function defaultForm(name: ExperimentName, spec: JobSpec | null = null): 
 }
 
 function formValueOf(f: OptionField, value: unknown): FormValue {
-  // a picker always shows a row or head: the first
-  if (value === undefined) return f.picker ? 0 : null;
+  // a picker shows a row or head: the first, unless leaving it out means something ("last")
+  if (value === undefined) return f.picker && !f.unset ? 0 : null;
   if (f.kind === 'boolean') return value === true;
   if (f.kind === 'number' || f.kind === 'integer') return value as number;
   return fieldText(value);

@@ -120,10 +120,13 @@ export function optionFieldFor(f: OptionField, pick?: { count: number; labels?: 
     step: f.kind === 'integer' ? 1 : undefined,
     choices: f.choices,
     default: typeof f.default === 'object' ? fieldText(f.default) : (f.default as number | boolean | string | undefined),
-    placeholder: f.default !== undefined ? fieldText(f.default) : 'default',
+    placeholder: f.default !== undefined ? fieldText(f.default) : (f.unset ?? 'default'),
   };
   if (!f.picker || !pick) return base;
   const choices = Array.from({ length: pick.count }, (_, i) => String(i));
+  const labels = pick.labels ?? choices;
+  // an option that means something when left out ("last") offers that first, as the empty choice
+  if (f.unset) return { ...base, control: 'select', choices: ['', ...choices], choiceLabels: [f.unset, ...labels] };
   return { ...base, control: 'select', choices, choiceLabels: pick.labels };
 }
 
