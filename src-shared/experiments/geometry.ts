@@ -116,6 +116,9 @@ export const GEOMETRY_SERIES = {
 } as const;
 
 /** The arrows from the chosen query to its keys (none when it sees no key). */
+/** The widest a point’s label may be, in font sizes (a 12-character token and its weight); longer ones end in “…”. */
+export const GEOMETRY_LABEL_EMS = 10;
+
 export function geometryArrows(view: GeometryView, unitsPerPx = 0, stopPx = 7): Arrow[] {
   return view.emptyRow ? [] : weightedArrows(view.queries[view.query], view.keys, view.arrows, unitsPerPx, stopPx);
 }
@@ -170,6 +173,13 @@ export function geometryOption(view: GeometryView, opts: ExperimentChartOpts): E
   const queryColor = seriesColor(opts.theme, 1);
   const valueColor = seriesColor(opts.theme, 2);
   const outColor = opts.theme === 'dark' ? '#f5d66b' : '#c48a00';
+  // the page's colour behind every dot's edge and every label's halo (the app's own background is transparent)
+  const ground = palette(opts.theme, true).background;
+  // every label on the plane: a halo so it reads over dots and arrows, at most GEOMETRY_LABEL_EMS wide, and
+  // hidden where it would overprint another (larger dots win: the weighted keys, the chosen query, the output);
+  // the tooltip still names every point
+  const text = { textBorderColor: ground, textBorderWidth: 2, width: GEOMETRY_LABEL_EMS * size, overflow: 'truncate' };
+  const labelLayout = { hideOverlap: true };
 
   const axis = (name: string, range: [number, number], gridIndex: number, which: 'x' | 'y') => ({
     type: 'value',
@@ -199,9 +209,9 @@ export function geometryOption(view: GeometryView, opts: ExperimentChartOpts): E
       yAxisIndex: 0,
       // a key's dot grows with its weight (the query's own key shows even where no arrow can)
       data: view.keys.map((p, j) => ({ value: p, name: label(kTokens, j), symbolSize: 7 + 13 * ((weightOf.get(j) ?? 0) / topWeight) })),
-      itemStyle: { color: keyColor, borderColor: pal.background === 'transparent' ? '#fff' : pal.background, borderWidth: 1 },
-      label: { show: true, position: 'right', distance: 6, color: pal.text, fontSize: size, formatter: (p: { dataIndex: number }) => keyLabel(p.dataIndex) },
-      labelLayout: { hideOverlap: true },
+      itemStyle: { color: keyColor, borderColor: ground, borderWidth: 1 },
+      label: { ...text, show: true, position: 'right', distance: 6, color: pal.text, fontSize: size, formatter: (p: { dataIndex: number }) => keyLabel(p.dataIndex) },
+      labelLayout,
       tooltip: {
         formatter: (p: { dataIndex: number }) =>
           `key ${displayToken(label(kTokens, p.dataIndex), 24)} (${formatValue(view.keys[p.dataIndex][0])}, ${formatValue(view.keys[p.dataIndex][1])})<br>weight from “${displayToken(qName, 20)}”: ${formatValue(weightOf.get(p.dataIndex) ?? 0)}`,
@@ -232,7 +242,8 @@ export function geometryOption(view: GeometryView, opts: ExperimentChartOpts): E
     symbol: 'diamond',
     symbolSize: 17,
     itemStyle: { color: queryColor, borderColor: pal.text, borderWidth: 1 },
-    label: { show: true, position: 'bottom', distance: 8, color: queryColor, fontSize: size + 1, fontWeight: 600, formatter: () => `q: ${displayToken(qName, 14)}` },
+    label: { ...text, show: true, position: 'bottom', distance: 8, color: queryColor, fontSize: size + 1, fontWeight: 600, formatter: () => `q: ${displayToken(qName, 14)}` },
+    labelLayout,
     tooltip: { formatter: () => `chosen query ${displayToken(qName, 24)}${view.emptyRow ? ' (sees no key)' : ''}` },
     markLine: {
       silent: true,
@@ -257,8 +268,8 @@ export function geometryOption(view: GeometryView, opts: ExperimentChartOpts): E
       symbol: 'emptyRect',
       symbolSize: 9,
       itemStyle: { color: valueColor },
-      label: ownPlane ? { show: true, position: 'right', color: pal.subtle, fontSize: size - 1, formatter: (p: { name: string }) => displayToken(p.name, 10) } : undefined,
-      labelLayout: { hideOverlap: true },
+      label: ownPlane ? { ...text, show: true, position: 'right', color: pal.subtle, fontSize: size - 1, formatter: (p: { name: string }) => displayToken(p.name, 10) } : undefined,
+      labelLayout,
       tooltip: { formatter: (p: { name: string; dataIndex: number }) => `value of ${displayToken(p.name, 24)}: weight ${formatValue(weightOf.get(p.dataIndex) ?? 0)}` },
       z: 3,
     });
@@ -272,7 +283,8 @@ export function geometryOption(view: GeometryView, opts: ExperimentChartOpts): E
     symbol: STAR,
     symbolSize: 20,
     itemStyle: { color: outColor, borderColor: pal.text, borderWidth: 0.8 },
-    label: { show: true, position: 'top', distance: 4, color: outColor, fontSize: size, fontWeight: 600, formatter: () => 'output' },
+    label: { ...text, show: true, position: 'top', distance: 4, color: outColor, fontSize: size, fontWeight: 600, formatter: () => 'output' },
+    labelLayout,
     tooltip: { formatter: () => `output of “${displayToken(qName, 20)}” = Σ wⱼ vⱼ (${formatValue(view.centroid[0])}, ${formatValue(view.centroid[1])})` },
     z: 7,
   });

@@ -8,7 +8,7 @@ import type { EChartsOption } from 'echarts';
 import { equalAspectRanges } from '../../src-shared/charts/plot-parts';
 import { compareDivergenceOption, compareHeatmapInput, metricPairs, sharedWeightRange, topKTable } from '../../src-shared/experiments/compare';
 import { cacheCell, CACHE_SERIES, decodingCacheOption, decodingCostOption, decodingRowOption } from '../../src-shared/experiments/decoding';
-import { geometryArrows, geometryOption, GEOMETRY_SERIES } from '../../src-shared/experiments/geometry';
+import { geometryArrows, geometryOption, GEOMETRY_LABEL_EMS, GEOMETRY_SERIES } from '../../src-shared/experiments/geometry';
 import { knnOption, KNN_SERIES } from '../../src-shared/experiments/knn';
 import { SCALING_SERIES, widthText } from '../../src-shared/experiments/scaling';
 import { ARGMAX_SERIES } from '../../src-shared/experiments/temperature';
@@ -27,7 +27,8 @@ import {
   type ScalingResult,
   type TemperatureResult,
 } from '../../src-shared/experiments';
-import { inputOf, referenceContext, sequenceJob, TOY } from './helpers';
+import { displayToken, fontSize } from '../../src-shared/charts/theme';
+import { gaussianVectors, inputOf, referenceContext, sequenceJob, TOY } from './helpers';
 
 // the modules' own builders, as the registry holds them
 const scalingOption = (r: ScalingResult, o: ExperimentChartOpts) => moduleOf('scaling').chart(r, o);
@@ -158,6 +159,30 @@ describe('geometry', () => {
     const [x] = o.xAxis as AnyRecord[];
     expect(x.name).toMatch(/^PC1 · [\d.]+% of variance$/);
     expect(JSON.stringify(o.title)).toContain('% of the variance');
+  });
+
+  it('token labels hide where they would overprint another and stop at a width; every point keeps its token in its tooltip', async () => {
+    const qs = ['the', 'cat', 'sat', 'on', 'a', 'mat'];
+    const ks = Array.from({ length: 40 }, (_, j) => (j === 7 ? 'an-extraordinarily-long-token' : `k${j}`));
+    const job = { queries: { inline: { tokens: qs, vectors: gaussianVectors(6, 8, 1) } }, keys: { inline: { tokens: ks, vectors: gaussianVectors(40, 8, 2) } } };
+    const view = await runGeometry(referenceContext(), inputOf(job), { query: 1 });
+    const o = geometryOption(view, OPTS);
+    const labelled = series(o).filter((s) => s.label?.show);
+    expect(labelled.map((s) => s.name)).toEqual([GEOMETRY_SERIES.keys, GEOMETRY_SERIES.query, GEOMETRY_SERIES.output]);
+    for (const s of labelled) {
+      expect(s.labelLayout).toEqual({ hideOverlap: true });
+      expect(s.label).toMatchObject({ overflow: 'truncate', width: GEOMETRY_LABEL_EMS * fontSize(OPTS) });
+    }
+    expect(byName(o, GEOMETRY_SERIES.keys).data.map((d: AnyRecord) => d.name)).toEqual(ks);
+    expect(byName(o, GEOMETRY_SERIES.queries).data.map((d: AnyRecord) => d.name)).toEqual(qs.filter((_, i) => i !== 1));
+    let points = 0;
+    for (const s of series(o))
+      (s.data as AnyRecord[]).forEach((d, i) => {
+        points++;
+        expect(s.tooltip.formatter({ dataIndex: i, name: d.name })).toContain(displayToken(d.name, 24));
+      });
+    // 40 keys, 5 other queries, the chosen one, the output (values = keys: no series of their own)
+    expect(points).toBe(47);
   });
 
   it('equal-aspect ranges hold every point and give both axes the same units per pixel', () => {
