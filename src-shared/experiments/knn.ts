@@ -121,6 +121,8 @@ export function knnOption(view: KnnView, opts: ExperimentChartOpts): EChartsOpti
     itemStyle: { color: seriesColor(opts.theme, colour) },
     barMaxWidth: 28,
     label: { show: showValues, position: 'top' as const, color: pal.subtle, fontSize: size - 1, formatter: (p: { value: number }) => formatValue(p.value) },
+    // two small bars side by side: a value that would overprint its neighbour's is left to the tooltip
+    labelLayout: { hideOverlap: true },
   });
   return {
     ...start(opts),

@@ -238,5 +238,7 @@ describe('k-NN', () => {
     expect(byName(o, KNN_SERIES.score).yAxisIndex).toBe(1);
     expect((o.xAxis as AnyRecord).data).toEqual(knn.keys.map((e, r) => `#${r + 1} t${e.key}`));
     expect(knn.keys.reduce((s, e) => s + e.hardWeight, 0)).toBeCloseTo(1, 9);
+    // a bar's value that would overprint its neighbour's is hidden (the tooltip still has it)
+    for (const name of [KNN_SERIES.soft, KNN_SERIES.hard]) expect(byName(o, name).labelLayout).toEqual({ hideOverlap: true });
   });
 });

@@ -15,6 +15,7 @@ import {
   TooltipComponent,
   VisualMapComponent,
 } from 'echarts/components';
+import { LabelLayout } from 'echarts/features';
 import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([
@@ -31,6 +32,8 @@ echarts.use([
   LegendComponent,
   MarkLineComponent,
   MarkAreaComponent,
+  // labelLayout (hideOverlap, moveOverlap): without it the option's label layout is silently ignored
+  LabelLayout,
   CanvasRenderer,
 ]);
 
