@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WasmPool } from '../../src-main/engine/pool';
 import { experimentOptions } from '../../src-main/cli/experiment-command';
 import { defaultForm, experimentOptions as formOptions } from '../../src-renderer/src/logic/experiments';
-import { moduleOf, optionDefaults, runKnn } from '../../src-shared/experiments';
+import { moduleOf, optionDefaults, runKnn, type ExperimentModule } from '../../src-shared/experiments';
 import { engineContext, inputOf, referenceContext, sequenceJob, smallPool, TOY } from './helpers';
 
 const q = [0.8, 0.15].map(Math.fround);
@@ -74,7 +74,7 @@ describe('k-NN view', () => {
     const job = sequenceJob(8, 4, 41, { mask: [{ id: 'causal' }] });
     const knn = moduleOf('knn');
     // the CLI's options (no --query) and the app's untouched form both leave the query out
-    const cli = experimentOptions(knn, { k: 3 }, inputOf(job));
+    const cli = experimentOptions(knn as ExperimentModule, { k: 3 }, inputOf(job));
     const form = formOptions('knn', defaultForm('knn', job));
     expect(cli.query).toBeUndefined();
     expect(form).toEqual({ ok: true, options: { head: 0, k: 3 } });
