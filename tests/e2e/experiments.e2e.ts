@@ -1,14 +1,16 @@
 /**
  * The Experiments tab end to end: each experiment of SPEC §6 run from its view through the
  * real LabService and WasmPool (LabApi.runExperiment), its chart drawn with plausible
- * numbers, and a screenshot of the view in tests/e2e/artifacts/experiment-{name}.png.
+ * numbers, nothing in its charts clipped or overprinted, and a screenshot of the view in
+ * tests/e2e/artifacts/experiment-{name}.png (each experiment's first also in docs/screenshots,
+ * for the README).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { WasmPool } from '../../src-main/engine/pool';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ARTIFACTS_DIR, closeBrowser, startHarness, type Harness } from './harness';
+import { closeBrowser, startHarness, type Harness } from './harness';
+import { chartLayout, layoutProblems } from './probes';
 
 let pool: WasmPool;
 let h: Harness;
@@ -85,9 +87,19 @@ async function chartDrawn(chart: Locator): Promise<void> {
     .toBeGreaterThan(50);
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+/** The Experiments pane as it is now; `docs` also writes docs/screenshots/experiment-NAME.png (the README's table). */
+async function shot(page: Page, name: string, { docs = false } = {}): Promise<void> {
   await page.waitForTimeout(700); // let the charts' entrance animation finish
-  await page.locator('#pane-experiments').screenshot({ path: join(ARTIFACTS_DIR, `experiment-${name}.png`) });
+  await h.screenshot(`experiment-${name}`, { docs, of: '#pane-experiments' });
+}
+
+/** Nothing in the chart is clipped or overprinted: every text inside its box and on no other, its legend clear of its grid. */
+async function tidy(page: Page, testid: string): Promise<void> {
+  await page.waitForTimeout(700); // the labels' places once the entrance animation is over
+  const layout = await chartLayout(page, testid);
+  expect(layout, testid).not.toBeNull();
+  expect(layout!.texts.length, `${testid} draws its texts`).toBeGreaterThan(3);
+  expect(layoutProblems(layout!), testid).toEqual([]);
 }
 
 const num = (s: string | null) => Number((s ?? '').replace('−', '-').trim());
@@ -119,7 +131,7 @@ describe('experiments through the real engine', () => {
     const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
     expect(csv[0]).toBe('dim,unscaled,scaled,max');
     expect(csv.filter(Boolean)).toHaveLength(7);
-    await shot(page, 'scaling');
+    await shot(page, 'scaling', { docs: true });
   });
 
   it('temperature: entropy grows from sharp to flat τ; the arg-max share is shown', async () => {
@@ -139,7 +151,7 @@ describe('experiments through the real engine', () => {
     expect(sharp).toBeLessThan(flat);
     expect(flat).toBeLessThanOrEqual(Math.log(8) + 1e-3);
     for (const r of rows) expect(num(r[header.indexOf('argmax_changed')])).toBeGreaterThanOrEqual(0);
-    await shot(page, 'temperature');
+    await shot(page, 'temperature', { docs: true });
   });
 
   it('compare metrics: weights side by side, per-row JS divergence, top-k per metric', async () => {
@@ -155,7 +167,7 @@ describe('experiments through the real engine', () => {
     expect(await table.getByTestId('compare-topk-row').first().locator('.key').count()).toBe(3);
     await v.getByLabel('Query', { exact: true }).selectOption({ index: 4 });
     await expect.poll(() => table.textContent()).toContain('mouse');
-    await shot(page, 'compare');
+    await shot(page, 'compare', { docs: true });
   });
 
   it('geometry on the 16-dim sentence goes through PCA and shows the explained variance', async () => {
@@ -170,7 +182,9 @@ describe('experiments through the real engine', () => {
     await v.getByLabel('Query', { exact: true }).selectOption('4');
     await finished(page, 'geometry', before);
     await expect.poll(() => v.getByTestId('geometry-arrows').locator('caption').textContent()).toContain('“mouse”');
-    await shot(page, 'geometry');
+    // the token labels hide rather than overprint one another
+    await tidy(page, 'experiment-chart-geometry');
+    await shot(page, 'geometry', { docs: true });
   });
 
   it('decoding: the slider walks the cache; the cached rows equal the full causal run', async () => {
@@ -192,13 +206,18 @@ describe('experiments through the real engine', () => {
     expect(await v.getByTestId('decoding-maxdiff').textContent()).toContain('identical rows');
     await page.waitForTimeout(300);
     expect(Buffer.compare(at2, await chart.screenshot())).not.toBe(0);
-    await shot(page, 'decoding');
+    // the cost chart, the cache strip and row t: nothing clipped, nothing overprinted, legends clear of the grids
+    for (const id of ['experiment-chart-decoding', 'decoding-cache', 'decoding-row']) await tidy(page, id);
+    await shot(page, 'decoding', { docs: true });
   });
 
   it('k-NN: the k best keys with scores and weights beside the hard top-k result', async () => {
     const { page } = h;
     const v = await open(page, 'knn');
-    await v.getByLabel('Query', { exact: true }).selectOption('1');
+    // the query starts as the last row (it sees every key under a causal mask)
+    const query = v.getByLabel('Query', { exact: true });
+    expect(await query.inputValue()).toBe('');
+    expect(await query.locator('option').first().textContent()).toBe('last');
     await v.getByLabel('k', { exact: true }).fill('4');
     await v.getByLabel('k', { exact: true }).press('Tab');
     await runAndWait(page, 'knn');
@@ -214,7 +233,9 @@ describe('experiments through the real engine', () => {
     for (let r = 1; r < soft.length; r++) expect(soft[r]).toBeLessThanOrEqual(soft[r - 1] + 1e-9);
     expect(hard.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
     for (let r = 0; r < 4; r++) expect(hard[r]).toBeGreaterThanOrEqual(soft[r] - 1e-3);
-    await shot(page, 'knn');
+    // the soft and hard bars' values never overprint each other
+    await tidy(page, 'experiment-chart-knn');
+    await shot(page, 'knn', { docs: true });
   });
 
   it('geometry on the textbook 2-D toy uses the raw coordinates, no projection', async () => {

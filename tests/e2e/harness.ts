@@ -185,8 +185,8 @@ export interface Harness {
   menu(command: MenuCommand): Promise<void>;
   /** make a File named `name` "dropped" on the page resolve to `path` (pathForFile) */
   setDropPath(name: string, path: string): Promise<void>;
-  /** the page as it is, under tests/e2e/artifacts; `{ docs: true }` also writes docs/screenshots/NAME.png */
-  screenshot(name: string, options?: { docs?: boolean }): Promise<string>;
+  /** the page (or the element `of` selects) as it is, under tests/e2e/artifacts; `{ docs: true }` also writes docs/screenshots/NAME.png */
+  screenshot(name: string, options?: { docs?: boolean; of?: string }): Promise<string>;
   /** close the page and browser; `crash: true` skips the service's clean shutdown (as a kill would) */
   close(options?: { crash?: boolean }): Promise<void>;
 }
@@ -281,9 +281,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     setDropPath: async (name, path) => {
       await p.evaluate(([n, f]) => (window as unknown as { __qklabSetDropPath(n: string, f: string): void }).__qklabSetDropPath(n, f), [name, path] as const);
     },
-    screenshot: async (name, { docs = false } = {}) => {
+    screenshot: async (name, { docs = false, of } = {}) => {
       const file = join(ARTIFACTS_DIR, `${name}.png`);
-      await p.screenshot({ path: file, fullPage: false });
+      if (of) await p.locator(of).screenshot({ path: file });
+      else await p.screenshot({ path: file, fullPage: false });
       if (docs) {
         mkdirSync(DOCS_SCREENSHOTS_DIR, { recursive: true });
         copyFileSync(file, join(DOCS_SCREENSHOTS_DIR, `${name}.png`));

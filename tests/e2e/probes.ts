@@ -4,6 +4,7 @@
  * and whether every data-testid is unique.
  */
 import type { Page } from 'playwright-core';
+import type { Box, ChartLayout } from '../../src-renderer/src/charts/probe';
 
 export interface ChartState {
   /** the option ECharts holds */
@@ -21,6 +22,33 @@ export async function chartState(page: Page, testid: string): Promise<ChartState
     const probe = el?.qklabChart;
     return probe ? { option: probe.option(), drawn: probe.drawnBars(0) } : null;
   }, testid);
+}
+
+/** Where a chart draws its texts, grids and legends now (the ChartProbe's layout), or null. */
+export async function chartLayout(page: Page, testid: string): Promise<ChartLayout | null> {
+  return page.evaluate((id) => {
+    const el = document.querySelector(`[data-testid="${id}"]`) as (HTMLElement & { qklabChart?: { layout(): ChartLayout | null } }) | null;
+    return el?.qklabChart?.layout() ?? null;
+  }, testid);
+}
+
+const overlap = (a: Box, b: Box, slack = 1) => a.x + slack < b.x + b.width && b.x + slack < a.x + a.width && a.y + slack < b.y + b.height && b.y + slack < a.y + a.height;
+
+/**
+ * What is wrong with a chart's layout, in words ([] when nothing): a text out of the chart's
+ * box (clipped), two texts on one another (overprinted), a legend over a grid.
+ */
+export function layoutProblems(l: ChartLayout): string[] {
+  const problems: string[] = [];
+  const name = (t: ChartLayout['texts'][number]) => `“${t.text}” at (${Math.round(t.x)}, ${Math.round(t.y)}, ${Math.round(t.width)}×${Math.round(t.height)})`;
+  for (const t of l.texts)
+    if (t.x < -0.5 || t.y < -0.5 || t.x + t.width > l.width + 0.5 || t.y + t.height > l.height + 0.5) problems.push(`${name(t)} is outside the ${l.width}×${l.height} chart`);
+  for (let i = 0; i < l.texts.length; i++)
+    for (let j = i + 1; j < l.texts.length; j++) if (overlap(l.texts[i], l.texts[j])) problems.push(`${name(l.texts[i])} overprints ${name(l.texts[j])}`);
+  for (const g of l.legends)
+    for (const grid of l.grids)
+      if (overlap(g, grid, 0)) problems.push(`the legend (${Math.round(g.y)}–${Math.round(g.y + g.height)}) runs into a grid (from ${Math.round(grid.y)})`);
+  return problems;
 }
 
 /** The data-testids that occur more than once on the page ("id ×n"); [] when every one is unique. */

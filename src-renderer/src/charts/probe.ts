@@ -19,6 +19,24 @@ export interface ChartProbe {
   drawnBars(seriesIndex?: number): (number | null)[] | null;
   /** what the tooltip says over data item `dataIndex` of series `seriesIndex` (the option's own formatter), or null */
   tooltip(seriesIndex: number, dataIndex: number): string | null;
+  /** where things are drawn now, in the chart's pixels: every text shown, each grid and each legend; null before a chart */
+  layout(): ChartLayout | null;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface ChartLayout {
+  width: number;
+  height: number;
+  /** every text drawn now (titles, legend items, axis labels and names, series labels), hidden ones left out */
+  texts: (Box & { text: string })[];
+  grids: Box[];
+  legends: Box[];
 }
 
 /** The little of ECharts' model the probe reads (not in its public typings). */
@@ -28,6 +46,25 @@ interface ModelLike {
 
 interface RectLike {
   shape?: { x: number; y: number; width: number; height: number };
+}
+
+/** The little of zrender's elements the layout reads. */
+interface ElementLike {
+  type?: string;
+  style?: { text?: string | number };
+  transform?: number[] | null;
+  getBoundingRect(): { clone(): Box & { applyTransform(m: number[]): void } };
+}
+
+interface LayoutModelLike {
+  findComponents(q: { mainType: string }): { coordinateSystem?: { getRect(): Box } }[];
+}
+
+/** An element's box in the chart's pixels (its own rectangle through its global transform). */
+function boxOf(el: ElementLike): Box {
+  const r = el.getBoundingRect().clone();
+  if (el.transform) r.applyTransform(el.transform);
+  return { x: r.x, y: r.y, width: r.width, height: r.height };
 }
 
 export function chartProbe(chart: () => Chart | null): ChartProbe {
@@ -55,6 +92,23 @@ export function chartProbe(chart: () => Chart | null): ChartProbe {
       const data = o?.series?.[seriesIndex]?.data?.[dataIndex];
       if (typeof formatter !== 'function' || data === undefined) return null;
       return String((formatter as (p: object) => unknown)({ seriesIndex, dataIndex, data }));
+    },
+    layout: () => {
+      const c = chart();
+      if (!c) return null;
+      const list = (c.getZr() as unknown as { storage: { getDisplayList(update?: boolean): ElementLike[] } }).storage.getDisplayList(true);
+      const texts = list
+        // a text draws as its tspans (one per line or rich-text run)
+        .filter((el) => el.type === 'tspan' && el.style?.text !== undefined && String(el.style.text) !== '')
+        .map((el) => ({ text: String(el.style!.text), ...boxOf(el) }));
+      const model = (c as unknown as { getModel(): LayoutModelLike }).getModel();
+      const grids = model.findComponents({ mainType: 'grid' }).flatMap((g) => (g.coordinateSystem ? [g.coordinateSystem.getRect()] : []));
+      const view = (m: unknown) => (c as unknown as { getViewOfComponentModel(m: unknown): { group: ElementLike } | undefined }).getViewOfComponentModel(m)?.group;
+      const legends = model.findComponents({ mainType: 'legend' }).flatMap((m) => {
+        const g = view(m);
+        return g ? [boxOf(g)] : [];
+      });
+      return { width: c.getWidth(), height: c.getHeight(), texts, grids: grids.map((g) => ({ x: g.x, y: g.y, width: g.width, height: g.height })), legends };
     },
   };
 }
