@@ -31,10 +31,20 @@ export function titleBlock(opts: TitledOpts): { title: unknown; height: number }
   const size = fontSize(opts);
   const pal = palette(opts.theme, opts.forExport);
   if (!opts.title) return { title: undefined, height: 6 };
-  const main = { text: opts.title, left: 'center', top: 6, textStyle: { color: pal.text, fontSize: size + 2, fontWeight: 600 } };
+  // a line wider than the chart: the title ends in “…”, the subtitle wraps (its lines estimated generously, so the block's height holds them)
+  const room = Math.max(60, opts.width - 24);
+  const fits = (text: string, px: number) => textWidth(text, px) * 1.1 <= room;
+  const main = {
+    text: opts.title,
+    left: 'center',
+    top: 6,
+    textStyle: { color: pal.text, fontSize: size + 2, fontWeight: 600, ...(fits(opts.title, size + 2) ? {} : { width: room, overflow: 'truncate' }) },
+  };
   if (!opts.subtitle) return { title: main, height: size + 16 };
-  const sub = { text: opts.subtitle, left: 'center', top: 6 + size + 8, textStyle: { color: pal.subtle, fontSize: size, fontWeight: 'normal' } };
-  return { title: [main, sub], height: 2 * size + 22 };
+  const lines = Math.ceil((textWidth(opts.subtitle, size) * 1.1) / room);
+  const wrap = lines > 1 ? { width: room, overflow: 'break', lineHeight: size + 4 } : {};
+  const sub = { text: opts.subtitle, left: 'center', top: 6 + size + 8, textStyle: { color: pal.subtle, fontSize: size, fontWeight: 'normal', ...wrap } };
+  return { title: [main, sub], height: 2 * size + 22 + (Math.max(1, lines) - 1) * (size + 4) };
 }
 
 /** How many lines a horizontal legend of these names takes in `width` pixels. */

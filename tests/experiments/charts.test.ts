@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EChartsOption } from 'echarts';
-import { equalAspectRanges } from '../../src-shared/charts/plot-parts';
+import { equalAspectRanges, titleBlock } from '../../src-shared/charts/plot-parts';
 import { compareDivergenceOption, compareHeatmapInput, metricPairs, sharedWeightRange, topKTable } from '../../src-shared/experiments/compare';
 import { cacheCell, CACHE_SERIES, decodingCacheOption, decodingCostOption, decodingRowOption } from '../../src-shared/experiments/decoding';
 import { geometryArrows, geometryOption, GEOMETRY_LABEL_EMS, GEOMETRY_SERIES } from '../../src-shared/experiments/geometry';
@@ -227,6 +227,22 @@ describe('decoding', () => {
     expect(series(o)[1].data).toEqual(decoding.steps.map((s) => ((s.t + 1) * (s.t + 2)) / 2));
     expect(series(o)[0].markLine.data).toEqual([{ xAxis: 4 }]);
     expect(decoding.maxDiff).toBeLessThan(1e-6);
+  });
+});
+
+describe('titles', () => {
+  it('a subtitle wider than the chart wraps inside it and the block grows by its lines; a title that long ends in “…”; short ones are left as they are', () => {
+    const long = 'top-1 agreement: softmax–rank 100%, softmax–sinkhorn 75%, rank–sinkhorn 75% · sinkhorn max |column sum − Tq/Tk| 0.00006043911';
+    const short = titleBlock({ width: 600, height: 400, theme: 'light', title: 'Softmax, rank and sinkhorn', subtitle: 'head 0' });
+    const wrapped = titleBlock({ width: 400, height: 400, theme: 'light', title: `A title as long as ${long}`, subtitle: long });
+    const [main0, sub0] = short.title as AnyRecord[];
+    expect(main0.textStyle.width).toBeUndefined();
+    expect(sub0.textStyle.width).toBeUndefined();
+    const [main, sub] = wrapped.title as AnyRecord[];
+    expect(main.textStyle).toMatchObject({ width: 376, overflow: 'truncate' });
+    expect(sub.textStyle).toMatchObject({ width: 376, overflow: 'break' });
+    const lines = Math.round((wrapped.height - short.height) / (sub.textStyle.lineHeight as number)) + 1;
+    expect(lines).toBeGreaterThanOrEqual(2);
   });
 });
 
