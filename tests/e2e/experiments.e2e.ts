@@ -87,19 +87,24 @@ async function chartDrawn(chart: Locator): Promise<void> {
     .toBeGreaterThan(50);
 }
 
-/** The Experiments pane as it is now; `docs` also writes docs/screenshots/experiment-NAME.png (the README's table). */
+/**
+ * The Experiments pane as it is now, once every chart shown in it is tidy: each text inside its
+ * chart and on no other, each legend clear of its grids (read from the charts, not the pixels).
+ * `docs` also writes docs/screenshots/experiment-NAME.png (the README's table).
+ */
 async function shot(page: Page, name: string, { docs = false } = {}): Promise<void> {
-  await page.waitForTimeout(700); // let the charts' entrance animation finish
+  await page.waitForTimeout(700); // let the charts' entrance animation finish (the labels in their places)
+  const charts = await page
+    .locator('#pane-experiments .echart[data-testid]')
+    .evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetParent !== null).map((e) => e.getAttribute('data-testid')!));
+  expect(charts.length, `${name} shows a chart`).toBeGreaterThan(0);
+  for (const id of charts) {
+    const layout = await chartLayout(page, id);
+    expect(layout, id).not.toBeNull();
+    expect(layout!.texts.length, `${id} draws its texts`).toBeGreaterThan(0);
+    expect(layoutProblems(layout!), `${name}: ${id}`).toEqual([]);
+  }
   await h.screenshot(`experiment-${name}`, { docs, of: '#pane-experiments' });
-}
-
-/** Nothing in the chart is clipped or overprinted: every text inside its box and on no other, its legend clear of its grid. */
-async function tidy(page: Page, testid: string): Promise<void> {
-  await page.waitForTimeout(700); // the labels' places once the entrance animation is over
-  const layout = await chartLayout(page, testid);
-  expect(layout, testid).not.toBeNull();
-  expect(layout!.texts.length, `${testid} draws its texts`).toBeGreaterThan(3);
-  expect(layoutProblems(layout!), testid).toEqual([]);
 }
 
 const num = (s: string | null) => Number((s ?? '').replace('−', '-').trim());
@@ -182,8 +187,7 @@ describe('experiments through the real engine', () => {
     await v.getByLabel('Query', { exact: true }).selectOption('4');
     await finished(page, 'geometry', before);
     await expect.poll(() => v.getByTestId('geometry-arrows').locator('caption').textContent()).toContain('“mouse”');
-    // the token labels hide rather than overprint one another
-    await tidy(page, 'experiment-chart-geometry');
+    // (shot: the token labels hide rather than overprint one another)
     await shot(page, 'geometry', { docs: true });
   });
 
@@ -206,8 +210,7 @@ describe('experiments through the real engine', () => {
     expect(await v.getByTestId('decoding-maxdiff').textContent()).toContain('identical rows');
     await page.waitForTimeout(300);
     expect(Buffer.compare(at2, await chart.screenshot())).not.toBe(0);
-    // the cost chart, the cache strip and row t: nothing clipped, nothing overprinted, legends clear of the grids
-    for (const id of ['experiment-chart-decoding', 'decoding-cache', 'decoding-row']) await tidy(page, id);
+    // (shot: the cost chart, the cache strip and row t with nothing clipped or overprinted, legends clear of the grids)
     await shot(page, 'decoding', { docs: true });
   });
 
@@ -233,9 +236,16 @@ describe('experiments through the real engine', () => {
     for (let r = 1; r < soft.length; r++) expect(soft[r]).toBeLessThanOrEqual(soft[r - 1] + 1e-9);
     expect(hard.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
     for (let r = 0; r < 4; r++) expect(hard[r]).toBeGreaterThanOrEqual(soft[r] - 1e-3);
-    // the soft and hard bars' values never overprint each other
-    await tidy(page, 'experiment-chart-knn');
+    // (shot: the soft and hard bars' values never overprint each other)
     await shot(page, 'knn', { docs: true });
+  });
+
+  it.each(['ranking', 'quantization', 'positions'])('%s runs over the sample sentence with its defaults and draws its chart', async (name) => {
+    const { page } = h;
+    await open(page, name);
+    await runAndWait(page, name);
+    await chartDrawn(page.getByTestId(`experiment-chart-${name}`));
+    await shot(page, name, { docs: true });
   });
 
   it('geometry on the textbook 2-D toy uses the raw coordinates, no projection', async () => {

@@ -36,15 +36,17 @@ const overlap = (a: Box, b: Box, slack = 1) => a.x + slack < b.x + b.width && b.
 
 /**
  * What is wrong with a chart's layout, in words ([] when nothing): a text out of the chart's
- * box (clipped), two texts on one another (overprinted), a legend over a grid.
+ * box (clipped), two upright texts on one another (overprinted; a turned text's upright box
+ * covers its neighbours', so turned texts are only held to the chart's box), a legend over a grid.
  */
 export function layoutProblems(l: ChartLayout): string[] {
   const problems: string[] = [];
   const name = (t: ChartLayout['texts'][number]) => `“${t.text}” at (${Math.round(t.x)}, ${Math.round(t.y)}, ${Math.round(t.width)}×${Math.round(t.height)})`;
   for (const t of l.texts)
     if (t.x < -0.5 || t.y < -0.5 || t.x + t.width > l.width + 0.5 || t.y + t.height > l.height + 0.5) problems.push(`${name(t)} is outside the ${l.width}×${l.height} chart`);
-  for (let i = 0; i < l.texts.length; i++)
-    for (let j = i + 1; j < l.texts.length; j++) if (overlap(l.texts[i], l.texts[j])) problems.push(`${name(l.texts[i])} overprints ${name(l.texts[j])}`);
+  const upright = l.texts.filter((t) => Math.abs(t.rotation) < 1e-3);
+  for (let i = 0; i < upright.length; i++)
+    for (let j = i + 1; j < upright.length; j++) if (overlap(upright[i], upright[j])) problems.push(`${name(upright[i])} overprints ${name(upright[j])}`);
   for (const g of l.legends)
     for (const grid of l.grids)
       if (overlap(g, grid, 0)) problems.push(`the legend (${Math.round(g.y)}–${Math.round(g.y + g.height)}) runs into a grid (from ${Math.round(grid.y)})`);

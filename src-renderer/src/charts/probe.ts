@@ -33,8 +33,8 @@ export interface Box {
 export interface ChartLayout {
   width: number;
   height: number;
-  /** every text drawn now (titles, legend items, axis labels and names, series labels), hidden ones left out */
-  texts: (Box & { text: string })[];
+  /** every text drawn now (titles, legend items, axis labels and names, series labels), hidden ones left out; its box is upright, `rotation` (radians) says how it is turned */
+  texts: (Box & { text: string; rotation: number })[];
   grids: Box[];
   legends: Box[];
 }
@@ -100,7 +100,7 @@ export function chartProbe(chart: () => Chart | null): ChartProbe {
       const texts = list
         // a text draws as its tspans (one per line or rich-text run)
         .filter((el) => el.type === 'tspan' && el.style?.text !== undefined && String(el.style.text) !== '')
-        .map((el) => ({ text: String(el.style!.text), ...boxOf(el) }));
+        .map((el) => ({ text: String(el.style!.text), rotation: el.transform ? Math.atan2(el.transform[1], el.transform[0]) : 0, ...boxOf(el) }));
       const model = (c as unknown as { getModel(): LayoutModelLike }).getModel();
       const grids = model.findComponents({ mainType: 'grid' }).flatMap((g) => (g.coordinateSystem ? [g.coordinateSystem.getRect()] : []));
       const view = (m: unknown) => (c as unknown as { getViewOfComponentModel(m: unknown): { group: ElementLike } | undefined }).getViewOfComponentModel(m)?.group;
