@@ -35,6 +35,12 @@ export function tokenViewShown(result: Pick<AttentionResult, 'Tq' | 'Tk' | 'weig
   return toggle && tokenViewFits(result);
 }
 
+/** The "Tokens" toggle for a run: usable when the run fits, else greyed out with the reason as its hover text. */
+export function tokenViewToggle(result: Pick<AttentionResult, 'Tq' | 'Tk' | 'weights'> | null | undefined): { enabled: boolean; title: string } {
+  if (!result || tokenViewFits(result)) return { enabled: !!result, title: 'Token view beside the matrix' };
+  return { enabled: false, title: `Token view: runs of at most ${TOKEN_VIEW_MAX} tokens on each axis that kept their weights (this one: ${result.Tq} × ${result.Tk})` };
+}
+
 /** The token view's input for the view's head (clamped to the run's heads), or null when the run does not fit. */
 export function tokenViewInput(run: RunView, view: HeatmapView): TokenViewInput | null {
   const r = run.result;

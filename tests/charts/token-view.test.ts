@@ -10,6 +10,7 @@ import {
   tokenViewInput,
   tokenViewOption,
   tokenViewShown,
+  tokenViewToggle,
   visiblePairs,
   type TokenViewInput,
 } from '../../src-shared/charts/token-view';
@@ -158,6 +159,10 @@ describe('token view', () => {
     expect(tokenViewFits(null)).toBe(false);
     const longInput = { values: long.weights!, rows: 65, cols: 65, rowLabels: null, colLabels: null, blocked: null };
     expect(() => tokenViewOption(longInput, SIZE)).toThrow(/more than 64/);
+    // the toolbar's toggle is greyed out for it, and says why
+    expect(tokenViewToggle(fits).enabled).toBe(true);
+    expect(tokenViewToggle(long)).toEqual({ enabled: false, title: expect.stringContaining('at most 64 tokens') });
+    expect(tokenViewToggle(long).title).toContain('65 × 65');
     // 64 × 64 builds, every label named or thinned out
     const o = build(tokenViewInput({ result: fits, tokens }, VIEW)!);
     expect(o.series[TOKEN_VIEW_SERIES.queries].data).toHaveLength(64);
