@@ -11,3 +11,4 @@ export * from './query-axis';
 export * from './entropy';
 export * from './compare';
 export * from './caption';
+export * from './token-view';

@@ -493,3 +493,75 @@ describe('zooming the heatmap', () => {
     await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data).toEqual(NAMED);
   });
 });
+
+describe('the token view', () => {
+  it('a short run has its tokens in two columns beside the matrix, a line per weight worth seeing; clicking a query token pins its row on the heatmap too', async () => {
+    const { page, host, service } = h;
+    const tokenFile = join(dir, 'tokens.json');
+    writeFileSync(tokenFile, JSON.stringify({ tokens: TOKENS, vectors: vectors(TOKENS.length, 16, 31) }));
+    host.opens.embeddings.push(tokenFile);
+    const before = await shownRun(page);
+    await page.getByTestId('open-embeddings').click();
+    await expect.poll(() => page.getByTestId('source-name-embeddings').textContent()).toContain('tokens.json');
+    const runId = await runFinished(page, before);
+    const run = service.storedRun(runId)!;
+    const { Tq, Tk } = run.result;
+    expect([Tq, Tk]).toEqual([12, 12]);
+    expect(await page.getByTestId('view-tokens').isChecked()).toBe(true);
+    await page.getByTestId('token-view').waitFor();
+
+    // the lines are the run's weights of the focused head: every unmasked pair at or above 1 % of its row's largest, and no other
+    const head = Number(await page.getByTestId('view-head').inputValue());
+    const w = run.result.weights!.subarray(head * Tq * Tk, (head + 1) * Tq * Tk);
+    const s = run.result.scores?.subarray(head * Tq * Tk, (head + 1) * Tq * Tk);
+    const masked = (k: number) => s?.[k] === -Infinity;
+    const want = new Map<string, number>();
+    for (let i = 0; i < Tq; i++) {
+      let max = 0;
+      for (let j = 0; j < Tk; j++) if (!masked(i * Tk + j)) max = Math.max(max, w[i * Tk + j]);
+      for (let j = 0; j < Tk; j++) {
+        const k = i * Tk + j;
+        if (!masked(k) && w[k] > 0 && w[k] >= 0.01 * max) want.set(`${i},${j}`, w[k]);
+      }
+    }
+    const option = (await chartState(page, 'token-view'))!.option!;
+    expect(option.series.map((x: { type: string }) => x.type)).toEqual(['scatter', 'scatter', 'lines']);
+    expect(option.series[0].data.map((d: { name: string }) => d.name)).toEqual(NAMED);
+    expect(option.series[1].data.map((d: { name: string }) => d.name)).toEqual(NAMED);
+    const lines = option.series[2].data as { coords: number[][]; value: number; lineStyle: { width: number } }[];
+    const got = new Map(lines.map((l) => [`${Math.round(l.coords[0][1] * Tq - 0.5)},${Math.round(l.coords[1][1] * Tk - 0.5)}`, l.value]));
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [pair, v] of want) expect(Math.abs(got.get(pair)! - v), pair).toBeLessThan(1e-6);
+    const byWeight = [...lines].sort((a, b) => a.value - b.value);
+    expect(byWeight.at(-1)!.lineStyle.width).toBeGreaterThan(byWeight[0].lineStyle.width);
+
+    // click the query token of a row not pinned yet: the heatmap frames that row, the pinned row lists it, the token view emphasises it
+    const pinnedBefore = (await page.getByTestId('pinned-row').count()) ? await page.getByTestId('pinned-row').getAttribute('aria-label') : null;
+    const row = pinnedBefore === 'Pinned row 3' ? 5 : 3;
+    const box = (await page.getByTestId('token-view').boundingBox())!;
+    const grid = option.grid[0];
+    await page.mouse.click(box.x + grid.left, box.y + grid.top + ((row + 0.5) / Tq) * grid.height);
+    await expect.poll(() => page.getByTestId('pinned-row').getAttribute('aria-label')).toBe(`Pinned row ${row}`);
+    await expect
+      .poll(async () => {
+        const hm = (await chartState(page, 'heatmap'))!.option!;
+        // ECharts holds the graphic component's elements under graphic[0].elements
+        type El = { id?: string; shape?: { y: number }; elements?: El[] };
+        const frame = (hm.graphic as El[]).flatMap((g) => g.elements ?? [g]).find((g) => g.id === 'pinned-row');
+        const g = hm.grid[0];
+        return frame?.shape ? Math.round((frame.shape.y + 1 - g.top) / (g.height / Tq)) : null;
+      })
+      .toBe(row);
+    await expect
+      .poll(async () => (await chartState(page, 'token-view'))!.option!.series[0].data.map((d: { label: { fontWeight: string } }) => d.label.fontWeight).indexOf('bold'))
+      .toBe(row);
+
+    // the toolbar's "Tokens" turns it off and on
+    await page.getByTestId('view-tokens').uncheck();
+    await expect.poll(() => page.getByTestId('token-view-panel').count()).toBe(0);
+    await page.getByTestId('view-tokens').check();
+    await page.getByTestId('token-view').waitFor();
+    await page.waitForTimeout(300);
+    await h.screenshot('token-view', { docs: true });
+  });
+});

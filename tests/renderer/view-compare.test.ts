@@ -68,6 +68,20 @@ describe('the view store', () => {
     expect(fresh.sequential).toBe(DEFAULT_SEQUENTIAL);
   });
 
+  it('the token view is on by default; turning it off is remembered with the session, junk is ignored', () => {
+    const view = useViewStore();
+    expect(view.showTokens).toBe(true);
+    view.showTokens = false;
+    const snap = view.snapshot();
+    expect(snap.showTokens).toBe(false);
+    setActivePinia(createPinia());
+    const fresh = useViewStore();
+    fresh.restore({ showTokens: 'no' });
+    expect(fresh.showTokens).toBe(true);
+    fresh.restore(snap);
+    expect(fresh.showTokens).toBe(false);
+  });
+
   it('the heatmap takes 70 % of the pane by default; the divider moves it within 30–90 %, and the session remembers it', () => {
     const view = useViewStore();
     expect(view.heatSplit).toBe(0.7);

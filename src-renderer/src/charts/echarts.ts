@@ -3,7 +3,7 @@
  * the option builders of src-shared/charts (and the overlays and experiment charts here) produce.
  */
 import * as echarts from 'echarts/core';
-import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import { BarChart, HeatmapChart, LineChart, LinesChart, ScatterChart } from 'echarts/charts';
 import {
   BrushComponent,
   GraphicComponent,
@@ -23,6 +23,7 @@ echarts.use([
   LineChart,
   BarChart,
   ScatterChart,
+  LinesChart,
   GridComponent,
   TooltipComponent,
   BrushComponent,

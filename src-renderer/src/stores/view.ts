@@ -1,6 +1,6 @@
 /**
  * How results are shown: colour maps, scale, which matrix, the focused head, the pinned
- * row, the theme and the entropy view. Saved with the session (`snapshot` / `restore`).
+ * row, the theme, the entropy view and whether a short run's token view is on. Saved with the session (`snapshot` / `restore`).
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -39,6 +39,8 @@ export const useViewStore = defineStore('view', () => {
   const exportScale = ref(2);
   /** the heatmap's share of the attention pane's height (the entropy chart has the rest) */
   const heatSplit = ref(DEFAULT_HEAT_SPLIT);
+  /** the "Tokens" toggle: the token view beside the matrix (shown only for runs it fits, token-view.ts) */
+  const showTokens = ref(true);
 
   /** the colour map of the matrix on show */
   const activeColormap = computed(() => (matrix.value === 'weights' ? sequential.value : diverging.value));
@@ -94,6 +96,7 @@ export const useViewStore = defineStore('view', () => {
       entropyMode: entropyMode.value,
       exportScale: exportScale.value,
       heatSplit: heatSplit.value,
+      showTokens: showTokens.value,
     };
   }
 
@@ -144,6 +147,11 @@ export const useViewStore = defineStore('view', () => {
       (x) => typeof x === 'number' && x >= HEAT_SPLIT_RANGE[0] && x <= HEAT_SPLIT_RANGE[1],
       (x) => (heatSplit.value = x),
     );
+    pick<boolean>(
+      'showTokens',
+      (x) => typeof x === 'boolean',
+      (x) => (showTokens.value = x),
+    );
   }
 
   return {
@@ -158,6 +166,7 @@ export const useViewStore = defineStore('view', () => {
     exportScale,
     heatSplit,
     setHeatSplit,
+    showTokens,
     activeColormap,
     effectiveScale,
     heatmapView,
