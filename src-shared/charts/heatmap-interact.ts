@@ -8,6 +8,7 @@
 import type { EChartsOption } from 'echarts';
 import { cellBudget, cellTokens, cellsToTokens, spanOf, type AxisSpan } from './heatmap-axes';
 import type { HeatmapInput, HeatmapOpts, Prepared } from './heatmap';
+import type { MatrixPixels } from './heatmap-image';
 import { defaultValueLabel } from './heatmap-scale';
 import { poolBlock, type PoolMode } from './pool';
 import { displayToken, formatValue } from './theme';
@@ -29,8 +30,14 @@ export interface HeatmapInteraction {
   /** the pinned query row (a token index) framed on top of the cells */
   pinnedRow?: number | null;
   pinColor?: string;
-  /** the matrix painted for this grid box (a canvas in the app), drawn over the cells, which stay for hover */
-  image?: (box: GridBox) => unknown;
+  /**
+   * the matrix painted over the grid at `pixelRatio` image pixels per CSS pixel (heatmapOption
+   * pools and colours it with the colour bar's scale; `paint` makes the image: a canvas in the
+   * app, a PNG in an export), drawn over the cells, which stay for hover
+   */
+  image?: { pixelRatio: number; paint: (pixels: MatrixPixels) => unknown };
+  /** the image replaces the cells instead of covering them (an export: nothing to hover, and a long map's cells would be megabytes of SVG) */
+  imageOnly?: boolean;
 }
 
 /** How an input maps onto drawn cells: input rows / columns per cell, and their token axes. */
@@ -131,7 +138,7 @@ export function gridBox(option: EChartsOption): GridBox | null {
 const graphicList = (option: EChartsOption): unknown[] => (option.graphic === undefined ? [] : Array.isArray(option.graphic) ? [...option.graphic] : [option.graphic]);
 
 /** Apply the hook to a heatmap option (heatmapOption calls this with what it drew). */
-export function withInteraction(option: EChartsOption, input: HeatmapInput, p: Prepared, h: HeatmapInteraction): EChartsOption {
+export function withInteraction(option: EChartsOption, input: HeatmapInput, p: Prepared, h: HeatmapInteraction, pixels?: MatrixPixels): EChartsOption {
   const g: HeatmapGeometry = { rows: input.rows, cols: input.cols, blockRows: p.pooled.blockRows, blockCols: p.pooled.blockCols, rowAxis: p.rowAxis, colAxis: p.colAxis };
   const out: EChartsOption = { ...option };
   const box = gridBox(option);
@@ -166,12 +173,16 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
       brushStyle: { borderWidth: 1, color: 'rgba(120,140,200,0.15)', borderColor: 'rgba(60,80,160,0.9)' },
     };
   }
-  if (h.image && box) {
-    const image = h.image(box);
+  if (h.image && pixels && box) {
+    const image = h.image.paint(pixels);
     if (image) {
-      // the cells stay underneath, invisible, so hover and click still find the cell under the pointer
+      // the cells stay underneath, invisible, so hover and click still find the cell under the pointer (an export drops them: the image has them all)
       const series = (Array.isArray(out.series) ? out.series : out.series ? [out.series] : []).map((s, i) =>
-        i === 0 ? { ...(s as object), itemStyle: { ...((s as { itemStyle?: object }).itemStyle ?? {}), opacity: 0, borderWidth: 0 }, label: { show: false } } : s,
+        h.imageOnly
+          ? { ...(s as object), data: [] }
+          : i === 0
+            ? { ...(s as object), itemStyle: { ...((s as { itemStyle?: object }).itemStyle ?? {}), opacity: 0, borderWidth: 0 }, label: { show: false } }
+            : s,
       );
       out.series = series;
       graphic.push({ type: 'image', id: 'matrix-image', left: box.left, top: box.top, silent: true, z: 5, style: { image, x: 0, y: 0, width: box.width, height: box.height } });

@@ -19,6 +19,7 @@ import { BAR_W, cellText, colourBar, hatch, maskedLegend } from './heatmap-legen
 
 export { cellText } from './heatmap-legend';
 import { poolMatrix, type PoolMode, type PooledMatrix } from './pool';
+import { imagePooling, paintPixels, type MatrixPixels } from './heatmap-image';
 import { baseOption, displayToken, EXPORT_FONT, fontSize, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
 
 export * from './heatmap-scale';
@@ -203,8 +204,18 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
   const size = fontSize(opts);
   const pal = palette(opts.theme, opts.forExport);
   const budget = cellBudget(opts);
-  const p = prepare(input, budget.rows, budget.cols);
-  const L = layout(p, input, opts, size);
+  let p = prepare(input, budget.rows, budget.cols);
+  let L = layout(p, input, opts, size);
+  let pixels: MatrixPixels | undefined;
+  if (interact?.image) {
+    // the image is finer than the cells: the colour bar takes its range and heading from the
+    // image's pooling, so that the colours the image shows are the ones the bar names
+    const ratio = interact.image.pixelRatio;
+    const fine = imagePooling(input, L.gridW * ratio, L.gridH * ratio);
+    p = { ...p, scale: colourScale(input, fine.values, { blockRows: fine.blockRows * p.rowAxis.step, blockCols: fine.blockCols * p.colAxis.step, mode: p.mode }) };
+    L = layout(p, input, opts, size);
+    pixels = paintPixels(fine, p.scale, pal.masked);
+  }
   const { pooled, scale } = p;
   // pooled in token terms: by the chart, or already by the engine (an overview)
   const pooledRows = pooled.blockRows * p.rowAxis.step > 1;
@@ -217,7 +228,9 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
 
   const cells: unknown[] = [];
   const masked: [number, number, number][] = [];
-  for (let i = 0; i < pooled.rows; i++) {
+  // an image that replaces the cells (an export) needs none: 65,536 of them would be dropped
+  const drawCells = !(pixels && interact?.imageOnly);
+  for (let i = 0; drawCells && i < pooled.rows; i++) {
     for (let j = 0; j < pooled.cols; j++) {
       const v = pooled.values[i * pooled.cols + j];
       if (v === -Infinity) {
@@ -354,7 +367,7 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
     ],
     series: series as EChartsOption['series'],
   };
-  return interact ? withInteraction(option, input, p, interact) : option;
+  return interact ? withInteraction(option, input, p, interact, pixels) : option;
 }
 
 /** The caption wrapped to the figure's width (at most three lines; the rest is cut with '…'). */

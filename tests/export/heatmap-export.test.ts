@@ -8,6 +8,8 @@ import { palette } from '../../src-shared/charts/theme';
 import { defaultExportHeight, exportHeatmap, heatmapExportOption } from '../../src-main/service/export/heatmap-export';
 import { drawHeatmap } from '../../src-renderer/src/charts/draw';
 import { runHeatmapInput } from '../../src-shared/charts/heatmap-input';
+import { gridBox } from '../../src-shared/charts/heatmap-interact';
+import { resultOf } from '../renderer/fake-lab-api';
 import { renderSvg, svgToPng } from '../../src-main/service/export/render';
 import { SENTENCE, longRun, randomResult, sentenceResult } from '../charts/helpers';
 import { PNG_SIGNATURE, countColour, darkPixels, decodePng, distinctColours, pngSize } from './png';
@@ -117,6 +119,52 @@ describe('exportHeatmap', () => {
     expect(svg).toContain('Attention scores · head 1 (2 heads)');
   });
 
+  it('a 2048-token head at 4×: every token gets its pixel — one hot pair is a sharp dot where the 8 × 8 cells of the old export diluted it 64-fold', () => {
+    const T = 2048;
+    const [hotRow, hotCol] = [1000, 37];
+    const weights = new Float32Array(T * T);
+    weights[hotRow * T + hotCol] = 1;
+    const hot = { ...resultOf([[1]]), Tq: T, Tk: T, weights, scores: new Float32Array(T * T) };
+    const v = { ...view, colormap: 'viridis' };
+    const png = exportHeatmap(hot, { queries: null, keys: null }, v, { format: 'png', scale: 4 });
+    writeFileSync(join(OUT, 'hot-pair-2048@4x.png'), png);
+    const img = decodePng(png);
+    // where the pair is: the grid box of the option the export drew, in device pixels
+    const box = gridBox(heatmapExportOption(hot, { queries: null, keys: null }, v, { pixelRatio: 4 }))!;
+    const x = Math.floor((box.left + ((hotCol + 0.5) / T) * box.width) * 4);
+    const y = Math.floor((box.top + ((hotRow + 0.5) / T) * box.height) * 4);
+    const top = colorAt('viridis', 1);
+    const near = (px: number, py: number) => {
+      const o = (py * img.width + px) * 4;
+      return Math.abs(img.rgba[o] - top[0]) + Math.abs(img.rgba[o + 1] - top[1]) + Math.abs(img.rgba[o + 2] - top[2]) < 30;
+    };
+    let found = 0;
+    for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) if (near(x + dx, y + dy)) found++;
+    expect(found).toBeGreaterThan(0);
+    // one token's worth of pixels in the grid (the colour bar's top is that colour too), not smoothed into a blur nor repeated
+    let inGrid = 0;
+    for (let py = Math.ceil(box.top * 4); py < Math.floor((box.top + box.height) * 4); py++)
+      for (let px = Math.ceil(box.left * 4); px < Math.floor((box.left + box.width) * 4); px++) if (near(px, py)) inGrid++;
+    expect(inGrid).toBeGreaterThan(0);
+    expect(inGrid).toBeLessThanOrEqual(9);
+  });
+
+  it('a 2048-token SVG embeds its cells as one raster and stays small; the axes and colour bar stay text', () => {
+    const long = randomResult(2048, { masks: [{ id: 'causal', offset: 0 }], d: 2 });
+    const svg = exportHeatmap(long, { queries: null, keys: null }, view, { format: 'svg', caption });
+    writeFileSync(join(OUT, 'causal-2048.svg'), svg);
+    // 13 MB of 65,536 <rect>s before
+    expect(svg.length).toBeLessThan(2 * 1024 * 1024);
+    expect(svg.match(/<image /g)?.length).toBe(1);
+    expect(svg).toContain('image-rendering="optimizeSpeed"');
+    expect((svg.match(/<(rect|path) /g) ?? []).length).toBeLessThan(500);
+    expect(svg).toContain('>0–7</text>');
+    expect(svg).toContain(caption);
+    const embedded = Buffer.from(/href="data:image\/png;base64,([^"]+)"/.exec(svg)![1], 'base64');
+    // four image pixels per CSS pixel of the grid (as a 4× PNG): all 2048 tokens of each axis are there
+    expect(pngSize(new Uint8Array(embedded))).toEqual({ width: 2048, height: 2048 });
+  });
+
   it('says which matrix a result lacks', () => {
     expect(() => exportHeatmap({ ...r, scores: undefined }, tokens, { ...view, matrix: 'scores' }, { format: 'svg' })).toThrow(/no scores/);
   });
@@ -160,10 +208,15 @@ describe('one picture in the app and in an export', () => {
   it('a T = 2048 run that kept only its overview: the same token-range axes 0–7 … 2040–2047 in both', () => {
     const run = longRun();
     const v = { ...view, head: 0 };
-    // the app draws this input as an image over the cells; the cells and axes are the builder's
-    const app = heatmapOption(runHeatmapInput(run, v)!, { width: W, height: H, theme: 'light' }, { tooltip: true, brush: true });
+    // the app draws this input as an image over the cells, the export as an image alone; the axes and the colour scale are the builder's
+    // (drawHeatmap's hook as it is at a 1× screen, its canvas stood in for by a string: there is no DOM here)
+    const app = heatmapOption(runHeatmapInput(run, v)!, { width: W, height: H, theme: 'light' }, { tooltip: true, brush: true, image: { pixelRatio: 1, paint: () => 'canvas' } });
     const file = heatmapExportOption(run.result, run.tokens, v, { width: W, height: H });
-    expect(pictureOf(app)).toEqual(pictureOf(file));
+    // the file's cells are one embedded image (its own test above); axes, scale and heading are the app's
+    const { series: _cells, ...picture } = pictureOf(file);
+    expect(pictureOf(app)).toMatchObject(picture);
+    expect(_cells.every((c: { data: unknown[] }) => c.data.length === 0)).toBe(true);
+    expect(JSON.stringify(file.graphic)).toContain('data:image/png;base64,');
     expect(pictureOf(file).y.data.slice(0, 2)).toEqual(['0–7', '8–15']);
     expect(pictureOf(file).x.data.at(-1)).toBe('2040–2047');
     const svg = renderSvg(file, W, H);

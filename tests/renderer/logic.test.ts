@@ -84,6 +84,29 @@ describe('big matrices as an image', () => {
     expect(at(140, 140)).toEqual([...colorAt('viridis', 0), 255]);
   });
 
+  it('the colour bar names the colours of the image, not of the coarser cells under it', () => {
+    // one hot pair in a 1024² map: the image pools it in blocks of its pixels, the cells in 4 × 4
+    const n = 1024;
+    const values = new Float32Array(n * n);
+    values[500 * n + 700] = 1;
+    const input = { values, rows: n, cols: n, rowLabels: null, colLabels: null, view: { matrix: 'weights' as const, colormap: 'viridis', scale: 'linear' as const, head: 0 } };
+    const opts = { width: 900, height: 800, theme: 'light' as const };
+    let painted: { width: number; height: number; data: Uint8ClampedArray } | null = null;
+    const option = heatmapOption(input, opts, { image: { pixelRatio: 2, paint: (px) => ((painted = px), 'image') } });
+    const box = gridBox(option)!;
+    // docs/semantics.md's blocks: ceil(n / pixels) tokens a side; the hot block's mean is 1 / (block area)
+    const [bRows, bCols] = [Math.ceil(n / Math.floor(box.height * 2)), Math.ceil(n / Math.floor(box.width * 2))];
+    const bar = (option.visualMap as Array<{ max: number }>)[0];
+    expect(bar.max).toBeCloseTo(1 / (bRows * bCols), 6);
+    expect(1 / (bRows * bCols)).toBeGreaterThan(1 / 16);
+    // and the image's hottest pixel is the bar's top colour
+    const px = painted!;
+    const hot = (Math.floor(500 / bRows) * px.width + Math.floor(700 / bCols)) * 4;
+    expect(Array.from(px.data.slice(hot, hot + 3))).toEqual(colorAt('viridis', 1));
+    const heading = (option.graphic as Array<{ id?: string; style?: { text: string } }>).find((g) => g.id === 'colour-bar-heading')!.style!.text;
+    expect(heading).toContain(bRows > 1 || bCols > 1 ? `mean of ${bRows}×${bCols} blocks` : 'weight');
+  });
+
   it('overlays the image on the grid, keeps the cells for hover, frames the pinned row', () => {
     const reply = replyOf(
       'r',
@@ -98,7 +121,7 @@ describe('big matrices as an image', () => {
     const box = gridBox(option)!;
     expect(box.width).toBeGreaterThan(0);
     expect((option.yAxis as { data: string[] }).data).toHaveLength(2);
-    const withImage = heatmapOption(input, opts, { image: () => 'data:image/png;base64,' });
+    const withImage = heatmapOption(input, opts, { image: { pixelRatio: 1, paint: () => 'data:image/png;base64,' } });
     const graphics = withImage.graphic as Array<{ type: string; id?: string; style?: { width: number } }>;
     expect(graphics.find((g) => g.id === 'matrix-image')?.style?.width).toBe(box.width);
     // the cells stay (hover finds them) but are not drawn under the image

@@ -1,14 +1,19 @@
 /**
  * A heatmap as a file: the app's own option builder (src-shared/charts/heatmap.ts) over the
  * app's own input (runHeatmapInput: the head's matrix, or the pooled overview of a run too
- * big to keep it), rendered headless to SVG and rasterised to PNG at 1×, 2× or 4×.
+ * big to keep it), rendered headless to SVG and rasterised to PNG at 1×, 2× or 4×. A matrix
+ * the app paints as an image (over IMAGE_THRESHOLD a side) is exported the same way: its
+ * cells are one embedded PNG at the output's resolution, and the axes, colour bar and caption
+ * stay vector text.
  */
 import type { HeatmapView } from '../../../src-shared/api/lab-api';
 import type { AttentionResult } from '../../../src-shared/job/problem';
 import type { EChartsOption } from 'echarts';
-import { heatmapOption } from '../../../src-shared/charts/heatmap';
+import { heatmapOption, type HeatmapInput } from '../../../src-shared/charts/heatmap';
+import { needsImage } from '../../../src-shared/charts/heatmap-image';
 import { runHeatmapInput, type Tokens } from '../../../src-shared/charts/heatmap-input';
 import type { ChartTheme } from '../../../src-shared/charts/theme';
+import { pngDataUrl } from './matrix-png';
 import { renderSvg, svgToPng, type PngScale } from './render';
 
 export interface HeatmapExportOptions {
@@ -25,7 +30,12 @@ export interface HeatmapExportOptions {
   theme?: ChartTheme;
   /** told 0…1 as the picture is built, drawn and encoded (the app's export progress) */
   progress?: (fraction: number) => void;
+  /** image pixels per CSS pixel of a long map's embedded raster (default: the PNG scale; SVG_PIXEL_RATIO for SVG) */
+  pixelRatio?: number;
 }
+
+/** An SVG's embedded matrix has this many pixels per CSS pixel, as a 4× PNG: every token of a 2048-token map, sharp when zoomed in an editor. */
+export const SVG_PIXEL_RATIO = 4;
 
 export type { Tokens };
 
@@ -55,7 +65,18 @@ export function heatmapExportOption(result: AttentionResult, tokens: Tokens, vie
   const { width, height } = exportSize(result, options);
   const input = runHeatmapInput({ result, tokens }, view, { title: options.title ?? defaultHeatmapTitle(result, view), caption: options.caption });
   if (!input) throw new Error(`the run has no ${view.matrix} and no overview to draw: run the job with "${view.matrix}" or "overview" among its outputs`);
-  return heatmapOption(input, { width, height, theme: options.theme ?? 'light', forExport: true });
+  return inputExportOption(input, { width, height, theme: options.theme ?? 'light', pixelRatio: options.pixelRatio ?? SVG_PIXEL_RATIO });
+}
+
+/**
+ * The option an export renders for any heatmap input: heatmapOption for a file, and for a
+ * matrix over IMAGE_THRESHOLD a side its cells as one PNG of pixelRatio pixels per CSS pixel
+ * (pooled as the app pools its image; every token when the grid has the pixels for it).
+ */
+export function inputExportOption(input: HeatmapInput, o: { width: number; height: number; theme: ChartTheme; pixelRatio: number }): EChartsOption {
+  const opts = { width: o.width, height: o.height, theme: o.theme, forExport: true };
+  if (!needsImage(input.rows, input.cols)) return heatmapOption(input, opts);
+  return heatmapOption(input, opts, { imageOnly: true, image: { pixelRatio: o.pixelRatio, paint: pngDataUrl } });
 }
 
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions & { format: 'png' }): Uint8Array;
@@ -64,7 +85,8 @@ export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: Hea
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string {
   const { width, height } = exportSize(result, options);
   const progress = options.progress ?? (() => {});
-  const option = heatmapExportOption(result, tokens, view, options);
+  const pixelRatio = options.pixelRatio ?? (options.format === 'png' ? (options.scale ?? 2) : SVG_PIXEL_RATIO);
+  const option = heatmapExportOption(result, tokens, view, { ...options, pixelRatio });
   progress(0.1);
   const svg = renderSvg(option, width, height);
   if (options.format === 'svg') return svg;

@@ -38,10 +38,19 @@ export function renderSvg(option: EChartsOption, width: number, height: number):
   try {
     const textStyle = (option.textStyle ?? {}) as Record<string, unknown>;
     chart.setOption({ ...option, animation: false, textStyle: { ...textStyle, fontFamily: textStyle.fontFamily ?? EXPORT_FONT } } as EChartsOption);
-    return chart.renderToSVGString();
+    return pixelatedImages(chart.renderToSVGString());
   } finally {
     chart.dispose();
   }
+}
+
+/**
+ * Embedded images (a long map's cells) fill their box as the canvas does in the app (SVG's
+ * default keeps the image's aspect and letterboxes it), and are scaled without smoothing, so a
+ * cell stays a sharp block: resvg reads the attribute, browsers and editors the CSS.
+ */
+function pixelatedImages(svg: string): string {
+  return svg.replace(/<image /g, '<image preserveAspectRatio="none" image-rendering="optimizeSpeed" ');
 }
 
 function svgSize(svg: string): { width: number; height: number } {

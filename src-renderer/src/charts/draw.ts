@@ -5,8 +5,11 @@
  */
 import type { EChartsOption } from 'echarts';
 import { heatmapOption, type HeatmapInput } from '../../../src-shared/charts/heatmap';
-import { matrixPixels, needsImage, type MatrixPixels } from '../../../src-shared/charts/heatmap-image';
-import { palette, type ChartTheme } from '../../../src-shared/charts/theme';
+import { needsImage, type MatrixPixels } from '../../../src-shared/charts/heatmap-image';
+import type { ChartTheme } from '../../../src-shared/charts/theme';
+
+/** Image pixels per CSS pixel: the screen's, up to 2 (finer is not seen, and costs pooling time). */
+const devicePixels = () => (typeof window !== 'undefined' ? Math.min(2, window.devicePixelRatio || 1) : 1);
 
 export function paintCanvas(pixels: MatrixPixels): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
@@ -17,18 +20,12 @@ export function paintCanvas(pixels: MatrixPixels): HTMLCanvasElement {
   return canvas;
 }
 
-let cache: { values: Float32Array; key: string; canvas: HTMLCanvasElement } | null = null;
+let cache: { pixels: MatrixPixels; canvas: HTMLCanvasElement } | null = null;
 
-/** The matrix image for this input and grid size (the last one is cached: hover and pin re-use it). */
-function matrixCanvas(input: HeatmapInput, width: number, height: number, theme: ChartTheme): HTMLCanvasElement {
-  const dpr = typeof window !== 'undefined' ? Math.min(2, window.devicePixelRatio || 1) : 1;
-  const w = Math.max(1, Math.round(width * dpr));
-  const h = Math.max(1, Math.round(height * dpr));
-  const key = [w, h, input.rows, input.cols, input.view.colormap, input.view.scale, input.view.matrix, input.range?.join(',') ?? '', input.diverging ? 1 : 0, theme].join('|');
-  if (cache && cache.values === input.values && cache.key === key) return cache.canvas;
-  const canvas = paintCanvas(matrixPixels(input, w, h, palette(theme).masked));
-  cache = { values: input.values, key, canvas };
-  return canvas;
+/** The pixels on a canvas (the last one is kept: hover and pin redraw the same pixels, which heatmapOption keeps too). */
+function matrixCanvas(pixels: MatrixPixels): HTMLCanvasElement {
+  if (cache?.pixels.data !== pixels.data) cache = { pixels, canvas: paintCanvas(pixels) };
+  return cache.canvas;
 }
 
 export interface DrawOptions {
@@ -50,7 +47,7 @@ export function drawHeatmap(input: HeatmapInput, o: DrawOptions): EChartsOption 
       brush: o.brush,
       pinnedRow: o.pinnedRow,
       pinColor: o.theme === 'dark' ? '#ffffff' : '#111111',
-      image: needsImage(input.rows, input.cols) ? (box) => matrixCanvas(input, box.width, box.height, o.theme) : undefined,
+      image: needsImage(input.rows, input.cols) ? { pixelRatio: devicePixels(), paint: matrixCanvas } : undefined,
     },
   );
 }
