@@ -15,11 +15,12 @@ import type { HeatmapView } from '../../src-shared/api/lab-api';
 import { COLORMAPS, DEFAULT_SEQUENTIAL, isColormap } from '../../src-shared/charts/colormaps';
 import { describeJob } from '../../src-shared/charts/caption';
 import { exportHeatmap } from '../service/export/heatmap-export';
+import { exportHeadGrid } from '../service/export/heatmap-grid-export';
 import { exportData, pooledOnly } from '../service/export/data-export';
 import { PNG_SCALES, type PngScale } from '../service/export/render';
 
 export const EXPORT_USAGE =
-  'qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N] [--scale 1|2|4] [--colormap NAME] [--matrix weights|scores] [--log] [--width PX] [--height PX] [--theme light|dark]';
+  'qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N | --grid] [--scale 1|2|4] [--colormap NAME] [--matrix weights|scores] [--log] [--width PX] [--height PX] [--theme light|dark]';
 
 export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npy', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -40,6 +41,8 @@ export interface ExportArgs {
   colormap: string;
   matrix: 'weights' | 'scores';
   log: boolean;
+  /** every head as a grid on one colour scale (png, svg) */
+  grid: boolean;
   width?: number;
   height?: number;
   theme: 'light' | 'dark';
@@ -52,6 +55,7 @@ export function parseExportArgs(args: string[], usage: (m: string) => Error): Ex
   const { values, positionals } = parseCommand(args, {
     ...stringFlags('format', 'out', 'head', 'scale', 'colormap', 'matrix'),
     log: SWITCH,
+    grid: SWITCH,
     ...RENDER_FLAGS,
   });
   if (positionals.length !== 1) throw usage('export takes one JOB.json');
@@ -67,6 +71,8 @@ export function parseExportArgs(args: string[], usage: (m: string) => Error): Ex
   }
   const scale = Number(values.scale ?? 2) as PngScale;
   if (!PNG_SCALES.includes(scale)) throw usage(`--scale must be 1, 2 or 4, got "${values.scale}"`);
+  if (values.grid && format !== 'png' && format !== 'svg') throw usage(`--grid draws a picture: it exports as png or svg, not ${format}`);
+  if (values.grid && values.head !== undefined) throw usage('--grid draws every head: leave out --head');
   const colormap = values.colormap ?? DEFAULT_SEQUENTIAL;
   if (!isColormap(colormap)) throw usage(`--colormap must be one of ${COLORMAPS.map((c) => c.id).join(', ')}, got "${colormap}"`);
   const matrix = values.matrix ?? 'weights';
@@ -82,6 +88,7 @@ export function parseExportArgs(args: string[], usage: (m: string) => Error): Ex
     colormap,
     matrix,
     log: Boolean(values.log),
+    grid: Boolean(values.grid),
     width: wholeNumber('width', values.width, usage, 120),
     height: wholeNumber('height', values.height, usage, 120),
     theme,
@@ -146,7 +153,8 @@ export async function cmdExport(args: string[], deps: ExportCommandDeps): Promis
     let what: string = a.format;
     if (a.format === 'png' || a.format === 'svg') {
       const view: HeatmapView = { matrix: a.matrix, colormap: a.colormap, scale: a.log ? 'log' : 'linear', head: a.head };
-      data = exportHeatmap(result, tokens, view, { format: a.format, scale: a.scale, caption, width: a.width, height: a.height, theme: a.theme });
+      const options = { format: a.format, scale: a.scale, caption, width: a.width, height: a.height, theme: a.theme };
+      data = a.grid ? exportHeadGrid({ result, tokens }, view, options) : exportHeatmap(result, tokens, view, options);
       if (a.format === 'png') what = `png, ${pngSize(data as Uint8Array)}`;
     } else {
       // the engine's result carries its own bookkeeping (backend, timing); the JSON export is the AttentionResult plus the job

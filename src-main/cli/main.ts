@@ -13,7 +13,7 @@ const USAGE = `qklab — QK Lab without a display
 
 Usage:
   qklab run JOB.json [--json | --out DIR] [--backend auto|wasm|webgpu] [--workers N] [--threads N]
-  qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N] [--scale 1|2|4]
+  qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N | --grid] [--scale 1|2|4]
                [--colormap viridis] [--matrix weights|scores] [--log] [--width PX] [--height PX]
   qklab experiment NAME [JOB.json] [options] [--json | --out DIR] [--scale 1|2|4] [--width PX] [--height PX] [--theme light|dark]
                (qklab experiment --help lists the experiments and their options; NAME --help one of them)
@@ -28,6 +28,7 @@ Options:
   --backend B    auto (default) | wasm | webgpu; overrides the JobSpec's "backend". WebGPU
                  needs a browser context (the app's compute window): under the CLI, auto
                  runs on wasm and webgpu is an error that says so
+  --grid         export: every head as one figure, on one colour scale (png, svg)
   --workers N    compute workers (default: the core count)
   --threads N    onnxruntime threads per worker (default 1)
   --debug        print stack traces on errors`;

@@ -131,6 +131,8 @@ export interface HeatmapView {
   head: number;
 }
 
+export type ExportPicture = { kind: 'head' } | { kind: 'grid' } | { kind: 'region'; rows: [number, number]; cols: [number, number] };
+
 export interface ExportRequest {
   runId: string;
   format: ImageFormat | DataFormat;
@@ -141,6 +143,12 @@ export interface ExportRequest {
   path?: string;
   /** caption: the configuration in words (e.g. "cosine τ=0.5 · causal · softmax") */
   caption?: string;
+  /**
+   * What a PNG or SVG shows: the view's head (the default), every head as a grid on one colour
+   * scale, or a region of the view's head recomputed at full resolution (as fetchTile: rows
+   * [r0, r1) × columns [c0, c1), at most TILE_MAX_SIDE a side). CSV, NPY and JSON write the run.
+   */
+  picture?: ExportPicture;
   /**
    * Names this export in flight: its ProgressEvents carry it as runId (stage 'exporting'), and
    * cancelJob({ runId: exportId }) stops it (the written file is then never created).

@@ -104,6 +104,9 @@ export const experimentRequestSchema = v.variant(
 /** The largest side of a fetchTile tile (rows and columns): 512 × 512 floats is 1 MiB per matrix. */
 export const TILE_MAX_SIDE = 512;
 
+/** The most heads an export's grid of all heads draws (64 heads are already 16 panels tall). */
+export const GRID_MAX_HEADS = 64;
+
 const tileIndex = v.pipe(
   v.number('expected an index'),
   v.integer('expected an integer index'),
@@ -176,6 +179,17 @@ export const OPERATIONS = {
       view: v.optional(heatmapViewSchema),
       path: v.optional(pathString),
       caption: v.optional(v.pipe(v.string(), v.maxLength(1000, 'expected a caption of at most 1000 characters'))),
+      picture: v.optional(
+        v.variant(
+          'kind',
+          [
+            v.strictObject({ kind: v.literal('head') }),
+            v.strictObject({ kind: v.literal('grid') }),
+            v.strictObject({ kind: v.literal('region'), rows: tileRange('rows'), cols: tileRange('columns') }),
+          ],
+          'expected a picture of kind "head", "grid" or "region"',
+        ),
+      ),
       exportId: v.optional(idString('an export id')),
     }),
     32 * KiB,
@@ -379,6 +393,7 @@ type Assert<T extends true> = T;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Schema<K extends OperationName> = v.InferOutput<(typeof OPERATIONS)[K]['request']>;
 export type _ExportFormatMatches = Assert<Same<Schema<'exportRun'>['format'], ExportRequest['format']>>;
+export type _ExportPictureMatches = Assert<Same<Schema<'exportRun'>['picture'], ExportRequest['picture']>>;
 export type _CancelMatches = Assert<Same<Schema<'cancelJob'>, RequestOf<'cancelJob'>>>;
 export type _TileMatches = Assert<Same<Schema<'fetchTile'>, RequestOf<'fetchTile'>>>;
 export type _OpenMatches = Assert<Same<Schema<'openEmbeddings'>, RequestOf<'openEmbeddings'>>>;

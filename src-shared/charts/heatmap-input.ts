@@ -7,7 +7,7 @@
 import type { HeatmapView, TileReply } from '../api/lab-api';
 import type { AttentionResult } from '../job/problem';
 import type { HeatmapInput } from './heatmap';
-import { headsRange } from './heatmap-scale';
+import { headsRange, valueRange } from './heatmap-scale';
 import { headBlocked, headSlice } from './pool';
 
 export type Tokens = { queries: string[] | null; keys: string[] | null };
@@ -98,7 +98,8 @@ export function tileHeatmapInput(tile: TileReply, run: RunView, view: HeatmapVie
   };
 }
 
-/** One colour range for all heads' thumbnails (undefined when the run kept no full matrix). */
+/** One colour range for all heads (thumbnails, an export's grid): of the matrix, else of the pooled overview; undefined with neither. */
 export function sharedRange(run: RunView, matrix: HeatmapView['matrix']): [number, number] | undefined {
-  return run.result[matrix] ? headsRange(run.result, matrix) : undefined;
+  if (run.result[matrix]) return headsRange(run.result, matrix);
+  return run.result.overview ? valueRange(run.result.overview.data, 'weights') : undefined;
 }

@@ -59,6 +59,30 @@ describe('exporting a run', () => {
     expect(svg).toContain('head 1');
   });
 
+  it('all heads as one figure: a panel a head, one colour scale, the caption once (SVG and PNG)', async () => {
+    const path = chooseSave('heads.svg');
+    await service.exportRun({ runId: 'run-x', format: 'svg', picture: { kind: 'grid' }, caption: 'grid caption' });
+    const svg = readFileSync(path, 'utf8');
+    expect(svg.match(/<svg /g)).toHaveLength(1 + 2 + 1);
+    expect(svg).toContain('Attention weights · head 0');
+    expect(svg).toContain('Attention weights · head 1');
+    expect(svg.split('grid caption')).toHaveLength(2);
+    // one scale: both colour bars end at the same top value (the largest weight of either head)
+    const run = service.storedRun('run-x')!;
+    const top = Math.max(...run.result.weights!);
+    const bars = [...svg.matchAll(/>(\d(?:\.\d+)?)<\/text>/g)].map((m) => Number(m[1]));
+    expect(bars.filter((v) => v === 1 || v === Number(top.toPrecision(3))).length).toBeGreaterThanOrEqual(2);
+    const pngPath = chooseSave('heads.png');
+    await service.exportRun({ runId: 'run-x', format: 'png', scale: 1, picture: { kind: 'grid' } });
+    const png = readPng(readFileSync(pngPath));
+    expect(png.width).toBe(2 * 440);
+  });
+
+  it('a grid or a region is a picture: CSV refuses it, naming the field', async () => {
+    chooseSave('nope.csv');
+    await expect(service.exportRun({ runId: 'run-x', format: 'csv', picture: { kind: 'grid' } })).rejects.toThrow(/picture: a grid is a picture/);
+  });
+
   it('writes CSV, NPY and JSON data', async () => {
     const csvPath = chooseSave('w.csv');
     await service.exportRun({ runId: 'run-x', format: 'csv' });
@@ -179,6 +203,27 @@ describe('exporting a run that kept only the pooled overview (the app at T = 204
       `[export T=${T}, service] png 2×: ${(ms / 1000).toFixed(1)} s, ${(statSync(png).size / 1024).toFixed(0)} KiB; svg ${(statSync(svgPath).size / 1024).toFixed(0)} KiB`,
     );
   }, 120_000);
+
+  it('the zoomed region at full resolution: the tile fetchTile computes, its tokens on the axes, where it lies in the title', async () => {
+    const region = { rows: [1000, 1064] as [number, number], cols: [900, 1000] as [number, number] };
+    const svgPath = chooseSave('region.svg');
+    await service.exportRun({ runId: 'run-long', format: 'svg', picture: { kind: 'region', ...region } });
+    const svg = readFileSync(svgPath, 'utf8');
+    expect(svg).toContain('queries 1000–1063 × keys 900–999');
+    // one token a cell, named by its index (not the overview's 4-token blocks)
+    expect(svg).toContain('>1000</text>');
+    expect(svg).toContain('>900</text>');
+    expect(svg).not.toMatch(/mean of \d+×\d+ blocks/);
+    // the colour bar tops at the tile's largest weight, as the engine computes the tile
+    const tile = await service.fetchTile({ runId: 'run-long', head: 0, ...region });
+    let max = 0;
+    for (let k = 0; k < tile.weights.length; k++) max = Math.max(max, tile.weights[k]);
+    const ticks = [...svg.matchAll(/>([\d.e−-]+)<\/text>/g)].map((m) => Number(m[1].replace('−', '-'))).filter((v) => v > 0 && v < 1);
+    expect(Math.max(...ticks)).toBeLessThanOrEqual(max * 1.0001);
+    const pngPath = chooseSave('region.png');
+    await service.exportRun({ runId: 'run-long', format: 'png', scale: 1, picture: { kind: 'region', ...region } });
+    expect(readPng(readFileSync(pngPath)).width).toBe(DEFAULT_EXPORT_WIDTH);
+  }, 60_000);
 
   it('CSV and NPY write the pooled overview', async () => {
     const csvPath = chooseSave('long.csv');

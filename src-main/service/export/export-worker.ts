@@ -15,7 +15,7 @@ port.on('message', (m: ExportJob) => void onMessage(m));
 async function onMessage(m: ExportJob): Promise<void> {
   let reply: ExportMessage;
   try {
-    await exportRunResult(m.run, m.req, m.path, (fraction) => port.postMessage({ id: m.id, fraction } satisfies ExportMessage));
+    await exportRunResult(m.run, m.req, m.path, (fraction) => port.postMessage({ id: m.id, fraction } satisfies ExportMessage), m.tile);
     reply = { id: m.id, ok: true };
   } catch (e) {
     reply = { id: m.id, ok: false, name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) };

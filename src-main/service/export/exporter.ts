@@ -6,7 +6,7 @@
  * cannot be interrupted otherwise): the exports queued behind it fail as cancelled too.
  */
 import { Worker } from 'node:worker_threads';
-import type { ExportRequest } from '../../../src-shared/api/lab-api';
+import type { ExportRequest, TileReply } from '../../../src-shared/api/lab-api';
 import type { StoredRun } from '../runs/kept-results';
 
 export interface ExportJob {
@@ -14,6 +14,8 @@ export interface ExportJob {
   run: StoredRun;
   req: ExportRequest;
   path: string;
+  /** the region a `picture: region` export draws, computed by the engine in the main process */
+  tile?: TileReply;
 }
 
 export type ExportReply = { id: number; ok: true } | { id: number; ok: false; name: string; message: string };
@@ -76,7 +78,7 @@ export class Exporter {
    * `progress` hears 0…1 as it goes. An abort stops the worker and rejects with the
    * signal's reason (the file is never written: the write is the last step, and atomic).
    */
-  export(run: StoredRun, req: ExportRequest, path: string, opts: { signal?: AbortSignal; progress?: (fraction: number) => void } = {}): Promise<void> {
+  export(run: StoredRun, req: ExportRequest, path: string, opts: { signal?: AbortSignal; progress?: (fraction: number) => void; tile?: TileReply } = {}): Promise<void> {
     if (opts.signal?.aborted) return Promise.reject(opts.signal.reason as Error);
     this.worker ??= this.start();
     const worker = this.worker;
@@ -97,7 +99,7 @@ export class Exporter {
         progress: opts.progress,
       });
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage({ id, run, req, path } satisfies ExportJob);
+      worker.postMessage({ id, run, req, path, tile: opts.tile } satisfies ExportJob);
     });
   }
 

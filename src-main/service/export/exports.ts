@@ -8,6 +8,7 @@ import type { Host } from '../host';
 import type { StoredRun } from '../runs/kept-results';
 import type { ServiceContext } from '../service-context';
 import { Exporter } from './exporter';
+import { fetchKeptTile } from '../runs/fetch-tile';
 
 export class Exports {
   private readonly exporter = new Exporter();
@@ -31,7 +32,16 @@ export class Exports {
         if (!chosen) return null;
         path = allow.allow(chosen, 'write', 'dialog');
       }
-      await this.track(req.exportId, (signal, progress) => this.exporter.export(run, req, path, { signal, progress }));
+      await this.track(req.exportId, async (signal, progress) => {
+        // a zoomed region is computed by the engine here (as fetchTile), then drawn in the worker
+        const picture = req.picture;
+        const tile =
+          picture?.kind === 'region' && (req.format === 'png' || req.format === 'svg')
+            ? await fetchKeptTile(this.ctx, { runId: req.runId, head: req.view?.head ?? 0, rows: picture.rows, cols: picture.cols })
+            : undefined;
+        if (signal?.aborted) throw signal.reason as Error;
+        return this.exporter.export(run, req, path, { signal, progress, tile });
+      });
       return path;
     });
   }
@@ -63,7 +73,9 @@ export class Exports {
 
 function defaultExportName(run: StoredRun, req: ExportRequest): string {
   const metric = run.spec.metric?.id ?? 'dot';
-  const what = req.format === 'png' || req.format === 'svg' ? (req.view?.matrix ?? 'weights') : 'attention';
+  const image = req.format === 'png' || req.format === 'svg';
+  const picture = !image || !req.picture || req.picture.kind === 'head' ? '' : req.picture.kind === 'grid' ? '-heads' : `-q${req.picture.rows[0]}-k${req.picture.cols[0]}`;
+  const what = image ? `${req.view?.matrix ?? 'weights'}${picture}` : 'attention';
   const scale = req.format === 'png' && req.scale && req.scale > 1 ? `@${req.scale}x` : '';
   return `${what}-${metric}${scale}.${req.format}`;
 }

@@ -6,12 +6,12 @@
  * cells are one embedded PNG at the output's resolution, and the axes, colour bar and caption
  * stay vector text.
  */
-import type { HeatmapView } from '../../../src-shared/api/lab-api';
+import type { HeatmapView, TileReply } from '../../../src-shared/api/lab-api';
 import type { AttentionResult } from '../../../src-shared/job/problem';
 import type { EChartsOption } from 'echarts';
 import { heatmapOption, type HeatmapInput } from '../../../src-shared/charts/heatmap';
 import { needsImage } from '../../../src-shared/charts/heatmap-image';
-import { runHeatmapInput, type Tokens } from '../../../src-shared/charts/heatmap-input';
+import { runHeatmapInput, tileHeatmapInput, type RunView, type Tokens } from '../../../src-shared/charts/heatmap-input';
 import type { ChartTheme } from '../../../src-shared/charts/theme';
 import { pngDataUrl } from './matrix-png';
 import { renderSvg, svgToPng, type PngScale } from './render';
@@ -69,13 +69,20 @@ export function heatmapExportOption(result: AttentionResult, tokens: Tokens, vie
 }
 
 /**
+ * Matrices with more cells than this are exported as one image: as vector cells, each is a
+ * few hundred bytes of SVG and a shape for resvg (a 256² map was 13 MB and seconds a panel).
+ */
+export const EXPORT_VECTOR_CELLS = 64 * 64;
+
+/**
  * The option an export renders for any heatmap input: heatmapOption for a file, and for a
- * matrix over IMAGE_THRESHOLD a side its cells as one PNG of pixelRatio pixels per CSS pixel
- * (pooled as the app pools its image; every token when the grid has the pixels for it).
+ * matrix of more than EXPORT_VECTOR_CELLS cells (or that the app paints as an image) its cells
+ * as one PNG of pixelRatio pixels per CSS pixel (pooled as the app pools its image; every
+ * token when the grid has the pixels for it).
  */
 export function inputExportOption(input: HeatmapInput, o: { width: number; height: number; theme: ChartTheme; pixelRatio: number }): EChartsOption {
   const opts = { width: o.width, height: o.height, theme: o.theme, forExport: true };
-  if (!needsImage(input.rows, input.cols)) return heatmapOption(input, opts);
+  if (!needsImage(input.rows, input.cols) && input.rows * input.cols <= EXPORT_VECTOR_CELLS) return heatmapOption(input, opts);
   return heatmapOption(input, opts, { imageOnly: true, image: { pixelRatio: o.pixelRatio, paint: pngDataUrl } });
 }
 
@@ -84,13 +91,36 @@ export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: Hea
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string;
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string {
   const { width, height } = exportSize(result, options);
-  const progress = options.progress ?? (() => {});
-  const pixelRatio = options.pixelRatio ?? (options.format === 'png' ? (options.scale ?? 2) : SVG_PIXEL_RATIO);
-  const option = heatmapExportOption(result, tokens, view, { ...options, pixelRatio });
-  progress(0.1);
-  const svg = renderSvg(option, width, height);
+  const option = heatmapExportOption(result, tokens, view, { ...options, pixelRatio: exportPixelRatio(options) });
+  options.progress?.(0.1);
+  return encodeExport(renderSvg(option, width, height), options);
+}
+
+/** Image pixels per CSS pixel of an embedded matrix: the PNG's scale, or SVG_PIXEL_RATIO. */
+export function exportPixelRatio(options: Pick<HeatmapExportOptions, 'format' | 'scale' | 'pixelRatio'>): number {
+  return options.pixelRatio ?? (options.format === 'png' ? (options.scale ?? 2) : SVG_PIXEL_RATIO);
+}
+
+/** The drawn SVG as the asked format: itself, or rasterised at the PNG scale. */
+export function encodeExport(svg: string, options: Pick<HeatmapExportOptions, 'format' | 'scale' | 'progress'>): Uint8Array | string {
   if (options.format === 'svg') return svg;
   if (options.format !== 'png') throw new Error(`a heatmap exports as png or svg, not ${String(options.format)}`);
-  progress(0.5);
+  options.progress?.(0.5);
   return svgToPng(svg, options.scale ?? 2);
+}
+
+/**
+ * A zoomed region as a file: the tile fetchTile computed (full resolution, on the run's token
+ * axes), drawn by the same builder as the whole map, titled with where it lies.
+ */
+export function exportRegion(tile: TileReply, run: RunView, view: HeatmapView, options: HeatmapExportOptions): Uint8Array | string {
+  const [r0, r1] = tile.rows;
+  const [c0, c1] = tile.cols;
+  const width = Math.round(options.width ?? DEFAULT_EXPORT_WIDTH);
+  const height = Math.round(options.height ?? defaultExportHeight(r1 - r0, c1 - c0, width));
+  const title = options.title ?? `${defaultHeatmapTitle(run.result, { ...view, head: tile.head })} · queries ${r0}–${r1 - 1} × keys ${c0}–${c1 - 1}`;
+  const input = tileHeatmapInput(tile, run, view, { title, caption: options.caption });
+  const option = inputExportOption(input, { width, height, theme: options.theme ?? 'light', pixelRatio: exportPixelRatio(options) });
+  options.progress?.(0.1);
+  return encodeExport(renderSvg(option, width, height), options);
 }

@@ -53,6 +53,16 @@ function pixelatedImages(svg: string): string {
   return svg.replace(/<image /g, '<image preserveAspectRatio="none" image-rendering="optimizeSpeed" ');
 }
 
+/**
+ * Several rendered SVGs as one figure: each placed at (x, y) as a nested <svg>, on a
+ * background of the figure's size. Each part keeps its own size and ids (ECharts numbers its
+ * renderers, so two parts' ids never meet).
+ */
+export function composeSvg(parts: { svg: string; x: number; y: number }[], width: number, height: number, background: string): string {
+  const body = parts.map(({ svg, x, y }) => svg.replace(/^<svg\b/, `<svg x="${x}" y="${y}"`)).join('\n');
+  return `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" viewBox="0 0 ${width} ${height}">\n<rect width="${width}" height="${height}" fill="${background}"></rect>\n${body}\n</svg>`;
+}
+
 function svgSize(svg: string): { width: number; height: number } {
   const open = /<svg\b[^>]*>/.exec(svg)?.[0];
   const w = open && /\swidth="([\d.]+)"/.exec(open);

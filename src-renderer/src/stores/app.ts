@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
-import type { DataFormat, HeatmapView, ImageFormat, MenuCommand } from '../../../src-shared/api/lab-api';
+import type { DataFormat, ExportPicture, HeatmapView, ImageFormat, MenuCommand } from '../../../src-shared/api/lab-api';
 import { labApi } from '../host';
 import { dropKind } from '../logic/drop';
 import { errorText } from '../logic/errors';
@@ -32,6 +32,8 @@ export interface ExportChoice {
   caption?: boolean;
   /** the colour scale of the picture (default: the view's) */
   colourScale?: HeatmapView['scale'];
+  /** what a PNG or SVG shows (default: the focused head) */
+  picture?: ExportPicture;
 }
 
 export const useAppStore = defineStore('app', () => {
@@ -77,6 +79,7 @@ export const useAppStore = defineStore('app', () => {
         scale: format === 'png' ? (scale ?? view.exportScale) : undefined,
         view: heatmapView,
         caption: choice.caption === false ? undefined : job.caption,
+        picture: format === 'png' || format === 'svg' ? choice.picture : undefined,
         exportId,
       });
       if (path) notice.value = { kind: 'info', text: `Exported ${path}` };
