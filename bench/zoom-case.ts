@@ -77,7 +77,7 @@ export async function runZoomCase() {
       };
     };
     await tile([6000, 5000]); // warm-up: the region graph's session
-    const regions = [];
+    const regions: Awaited<ReturnType<typeof tile>>[] = [];
     for (const r of ZOOM_REGIONS) regions.push(await tile(r));
     const m = (k: 'wallMs' | 'computeMs' | 'afterEngineMs' | 'cloneMs') => median(regions.map((x) => x[k]));
     return {
