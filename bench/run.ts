@@ -2,7 +2,8 @@
  * `npm run bench`: the engine beside numpy and a plain-JS loop on the same float32 inputs,
  * each contender in its own process (so peak RSS is per contender and case), medians of
  * repeated runs after a warm-up. Writes bench/report.json and prints a table. `--cli` runs
- * only the CLI latency cases (cli-case.ts) and puts them into the existing report.
+ * only the CLI latency cases (cli-case.ts) and puts them into the existing report; `--zoom`
+ * likewise only the zoom latency case (zoom-case.ts).
  * Speed targets are judged here, never in timed unit tests: these machines are shared.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { runWebGpuCase } from './webgpu-case';
 import { runRenderCase } from './render-case';
 import { runSweepCase, SWEEP_TAUS } from './sweep-case';
 import { cliLine, runCliCases } from './cli-case';
+import { runZoomCase, zoomLine } from './zoom-case';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -55,6 +57,10 @@ async function childMain(argv: string[]): Promise<void> {
   const get = (k: string) => argv[argv.indexOf(k) + 1];
   if (get('--child') === 'render') {
     process.stdout.write(JSON.stringify(await runRenderCase()) + '\n');
+    return;
+  }
+  if (get('--child') === 'zoom') {
+    process.stdout.write(JSON.stringify(await runZoomCase()) + '\n');
     return;
   }
   if (get('--child') === 'webgpu') {
@@ -113,9 +119,22 @@ async function cliOnly(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n\nwrote bench/report.json (cli)\n`);
 }
 
+/** `--zoom`: only the zoom latency case, merged into the report already there (if any). */
+async function zoomOnly(): Promise<void> {
+  const path = join(here, 'report.json');
+  const previous = await readFile(path, 'utf8').then(
+    (t) => JSON.parse(t) as Record<string, unknown>,
+    () => ({}),
+  );
+  const zoom = child(['--child', 'zoom']);
+  await writeFile(path, JSON.stringify({ ...previous, zoom: { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...zoom } }, null, 2));
+  process.stdout.write(`${zoomLine(zoom)}\n\nwrote bench/report.json (zoom)\n`);
+}
+
 export async function benchMain(argv: string[]): Promise<void> {
   if (argv.includes('--child')) return childMain(argv);
   if (argv.includes('--cli')) return cliOnly();
+  if (argv.includes('--zoom')) return zoomOnly();
   const quick = argv.includes('--quick');
   const cases = CASES.filter((c) => !quick || c.quick);
   const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-'));
@@ -175,6 +194,9 @@ export async function benchMain(argv: string[]): Promise<void> {
   // the renderer's first paint of a 4096 × 4096 overview (issue #4), in Chromium
   const render = quick ? { medianMs: null, note: 'skipped with --quick' } : child(['--child', 'render']);
   report.renderer = { case: 'first paint of a 4096×4096 overview, pooled to 1024×1024 px (matrixPixels + putImageData + next frame), headless Chromium', ...render };
+  // zooming a T = 16384 overview run: fetchTile of 512 × 512 regions against the engine's own time
+  const zoom = quick ? { medianMs: null, note: 'skipped with --quick' } : child(['--child', 'zoom']);
+  report.zoom = zoom;
   const cli = cliReport();
   report.cli = cli.cli;
   await writeFile(join(here, 'report.json'), JSON.stringify(report, null, 2));
@@ -184,6 +206,6 @@ export async function benchMain(argv: string[]): Promise<void> {
       ? `renderer: ${render.note ?? 'failed'}`
       : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
   process.stdout.write(
-    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n${cli.lines.join('\n')}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n${zoomLine(zoom)}\n${cli.lines.join('\n')}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
   );
 }

@@ -206,3 +206,20 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
   out.graphic = graphic as EChartsOption['graphic'];
   return out;
 }
+
+/** The drawn cell [j, i] (column, row) under a point of the chart (px from its top left), or null outside the grid box. */
+export function cellAtPoint(g: HeatmapGeometry, box: GridBox, x: number, y: number): [number, number] | null {
+  const drawnRows = Math.ceil(g.rows / g.blockRows);
+  const drawnCols = Math.ceil(g.cols / g.blockCols);
+  if (!(box.width > 0 && box.height > 0) || x < box.left || y < box.top || x >= box.left + box.width || y >= box.top + box.height) return null;
+  // row 0 is drawn at the top
+  const j = Math.min(drawnCols - 1, Math.floor(((x - box.left) / box.width) * drawnCols));
+  const i = Math.min(drawnRows - 1, Math.floor(((y - box.top) / box.height) * drawnRows));
+  return [j, i];
+}
+
+/** The query and key tokens [a, b) under a point of the chart (a pooled cell's whole block), or null outside the grid box. */
+export function tokensAtPoint(g: HeatmapGeometry, box: GridBox, x: number, y: number): { rows: [number, number]; cols: [number, number] } | null {
+  const at = cellAtPoint(g, box, x, y);
+  return at ? cellAt(g, at[0], at[1]) : null;
+}

@@ -3,8 +3,9 @@
  * zoomed tile fetched with window.qklab.fetchTile (page-api.js → the request table → the
  * real LabService and WasmPool), and the status bar naming the backend that ran and its
  * compute time. Then the app itself on a 2,048-token file: the pooled map's axes and hover
- * in token indices (read from the chart instance's option), and a region dragged on the map
- * recomputed at full resolution, equal to the float64 reference.
+ * in token indices (read from the chart instance's option), a region dragged on the map
+ * recomputed at full resolution, equal to the float64 reference, and the wheel zooming about
+ * the cell under the pointer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -123,10 +124,10 @@ const bounds = (label: string): [number, number] => {
 };
 
 /** Wait until the heatmap shows a finished run other than `previous`; its id. */
-async function shownAfter(page: Page, previous: string): Promise<string> {
+async function shownAfter(page: Page, previous: string, timeout = 120_000): Promise<string> {
   const panel = page.locator(`[data-testid="heatmap-panel"]:not([data-run-id=""]):not([data-run-id="${previous}"])`);
-  await panel.waitFor({ timeout: 120_000 });
-  await page.locator('[data-testid="run-status"]:not([data-status="running"])').waitFor({ timeout: 120_000 });
+  await panel.waitFor({ timeout });
+  await page.locator('[data-testid="run-status"]:not([data-status="running"])').waitFor({ timeout });
   return (await panel.getAttribute('data-run-id')) ?? '';
 }
 
@@ -258,6 +259,57 @@ describe('the app on a 2,048-token run', () => {
 
     // 0 resets to the pooled overview
     await page.keyboard.press('0');
+    await page.locator('[data-testid="zoom-bar"][data-depth="0"]').waitFor();
+    await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data[0]).toBe(overview.yAxis[0].data[0]);
+  });
+
+  it('the wheel over a cell zooms to a region around it (the page does not scroll); wheel down returns; the wheel off the grid does nothing', async () => {
+    const { page } = h;
+    const overview = (await chartState(page, 'heatmap'))!.option!;
+    const j = 20;
+    const i = 50;
+    const cellRows = bounds(overview.yAxis[0].data[i]);
+    const cellCols = bounds(overview.xAxis[0].data[j]);
+    // whether the wheel reached the window with its default prevented (the chart took it)
+    await page.evaluate(() => {
+      const w = window as unknown as { wheelPrevented: boolean[] };
+      w.wheelPrevented = [];
+      window.addEventListener('wheel', (e) => w.wheelPrevented.push(e.defaultPrevented));
+    });
+    const prevented = () => page.evaluate(() => (window as unknown as { wheelPrevented: boolean[] }).wheelPrevented);
+
+    // off the grid (over the query axis' labels): the page's, not a zoom
+    const chartBox = (await page.getByTestId('heatmap').boundingBox())!;
+    await page.mouse.move(chartBox.x + overview.grid[0].left / 2, chartBox.y + overview.grid[0].top + 40);
+    await page.mouse.wheel(0, -100);
+    await page.waitForTimeout(400);
+    expect(await page.getByTestId('zoom-bar').getAttribute('data-depth')).toBe('0');
+    expect(await prevented()).toEqual([false]);
+
+    const at = await cellPoint(page, overview, j, i);
+    await page.mouse.move(at.x, at.y);
+    await page.mouse.wheel(0, -100);
+    await page.locator('[data-testid="zoom-bar"][data-depth="1"]').waitFor({ timeout: 60_000 });
+    expect((await prevented())[1]).toBe(true);
+    // the tile's option (a 512 × 512 tile is drawn pooled to the cell budget: its labels are token ranges)
+    await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data[0], { timeout: 30_000 }).not.toBe(overview.yAxis[0].data[0]);
+    const option = (await chartState(page, 'heatmap'))!.option!;
+    const rowLabels: string[] = option.yAxis[0].data;
+    const colLabels: string[] = option.xAxis[0].data;
+    const rows = [bounds(rowLabels[0])[0], bounds(rowLabels.at(-1)!)[1] + 1];
+    const cols = [bounds(colLabels[0])[0], bounds(colLabels.at(-1)!)[1] + 1];
+    // half the 2,048 run each side is 1,024: a tile's 512, about the cell under the pointer
+    expect([rows[1] - rows[0], cols[1] - cols[0]]).toEqual([512, 512]);
+    expect(rows[0]).toBeLessThanOrEqual(cellRows[0]);
+    expect(rows[1]).toBeGreaterThan(cellRows[1]);
+    expect(cols[0]).toBeLessThanOrEqual(cellCols[0]);
+    expect(cols[1]).toBeGreaterThan(cellCols[1]);
+    expect(Math.abs((rows[0] + rows[1]) / 2 - (cellRows[0] + cellRows[1] + 1) / 2)).toBeLessThanOrEqual(1);
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+
+    // a later gesture, down: back to the pooled overview
+    await page.waitForTimeout(400);
+    await page.mouse.wheel(0, 100);
     await page.locator('[data-testid="zoom-bar"][data-depth="0"]').waitFor();
     await expect.poll(async () => (await chartState(page, 'heatmap'))!.option!.yAxis[0].data[0]).toBe(overview.yAxis[0].data[0]);
   });

@@ -3,7 +3,8 @@
  * pooled overview, or on a tile already shown, is recomputed at full resolution through the
  * LabApi's fetchTile. The picture on show stays until the tile lands; a newer zoom, a reset or
  * a new run drops a tile still on its way. Back returns to the previous level, reset to the
- * run's own view.
+ * run's own view. The + key and a wheel step up take the same path in (zoomIn); a wheel step
+ * down is Back.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
@@ -66,6 +67,30 @@ export function panRegion(current: ZoomRegion, arrow: 'ArrowUp' | 'ArrowDown' | 
   };
 }
 
+/** A wheel step zooms to this share of the view on show, each side. */
+export const WHEEL_ZOOM_FRACTION = 0.5;
+
+/**
+ * The region a wheel step zooms to: `fraction` of the view on show each side (never below 8
+ * tokens, never above a tile's side or the run), centred on the tokens under the pointer
+ * (`at`, a pooled cell's whole block) and shifted, not shrunk, to stay inside the run.
+ */
+export function regionAround(
+  current: ZoomRegion,
+  at: { rows: [number, number]; cols: [number, number] },
+  Tq: number,
+  Tk: number,
+  fraction = WHEEL_ZOOM_FRACTION,
+  max = TILE_MAX_SIDE,
+): ZoomRegion {
+  const around = ([a, b]: [number, number], [p, q]: [number, number], n: number): [number, number] => {
+    const side = Math.max(1, Math.min(n, max, Math.max(8, Math.ceil((b - a) * fraction))));
+    const lo = Math.max(0, Math.min(n - side, Math.round((p + q) / 2 - side / 2)));
+    return [lo, lo + side];
+  };
+  return { head: current.head, rows: around(current.rows, at.rows, Tq), cols: around(current.cols, at.cols, Tk) };
+}
+
 const ARROWS = ['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'] as const;
 
 /** "queries 1500–1755 × keys 1400–1911" */
@@ -113,6 +138,39 @@ export const useZoomStore = defineStore('zoom', () => {
     }
   }
 
+  /** What is on show for this run and head: the tile's region, or the whole matrix. */
+  function shownRegion(reply: RunReply, head: number): ZoomRegion {
+    const shown = reply.runId === runId.value ? tile.value : null;
+    return shown ? { head: shown.head, rows: shown.rows, cols: shown.cols } : { head, rows: [0, reply.result.Tq], cols: [0, reply.result.Tk] };
+  }
+
+  /**
+   * One step in (the + key, a wheel step up): half of what is on show each side, about its
+   * centre, or about the tokens `at` (under the pointer) when given.
+   */
+  function zoomIn(reply: RunReply, head: number, at?: { rows: [number, number]; cols: [number, number] }): Promise<void> {
+    const current = shownRegion(reply, head);
+    const { Tq, Tk } = reply.result;
+    return zoomTo(reply, at ? regionAround(current, at, Tq, Tk) : zoomInRegion(current, Tq, Tk));
+  }
+
+  /**
+   * A wheel step over the map: up (`steps` < 0, as WheelEvent.deltaY) zooms in about the
+   * tokens under the pointer, down goes back. Ignored while a tile is on its way. True when
+   * it did something.
+   */
+  function wheel(reply: RunReply | null, head: number, steps: number, at: { rows: [number, number]; cols: [number, number] } | null): boolean {
+    if (!reply || pending.value || steps === 0) return false;
+    if (steps < 0) {
+      if (!at) return false;
+      void zoomIn(reply, head, at);
+      return true;
+    }
+    if (reply.runId !== runId.value || depth.value === 0) return false;
+    back();
+    return true;
+  }
+
   /** Back to the previous level (the run's own view after the first). */
   function back() {
     seq++;
@@ -137,9 +195,7 @@ export const useZoomStore = defineStore('zoom', () => {
   function key(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }, reply: RunReply | null = null, head = 0): boolean {
     if (e.ctrlKey || e.metaKey || e.altKey) return false;
     if ((e.key === '+' || e.key === '=') && reply) {
-      const shown = reply.runId === runId.value ? tile.value : null;
-      const current: ZoomRegion = shown ? { head: shown.head, rows: shown.rows, cols: shown.cols } : { head, rows: [0, reply.result.Tq], cols: [0, reply.result.Tk] };
-      void zoomTo(reply, zoomInRegion(current, reply.result.Tq, reply.result.Tk));
+      void zoomIn(reply, head);
       return true;
     }
     if (depth.value === 0 && !pending.value) return false;
@@ -156,5 +212,5 @@ export const useZoomStore = defineStore('zoom', () => {
     return true;
   }
 
-  return { runId, levels, pending, error, tile, depth, tileFor, zoomTo, back, reset, key };
+  return { runId, levels, pending, error, tile, depth, tileFor, zoomTo, zoomIn, wheel, back, reset, key };
 });
