@@ -123,6 +123,20 @@ describe('qklab export', () => {
     expect(stderr).toMatch(/--colormap must be one of viridis, magma/);
   });
 
+  it('--grid: every head of a 3-head job in one SVG, on one colour scale; with a data format or --head it is a usage error', async () => {
+    const multi = join(dir, 'heads.json');
+    writeFileSync(multi, JSON.stringify({ ...job, heads: 3, embeddings: { inline: { tokens: SENTENCE, vectors: SENTENCE_VECTORS.map((v) => [...v, ...v, ...v]) } } }));
+    const out = join(dir, 'heads.svg');
+    expect(await qklab('export', multi, '--grid', '--out', out, '--workers', '1')).toBe(0);
+    const svg = readFileSync(out, 'utf8');
+    for (const h of [0, 1, 2]) expect(svg).toContain(`Attention weights · head ${h}<`);
+    expect(svg.split('cosine τ=0.5 · causal · softmax · 3 heads')).toHaveLength(2);
+    expect(await qklab('export', multi, '--grid', '--out', join(dir, 'heads.csv'))).toBe(2);
+    expect(stderr).toContain('--grid draws a picture');
+    expect(await qklab('export', multi, '--grid', '--head', '1', '--out', join(dir, 'h.png'))).toBe(2);
+    expect(stderr).toContain('leave out --head');
+  });
+
   it('a missing job file is a plain error that names it (exit 1)', async () => {
     expect(await qklab('export', join(dir, 'missing.json'), '--out', join(dir, 'x.png'))).toBe(1);
     expect(stderr).toMatch(/missing\.json: cannot read the job file/);
