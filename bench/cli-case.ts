@@ -3,14 +3,16 @@
  * same run, alternated run by run so both see the same machine:
  * - `qklab run examples/toy.json --json` against bench/numpy_toy.py, a numpy script doing
  *   the same job (its numbers are checked against qklab's);
- * - `qklab --help` against a bare `node -e 0` (the floor any Node command starts from).
+ * - `qklab --help` against a bare `node -e 0` (the floor any Node command starts from);
+ * - `qklab export` PNG 4× and SVG of 4 heads × 2048 tokens against `qklab run` of the job.
  * The built CLI (out/cli) is made first by the same script `npm ci` runs (`prepare`).
  * Wall time from spawn to exit; CPU time and peak RSS from /usr/bin/time when it is there.
  * numpy's command alone runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (they slow a
  * current numpy on this machine).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from './cases';
 
@@ -111,12 +113,42 @@ export function runCliCases(root: string, reps = 7): { built: string; cases: Lat
       ),
       compare('qklab --help vs node -e 0', qklab('--help'), { file: process.execPath, args: ['-e', '0'] }, root, reps),
       compare('qklab metrics vs node -e 0', qklab('metrics'), { file: process.execPath, args: ['-e', '0'] }, root, reps),
+      ...exportCases(root, qklab, Math.min(reps, 3)),
     ],
   };
+}
+
+/**
+ * `qklab export` of head 0 of a 4-head × 2048-token causal job, PNG at 4× and SVG, each
+ * against `qklab run` of the same job asking only for the entropy (the engine's work and the
+ * CLI's start, without the picture), with the file's size in the note.
+ */
+function exportCases(root: string, qklab: (...args: string[]) => Command, reps: number): LatencyCase[] {
+  const dir = mkdtempSync(join(tmpdir(), 'qklab-bench-export-'));
+  let seed = 1;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), Math.round((seed / 2147483648 - 0.5) * 2000) / 1000);
+  const vectors = Array.from({ length: 2048 }, () => Array.from({ length: 64 }, next));
+  const job = { embeddings: { inline: { vectors } }, heads: 4, mask: [{ id: 'causal' }] };
+  writeFileSync(join(dir, 'job.json'), JSON.stringify({ ...job, outputs: ['weights', 'scores'] }));
+  writeFileSync(join(dir, 'engine.json'), JSON.stringify({ ...job, outputs: ['entropy'] }));
+  const engine = qklab('run', join(dir, 'engine.json'), '--out', join(dir, 'run'));
+  const cases = (['png', 'svg'] as const).map((format) => {
+    const out = join(dir, `heat.${format}`);
+    const c = compare(
+      `export ${format}${format === 'png' ? ' 4×' : ''} of 4 heads × 2048 vs run (entropy only)`,
+      qklab('export', join(dir, 'job.json'), '--out', out, '--scale', '4'),
+      engine,
+      root,
+      reps,
+    );
+    return { ...c, note: `${(statSync(out).size / 1024 / 1024).toFixed(2)} MB` };
+  });
+  rmSync(dir, { recursive: true, force: true });
+  return cases;
 }
 
 export function cliLine(c: LatencyCase): string {
   const cpu = (runs: Sample[]) =>
     runs[0]?.cpuMs === undefined ? '' : `, CPU ${median(runs.map((r) => r.cpuMs!)).toFixed(0)} ms, peak ${median(runs.map((r) => r.peakRssMb!)).toFixed(0)} MB`;
-  return `${c.case}: ${c.subjectMedianMs.toFixed(0)} ms${cpu(c.subjectRuns)} vs ${c.baselineMedianMs.toFixed(0)} ms${cpu(c.baselineRuns)} (ratio ${c.ratio.toFixed(2)})`;
+  return `${c.case}: ${c.subjectMedianMs.toFixed(0)} ms${cpu(c.subjectRuns)} vs ${c.baselineMedianMs.toFixed(0)} ms${cpu(c.baselineRuns)} (ratio ${c.ratio.toFixed(2)})${c.note ? `, ${c.note}` : ''}`;
 }

@@ -87,6 +87,22 @@ describe('opening embedding files', () => {
     expect(found.outOfVocabulary).toEqual(['nope']);
   });
 
+  it('a long sequence (its tokens repeat) is not a vocabulary: no sentence box stands between its 16,384 rows and a run', async () => {
+    const { host, service } = await makeService();
+    const path = dataFile('document.json');
+    const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'it'];
+    writeJsonEmbeddings(
+      path,
+      Array.from({ length: 16_384 }, (_, i) => words[i % words.length]),
+      2,
+    );
+    host.opens.push(path);
+    const info = await service.openEmbeddings({});
+    expect(info!.T).toBe(16_384);
+    expect(info!.tokens).toBeNull();
+    expect(info!.vocabulary).toBe(false);
+  });
+
   it('reports a bad file with a message naming the file and the place', async () => {
     const { host, service } = await makeService();
     const path = dataFile('broken.json');

@@ -6,11 +6,16 @@ import type { SourceInfo } from '../../../src-shared/api/lab-api';
 /** SourceInfo carries every token only for files up to this many rows. */
 export const MAX_LISTED_TOKENS = 4096;
 
-/** Whether the UI should offer a sentence box rather than list every token. */
+/**
+ * Whether the UI should offer a sentence box rather than run every row: a GloVe / word2vec
+ * file, or a long list of distinct tokens (a word list). A long sequence repeats its tokens
+ * (any text of thousands of tokens does), so a 16,384-token document runs whole.
+ */
 export function isVocabulary(loaded: LoadedEmbeddings): boolean {
   const { tokens, T } = loaded.embeddings;
   if (!tokens) return false;
-  return T > MAX_LISTED_TOKENS || /glove|word2vec/i.test(loaded.format);
+  if (/glove|word2vec/i.test(loaded.format)) return true;
+  return T > MAX_LISTED_TOKENS && new Set(tokens).size === T;
 }
 
 export function sourceInfo(id: string, path: string, loaded: LoadedEmbeddings, sha256: string): SourceInfo {
