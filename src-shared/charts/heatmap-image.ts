@@ -6,7 +6,7 @@
  */
 import { colorAt, parseColor } from './colormaps';
 import type { HeatmapInput } from './heatmap';
-import { colourScale, scaledValues } from './heatmap-scale';
+import { colourScale, scaledValues, type ColourScale } from './heatmap-scale';
 import { poolMatrix } from './pool';
 
 /** Matrices larger than this on either axis are drawn as an image in the app (the option has at most this many cells a side). */
@@ -31,13 +31,22 @@ export function matrixPixels(input: HeatmapInput, maxWidth: number, maxHeight: n
   const mode = input.pool ?? 'mean';
   const pooled = poolMatrix(scaledValues(input), input.rows, input.cols, Math.max(1, Math.floor(maxHeight)), Math.max(1, Math.floor(maxWidth)), mode, input.blocked);
   const scale = colourScale(input, pooled.values, { blockRows: pooled.blockRows, blockCols: pooled.blockCols, mode });
+  return colourPixels(pooled.values, pooled.cols, pooled.rows, scale, maskedColor);
+}
+
+/**
+ * Values already pooled (width × height, row-major) as RGBA pixels in `scale`'s colours;
+ * −Infinity (a fully masked block) gets `maskedColor`. A thumbnail's pooled cells become
+ * one image this way instead of one ECharts item each.
+ */
+export function colourPixels(values: ArrayLike<number>, width: number, height: number, scale: ColourScale, maskedColor: string): MatrixPixels {
   const masked = parseColor(maskedColor);
-  const data = new Uint8ClampedArray(pooled.rows * pooled.cols * 4);
+  const data = new Uint8ClampedArray(width * height * 4);
   // a 256-entry lookup table: colouring a million pixels must not interpolate a million times
   const lut = new Uint8ClampedArray(256 * 3);
   for (let s = 0; s < 256; s++) lut.set(colorAt(scale.colormap, s / 255), s * 3);
-  for (let k = 0; k < pooled.values.length; k++) {
-    const v = pooled.values[k];
+  for (let k = 0; k < width * height; k++) {
+    const v = values[k];
     const o = k * 4;
     if (v === -Infinity) {
       data.set(masked.slice(0, 3), o);
@@ -49,5 +58,5 @@ export function matrixPixels(input: HeatmapInput, maxWidth: number, maxHeight: n
     }
     data[o + 3] = 255;
   }
-  return { width: pooled.cols, height: pooled.rows, data };
+  return { width, height, data };
 }
