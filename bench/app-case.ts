@@ -83,7 +83,8 @@ const PAGE_SCRIPT = `(() => {
       slider.value = String(at >= Number(slider.max) - 1 ? at - 1 : at + 1);
       slider.dispatchEvent(new Event('input', { bubbles: true }));
     }
-    const dom = await patched;
+    const status = () => (document.querySelector('[data-testid="run-status"]') || {}).textContent;
+    const dom = await Promise.race([patched, new Promise((_, reject) => setTimeout(() => reject(new Error('no new run shown after 60 s: ' + status())), 60000))]);
     await frame();
     const t1 = performance.now();
     const runs = window.__benchCalls.slice(from).filter((c) => c.name === 'runJob');
