@@ -415,6 +415,6 @@ export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts, hook
     yAxis: { type: 'category', data: p.rowLabels, inverse: true, show: false, axisLabel: hidden, axisTick: hidden, axisLine: hidden },
     visualMap: visualMap as EChartsOption['visualMap'],
     series: series as EChartsOption['series'],
-    ...(image ? { graphic: [{ type: 'image', id: 'matrix-image', left: 1, top: 1, silent: true, z: 5, style: { image, x: 0, y: 0, ...box } }] } : {}),
+    ...(image ? { graphic: [{ type: 'image', id: 'matrix-image', left: 1, top: 1, silent: true, z: 5, style: { image: image as HTMLCanvasElement, x: 0, y: 0, ...box } }] } : {}),
   };
 }
