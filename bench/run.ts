@@ -3,7 +3,9 @@
  * each contender in its own process (so peak RSS is per contender and case), medians of
  * repeated runs after a warm-up. Writes bench/report.json and prints a table. `--cli` runs
  * only the CLI latency cases (cli-case.ts) and puts them into the existing report; `--zoom`
- * likewise only the zoom latency case (zoom-case.ts).
+ * likewise only the zoom latency case (zoom-case.ts); `--app` only the app's latency around the
+ * engine (app-case.ts: a metric change and a τ step at T = 2048, from input event to painted
+ * frame, in Chromium against the real service), merged the same way.
  * Speed targets are judged here, never in timed unit tests: these machines are shared.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -20,6 +22,7 @@ import { runRenderCase } from './render-case';
 import { runSweepCase, SWEEP_TAUS } from './sweep-case';
 import { cliLine, runCliCases } from './cli-case';
 import { runZoomCase, zoomLine } from './zoom-case';
+import { appLines, runAppCase } from './app-case';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -37,7 +40,7 @@ function child(args: string[]): Contender {
   const r = spawnSync(process.execPath, [join(root, 'bin/bench.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) return { medianMs: null, note: `failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}` };
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  return { ...out, medianMs: median(out.times) };
+  return { ...out, medianMs: out.times ? median(out.times) : null };
 }
 
 function numpy(c: BenchCase, input: string): Contender {
@@ -61,6 +64,10 @@ async function childMain(argv: string[]): Promise<void> {
   }
   if (get('--child') === 'zoom') {
     process.stdout.write(JSON.stringify(await runZoomCase()) + '\n');
+    return;
+  }
+  if (get('--child') === 'app') {
+    process.stdout.write(JSON.stringify(await runAppCase()) + '\n');
     return;
   }
   if (get('--child') === 'webgpu') {
@@ -104,13 +111,37 @@ function cliReport(): { cli: unknown; lines: string[] } {
   };
 }
 
-/** `--cli`: only the CLI latency cases, merged into the report already there (if any). */
-async function cliOnly(): Promise<void> {
-  const path = join(here, 'report.json');
-  const previous = await readFile(path, 'utf8').then(
+async function previousReport(): Promise<Record<string, unknown>> {
+  return readFile(join(here, 'report.json'), 'utf8').then(
     (t) => JSON.parse(t) as Record<string, unknown>,
     () => ({}),
   );
+}
+
+/** The app's latency around the engine (app-case.ts, in its own process), as report.app, with its lines. */
+function appReport(): { app: Record<string, unknown>; lines: string[] } {
+  const r = child(['--child', 'app']);
+  const app = {
+    case: 'the built renderer in headless Chromium, the real service behind it (tests/e2e/harness.ts), 2048 tokens × 64 dims in 8 heads: input event → painted frame (two requestAnimationFrames) for a score-function change and one τ slider step, median of 5 each; overheadMs = median total − median engine compute (RunReply.timing.computeMs); transportMs is the test harness’s base64 binding, which stands in for Electron IPC',
+    date: new Date().toISOString(),
+    ...r,
+  };
+  if (!r.metricChange) return { app, lines: [`app: ${r.note ?? 'failed'}`] };
+  return { app, lines: appLines(r as unknown as Parameters<typeof appLines>[0]) };
+}
+
+/** `--app`: only the app's latency case, merged into the report already there (if any). */
+async function appOnly(): Promise<void> {
+  const previous = await previousReport();
+  const { app, lines } = appReport();
+  await writeFile(join(here, 'report.json'), JSON.stringify({ ...previous, app }, null, 2));
+  process.stdout.write(`${lines.join('\n')}\n\nwrote bench/report.json (app)\n`);
+}
+
+/** `--cli`: only the CLI latency cases, merged into the report already there (if any). */
+async function cliOnly(): Promise<void> {
+  const path = join(here, 'report.json');
+  const previous = await previousReport();
   const { cli, lines } = cliReport();
   await writeFile(
     path,
@@ -135,6 +166,7 @@ export async function benchMain(argv: string[]): Promise<void> {
   if (argv.includes('--child')) return childMain(argv);
   if (argv.includes('--cli')) return cliOnly();
   if (argv.includes('--zoom')) return zoomOnly();
+  if (argv.includes('--app')) return appOnly();
   const quick = argv.includes('--quick');
   const cases = CASES.filter((c) => !quick || c.quick);
   const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-'));
@@ -199,6 +231,8 @@ export async function benchMain(argv: string[]): Promise<void> {
   report.zoom = zoom;
   const cli = cliReport();
   report.cli = cli.cli;
+  const app = quick ? { app: { note: 'skipped with --quick' }, lines: ['app: skipped with --quick'] } : appReport();
+  report.app = app.app;
   await writeFile(join(here, 'report.json'), JSON.stringify(report, null, 2));
   const first = (render as { first?: { totalMs: number; poolAndColourMs: number } }).first;
   const renderLine =
@@ -206,6 +240,6 @@ export async function benchMain(argv: string[]): Promise<void> {
       ? `renderer: ${render.note ?? 'failed'}`
       : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
   process.stdout.write(
-    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n${zoomLine(zoom)}\n${cli.lines.join('\n')}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n${zoomLine(zoom)}\n${cli.lines.join('\n')}\n${app.lines.join('\n')}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
   );
 }

@@ -60,19 +60,24 @@ let lastPaint: { pooled: PooledMatrix; key: string; pixels: MatrixPixels } | nul
 export function paintPixels(pooled: PooledMatrix, scale: ColourScale, maskedColor: string): MatrixPixels {
   const key = [scale.colormap, scale.min, scale.max, scale.log ? 1 : 0, maskedColor].join('|');
   if (lastPaint && lastPaint.pooled === pooled && lastPaint.key === key) return lastPaint.pixels;
-  const pixels = paintFresh(pooled, scale, maskedColor);
+  const pixels = colourPixels(pooled.values, pooled.cols, pooled.rows, scale, maskedColor);
   lastPaint = { pooled, key, pixels };
   return pixels;
 }
 
-function paintFresh(pooled: PooledMatrix, scale: ColourScale, maskedColor: string): MatrixPixels {
+/**
+ * Values already pooled (width × height, row-major) as RGBA pixels in `scale`'s colours;
+ * −Infinity (a fully masked block) gets `maskedColor`. A thumbnail's pooled cells become
+ * one image this way instead of one ECharts item each.
+ */
+export function colourPixels(values: ArrayLike<number>, width: number, height: number, scale: ColourScale, maskedColor: string): MatrixPixels {
   const masked = parseColor(maskedColor);
-  const data = new Uint8ClampedArray(pooled.rows * pooled.cols * 4);
+  const data = new Uint8ClampedArray(width * height * 4);
   // a 256-entry lookup table: colouring a million pixels must not interpolate a million times
   const lut = new Uint8ClampedArray(256 * 3);
   for (let s = 0; s < 256; s++) lut.set(colorAt(scale.colormap, s / 255), s * 3);
-  for (let k = 0; k < pooled.values.length; k++) {
-    const v = pooled.values[k];
+  for (let k = 0; k < width * height; k++) {
+    const v = values[k];
     const o = k * 4;
     if (v === -Infinity) {
       data.set(masked.slice(0, 3), o);
@@ -84,5 +89,5 @@ function paintFresh(pooled: PooledMatrix, scale: ColourScale, maskedColor: strin
     }
     data[o + 3] = 255;
   }
-  return { width: pooled.cols, height: pooled.rows, data };
+  return { width, height, data };
 }

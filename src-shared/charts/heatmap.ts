@@ -19,7 +19,7 @@ import { BAR_W, cellText, colourBar, hatch, maskedLegend } from './heatmap-legen
 
 export { cellText } from './heatmap-legend';
 import { poolMatrix, type PoolMode, type PooledMatrix } from './pool';
-import { imagePooling, paintPixels, type MatrixPixels } from './heatmap-image';
+import { colourPixels, imagePooling, paintPixels, type MatrixPixels } from './heatmap-image';
 import { baseOption, displayToken, EXPORT_FONT, fontSize, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
 
 export * from './heatmap-scale';
@@ -56,6 +56,11 @@ export interface HeatmapInput {
 }
 
 export type HeatmapOpts = ChartOpts;
+
+/** The app's hook on a thumbnail: given its pooled cells as pixels and the grid's size, an image (a canvas) to draw instead of the cells. */
+export interface SmallMultipleHooks {
+  image?: (pixels: MatrixPixels, box: { width: number; height: number }) => unknown;
+}
 
 /** … and in a thumbnail. */
 export const SMALL_CELL_BUDGET = 64;
@@ -387,14 +392,17 @@ function xNameGap(p: Prepared, L: Layout, size: number): number {
  * A per-head thumbnail: the same colour scale as its siblings (pass the shared `range`, e.g.
  * from `headsRange`), no labels, no tooltip, no colour bar, masked pairs in flat grey.
  */
-export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts): EChartsOption {
+export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts, hooks: SmallMultipleHooks = {}): EChartsOption {
   const pal = palette(opts.theme, opts.forExport);
   const budget = (px: number) => Math.max(1, Math.min(SMALL_CELL_BUDGET, Math.floor(px)));
   const p = prepare(input, budget(opts.height), budget(opts.width));
   const { pooled, scale } = p;
   const cells: [number, number, number][] = [];
   const masked: [number, number, number][] = [];
-  for (let i = 0; i < pooled.rows; i++) {
+  const box = { width: Math.max(1, opts.width - 2), height: Math.max(1, opts.height - 2) };
+  // the app's thumbnails: the same pooled cells and colours as one image (ECharts draws thousands of cell items slowly)
+  const image = hooks.image?.(colourPixels(pooled.values, pooled.cols, pooled.rows, scale, pal.masked), box);
+  for (let i = 0; i < (image ? 0 : pooled.rows); i++) {
     for (let j = 0; j < pooled.cols; j++) {
       const v = pooled.values[i * pooled.cols + j];
       if (v === -Infinity) masked.push([j, i, 1]);
@@ -419,5 +427,6 @@ export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts): ECh
     yAxis: { type: 'category', data: p.rowLabels, inverse: true, show: false, axisLabel: hidden, axisTick: hidden, axisLine: hidden },
     visualMap: visualMap as EChartsOption['visualMap'],
     series: series as EChartsOption['series'],
+    ...(image ? { graphic: [{ type: 'image', id: 'matrix-image', left: 1, top: 1, silent: true, z: 5, style: { image: image as HTMLCanvasElement, x: 0, y: 0, ...box } }] } : {}),
   };
 }

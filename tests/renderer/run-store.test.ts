@@ -38,18 +38,49 @@ afterEach(() => {
 });
 
 describe('the run store', () => {
-  it('debounce collapses a burst of changes into one run of the last job', async () => {
+  it('a single change after a quiet spell runs at once, with no debounce', () => {
+    const run = useRunStore();
+    run.schedule(job(1));
+    expect(api.runs).toHaveLength(1);
+    expect(api.runs[0].job.metric).toEqual({ id: 'cosine', tau: 1 });
+    expect(api.runs[0].channel).toBe(RUN_CHANNEL);
+    expect(run.status).toBe('running');
+  });
+
+  it('a burst of changes (a slider drag) runs its first at once, then the last once the burst pauses, which cancels the superseded first', async () => {
     const run = useRunStore();
     for (const tau of [1, 0.5, 0.25, 0.125]) {
       run.schedule(job(tau));
       vi.advanceTimersByTime(RUN_DEBOUNCE_MS / 3);
     }
-    expect(api.runs).toHaveLength(0);
-    expect(run.status).toBe('waiting');
+    expect(api.runs.map((r) => r.job.metric)).toEqual([{ id: 'cosine', tau: 1 }]);
+    expect(run.status).toBe('running');
     vi.advanceTimersByTime(RUN_DEBOUNCE_MS);
+    expect(api.runs.map((r) => r.job.metric)).toEqual([
+      { id: 'cosine', tau: 1 },
+      { id: 'cosine', tau: 0.125 },
+    ]);
+    expect(api.cancelled).toEqual([api.runs[0].runId]);
+    expect(run.current).toBe(api.runs[1].runId);
+    // the superseded run's late reply never reaches the screen
+    api.runs[0].resolve(replyOf(api.runs[0].runId, resultOf([[1, 0]])));
+    await flush();
+    expect(run.reply).toBeNull();
+    api.runs[1].resolve(replyOf(api.runs[1].runId, resultOf([[0.5, 0.5]])));
+    await flush();
+    expect(run.reply?.runId).toBe(api.runs[1].runId);
+  });
+
+  it('a change soon after a finished run still waits for the debounce (a drag that outlasts a run)', async () => {
+    api.autoReply = resultOf([[1]]);
+    const run = useRunStore();
+    run.schedule(job(1));
+    await flush();
+    expect(run.status).toBe('done');
+    run.schedule(job(2));
     expect(api.runs).toHaveLength(1);
-    expect(api.runs[0].job.metric).toEqual({ id: 'cosine', tau: 0.125 });
-    expect(api.runs[0].channel).toBe(RUN_CHANNEL);
+    vi.advanceTimersByTime(RUN_DEBOUNCE_MS);
+    expect(api.runs).toHaveLength(2);
   });
 
   it('a newer run cancels the older one, and the older reply is ignored', async () => {
@@ -107,9 +138,11 @@ describe('the run store', () => {
   it('cancel also drops a job still waiting for the debounce', () => {
     const run = useRunStore();
     run.schedule(job(1));
+    run.schedule(job(2));
     void run.cancel();
     vi.advanceTimersByTime(RUN_DEBOUNCE_MS * 2);
-    expect(api.runs).toHaveLength(0);
+    expect(api.runs).toHaveLength(1);
+    expect(api.cancelled).toEqual([api.runs[0].runId]);
   });
 
   it('shows progress only for its own run, and only after a blink', async () => {

@@ -11,7 +11,11 @@ import { labApi } from '../host';
 import { debounce } from '../logic/debounce';
 import { isCancellation, locateError, type LocatedError } from '../logic/errors';
 
-/** Changes within this many ms collapse into one run. */
+/**
+ * Changes within this many ms collapse into one run. The first change after a quiet spell (no
+ * run in flight, none waiting, no change for this long) runs at once: a single step answers in
+ * the engine's time, not the debounce's; a drag's later changes wait and then supersede it.
+ */
 export const RUN_DEBOUNCE_MS = 150;
 /** A run slower than this ("a blink") shows the progress bar and the Cancel button. */
 export const BLINK_MS = 120;
@@ -38,6 +42,8 @@ export const useRunStore = defineStore('run', () => {
   const started = ref(0);
 
   let counter = 0;
+  /** when schedule() was last called (Date.now) */
+  let lastScheduled = -Infinity;
   let blinkTimer: ReturnType<typeof setTimeout> | null = null;
   let unsubscribe: (() => void) | null = null;
   const cancelled = new Set<string>();
@@ -109,8 +115,19 @@ export const useRunStore = defineStore('run', () => {
     void start(job);
   }, RUN_DEBOUNCE_MS);
 
-  /** Run this job after RUN_DEBOUNCE_MS unless another schedule() comes first. */
+  /**
+   * Run this job now if all is quiet (nothing running or waiting, no change for RUN_DEBOUNCE_MS),
+   * else after RUN_DEBOUNCE_MS unless another schedule() comes first; the run it then starts
+   * cancels the one in flight.
+   */
   function schedule(job: JobSpec) {
+    const now = Date.now();
+    const quiet = !current.value && !queued.value && now - lastScheduled >= RUN_DEBOUNCE_MS;
+    lastScheduled = now;
+    if (quiet) {
+      void start(job);
+      return;
+    }
     queued.value = job;
     if (!current.value) status.value = 'waiting';
     debounced(job);

@@ -1,0 +1,177 @@
+/**
+ * The app around the engine (issue #14): the built renderer in Debian's Chromium with the real
+ * service behind it (tests/e2e/harness.ts, the e2e tests' own harness; the pool configured as
+ * the app's, APP_POOL, and warm), on a 2,048-token × 64-dim file split into 8 heads of 8.
+ * Timed inside the page, from the input event to the painted frame (the heatmap panel shows
+ * the new run, then two requestAnimationFrames): (a) a change of score function, (b) one step
+ * of the τ slider. Beside each, the engine's own compute time from the run's reply
+ * (RunReply.timing.computeMs), and where the rest went: input → request sent (debounce, JobSpec),
+ * request → reply (the service: load, engine, reply; plus the test transport, which is not
+ * Electron's IPC: base64 through a Playwright binding), reply → DOM patched (decode, stores,
+ * option build, setOption) and DOM → painted frame.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APP_POOL, WasmPool } from '../src-main/engine/pool';
+import { encodeNpy } from '../src-main/service/npy-write';
+import { gaussianMatrix } from '../src-shared/random';
+import { closeBrowser, startHarness } from '../tests/e2e/harness';
+import { median } from './cases';
+
+export const APP_T = 2048;
+export const APP_D = 64;
+export const APP_HEADS = 8;
+
+/** One timed change, all in page milliseconds. */
+export interface AppSample {
+  totalMs: number;
+  /** input event → runJob request sent (debounce, JobSpec build) */
+  toSendMs: number;
+  /** request sent → reply received by the page (service + test transport) */
+  roundTripMs: number;
+  /** the service's own time for the run (RunReply.timing.totalMs: load + engine) */
+  serviceMs: number;
+  /** the engine's compute time (RunReply.timing.computeMs) */
+  engineMs: number;
+  /** reply received → heatmap panel patched with the new run (decode, stores, options, setOption) */
+  toDomMs: number;
+  /** DOM patched → the frame that shows it (two requestAnimationFrames) */
+  toPaintMs: number;
+  /** runJob calls the change caused (a superseded run shows here as 2) */
+  runs: number;
+}
+
+/**
+ * Installed once in the page: wraps the test transport to time runJob, and times one change to
+ * its painted frame. Plain JavaScript sent as text (tsx would add helpers the page lacks).
+ */
+const PAGE_SCRIPT = `(() => {
+  const call = window.__qklabCall;
+  window.__benchCalls = [];
+  window.__qklabCall = async (name, payload) => {
+    const entry = { name, sent: performance.now(), received: 0 };
+    window.__benchCalls.push(entry);
+    const envelope = await call(name, payload);
+    entry.received = performance.now();
+    if (name === 'runJob' && envelope.ok) entry.timing = envelope.value && envelope.value.timing;
+    return envelope;
+  };
+  const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  window.__benchChange = async (kind) => {
+    const panel = document.querySelector('[data-testid="heatmap-panel"]');
+    const before = panel.dataset.runId;
+    await frame();
+    const patched = new Promise((resolve) => {
+      const observer = new MutationObserver(() => {
+        if (panel.dataset.runId && panel.dataset.runId !== before) {
+          observer.disconnect();
+          resolve(performance.now());
+        }
+      });
+      observer.observe(panel, { attributes: true, attributeFilter: ['data-run-id'] });
+    });
+    const from = window.__benchCalls.length;
+    const t0 = performance.now();
+    if (kind === 'metric') {
+      const select = document.querySelector('[data-testid="score-function"]');
+      select.value = select.value === 'cosine' ? 'rbf' : 'cosine';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    } else {
+      const slider = document.querySelector('[data-testid="field-metric.tau"] input[type="range"]');
+      const at = Number(slider.value);
+      slider.value = String(at >= Number(slider.max) - 1 ? at - 1 : at + 1);
+      slider.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+    const status = () => (document.querySelector('[data-testid="run-status"]') || {}).textContent;
+    const dom = await Promise.race([patched, new Promise((_, reject) => setTimeout(() => reject(new Error('no new run shown after 60 s: ' + status())), 60000))]);
+    await frame();
+    const t1 = performance.now();
+    const runs = window.__benchCalls.slice(from).filter((c) => c.name === 'runJob');
+    const last = runs[runs.length - 1];
+    return {
+      totalMs: t1 - t0,
+      toSendMs: last.sent - t0,
+      roundTripMs: last.received - last.sent,
+      serviceMs: last.timing ? last.timing.totalMs : NaN,
+      engineMs: last.timing ? last.timing.computeMs : NaN,
+      toDomMs: dom - last.received,
+      toPaintMs: t1 - dom,
+      runs: runs.length,
+    };
+  };
+})();`;
+
+function summary(samples: AppSample[]) {
+  const m = (k: keyof AppSample) => median(samples.map((s) => s[k]));
+  const totalMs = m('totalMs');
+  const engineMs = m('engineMs');
+  const transportMs = median(samples.map((s) => s.roundTripMs - s.serviceMs));
+  return {
+    medianMs: totalMs,
+    engineMs,
+    overheadMs: totalMs - engineMs,
+    ratio: totalMs / engineMs,
+    parts: { toSendMs: m('toSendMs'), serviceMs: m('serviceMs'), transportMs, toDomMs: m('toDomMs'), toPaintMs: m('toPaintMs') },
+    samples,
+  };
+}
+
+export async function runAppCase(reps = 5, profile?: (page: import('playwright-core').Page, change: (kind: 'metric' | 'tau') => Promise<AppSample>) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-app-'));
+  const pool = new WasmPool({ workers: 2, ...APP_POOL });
+  const h = await startHarness({ pool, viewport: { width: 1440, height: 900 } });
+  try {
+    await pool.whenWarm();
+    const file = join(dir, 'app_T2048_d64.npy');
+    await writeFile(file, encodeNpy(Float32Array.from(gaussianMatrix(20261122, 'bench/app', APP_T, APP_D, 1)), [APP_T, APP_D]));
+    const { page, host } = h;
+    const panel = page.getByTestId('heatmap-panel');
+    await page.locator('[data-testid="heatmap-panel"]:not([data-run-id=""])').waitFor({ timeout: 120_000 });
+    const shown = async (previous: string) => {
+      await page.locator(`[data-testid="heatmap-panel"]:not([data-run-id=""]):not([data-run-id="${previous}"])`).waitFor({ timeout: 120_000 });
+      await page.locator('[data-testid="run-status"]:not([data-status="running"])').waitFor({ timeout: 120_000 });
+      return (await panel.getAttribute('data-run-id')) ?? '';
+    };
+    let id = (await panel.getAttribute('data-run-id')) ?? '';
+    host.opens.embeddings.push(file);
+    await page.getByTestId('open-embeddings').click();
+    id = await shown(id);
+    await page.getByTestId('heads').fill(String(APP_HEADS));
+    id = await shown(id);
+    await page.getByTestId('score-function').selectOption('cosine');
+    await shown(id);
+    await page.evaluate(PAGE_SCRIPT);
+    const change = (kind: 'metric' | 'tau') => page.evaluate(`window.__benchChange(${JSON.stringify(kind)})`) as Promise<AppSample>;
+    // a warm-up of each (the graphs of both metrics built in each worker), then alternate
+    for (const k of ['metric', 'metric', 'tau', 'tau'] as const) await change(k);
+    if (profile) await profile(page, change);
+    const metric: AppSample[] = [];
+    const tau: AppSample[] = [];
+    for (let i = 0; i < reps; i++) {
+      metric.push(await change('metric'));
+      tau.push(await change('tau'));
+    }
+    const stored = h.service.storedRun(await panel.getAttribute('data-run-id').then((x) => x ?? ''));
+    return {
+      T: APP_T,
+      d: APP_D,
+      heads: APP_HEADS,
+      outputs: stored?.spec.outputs,
+      backend: stored ? 'wasm (2 workers, APP_POOL)' : undefined,
+      metricChange: summary(metric),
+      tauStep: summary(tau),
+      pageErrors: h.pageErrors,
+    };
+  } finally {
+    await h.close();
+    await closeBrowser();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function appLines(r: Awaited<ReturnType<typeof runAppCase>>): string[] {
+  const line = (name: string, s: ReturnType<typeof summary>) =>
+    `app ${name} (T${r.T} d${r.d}, ${r.heads} heads): ${s.medianMs.toFixed(0)} ms to the painted frame, engine ${s.engineMs.toFixed(0)} ms, overhead ${s.overheadMs.toFixed(0)} ms (×${s.ratio.toFixed(2)}) — input→send ${s.parts.toSendMs.toFixed(0)}, service ${s.parts.serviceMs.toFixed(0)}, test transport ${s.parts.transportMs.toFixed(0)}, reply→DOM ${s.parts.toDomMs.toFixed(0)}, DOM→frame ${s.parts.toPaintMs.toFixed(0)}`;
+  return [line('metric change', r.metricChange), line('τ step', r.tauStep)];
+}
