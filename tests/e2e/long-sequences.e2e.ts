@@ -84,6 +84,67 @@ describe('long sequences from the page', () => {
     expect(stored.result.weights).toBeUndefined();
   });
 
+  it('a 16,384-token run from the page: its overview, a zoomed tile equal to the float64 reference, and PNG and SVG exports of the pooled map', async () => {
+    const T = 16_384;
+    const d = 8;
+    const rows: [number, number] = [8000, 8256];
+    const cols: [number, number] = [7800, 8312];
+    const png = join(dir, 'long-16384.png');
+    const svg = join(dir, 'long-16384.svg');
+    h.host.saves.push(png, svg);
+    const reply = await h.page.evaluate(
+      async ({ T, d, rows, cols }) => {
+        const api = (window as unknown as { qklab: import('../../src-shared/api/lab-api').LabApi }).qklab;
+        const vectors = Array.from({ length: T }, (_, i) => Array.from({ length: d }, (_, j) => Math.sin(i * 0.37 + j * 1.3) * 2));
+        const run = await api.runJob({ runId: 'huge-run', job: { embeddings: { inline: { vectors } }, mask: [{ id: 'causal' }], outputs: ['entropy', 'overview'] } });
+        const tile = await api.fetchTile({ runId: 'huge-run', head: 0, rows, cols });
+        const pngPath = await api.exportRun({ runId: 'huge-run', format: 'png', scale: 1 });
+        const svgPath = await api.exportRun({ runId: 'huge-run', format: 'svg' });
+        return {
+          hasWeights: run.result.weights !== undefined,
+          Tq: run.result.Tq,
+          weights: Array.from(tile.weights),
+          scores: Array.from(tile.scores, (s) => (s === -Infinity ? null : s)),
+          pngPath,
+          svgPath,
+        };
+      },
+      { T, d, rows, cols },
+    );
+    expect([reply.hasWeights, reply.Tq]).toEqual([false, T]);
+    // the same vectors, and the reference of the tile's query rows over every key (all of 16,384² would be 4 GiB)
+    const vectors = Array.from({ length: T }, (_, i) => Array.from({ length: d }, (_, j) => Math.sin(i * 0.37 + j * 1.3) * 2));
+    const whole = resolveJob(parseJobSpec({ embeddings: { inline: { vectors } }, mask: [{ id: 'causal' }], outputs: ['scores', 'weights'] }));
+    const n = rows[1] - rows[0];
+    const ref = referenceAttention({
+      ...whole,
+      q: { rows: n, cols: whole.q.cols, data: whole.q.data.slice(rows[0] * d, rows[1] * d) },
+      masks: whole.masks.map((m) => (m.id === 'causal' ? { ...m, offset: m.offset + rows[0] } : m)),
+      tokens: { queries: null, keys: whole.tokens.keys },
+    });
+    const m = cols[1] - cols[0];
+    let worst = 0;
+    let masked = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        const at = i * T + cols[0] + j;
+        if (ref.scores[at] === -Infinity) {
+          expect(reply.scores[i * m + j]).toBeNull();
+          masked++;
+        } else worst = Math.max(worst, Math.abs(reply.weights[i * m + j] - ref.weights[at]));
+      }
+    }
+    expect(masked).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(1e-6);
+    expect([reply.pngPath, reply.svgPath]).toEqual([png, svg]);
+    expect(readPng(readFileSync(png)).width).toBe(DEFAULT_EXPORT_WIDTH);
+    const text = readFileSync(svg, 'utf8');
+    // token-range axes into the last thousand tokens (not block indices), the pooled map as one embedded image
+    expect(text).toMatch(/>1[56]\d{3}–1[56]\d{3}<\/text>/);
+    expect(text).toMatch(/mean of \d+×\d+ blocks/);
+    expect(text.match(/<image /g)).toHaveLength(1);
+  }, 420_000);
+
   it('refuses a tile larger than 512 × 512 before the service sees it', async () => {
     const message = await h.page.evaluate(async () => {
       const api = (window as unknown as { qklab: import('../../src-shared/api/lab-api').LabApi }).qklab;

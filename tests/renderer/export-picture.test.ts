@@ -16,6 +16,7 @@ describe('what an export draws', () => {
 
   it('says why a choice is not offered: one head, not zoomed, a data format, too many heads', () => {
     expect(pictureChoices(1, null, true).map((c) => c.disabled)).toEqual([undefined, 'the run has one head', 'zoom into the map first (drag a region)']);
+    expect(pictureChoices(1, null, true)[1].label).toBe('all heads as a grid');
     expect(offered(pictureChoices(12, tile, false))).toEqual([]);
     expect(pictureChoices(65, null, true)[1].disabled).toMatch(/at most 64 heads/);
   });

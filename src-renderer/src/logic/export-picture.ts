@@ -23,7 +23,7 @@ export function pictureChoices(heads: number, tile: TileReply | null, image: boo
     { kind: 'head', label: 'this head', disabled: notImage },
     {
       kind: 'grid',
-      label: `all ${heads} heads as a grid`,
+      label: heads > 1 ? `all ${heads} heads as a grid` : 'all heads as a grid',
       disabled: notImage ?? (heads < 2 ? 'the run has one head' : heads > GRID_MAX_HEADS ? `a grid draws at most ${GRID_MAX_HEADS} heads` : undefined),
     },
     { kind: 'region', label: region, disabled: notImage ?? (tile ? undefined : 'zoom into the map first (drag a region)') },
