@@ -64,7 +64,7 @@ export function drawSmallMultiple(input: HeatmapInput, o: { width: number; heigh
     {
       image: (pixels, box) => {
         if (typeof document === 'undefined') return null;
-        const dpr = typeof window !== 'undefined' ? Math.min(2, window.devicePixelRatio || 1) : 1;
+        const dpr = devicePixels();
         const canvas = document.createElement('canvas');
         canvas.width = Math.max(1, Math.round(box.width * dpr));
         canvas.height = Math.max(1, Math.round(box.height * dpr));
