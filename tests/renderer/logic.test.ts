@@ -147,6 +147,9 @@ describe('big matrices as an image', () => {
     ]);
     expect(bars[0]).toMatchObject({ token: 'k2', weight: expect.closeTo(0.8, 6) });
     expect(rowBars(replyOf('r', { ...resultOf([[1]]), weights: undefined }), 0, 0)).toBeNull();
+    // a repeated key is numbered, as on the heatmap's axes
+    const repeated = { ...replyOf('r', resultOf([[0.5, 0.3, 0.2]])), tokens: { queries: ['the'], keys: ['the', 'cat', 'the'] } };
+    expect(rowBars(repeated, 0, 0)!.map((b) => b.token)).toEqual(['the', 'cat', 'the#2']);
   });
 
   it('without full weights the focused view is the engine’s pooled overview, its axes in tokens', () => {

@@ -4,6 +4,7 @@
  */
 import type { RunReply } from '../../../src-shared/api/lab-api';
 import { headBlocked, headSlice } from '../../../src-shared/charts/pool';
+import { tokenLabel } from '../../../src-shared/charts/token-labels';
 
 export interface RowBar {
   index: number;
@@ -29,7 +30,8 @@ export function rowBars(reply: RunReply, head: number, row: number, limit = 64):
     const k = row * r.Tk + j;
     bars.push({
       index: j,
-      token: reply.tokens.keys?.[j] ?? String(j),
+      // a repeated token is numbered (the#2), as on the heatmap's axes and in the token view
+      token: tokenLabel(reply.tokens.keys, j),
       weight: w[k],
       score: s ? s[k] : null,
       masked: blocked ? blocked[k] === 1 : false,
