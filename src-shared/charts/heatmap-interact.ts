@@ -68,10 +68,12 @@ export function cellAt(g: HeatmapGeometry, j: number, i: number): { rows: [numbe
   return { rows: cellTokens(g.rowAxis, g.rows, g.blockRows, i), cols: cellTokens(g.colAxis, g.cols, g.blockCols, j) };
 }
 
+/** How many cells the geometry draws down and across. */
+const drawnCells = (g: HeatmapGeometry) => ({ drawnRows: Math.ceil(g.rows / g.blockRows), drawnCols: Math.ceil(g.cols / g.blockCols) });
+
 /** The tokens of the drawn cells [x0, x1] × [y0, y1] (inclusive, as a brush reports them), clamped to the grid. */
 export function regionAt(g: HeatmapGeometry, [x0, x1]: [number, number], [y0, y1]: [number, number]): { rows: [number, number]; cols: [number, number] } {
-  const drawnRows = Math.ceil(g.rows / g.blockRows);
-  const drawnCols = Math.ceil(g.cols / g.blockCols);
+  const { drawnRows, drawnCols } = drawnCells(g);
   const clamp = (c: number, n: number) => Math.max(0, Math.min(n - 1, Math.round(c)));
   const [r0, r1] = [clamp(Math.min(y0, y1), drawnRows), clamp(Math.max(y0, y1), drawnRows)];
   const [c0, c1] = [clamp(Math.min(x0, x1), drawnCols), clamp(Math.max(x0, x1), drawnCols)];
@@ -176,15 +178,13 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
   if (h.image && pixels && box) {
     const image = h.image.paint(pixels);
     if (image) {
-      // the cells stay underneath, invisible, so hover and click still find the cell under the pointer (an export drops them: the image has them all)
-      const series = (Array.isArray(out.series) ? out.series : out.series ? [out.series] : []).map((s, i) =>
-        h.imageOnly
-          ? { ...(s as object), data: [] }
-          : i === 0
-            ? { ...(s as object), itemStyle: { ...((s as { itemStyle?: object }).itemStyle ?? {}), opacity: 0, borderWidth: 0 }, label: { show: false } }
-            : s,
-      );
-      out.series = series;
+      // the cells stay underneath, invisible, so hover and click still find the cell under the
+      // pointer (with imageOnly, heatmapOption drew no cells: the image has them all)
+      if (!h.imageOnly) {
+        out.series = (Array.isArray(out.series) ? out.series : out.series ? [out.series] : []).map((s, i) =>
+          i === 0 ? { ...(s as object), itemStyle: { ...((s as { itemStyle?: object }).itemStyle ?? {}), opacity: 0, borderWidth: 0 }, label: { show: false } } : s,
+        );
+      }
       graphic.push({ type: 'image', id: 'matrix-image', left: box.left, top: box.top, silent: true, z: 5, style: { image, x: 0, y: 0, width: box.width, height: box.height } });
     }
   }
@@ -209,8 +209,7 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
 
 /** The drawn cell [j, i] (column, row) under a point of the chart (px from its top left), or null outside the grid box. */
 export function cellAtPoint(g: HeatmapGeometry, box: GridBox, x: number, y: number): [number, number] | null {
-  const drawnRows = Math.ceil(g.rows / g.blockRows);
-  const drawnCols = Math.ceil(g.cols / g.blockCols);
+  const { drawnRows, drawnCols } = drawnCells(g);
   if (!(box.width > 0 && box.height > 0) || x < box.left || y < box.top || x >= box.left + box.width || y >= box.top + box.height) return null;
   // row 0 is drawn at the top
   const j = Math.min(drawnCols - 1, Math.floor(((x - box.left) / box.width) * drawnCols));

@@ -40,15 +40,11 @@ export function fitRegion(region: ZoomRegion, Tq: number, Tk: number, max = TILE
 
 /**
  * The region + zooms to: half of the one on show on each side, about its centre (from the
- * run's own view, `current` is the whole matrix). Never below 8 tokens a side.
+ * run's own view, `current` is the whole matrix). Never below 8 tokens a side. A wheel step
+ * about the view's own centre.
  */
 export function zoomInRegion(current: ZoomRegion, Tq: number, Tk: number): ZoomRegion {
-  const half = ([a, b]: [number, number]): [number, number] => {
-    const side = Math.max(8, Math.ceil((b - a) / 2));
-    const mid = (a + b) / 2;
-    return [Math.round(mid - side / 2), Math.round(mid - side / 2) + side];
-  };
-  return fitRegion({ head: current.head, rows: half(current.rows), cols: half(current.cols) }, Tq, Tk);
+  return regionAround(current, current, Tq, Tk);
 }
 
 /** The region an arrow key pans to: half a side along the arrow, kept inside the matrix. */
