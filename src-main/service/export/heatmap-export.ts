@@ -47,9 +47,21 @@ export function defaultExportHeight(Tq: number, Tk: number, width = DEFAULT_EXPO
   return Math.round(Math.min(plotW * 1.25, Math.max(100, (plotW * Tq) / Math.max(1, Tk))) + 230);
 }
 
+/** "Attention weights" or "Attention scores". */
+export function matrixTitle(view: HeatmapView): string {
+  return view.matrix === 'weights' ? 'Attention weights' : 'Attention scores';
+}
+
 export function defaultHeatmapTitle(result: AttentionResult, view: HeatmapView): string {
-  const what = view.matrix === 'weights' ? 'Attention weights' : 'Attention scores';
+  const what = matrixTitle(view);
   return result.heads > 1 ? `${what} · head ${view.head} (${result.heads} heads)` : what;
+}
+
+/** What an export draws of a run for a view (runHeatmapInput: the head's matrix, or the pooled overview), or an error that says what to ask for. */
+export function exportInput(run: RunView, view: HeatmapView, extra: Parameters<typeof runHeatmapInput>[2]): HeatmapInput {
+  const input = runHeatmapInput(run, view, extra);
+  if (!input) throw new Error(`the run has no ${view.matrix} and no overview to draw: run the job with "${view.matrix}" or "overview" among its outputs`);
+  return input;
 }
 
 /** The export's size: the asked one, or 800 wide and tall enough for the matrix. */
@@ -63,8 +75,7 @@ export function exportSize(result: AttentionResult, options: Pick<HeatmapExportO
 /** The option an export renders: the app's heatmapOption over the app's input, for a file. */
 export function heatmapExportOption(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: Omit<HeatmapExportOptions, 'format' | 'scale'> = {}): EChartsOption {
   const { width, height } = exportSize(result, options);
-  const input = runHeatmapInput({ result, tokens }, view, { title: options.title ?? defaultHeatmapTitle(result, view), caption: options.caption });
-  if (!input) throw new Error(`the run has no ${view.matrix} and no overview to draw: run the job with "${view.matrix}" or "overview" among its outputs`);
+  const input = exportInput({ result, tokens }, view, { title: options.title ?? defaultHeatmapTitle(result, view), caption: options.caption });
   return inputExportOption(input, { width, height, theme: options.theme ?? 'light', pixelRatio: options.pixelRatio ?? SVG_PIXEL_RATIO });
 }
 

@@ -6,9 +6,9 @@
  */
 import type { HeatmapView } from '../../../src-shared/api/lab-api';
 import { GRID_MAX_HEADS } from '../../../src-shared/api/requests';
-import { runHeatmapInput, sharedRange, type RunView } from '../../../src-shared/charts/heatmap-input';
+import { sharedRange, type RunView } from '../../../src-shared/charts/heatmap-input';
 import { fontSize, palette, wrapText, EXPORT_FONT } from '../../../src-shared/charts/theme';
-import { defaultExportHeight, encodeExport, exportPixelRatio, inputExportOption, type HeatmapExportOptions } from './heatmap-export';
+import { defaultExportHeight, encodeExport, exportInput, exportPixelRatio, inputExportOption, matrixTitle, type HeatmapExportOptions } from './heatmap-export';
 import { composeSvg, renderSvg } from './render';
 
 /** Panels a row: 1 head → 1, 2 → 2, 3–4 → 2, 5–9 → 3, more → 4. */
@@ -29,11 +29,9 @@ export function exportHeadGrid(run: RunView, view: HeatmapView, options: Heatmap
   const panelH = defaultExportHeight(result.Tq, result.Tk, panelW);
   // one colour scale for every panel (per-row maximum is [0, 1] already)
   const range = view.scale === 'rowmax' ? undefined : sharedRange(run, view.matrix);
-  const what = view.matrix === 'weights' ? 'Attention weights' : 'Attention scores';
   const parts: { svg: string; x: number; y: number }[] = [];
   for (let h = 0; h < heads; h++) {
-    const input = runHeatmapInput(run, { ...view, head: h }, { title: `${what} · head ${h}`, range });
-    if (!input) throw new Error(`the run has no ${view.matrix} and no overview to draw: run the job with "${view.matrix}" or "overview" among its outputs`);
+    const input = exportInput(run, { ...view, head: h }, { title: `${matrixTitle(view)} · head ${h}`, range });
     const option = inputExportOption(input, { width: panelW, height: panelH, theme, pixelRatio: exportPixelRatio(options) });
     parts.push({ svg: renderSvg(option, panelW, panelH), x: (h % cols) * panelW, y: Math.floor(h / cols) * panelH });
     options.progress?.((0.8 * (h + 1)) / heads);
