@@ -15,7 +15,20 @@ export function isVocabulary(loaded: LoadedEmbeddings): boolean {
   const { tokens, T } = loaded.embeddings;
   if (!tokens) return false;
   if (/glove|word2vec/i.test(loaded.format)) return true;
-  return T > MAX_LISTED_TOKENS && new Set(tokens).size === T;
+  return T > MAX_LISTED_TOKENS && allDistinct(tokens);
+}
+
+const distinct = new WeakMap<readonly string[], boolean>();
+
+/** Whether no token repeats: a sequence answers at its first repeat; the answer is kept (a load asks, then its SourceInfo). */
+function allDistinct(tokens: readonly string[]): boolean {
+  let known = distinct.get(tokens);
+  if (known === undefined) {
+    const seen = new Set<string>();
+    known = tokens.every((t) => !seen.has(t) && seen.add(t));
+    distinct.set(tokens, known);
+  }
+  return known;
 }
 
 export function sourceInfo(id: string, path: string, loaded: LoadedEmbeddings, sha256: string): SourceInfo {
