@@ -14,6 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gaussianMatrix } from '../src-shared/random';
 import { median } from './cases';
 
 const TIME = '/usr/bin/time';
@@ -125,9 +126,8 @@ export function runCliCases(root: string, reps = 7): { built: string; cases: Lat
  */
 function exportCases(root: string, qklab: (...args: string[]) => Command, reps: number): LatencyCase[] {
   const dir = mkdtempSync(join(tmpdir(), 'qklab-bench-export-'));
-  let seed = 1;
-  const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), Math.round((seed / 2147483648 - 0.5) * 2000) / 1000);
-  const vectors = Array.from({ length: 2048 }, () => Array.from({ length: 64 }, next));
+  const x = gaussianMatrix(20261207, 'bench/export', 2048, 64, 1);
+  const vectors = Array.from({ length: 2048 }, (_, i) => Array.from(x.subarray(i * 64, (i + 1) * 64), (v) => Math.round(v * 1000) / 1000));
   const job = { embeddings: { inline: { vectors } }, heads: 4, mask: [{ id: 'causal' }] };
   writeFileSync(join(dir, 'job.json'), JSON.stringify({ ...job, outputs: ['weights', 'scores'] }));
   writeFileSync(join(dir, 'engine.json'), JSON.stringify({ ...job, outputs: ['entropy'] }));
