@@ -5,12 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
-import type { TileReply, TileRequest } from '../../src-shared/api/lab-api';
 import { cellAtPoint, heatmapGeometry, tokensAtPoint } from '../../src-shared/charts/heatmap-interact';
 import { provideLabApi } from '../../src-renderer/src/host';
 import { wheelGestures } from '../../src-renderer/src/logic/wheel';
 import { regionAround, useZoomStore, type ZoomRegion } from '../../src-renderer/src/stores/zoom';
-import { FakeLabApi, replyOf, resultOf } from '../renderer/fake-lab-api';
+import { SlowTiles, replyOf, resultOf } from '../renderer/fake-lab-api';
 
 const whole = (T: number): ZoomRegion => ({ head: 0, rows: [0, T], cols: [0, T] });
 
@@ -61,18 +60,6 @@ describe('regionAround (the region a wheel step up zooms to)', () => {
   });
 });
 
-/** fetchTile answers only when the test says so */
-class SlowTiles extends FakeLabApi {
-  waiting: (() => void)[] = [];
-  override fetchTile(req: TileRequest): Promise<TileReply> {
-    this.tiles.push(req);
-    return new Promise((resolve) => {
-      const n = (req.rows[1] - req.rows[0]) * (req.cols[1] - req.cols[0]);
-      this.waiting.push(() => resolve({ ...req, weights: new Float32Array(n), scores: new Float32Array(n), backend: 'fake', computeMs: 0 }));
-    });
-  }
-}
-
 describe('the zoom store on the wheel', () => {
   let api: SlowTiles;
   beforeEach(() => {
@@ -92,13 +79,13 @@ describe('the zoom store on the wheel', () => {
     expect(zoom.wheel(long, 0, -100, { rows: [0, 4], cols: [0, 4] })).toBe(false);
     expect(zoom.wheel(long, 0, 100, null)).toBe(false);
     expect(api.tiles).toHaveLength(1);
-    api.waiting[0]();
+    api.waiting[0].answer();
     await settle();
     expect(zoom.depth).toBe(1);
     // the next step is half of the tile on show (256) about the pointer, kept inside the run
     expect(zoom.wheel(long, 0, -3, { rows: [1000, 1001], cols: [50, 51] })).toBe(true);
     expect(api.tiles[1]).toMatchObject({ rows: [873, 1129], cols: [0, 256] });
-    api.waiting[1]();
+    api.waiting[1].answer();
     await settle();
     expect(zoom.depth).toBe(2);
     expect(zoom.wheel(long, 0, 100, null)).toBe(true);

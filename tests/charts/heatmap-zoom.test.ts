@@ -5,24 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
-import type { TileReply, TileRequest } from '../../src-shared/api/lab-api';
 import { provideLabApi } from '../../src-renderer/src/host';
 import { fitRegion, panRegion, regionText, useZoomStore, zoomInRegion } from '../../src-renderer/src/stores/zoom';
-import { FakeLabApi, replyOf, resultOf } from '../renderer/fake-lab-api';
+import { SlowTiles, replyOf, resultOf } from '../renderer/fake-lab-api';
 
 const long = replyOf('long', { ...resultOf([[1]]), Tq: 2048, Tk: 2048 });
-
-/** fetchTile answers only when the test says so */
-class SlowTiles extends FakeLabApi {
-  waiting: { req: TileRequest; answer: () => void }[] = [];
-  override fetchTile(req: TileRequest): Promise<TileReply> {
-    this.tiles.push(req);
-    return new Promise((resolve) => {
-      const n = (req.rows[1] - req.rows[0]) * (req.cols[1] - req.cols[0]);
-      this.waiting.push({ req, answer: () => resolve({ ...req, weights: new Float32Array(n), scores: new Float32Array(n), backend: 'fake', computeMs: 0 }) });
-    });
-  }
-}
 
 let api: SlowTiles;
 beforeEach(() => {

@@ -186,3 +186,15 @@ export class FakeLabApi implements LabApi {
     return `/dropped/${file.name}`;
   }
 }
+
+/** A FakeLabApi whose fetchTile answers only when the test says so (`waiting[k].answer()`): a tile on its way. */
+export class SlowTiles extends FakeLabApi {
+  waiting: { req: TileRequest; answer: () => void }[] = [];
+  override fetchTile(req: TileRequest): Promise<TileReply> {
+    this.tiles.push(req);
+    return new Promise((resolve) => {
+      const n = (req.rows[1] - req.rows[0]) * (req.cols[1] - req.cols[0]);
+      this.waiting.push({ req, answer: () => resolve({ ...req, weights: new Float32Array(n), scores: new Float32Array(n), backend: 'fake', computeMs: 0 }) });
+    });
+  }
+}
