@@ -115,10 +115,10 @@ export const GEOMETRY_SERIES = {
   output: 'output Σ wⱼ vⱼ',
 } as const;
 
-/** The arrows from the chosen query to its keys (none when it sees no key). */
 /** The widest a point’s label may be, in font sizes (a 12-character token and its weight); longer ones end in “…”. */
 export const GEOMETRY_LABEL_EMS = 10;
 
+/** The arrows from the chosen query to its keys (none when it sees no key). */
 export function geometryArrows(view: GeometryView, unitsPerPx = 0, stopPx = 7): Arrow[] {
   return view.emptyRow ? [] : weightedArrows(view.queries[view.query], view.keys, view.arrows, unitsPerPx, stopPx);
 }
