@@ -17,6 +17,8 @@
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
 import type { Region, Tile } from '../../src-shared/graph';
 import { referenceAttention, type ReferenceResult } from '../../src-shared/reference';
+import { writeTile } from '../../src-shared/graph/assemble';
+import { recurrenceTile } from '../../src-shared/recurrence/tile';
 import { EngineError, type Backend, type EngineResult, type RunOptions } from './backend';
 import { JobQueue, type QueuedJob, type TileExecutor, type TileTask } from './job-queue';
 
@@ -109,7 +111,10 @@ export class InProcessExecutor implements Backend, TileExecutor {
       return;
     }
     try {
-      writeReference(task.job.result, referenceAttention(task.job.problem));
+      const { problem, result } = task.job;
+      // a recurrence runs the engine's own row form (recurrence/tile.ts), not the reference's T×T matrices
+      if (problem.recurrence) writeTile(result, problem, task.tile, recurrenceTile(problem, task.tile));
+      else writeReference(result, referenceAttention(problem));
     } catch (e) {
       this.queue.tileFailed(task, e instanceof EngineError ? e : new EngineError((e as Error).message));
       return;

@@ -11,6 +11,7 @@ import type { AttentionProblem } from '../job/problem';
 import { feedsFor, graphFor, graphKey, keyRange, outputSpecs, type FeedTensor, type Tile } from '../graph';
 import type { TileResult } from '../graph/tile-result';
 import { WASM_TARGET, type GraphTarget } from '../graph/target';
+import { recurrenceTile } from '../recurrence/tile';
 
 /** The part of an onnxruntime tensor the runner reads. */
 export interface TensorLike {
@@ -48,8 +49,12 @@ export class SessionTileRunner {
     readonly target: GraphTarget = WASM_TARGET,
   ) {}
 
-  /** One tile: feeds sliced from the problem, outputs copied out as plain typed arrays. */
+  /**
+   * One tile: feeds sliced from the problem, outputs copied out as plain typed arrays. A
+   * recurrence's tile has no graph: its rows are computed in this thread (recurrence/tile.ts).
+   */
   async run(problem: AttentionProblem, tile: Tile): Promise<TileResult> {
+    if (problem.recurrence) return recurrenceTile(problem, tile);
     const feeds = feedsFor(problem, tile);
     const entry = this.acquire(problem);
     entry.busy++;

@@ -45,7 +45,7 @@ export function writeTile(result: AttentionResult, problem: AttentionProblem, ti
   const { k0, k1 } = t.keys;
   const kt = k1 - k0;
   // `width` values per tile row, heads × rows, into an H×Tq×width array
-  const rows = <T extends Float32Array | Int32Array>(dst: T | undefined, src: TileArray<T> | undefined, width: number) => {
+  const rows = <T extends Float32Array | Int32Array | Float64Array | Uint8Array>(dst: T | undefined, src: TileArray<T> | undefined, width: number) => {
     if (!dst || !src) return;
     for (let h = tile.h0; h < tile.h1; h++) {
       const from = (h - tile.h0) * n * width;
@@ -75,6 +75,11 @@ export function writeTile(result: AttentionResult, problem: AttentionProblem, ti
     return out;
   };
   rows(result.entropy, t.entropy, 1);
+  if (t.recurrence) {
+    // per row, so tiles of one head written by different workers never touch the same entry
+    rows(result.rowScanError, { data: t.recurrence.scanError, dims: [] }, 1);
+    rows(result.rowNotDistribution, { data: t.recurrence.notDistribution, dims: [] }, 1);
+  }
   rows(result.visible, t.visible, 1);
   rows(result.argmax, { data: shift(t.argmax.data), dims: t.argmax.dims }, 1);
   rows(result.maxWeight, t.maxWeight, 1);

@@ -54,7 +54,11 @@ export function allocateResult(problem: AttentionProblem, options: AllocateOptio
   if (wants('scores')) result.scores = alloc(Float32Array, rows * Tk);
   if (wants('weights')) result.weights = alloc(Float32Array, rows * Tk);
   if (wants('output')) result.output = alloc(Float32Array, rows * dv);
-  if (problem.normalizer === 'sinkhorn') result.columnSums = alloc(Float32Array, H * Tk);
+  if (problem.normalizer === 'sinkhorn' && !problem.recurrence) result.columnSums = alloc(Float32Array, H * Tk);
+  if (problem.recurrence) {
+    result.rowScanError = alloc(Float64Array, rows);
+    result.rowNotDistribution = alloc(Uint8Array, rows);
+  }
   if (wantsTopk(problem)) {
     result.topk = problem.topk;
     result.topkIndices = alloc(Int32Array, rows * problem.topk);
@@ -82,6 +86,8 @@ export function resultBuffers(result: AttentionResult): ResultBuffer[] {
     result.weights,
     result.output,
     result.columnSums,
+    result.rowScanError,
+    result.rowNotDistribution,
     result.topkIndices,
     result.topkWeights,
     result.overview?.data,
@@ -105,6 +111,17 @@ export function finishResult(result: AttentionResult): AttentionResult {
     let deviation = 0;
     for (const sum of result.columnSums) deviation = Math.max(deviation, Math.abs(sum - Tq / Tk));
     result.columnDeviation = deviation;
+  }
+  if (result.rowScanError && result.rowNotDistribution) {
+    result.scanError = new Float64Array(H);
+    result.nonDistributionRows = new Int32Array(H);
+    for (let r = 0; r < H * Tq; r++) {
+      const h = Math.floor(r / Tq);
+      const e = result.rowScanError[r];
+      if (!(e <= result.scanError[h])) result.scanError[h] = e;
+      result.nonDistributionRows[h] += result.rowNotDistribution[r];
+    }
+    result.distribution = result.nonDistributionRows.every((n) => n === 0);
   }
   result.emptyRows = [];
   result.meanEntropy = [];

@@ -79,6 +79,22 @@ export type MaskId = ResolvedMask['id'] | 'none';
  */
 export type ResolvedBias = { id: 'alibi'; slopes: number[]; offset: number };
 
+/**
+ * A recurrence (docs/semantics.md "Recurrences"): implicit attention in place of the metric
+ * and normaliser, always causal over Tq = Tk tokens. Everything here is per head.
+ */
+export type ResolvedRecurrence =
+  /** omega: favor's m×d Gaussian Ω per head (absent for the other features) */
+  | { id: 'linear'; feature: 'elu1' | 'relu' | 'identity' | 'favor'; normalize: boolean; omega?: PerHead }
+  /** gammas[h] ∈ (0, 1] */
+  | { id: 'retention'; gammas: number[] }
+  /** gates: a_t ∈ (0, 1] per head (length T each) */
+  | { id: 'selective'; gates: PerHead }
+  /** beta: β_t ∈ (0, 1] (length T); keys are L2-normalised in `k` already when the JobSpec asked */
+  | { id: 'delta'; beta: Float64Array };
+
+export type RecurrenceId = ResolvedRecurrence['id'];
+
 export type OutputKind = 'scores' | 'weights' | 'output' | 'entropy' | 'argmax' | 'topk' | 'overview';
 
 export interface OverviewRequest {
@@ -110,6 +126,8 @@ export interface AttentionProblem {
   normalizer: NormalizerId;
   /** rank's τ, sinkhorn's iterations */
   normalizerParams?: NormalizerParams;
+  /** implicit attention: when present, metric, normalizer and bias are not read (masks is the causal one) */
+  recurrence?: ResolvedRecurrence;
   outputs: OutputKind[];
   /** k of the per-row top-k output (when outputs has 'topk') */
   topk: number;
@@ -156,6 +174,15 @@ export interface AttentionResult {
   columnSums?: Float32Array;
   /** sinkhorn only: the largest |column sum − Tq/Tk| over every head and column */
   columnDeviation?: number;
+  /** recurrences only, H×Tq, filled by the tiles: each row's |scan output − A·V| and 1 where it is not a distribution */
+  rowScanError?: Float64Array;
+  rowNotDistribution?: Uint8Array;
+  /** recurrences only: per head (H), max |scan output − A·V| (the O(T) scan against the matrix form) */
+  scanError?: Float64Array;
+  /** recurrences only: per head (H), the rows of A that are not distributions (a negative weight, or a sum away from 1) */
+  nonDistributionRows?: Int32Array;
+  /** recurrences only: every non-empty row of A is a distribution; when false, entropy is over |A_ij| / Σ_j |A_ij| */
+  distribution?: boolean;
   /** per head, the query rows with no visible key */
   emptyRows: number[][];
   /** per head */

@@ -14,6 +14,7 @@ import { JobSpecError, normalizerSpec, type EntrySpec, type JobSpec, type Source
 import type { AttentionProblem, NormalizerId, NormalizerParams, OutputKind, PerHead, ResolvedMask, ResolvedMetric } from './problem';
 import { addSinusoidal, alibiBias, transformHeads } from './transforms';
 import { scoreOverflow } from './score-bounds';
+import { checkRecurrenceFields, normalizeKeyRows, recurrenceSpec, resolveRecurrence } from './recurrence';
 
 export const DEFAULT_OUTPUTS: OutputKind[] = ['weights', 'output', 'entropy'];
 export const DEFAULT_TOPK = 5;
@@ -51,6 +52,8 @@ export function fileRefs(spec: JobSpec): FileRef[] {
   spec.mask?.forEach((m, i) => {
     if (typeof m.path === 'string') add(`mask.${i}.path`, m.path);
   });
+  const gates = recurrenceSpec(spec)?.gates as { path?: unknown } | undefined;
+  if (gates && typeof gates.path === 'string') add('recurrence.gates.path', gates.path);
   return refs;
 }
 
@@ -382,6 +385,7 @@ function resolveNormalizer(spec: JobSpec): Pick<AttentionProblem, 'normalizer' |
 
 /** Resolve a validated JobSpec against its loaded files. Throws JobSpecError naming the field. */
 export function resolveJob(spec: JobSpec, files: FileTable = new Map()): AttentionProblem {
+  checkRecurrenceFields(spec);
   const qSpec = spec.queries ?? spec.embeddings;
   const kSpec = spec.keys ?? spec.embeddings;
   const vSpec = spec.values ?? spec.embeddings ?? spec.keys;
@@ -425,12 +429,23 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
   const bias = alibiBias(spec, heads, tk - tq);
   const dq = q.m.cols / heads;
   const dk = k.m.cols / heads;
+  const rec = recurrenceSpec(spec);
+  let recurrence: AttentionProblem['recurrence'];
+  if (rec) {
+    if (tq !== tk) fail('recurrence', `a recurrence runs over one sequence, so it needs as many queries as keys (${tq} ≠ ${tk})`);
+    if (dq !== dk) fail('recurrence', `a recurrence compares queries and keys of equal width, but they are ${dq} and ${dk} per head`);
+    const keyInput = spec.transpose ? sources.q.m : sources.k.m;
+    recurrence = resolveRecurrence(rec, { heads, T: tk, d: dk, keyInput }, (f, path) => fileMatrix(files, f, path).m);
+    if (rec.id === 'delta' && (rec.normalizeKeys ?? true)) k = { ...k, m: normalizeKeyRows(k.m, heads) };
+  }
   const metric = resolveMetric(spec, heads, dq, dk, k.m, files);
   const normalizer = resolveNormalizer(spec);
   const dotTau = spec.metric?.id === 'dot' && spec.metric.scale === 'tau' ? ((spec.metric.tau as number | undefined) ?? 1) : undefined;
-  const overflow = scoreOverflow(metric, q.m, k.m, heads, normalizer.normalizer, dotTau);
+  const overflow = recurrence ? null : scoreOverflow(metric, q.m, k.m, heads, normalizer.normalizer, dotTau);
   if (overflow) fail(overflow.field, overflow.problem);
-  const masks = (spec.mask ?? []).map((m, i) => resolveMask(m, i, tq, tk, heads, dq, files)).filter((m): m is ResolvedMask => m !== null);
+  const masks = recurrence
+    ? [{ id: 'causal' as const, offset: 0 }]
+    : (spec.mask ?? []).map((m, i) => resolveMask(m, i, tq, tk, heads, dq, files)).filter((m): m is ResolvedMask => m !== null);
   if (masks.some((m) => m.id === 'buckets') && dq !== dk) fail('mask', 'the buckets mask hashes queries and keys with the same planes, so they need equal widths');
 
   const outputs = spec.outputs ?? DEFAULT_OUTPUTS;
@@ -450,6 +465,7 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
       : undefined,
     tokens: { queries: q.tokens, keys: k.tokens },
     ...(bias ? { bias } : {}),
+    ...(recurrence ? { recurrence } : {}),
     ...(spec.backend ? { backend: spec.backend } : {}),
   };
 }

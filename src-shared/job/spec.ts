@@ -5,7 +5,7 @@
  * `metric.tau: expected a number > 0, got -1`.
  */
 import * as v from 'valibot';
-import { MASKS, NORMALIZERS, NORMALIZER_IDS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../metrics/catalogue';
+import { MASKS, NORMALIZERS, NORMALIZER_IDS, POSITIONS, QUANTIZERS, RECURRENCES, SCORE_FUNCTIONS, type CatalogueEntry, type ParamSpec } from '../metrics/catalogue';
 import { BACKEND_CHOICES, type BackendChoice, type OutputKind, type PoolKind } from './problem';
 import { describeValue, firstProblem } from './issue-message';
 import { tokenProblem } from '../formats/tokens';
@@ -56,6 +56,8 @@ export interface JobSpec {
   position?: EntrySpec;
   /** int / float16 / bfloat16 rounding of q, k (and v), after positions */
   quantize?: EntrySpec;
+  /** linear / retention / selective / delta: implicit attention in place of metric and normalizer */
+  recurrence?: EntrySpec;
   transpose?: boolean;
   outputs?: OutputKind[];
   topk?: number;
@@ -95,6 +97,12 @@ const token = v.pipe(
  */
 function rangeChecks(p: ParamSpec): v.GenericPipeItem[] {
   const checks: [(x: number) => boolean, string][] = [];
+  if (p.min !== undefined && p.max !== undefined && p.overflowBelow === undefined && Math.max(Math.abs(p.min), Math.abs(p.max)) <= 1e6) {
+    // one interval reads better than two messages: "expected a number in (0, 1]"
+    const interval = `expected a number in ${p.exclusiveMin ? '(' : '['}${p.min}, ${p.max}]`;
+    checks.push([(x) => (p.exclusiveMin ? x > p.min! : x >= p.min!) && x <= p.max!, interval]);
+    return checks.map(([ok, message]) => v.check((x: unknown) => typeof x !== 'number' || ok(x), message));
+  }
   if (p.min !== undefined) {
     checks.push(p.exclusiveMin ? [(x) => x > p.min!, `expected a number > ${p.min}`] : [(x) => x >= p.min!, `expected a number ≥ ${p.min}`]);
   }
@@ -141,6 +149,16 @@ function paramSchema(p: ParamSpec): v.GenericSchema {
       return numberMatrix;
     case 'path':
       return v.pipe(v.string('expected a file path'), v.minLength(1, 'expected a file path'));
+    case 'numberOrList':
+      return v.union([withRange(finiteNumber, p), v.pipe(v.array(withRange(finiteNumber, p), 'expected a list of numbers'), v.minLength(1, 'expected at least one number'))], 'expected a number or a list of numbers');
+    case 'matrixSource':
+      return v.union(
+        [
+          v.strictObject({ inline: v.pipe(numberMatrix, v.minLength(1, 'expected at least one row')) }),
+          v.strictObject({ path: v.pipe(v.string('expected a file path'), v.minLength(1, 'expected a file path')) }),
+        ],
+        'expected {"inline": [[…]]} or {"path": "…"}',
+      );
   }
 }
 
@@ -207,6 +225,7 @@ export const jobSpecSchema = v.strictObject({
   ),
   position: v.optional(entryVariant(POSITIONS, 'position')),
   quantize: v.optional(entryVariant(QUANTIZERS, 'quantizer')),
+  recurrence: v.optional(entryVariant(RECURRENCES, 'recurrence')),
   transpose: v.optional(v.boolean('expected true or false')),
   outputs: v.optional(v.array(v.picklist(OUTPUT_KINDS, `expected one of ${OUTPUT_KINDS.join(', ')}`))),
   topk: v.optional(int(1, 4096)),

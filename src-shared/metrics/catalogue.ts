@@ -2,9 +2,11 @@
  * The one catalogue of score functions, masks and normalisers (SPEC.md §2–§4).
  * The JobSpec schema, the CLI's `qklab metrics`, the configuration form in the app and the
  * graph builder's dispatch all read this list; nothing else lists metric ids by hand.
- * Positions and quantizers (the transforms of q and k before scoring) live in transforms.ts.
+ * Positions and quantizers (the transforms of q and k before scoring) live in transforms.ts,
+ * recurrences (implicit attention, in place of a score function and normaliser) in recurrences.ts.
  */
 import { POSITIONS, QUANTIZERS } from './transforms';
+import { RECURRENCES } from './recurrences';
 
 export type ParamKind =
   /** a real number; `min`/`max` bound it, `exclusiveMin` makes min strict */
@@ -24,7 +26,11 @@ export type ParamKind =
   /** a file path (resolved against the JobSpec's folder) */
   | 'path'
   /** a list of distinct `choices` (a subset, e.g. quantize's apply) */
-  | 'choiceList';
+  | 'choiceList'
+  /** one number, or a list of them (delta's β: one, or one per token); min/max bound each */
+  | 'numberOrList'
+  /** a matrix given inline ({"inline": [[…]]}) or in a file ({"path": "…"}) */
+  | 'matrixSource';
 
 export interface ParamSpec {
   name: string;
@@ -51,7 +57,7 @@ export interface ParamSpec {
   when?: { param: string; equals: Array<string | number | boolean> };
 }
 
-export type EntryKind = 'score' | 'mask' | 'normalizer' | 'position' | 'quantize';
+export type EntryKind = 'score' | 'mask' | 'normalizer' | 'position' | 'quantize' | 'recurrence';
 
 export interface CatalogueEntry {
   kind: EntryKind;
@@ -369,9 +375,9 @@ export const NORMALIZERS: CatalogueEntry[] = [
   },
 ];
 
-export { POSITIONS, QUANTIZERS };
+export { POSITIONS, QUANTIZERS, RECURRENCES };
 
-export const CATALOGUE: CatalogueEntry[] = [...SCORE_FUNCTIONS, ...MASKS, ...NORMALIZERS, ...POSITIONS, ...QUANTIZERS];
+export const CATALOGUE: CatalogueEntry[] = [...SCORE_FUNCTIONS, ...MASKS, ...NORMALIZERS, ...POSITIONS, ...QUANTIZERS, ...RECURRENCES];
 
 export function catalogueEntry(kind: EntryKind, id: string): CatalogueEntry | undefined {
   return CATALOGUE.find((e) => e.kind === kind && e.id === id);
@@ -382,3 +388,4 @@ export const MASK_IDS = MASKS.map((e) => e.id);
 export const NORMALIZER_IDS = NORMALIZERS.map((e) => e.id);
 export const POSITION_IDS = POSITIONS.map((e) => e.id);
 export const QUANTIZER_IDS = QUANTIZERS.map((e) => e.id);
+export const RECURRENCE_IDS = RECURRENCES.map((e) => e.id);

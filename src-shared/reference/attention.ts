@@ -13,6 +13,8 @@ import { checkMetricShapes, score } from './scores';
 import { biasAt, checkBias } from './transforms';
 import type { ReferenceResult } from './types';
 import type { Vector } from './vectors';
+import { implicitMatrix } from './recurrence';
+import { scanRows } from '../recurrence/scan';
 
 interface Shape {
   heads: number;
@@ -53,7 +55,7 @@ export function referenceAttention(problem: AttentionProblem): ReferenceResult {
     result.topkIndices = new Int32Array(heads * Tq * topk);
     result.topkWeights = new Float64Array(heads * Tq * topk);
   }
-  for (let h = 0; h < heads; h++) attendHead(problem, shape, h, result);
+  for (let h = 0; h < heads; h++) (problem.recurrence ? recurrenceHead : attendHead)(problem, shape, h, result);
   if (problem.overview) result.overview = poolOverview(result.weights, heads, Tq, Tk, problem.overview);
   return result;
 }
@@ -124,6 +126,64 @@ function attendHead(problem: AttentionProblem, shape: Shape, h: number, result: 
   }
   result.emptyRows.push(emptyRows);
   const filled = Tq - emptyRows.length;
+  result.meanEntropy.push(filled > 0 ? entropySum / filled : 0);
+}
+
+/**
+ * Head h of a recurrence: weights = the implicit matrix A, output = A·V, and per row the
+ * entropy of |A_ij| / Σ_j |A_ij|, argmax = the first key of largest |A_ij|, top-k by |A_ij|
+ * (docs/semantics.md "Recurrences"). Scores are A itself on the visible (causal) pairs.
+ */
+function recurrenceHead(problem: AttentionProblem, shape: Shape, h: number, result: ReferenceResult): void {
+  const { Tq: T, dv, topk } = shape;
+  const { A, empty } = implicitMatrix(problem, h);
+  const v = headRows(problem.v, h, dv);
+  const scan = scanRows(problem, h, 0, T).output;
+  const emptyRows: number[] = [];
+  let entropySum = 0;
+  let scanError = 0;
+  for (let i = 0; i < T; i++) {
+    const at = h * T + i;
+    const w = A.subarray(i * T, (i + 1) * T);
+    const visible = new Uint8Array(T).fill(1, 0, i + 1);
+    for (let j = 0; j < T; j++) result.scores[at * T + j] = j <= i ? w[j] : -Infinity;
+    result.weights.set(w, at * T);
+    const out = weightedSum(w, v, dv);
+    result.output.set(out, at * dv);
+    for (let c = 0; c < dv; c++) scanError = Math.max(scanError, Math.abs(out[c] - scan[i * dv + c]));
+    result.visible[at] = i + 1;
+    if (empty[i]) {
+      emptyRows.push(i);
+      result.argmax[at] = -1;
+    } else {
+      const total = w.reduce((s, x) => s + Math.abs(x), 0);
+      const sum = w.reduce((s, x) => s + x, 0);
+      if (w.some((x) => x < 0) || Math.abs(sum - 1) > 1e-6) result.distribution = false;
+      const H = total > 0 ? entropy(w.map((x) => Math.abs(x) / total)) : 0;
+      result.entropy[at] = H;
+      result.normEntropy[at] = normalisedEntropy(H, i + 1);
+      result.effective[at] = effectiveNeighbours(H);
+      result.argmax[at] = argmax(w.map(Math.abs));
+      result.maxWeight[at] = w[result.argmax[at]];
+      entropySum += H;
+    }
+    if (topk > 0) {
+      const best = topK(
+        w.map((x) => Math.abs(x)),
+        topk,
+        empty[i] ? new Uint8Array(T) : visible,
+      );
+      result.topkIndices!.set(best.indices, at * topk);
+      result.topkWeights!.set(
+        Array.from(best.indices, (j) => (j >= 0 ? w[j] : 0)),
+        at * topk,
+      );
+    }
+  }
+  result.distribution ??= true;
+  (result.scanError ??= []).push(scanError);
+  result.emptyRows.push(emptyRows);
+  const filled = T - emptyRows.length;
   result.meanEntropy.push(filled > 0 ? entropySum / filled : 0);
 }
 

@@ -40,6 +40,10 @@ export interface ReferenceResult {
   overview?: OverviewRequest & { data: Float64Array };
   /** sinkhorn only: the largest |column sum − Tq/Tk| over every head and column */
   columnDeviation?: number;
+  /** recurrences only: per head, max |scan output − A·V| */
+  scanError?: number[];
+  /** recurrences only: every non-empty row of A is a distribution (≥ 0, sums to 1 within 1e-6) */
+  distribution?: boolean;
   /** per head, the query rows with no visible key */
   emptyRows: number[][];
   /** per head, over the non-empty rows (0 if none) */

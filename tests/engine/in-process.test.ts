@@ -37,6 +37,7 @@ function asReference(r: EngineResult): ReferenceResult {
     maxWeight: f64(r.maxWeight),
     topkWeights: r.topkWeights && f64(r.topkWeights),
     overview: r.overview && { ...r.overview, data: f64(r.overview.data) },
+    scanError: r.scanError && Array.from(r.scanError),
   };
 }
 

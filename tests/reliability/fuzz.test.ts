@@ -407,6 +407,15 @@ function paramValue(p: ParamSpec): fc.Arbitrary<unknown> {
     case 'choiceList':
       good = fc.subarray(p.choices ?? ['x']);
       break;
+    case 'numberOrList':
+      good = fc.oneof(fc.double({ min: 0.01, max: 1, noNaN: true }), fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }));
+      break;
+    case 'matrixSource':
+      good = fc.oneof(
+        fc.record({ inline: fc.array(fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 2 }) }),
+        fc.record({ path: fc.constantFrom('g.npy') }),
+      );
+      break;
   }
   return fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: hostile });
 }

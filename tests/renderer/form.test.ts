@@ -28,6 +28,8 @@ const EXPECTED: Record<ParamKind, FieldControl[]> = {
   matrix: ['matrix'],
   path: ['path'],
   choiceList: ['checklist'],
+  numberOrList: ['list'],
+  matrixSource: ['path'],
 };
 
 const sentence = () => ({ ...emptySources(), embeddings: { kind: 'inline' as const, name: 's', data: sample('sentence').embeddings! } });

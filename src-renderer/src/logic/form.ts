@@ -60,12 +60,17 @@ const CONTROL_BY_KIND: Record<ParamKind, FieldControl> = {
   matrix: 'matrix',
   path: 'path',
   choiceList: 'checklist',
+  numberOrList: 'list',
+  // the form takes a file; inline gates come from a JobSpec file or a saved session
+  matrixSource: 'path',
 };
 
 const PLACEHOLDER_BY_KIND: Partial<Record<ParamKind, string>> = {
   integerList: 'e.g. 0, 3, 5',
   numberList: 'e.g. 1, 0.5, 2',
   edgeList: 'e.g. 0-1, 1-2, 2-0',
+  numberOrList: 'one number, or one per token',
+  matrixSource: 'file of T or H × T values',
   matrix: 'one row per line, e.g.\n1 0\n0 1',
   path: 'file path',
 };
@@ -323,6 +328,17 @@ export function paramValue(param: ParamSpec, value: FormValue | undefined): { va
       const text = String(value).trim();
       return text === '' ? {} : { value: text };
     }
+    case 'numberOrList': {
+      const text = String(value);
+      if (text.trim() === '') return {};
+      const list = parseNumberList(text, false);
+      if (typeof list === 'string') return { error: list };
+      return { value: list.length === 1 ? list[0] : list };
+    }
+    case 'matrixSource': {
+      const text = String(value).trim();
+      return text === '' ? {} : { value: { path: text } };
+    }
   }
 }
 
@@ -371,6 +387,13 @@ export function paramsToForm(entry: CatalogueEntry, params: Record<string, unkno
         break;
       case 'path':
         values[p.name] = typeof v === 'string' ? v : '';
+        break;
+      case 'numberOrList':
+        values[p.name] = typeof v === 'number' ? String(v) : formatList(v);
+        break;
+      case 'matrixSource':
+        // the form takes a file; inline gates (a JobSpec file's) show as no path
+        values[p.name] = typeof v === 'object' && v !== null && 'path' in v && typeof v.path === 'string' ? v.path : '';
         break;
     }
   }
