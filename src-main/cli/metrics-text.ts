@@ -1,5 +1,5 @@
 /** `qklab metrics`: the catalogue as text or JSON, read from the one catalogue. */
-import { MASKS, NORMALIZERS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../src-shared/metrics/catalogue';
+import { MASKS, NORMALIZERS, POSITIONS, QUANTIZERS, RECURRENCES, SCORE_FUNCTIONS, type CatalogueEntry } from '../../src-shared/metrics/catalogue';
 
 function entryText(e: CatalogueEntry): string {
   const lines = [`  ${e.id.padEnd(12)} ${e.formula}`, `  ${''.padEnd(12)} ${e.help}`];
@@ -17,6 +17,7 @@ const SECTIONS: [key: string, heading: string, entries: readonly CatalogueEntry[
   ['normalizers', 'Normalisers (normalizer):', NORMALIZERS],
   ['positions', 'Positions (position.id; RoPE and sinusoidal change q and k, ALiBi biases the scores):', POSITIONS],
   ['quantizers', 'Quantizers (quantize.id; after positions, before scoring):', QUANTIZERS],
+  ['recurrences', 'Recurrences (recurrence.id; implicit attention in place of metric and normalizer, causal):', RECURRENCES],
 ];
 
 export function formatCatalogue(json: boolean): string {

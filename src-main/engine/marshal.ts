@@ -83,6 +83,10 @@ export function portableResult(r: AttentionResult): AttentionResult {
   if (r.overview) out.overview = { ...r.overview, data: copy(r.overview.data) };
   if (r.columnSums) out.columnSums = copy(r.columnSums);
   if (r.columnDeviation !== undefined) out.columnDeviation = r.columnDeviation;
+  // the per-row recurrence arrays stay behind: their per-head summaries are what is shown
+  if (r.scanError) out.scanError = copy(r.scanError);
+  if (r.nonDistributionRows) out.nonDistributionRows = copy(r.nonDistributionRows);
+  if (r.distribution !== undefined) out.distribution = r.distribution;
   return out;
 }
 

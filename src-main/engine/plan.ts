@@ -5,7 +5,7 @@
  */
 import type { AttentionProblem } from '../../src-shared/job/problem';
 import { overviewBlocks, planGraphTiles, type Tile } from '../../src-shared/graph';
-import { bytesPerCell } from '../../src-shared/graph/plan';
+import { bytesPerCell, needsWholeHeads } from '../../src-shared/graph/plan';
 
 export type { Tile };
 
@@ -35,7 +35,8 @@ export function planPoolTiles(problem: AttentionProblem, options: PoolPlanOption
   // too few tiles to keep every worker busy: split heads first, then rows
   const quantum = overviewBlocks(problem)?.br ?? 1;
   const byHead = tiles.flatMap((t) => Array.from({ length: t.h1 - t.h0 }, (_, i) => ({ ...t, h0: t.h0 + i, h1: t.h0 + i + 1 })));
-  if (byHead.length >= options.workers) return byHead;
+  // sinkhorn's columns and the delta rule's steps run over every row of a head: never split one
+  if (byHead.length >= options.workers || needsWholeHeads(problem)) return byHead;
   const parts = Math.ceil(options.workers / byHead.length);
   return byHead.flatMap((t) => splitRows(t, parts, quantum));
 }

@@ -36,6 +36,8 @@ export interface ResultJson {
   maxEntropy: number;
   /** sinkhorn only: the largest |column sum − Tq/Tk| */
   columnDeviation?: number;
+  /** recurrences only: every non-empty row of A is a distribution (else entropy is over |A|) */
+  distribution?: boolean;
   heads: Record<string, unknown>[];
 }
 
@@ -64,11 +66,14 @@ export function resultToJson(r: AttentionResult): ResultJson {
       head.overview = { pool, rows: rows(data, h * orow * cols, orow, cols, true) };
     }
     if (r.columnSums) head.columnSums = list(r.columnSums, h * r.Tk, r.Tk, true);
+    if (r.scanError) head.scanError = r.scanError[h];
+    if (r.nonDistributionRows) head.nonDistributionRows = r.nonDistributionRows[h];
     head.emptyRows = r.emptyRows[h];
     head.meanEntropy = r.meanEntropy[h];
     heads.push(head);
   }
   const out: ResultJson = { Tq: r.Tq, Tk: r.Tk, dv: r.dv, maxEntropy: r.maxEntropy, heads };
   if (r.columnDeviation !== undefined) out.columnDeviation = r.columnDeviation;
+  if (r.distribution !== undefined) out.distribution = r.distribution;
   return out;
 }

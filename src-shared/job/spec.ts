@@ -150,7 +150,10 @@ function paramSchema(p: ParamSpec): v.GenericSchema {
     case 'path':
       return v.pipe(v.string('expected a file path'), v.minLength(1, 'expected a file path'));
     case 'numberOrList':
-      return v.union([withRange(finiteNumber, p), v.pipe(v.array(withRange(finiteNumber, p), 'expected a list of numbers'), v.minLength(1, 'expected at least one number'))], 'expected a number or a list of numbers');
+      return v.union(
+        [withRange(finiteNumber, p), v.pipe(v.array(withRange(finiteNumber, p), 'expected a list of numbers'), v.minLength(1, 'expected at least one number'))],
+        'expected a number or a list of numbers',
+      );
     case 'matrixSource':
       return v.union(
         [

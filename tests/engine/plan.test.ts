@@ -63,3 +63,22 @@ describe('tiling', () => {
     expect(sizeProblem(problem(12, 1024))).toBeNull();
   });
 });
+
+describe('whole heads', () => {
+  it('a one-head sinkhorn or delta job is never split into row ranges, however many workers are idle', () => {
+    for (const extra of [
+      { normalizer: 'sinkhorn' as const, normalizerParams: { iterations: 20 } },
+      { recurrence: { id: 'delta' as const, beta: new Float64Array(512).fill(0.5) }, masks: [{ id: 'causal' as const, offset: 0 }] },
+    ]) {
+      const tiles = planPoolTiles(problem(1, 512, extra), { workers: 2 });
+      expect(tiles).toEqual([{ h0: 0, h1: 1, r0: 0, r1: 512 }]);
+    }
+  });
+
+  it('other recurrences tile by rows, one head per tile', () => {
+    const tiles = planPoolTiles(problem(2, 2048, { recurrence: { id: 'retention', gammas: [0.9, 0.9] }, masks: [{ id: 'causal', offset: 0 }] }), { workers: 2 });
+    expect(tiles.every((t) => t.h1 - t.h0 === 1)).toBe(true);
+    expect(coverage(2, 2048, tiles).every((n) => n === 1)).toBe(true);
+    expect(tiles.length).toBe(8);
+  });
+});
