@@ -11,6 +11,7 @@
  */
 import type { AttentionProblem } from '../job/problem';
 import { decayScale, EMPTY_DENOMINATOR, featureMap, featureWidth, headBlock, logDecay } from './features';
+import { rowDots } from './kernels';
 
 /** `row` holds A_i0 … A_ii (reused between calls: copy what you keep); `empty`: linear's zero denominator. */
 export type RowSink = (i: number, row: Float64Array, empty: boolean) => void;
@@ -27,14 +28,9 @@ export function implicitRows(problem: AttentionProblem, h: number, r0: number, r
       const fq = featureMap(rec, h, headBlock(problem.q, h, d, r0, r1), r1 - r0, d);
       const fk = featureMap(rec, h, headBlock(problem.k, h, d, 0, r1), r1, d);
       for (let i = r0; i < r1; i++) {
-        const qi = (i - r0) * m;
+        rowDots(fq, (i - r0) * m, fk, i + 1, m, row);
         let den = 0;
-        for (let j = 0; j <= i; j++) {
-          let s = 0;
-          for (let c = 0; c < m; c++) s += fq[qi + c] * fk[j * m + c];
-          row[j] = s;
-          den += s;
-        }
+        for (let j = 0; j <= i; j++) den += row[j];
         const empty = rec.normalize && Math.abs(den) < EMPTY_DENOMINATOR;
         if (empty) row.fill(0, 0, i + 1);
         else if (rec.normalize) for (let j = 0; j <= i; j++) row[j] /= den;
@@ -49,12 +45,8 @@ export function implicitRows(problem: AttentionProblem, h: number, r0: number, r
       const c = logDecay(rec, h, r1);
       const scale = decayScale(rec, d);
       for (let i = r0; i < r1; i++) {
-        const qi = (i - r0) * d;
-        for (let j = 0; j <= i; j++) {
-          let s = 0;
-          for (let e = 0; e < d; e++) s += q[qi + e] * k[j * d + e];
-          row[j] = s * scale * Math.exp(c[i] - c[j]);
-        }
+        rowDots(q, (i - r0) * d, k, i + 1, d, row);
+        for (let j = 0; j <= i; j++) row[j] *= scale * Math.exp(c[i] - c[j]);
         onRow(i, row, false);
       }
       return;
@@ -66,16 +58,52 @@ export function implicitRows(problem: AttentionProblem, h: number, r0: number, r
       for (let i = 0; i < r1; i++) {
         const b = rec.beta[i];
         const ki = i * d;
-        for (let j = 0; j < i; j++) {
+        let j = 0;
+        // four u_j at a time (as kernels.ts): s = β_i·k_i·u_j, then u_j −= s·k_i and A_ij = q_i·u_j in one pass
+        for (; j + 4 <= i; j += 4) {
+          const u0 = j * d;
+          const u1 = u0 + d;
+          const u2 = u1 + d;
+          const u3 = u2 + d;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          for (let e = 0; e < d; e++) {
+            const ke = k[ki + e];
+            s0 += ke * u[u0 + e];
+            s1 += ke * u[u1 + e];
+            s2 += ke * u[u2 + e];
+            s3 += ke * u[u3 + e];
+          }
+          s0 *= b;
+          s1 *= b;
+          s2 *= b;
+          s3 *= b;
+          let a0 = 0;
+          let a1 = 0;
+          let a2 = 0;
+          let a3 = 0;
+          for (let e = 0; e < d; e++) {
+            const ke = k[ki + e];
+            const qe = q[ki + e];
+            a0 += qe * (u[u0 + e] -= s0 * ke);
+            a1 += qe * (u[u1 + e] -= s1 * ke);
+            a2 += qe * (u[u2 + e] -= s2 * ke);
+            a3 += qe * (u[u3 + e] -= s3 * ke);
+          }
+          row[j] = a0;
+          row[j + 1] = a1;
+          row[j + 2] = a2;
+          row[j + 3] = a3;
+        }
+        for (; j < i; j++) {
           const uj = j * d;
           let s = 0;
           for (let e = 0; e < d; e++) s += k[ki + e] * u[uj + e];
           s *= b;
           let a = 0;
-          for (let e = 0; e < d; e++) {
-            u[uj + e] -= s * k[ki + e];
-            a += q[ki + e] * u[uj + e];
-          }
+          for (let e = 0; e < d; e++) a += q[ki + e] * (u[uj + e] -= s * k[ki + e]);
           row[j] = a;
         }
         let a = 0;

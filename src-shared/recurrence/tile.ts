@@ -15,6 +15,7 @@ import type { TileResult } from '../graph/tile-result';
 import { topK } from '../stats';
 import { headBlock } from './features';
 import { implicitRows } from './rows';
+import { weightedRows } from './kernels';
 import { scanRows } from './scan';
 
 /** A row of A counts as a distribution when its weights are ≥ 0 and sum to 1 within this. */
@@ -74,12 +75,7 @@ export function recurrenceTile(problem: AttentionProblem, tile: Tile): TileResul
       const width = i + 1;
       out.visible.data[at] = width;
       // A·V and the scan's output for this row
-      av.fill(0);
-      for (let j = 0; j < width; j++) {
-        const a = row[j];
-        if (a === 0) continue;
-        for (let c = 0; c < dv; c++) av[c] += a * v[j * dv + c];
-      }
+      weightedRows(row, width, v, dv, av);
       let err = 0;
       for (let c = 0; c < dv; c++) {
         const e = Math.abs(av[c] - scan.output[r * dv + c]);

@@ -103,7 +103,8 @@ describe('16,384 tokens, overview only', () => {
     const pooled = poolOverview(ref.weights, 2, n, n, { rows: n / br, cols: n / br, pool: 'mean' });
     let worst = 0;
     for (let h = 0; h < 2; h++) {
-      for (let b = 0; b < n / br; b++) for (let c = 0; c < n / br; c++) worst = Math.max(worst, Math.abs(data[(h * R + b) * C + c] - pooled.data[(h * pooled.rows + b) * pooled.cols + c]));
+      for (let b = 0; b < n / br; b++)
+        for (let c = 0; c < n / br; c++) worst = Math.max(worst, Math.abs(data[(h * R + b) * C + c] - pooled.data[(h * pooled.rows + b) * pooled.cols + c]));
       for (let i = 0; i < n; i++) expect(Math.abs(r.entropy[h * N + i] - ref.entropy[h * n + i])).toBeLessThan(1e-5);
     }
     expect(worst).toBeLessThan(1e-6);
