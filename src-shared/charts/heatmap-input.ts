@@ -21,6 +21,14 @@ export interface RunView {
 type Extra = Partial<Pick<HeatmapInput, 'title' | 'caption' | 'range' | 'pool' | 'valueLabel'>>;
 
 /**
+ * A recurrence whose implicit matrix is signed (result.distribution false, docs/semantics.md
+ * "Recurrences") draws its weights on a diverging map centred at 0, as Compare draws B − A.
+ */
+function signedWeights(result: AttentionResult, matrix: HeatmapView['matrix']): Pick<HeatmapInput, 'diverging' | 'valueLabel'> {
+  return matrix === 'weights' && result.distribution === false ? { diverging: true, valueLabel: 'weight (signed)' } : {};
+}
+
+/**
  * The HeatmapInput of one head of a result: the view's matrix, the masked pairs (from the
  * scores, when present), the other matrix for the tooltip, and the tokens.
  */
@@ -36,6 +44,7 @@ export function headHeatmapInput(result: AttentionResult, tokens: Tokens, view: 
     blocked: headBlocked(result, view.head),
     companion: result[other] ? headSlice(result, view.head, other) : null,
     view,
+    ...signedWeights(result, view.matrix),
     ...extra,
   };
 }
@@ -59,6 +68,7 @@ export function overviewInput(run: RunView, view: HeatmapView, extra: Extra = {}
     colAxis: { start: 0, step: Math.ceil(r.Tk / ov.cols), length: r.Tk },
     view: { ...view, matrix: 'weights' },
     pool: ov.pool,
+    ...signedWeights(r, 'weights'),
     ...extra,
   };
 }
@@ -94,6 +104,7 @@ export function tileHeatmapInput(tile: TileReply, run: RunView, view: HeatmapVie
     blocked,
     companion: tile[other],
     view: { ...view, head: tile.head },
+    ...signedWeights(run.result, view.matrix),
     ...extra,
   };
 }
@@ -101,5 +112,5 @@ export function tileHeatmapInput(tile: TileReply, run: RunView, view: HeatmapVie
 /** One colour range for all heads (thumbnails, an export's grid): of the matrix, else of the pooled overview; undefined with neither. */
 export function sharedRange(run: RunView, matrix: HeatmapView['matrix']): [number, number] | undefined {
   if (run.result[matrix]) return headsRange(run.result, matrix);
-  return run.result.overview ? valueRange(run.result.overview.data, 'weights') : undefined;
+  return run.result.overview ? valueRange(run.result.overview.data, 'weights', run.result.distribution === false) : undefined;
 }

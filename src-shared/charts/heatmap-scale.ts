@@ -129,7 +129,7 @@ export function valueRange(values: ArrayLike<number>, matrix: HeatmapView['matri
 export function headsRange(result: AttentionResult, matrix: HeatmapView['matrix']): [number, number] {
   const data = result[matrix];
   if (!data) throw new Error(`the result has no ${matrix}: run the job with "${matrix}" among its outputs`);
-  return valueRange(data, matrix);
+  return valueRange(data, matrix, matrix === 'weights' && result.distribution === false);
 }
 
 /** One colour range over every head of several results (Compare's A and B share it, so their colours compare). */
