@@ -10,13 +10,14 @@ import knn from './knn';
 import positions from './positions';
 import quantization from './quantization';
 import ranking from './ranking';
+import recurrence from './recurrence';
 import scaling from './scaling';
 import temperature from './temperature';
 import { ExperimentOptionError } from './common';
 import { chartOf, filesOf, type FileRecipe } from './files';
 import { checkRegistry, type ExperimentChartOpts, type ExperimentContext, type ExperimentInput, type ExperimentModule, type OptionsOf } from './module';
 
-export const EXPERIMENTS = [scaling, temperature, compare, geometry, decoding, knn, quantization, positions, ranking] as const;
+export const EXPERIMENTS = [scaling, temperature, compare, geometry, decoding, knn, quantization, positions, ranking, recurrence] as const;
 checkRegistry(EXPERIMENTS);
 
 type Registered = (typeof EXPERIMENTS)[number];
@@ -66,6 +67,7 @@ export { runKnn, type KnnOptions, type KnnView } from './knn';
 export { runQuantization, type QuantizationOptions, type QuantizationResult, type QuantizationRow } from './quantization';
 export { ropeLongRangeBound, runPositions, type PositionsOptions, type PositionsResult } from './positions';
 export { runRanking, columnSums, topOneAgreement, type RankingOptions, type RankingResult } from './ranking';
+export { runRecurrence, RECURRENCE_MAX_T, type RecurrenceOptions, type RecurrenceResult, type RecurrenceRow } from './recurrence';
 export { type ExperimentFile, type FileRecipe } from './files';
 
 /** An experiment's chart of a result, as the app's view shows it and the CLI's export draws it. */

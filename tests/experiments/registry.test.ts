@@ -28,7 +28,11 @@ afterEach(() => vi.restoreAllMocks());
 
 const job = sequenceJob(5, 4, 61, { heads: 2, mask: [{ id: 'causal' }] });
 /** small runs: the defaults, made smaller where they are large */
-const SMALLER: Partial<Record<ExperimentName, Record<string, unknown>>> = { scaling: { dims: [4, 16], n: 6, trials: 1 }, temperature: { taus: [0.5, 2] } };
+const SMALLER: Partial<Record<ExperimentName, Record<string, unknown>>> = {
+  scaling: { dims: [4, 16], n: 6, trials: 1 },
+  temperature: { taus: [0.5, 2] },
+  recurrence: { lengths: [16, 32], d: 4 },
+};
 
 async function resultOf(m: ExperimentModule) {
   const input = m.needsJob ? inputOf(job) : null;

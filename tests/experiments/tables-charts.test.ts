@@ -15,6 +15,7 @@ import {
   runPositions,
   runQuantization,
   runRanking,
+  runRecurrence,
   runScaling,
   runTemperature,
   EXPERIMENT_NAMES,
@@ -38,6 +39,7 @@ async function all(): Promise<ExperimentResultMap> {
     quantization: await runQuantization(ctx, inputOf(seq), { bits: [4, 8], groups: ['tensor'], floats: ['bfloat16'], apply: ['q', 'k'] }),
     positions: await runPositions(ctx, inputOf({ ...seq, position: { id: 'rope' } }), { maxDistance: 3 }),
     ranking: await runRanking(ctx, inputOf(seq), { tau: 1, iterations: 20 }),
+    recurrence: await runRecurrence(ctx, { recurrences: ['linear', 'delta'], lengths: [8, 16], d: 4, seed: 0 }),
   };
 }
 
