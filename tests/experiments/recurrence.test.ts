@@ -42,13 +42,19 @@ describe('the recurrence experiment', () => {
     const csv = tableCsv(moduleOf('recurrence').table(r)).split('\r\n');
     expect(csv[0]).toBe('recurrence,T,matrix_ms,scan_ms,max_abs_scan_error,matrix_bytes,scan_state_bytes');
     expect(csv).toHaveLength(1 + 4 + 1);
-    const option = experimentChartOption('recurrence', r, { width: 800, height: 500, theme: 'light' }) as {
-      series: { name: string }[];
-      xAxis: { type: string };
-      yAxis: { type: string };
-    };
-    expect(option.series.map((s) => s.name)).toEqual(['retention · matrix', 'retention · scan', 'delta · matrix', 'delta · scan']);
-    expect([option.xAxis.type, option.yAxis.type]).toEqual(['log', 'log']);
+    type Axis = { type: string };
+    type Series = { name: string; yAxisIndex: number; data: number[][] };
+    const option = experimentChartOption('recurrence', r, { width: 800, height: 500, theme: 'light' }) as { series: Series[]; xAxis: Axis[]; yAxis: Axis[] };
+    // time above, memory below: each form of each recurrence once in each panel
+    const panel = (i: number) => option.series.filter((s) => s.yAxisIndex === i).map((s) => s.name);
+    expect(panel(0)).toEqual(['retention · matrix', 'retention · scan', 'delta · matrix', 'delta · scan']);
+    expect(panel(1)).toEqual(panel(0));
+    expect([...option.xAxis, ...option.yAxis].map((a) => a.type)).toEqual(['log', 'log', 'log', 'log']);
+    const memory = option.series.find((s) => s.yAxisIndex === 1 && s.name === 'delta · matrix')!;
+    expect(memory.data).toEqual([
+      [16, 4 * 16 * 16],
+      [32, 4 * 32 * 32],
+    ]);
   });
 
   it('options are checked, naming the field', () => {
