@@ -24,6 +24,11 @@ function describeValue(p: ParamSpec, v: unknown): string {
   if (typeof v === 'number') return number(v);
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (typeof v === 'string') return p.kind === 'path' ? basename(v) : v;
+  // a matrix source (selective gates): its file by name, or its size inline
+  if (p.kind === 'matrixSource' && v && typeof v === 'object') {
+    if ('path' in v && typeof v.path === 'string') return basename(v.path);
+    if ('inline' in v && Array.isArray(v.inline)) return describeValue({ ...p, kind: 'matrix' }, v.inline);
+  }
   if (Array.isArray(v)) {
     if (p.kind === 'edgeList') return `${v.length} edge${v.length === 1 ? '' : 's'}`;
     if (p.kind === 'matrix') return `${v.length}×${Array.isArray(v[0]) ? v[0].length : 0}`;
@@ -76,10 +81,15 @@ export function describeData(job: JobSpec): string | null {
  */
 export function describeJob(job: JobSpec): string {
   const parts: string[] = [];
-  parts.push(describeEntry('score', job.metric ?? { id: 'dot' }));
-  const masks = (job.mask ?? []).filter((m) => m.id !== 'none');
-  parts.push(masks.length ? masks.map((m) => describeEntry('mask', m)).join(' + ') : 'no mask');
-  parts.push(describeEntry('normalizer', normalizerSpec(job)));
+  const recurrence = job.recurrence && job.recurrence.id !== 'none' ? job.recurrence : null;
+  // a recurrence is the score function and the normaliser at once, and causal whatever the masks say
+  if (recurrence) parts.push(`${describeEntry('recurrence', recurrence)} recurrence (implicit A, causal)`);
+  else {
+    parts.push(describeEntry('score', job.metric ?? { id: 'dot' }));
+    const masks = (job.mask ?? []).filter((m) => m.id !== 'none');
+    parts.push(masks.length ? masks.map((m) => describeEntry('mask', m)).join(' + ') : 'no mask');
+    parts.push(describeEntry('normalizer', normalizerSpec(job)));
+  }
   // positions and quantization, as "rope dims=32" / "int bits=4, group=token"
   for (const kind of ['position', 'quantize'] as const) {
     const t = job[kind];

@@ -80,3 +80,14 @@ describe('describeJob: positions and quantization', () => {
     expect(describeJob({ position: { id: 'none' }, quantize: { id: 'bfloat16' } })).toBe('dot · no mask · softmax · bfloat16 · 1 head');
   });
 });
+
+describe('describeJob: recurrences', () => {
+  it('names the recurrence and its parameters in place of score, masks and normaliser', () => {
+    expect(describeJob({ recurrence: { id: 'retention', gamma: 'multiscale' }, mask: [{ id: 'causal' }], heads: 4 })).toBe(
+      'retention γ=multiscale recurrence (implicit A, causal) · 4 heads',
+    );
+    expect(describeJob({ recurrence: { id: 'selective', gates: { path: '/d/gates.npy' } } })).toBe('selective gates a_t=gates.npy recurrence (implicit A, causal) · 1 head');
+    expect(describeJob({ recurrence: { id: 'selective', gates: { inline: [[0.5, 0.9, 1]] } } })).toBe('selective gates a_t=1×3 recurrence (implicit A, causal) · 1 head');
+    expect(describeJob({ recurrence: { id: 'none' }, metric: { id: 'cosine' } })).toMatch(/^cosine · no mask · softmax/);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE, type ParamKind } from '../../src-shared/metrics/catalogue';
+import { CATALOGUE, catalogueEntry, type ParamKind } from '../../src-shared/metrics/catalogue';
 import {
   defaultFormValues,
   fieldFor,
@@ -9,6 +9,7 @@ import {
   paramsToForm,
   parseEdgeList,
   parseMatrix,
+  paramValue,
   toSliderPosition,
   visibleFields,
   type FieldControl,
@@ -16,7 +17,7 @@ import {
 import { buildJobSpec, defaultConfig, emptySources, scoreEntry, type ConfigState } from '../../src-renderer/src/logic/jobspec';
 import { sample } from '../../src-renderer/src/logic/samples';
 
-const ALL_KINDS: ParamKind[] = ['number', 'integer', 'boolean', 'choice', 'integerList', 'numberList', 'edgeList', 'matrix', 'path', 'choiceList'];
+const ALL_KINDS: ParamKind[] = ['number', 'integer', 'boolean', 'choice', 'integerList', 'numberList', 'edgeList', 'matrix', 'path', 'choiceList', 'numberOrList', 'matrixSource'];
 const EXPECTED: Record<ParamKind, FieldControl[]> = {
   number: ['number', 'slider'],
   integer: ['integer', 'slider'],
@@ -146,5 +147,26 @@ describe('the catalogue-driven form', () => {
       selfLoops: false,
     };
     expect(formToParams(graph, paramsToForm(graph, params)).params).toEqual(params);
+  });
+});
+
+describe('the kinds recurrences added', () => {
+  const beta = catalogueEntry('recurrence', 'delta')!.params.find((p) => p.name === 'beta')!;
+  const gates = catalogueEntry('recurrence', 'selective')!.params.find((p) => p.name === 'gates')!;
+
+  it('one number or a list (delta’s β): one number stays a number, several a list, and back', () => {
+    expect(paramValue(beta, '0.5')).toEqual({ value: 0.5 });
+    expect(paramValue(beta, '0.5, 0.25 1')).toEqual({ value: [0.5, 0.25, 1] });
+    expect(paramValue(beta, 'x').error).toBeDefined();
+    expect(paramsToForm(catalogueEntry('recurrence', 'delta')!, { beta: [0.5, 0.25] }).beta).toBe('0.5, 0.25');
+  });
+
+  it('a matrix source (selective gates) is a file in the form; inline gates show no path', () => {
+    expect(fieldFor(gates).control).toBe('path');
+    expect(paramValue(gates, ' g.npy ')).toEqual({ value: { path: 'g.npy' } });
+    expect(paramValue(gates, '')).toEqual({});
+    const entry = catalogueEntry('recurrence', 'selective')!;
+    expect(paramsToForm(entry, { gates: { path: 'g.npy' } }).gates).toBe('g.npy');
+    expect(paramsToForm(entry, { gates: { inline: [[0.5]] } }).gates).toBe('');
   });
 });

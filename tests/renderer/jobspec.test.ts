@@ -10,9 +10,12 @@ import {
   paddedPositions,
   stateFromJob,
   togglePadding,
+  usesRecurrence,
   type ConfigState,
   type SourcesState,
 } from '../../src-renderer/src/logic/jobspec';
+import { paramsToForm } from '../../src-renderer/src/logic/form';
+import { catalogueEntry } from '../../src-shared/metrics/catalogue';
 import { SAMPLES, sample, sentenceVectors, SAMPLE_DIM, SAMPLE_WORDS, TOY_KEYS, TOY_QUERY } from '../../src-renderer/src/logic/samples';
 import { sourceInfo } from './fake-lab-api';
 
@@ -211,5 +214,46 @@ describe('the JobSpec builder', () => {
     });
     expect(withData.problems).toEqual([]);
     expect(withData.sources.embeddings).toMatchObject({ kind: 'inline', data: { tokens: ['x', 'y'] } });
+  });
+});
+
+describe('the Recurrence section', () => {
+  const withRecurrence = (id: string, values: Record<string, string | number | boolean | null> = {}): ConfigState => ({
+    ...defaultConfig(),
+    masks: [newMask('causal')],
+    recurrence: { id, values: { ...paramsToForm(catalogueEntry('recurrence', id)!, {}), ...values } },
+  });
+
+  it('a recurrence replaces metric and normalizer in the JobSpec (their panels keep their state); the engine schema accepts it', () => {
+    const { job, errors } = buildJobSpec(sentenceSources(), withRecurrence('retention', { gamma: 'multiscale' }));
+    expect(errors).toEqual({});
+    expect(job!.recurrence).toEqual({ id: 'retention', gamma: 'multiscale' });
+    expect(job!.metric).toBeUndefined();
+    expect(job!.normalizer).toBeUndefined();
+    expect(job!.mask).toEqual([{ id: 'causal' }]);
+    expect(usesRecurrence(withRecurrence('retention'))).toBe(true);
+    expect(usesRecurrence(defaultConfig())).toBe(false);
+  });
+
+  it('"none" sends no recurrence, and the metric and normaliser again', () => {
+    const { job } = buildJobSpec(sentenceSources(), withRecurrence('none'));
+    expect(job!.recurrence).toBeUndefined();
+    expect(job!.metric?.id).toBe('dot');
+    expect(job!.normalizer).toBe('softmax');
+  });
+
+  it('delta’s β takes one number or one per token; a session restores the section', () => {
+    const one = buildJobSpec(sentenceSources(), withRecurrence('delta', { beta: '0.25' }));
+    expect(one.job!.recurrence).toEqual({ id: 'delta', beta: 0.25, normalizeKeys: true });
+    const restored = stateFromJob(one.job!, []);
+    expect(restored.config.recurrence.id).toBe('delta');
+    expect(restored.config.recurrence.values.beta).toBe('0.25');
+    expect(buildJobSpec(sentenceSources(), restored.config).job!.recurrence).toEqual(one.job!.recurrence);
+  });
+
+  it('a bad parameter is a field error under recurrence', () => {
+    const { job, errors } = buildJobSpec(sentenceSources(), withRecurrence('retention', { gamma: '1.5' }));
+    expect(job).toBeNull();
+    expect(errors['recurrence.gamma']).toBe('expected a number in (0, 1], got 1.5');
   });
 });

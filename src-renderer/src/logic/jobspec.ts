@@ -7,7 +7,7 @@
  * edit the first `padding` mask of the stack (adding one when there is none).
  */
 import type { SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
-import { catalogueEntry, MASKS, NORMALIZERS, POSITIONS, QUANTIZERS, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
+import { catalogueEntry, MASKS, NORMALIZERS, POSITIONS, QUANTIZERS, RECURRENCES, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
 import { JobSpecError, normalizerSpec, parseJobSpec, type EntrySpec, type JobSpec, type ProjectionSpec, type SourceSpec } from '../../../src-shared/job/spec';
 import type { OutputKind } from '../../../src-shared/job/problem';
 import { defaultFormValues, formatList, formToParams, paramsToForm, parseNumberList, type FormValues } from './form';
@@ -73,6 +73,8 @@ export interface ConfigState {
   /** positions and quantization of q and k (id "none": not in the JobSpec) */
   position: EntryState;
   quantize: EntryState;
+  /** implicit attention (id "none": the score function and normaliser apply) */
+  recurrence: EntryState;
   normalizer: EntryState;
   transpose: boolean;
   heads: number | null;
@@ -96,16 +98,21 @@ export function maskEntry(id: string): CatalogueEntry {
   return e;
 }
 
-/** The catalogue entry of a position or quantizer id. */
+/** The catalogue entry of a position, quantizer or recurrence id. */
 export function transformEntry(kind: TransformKind, id: string): CatalogueEntry {
   const e = catalogueEntry(kind, id);
   if (!e) throw new Error(`no ${kind} "${id}" in the catalogue`);
   return e;
 }
 
-/** The two transform sections of the panel, by their JobSpec field. */
-export type TransformKind = 'position' | 'quantize';
-export const TRANSFORM_ENTRIES: Record<TransformKind, CatalogueEntry[]> = { position: POSITIONS, quantize: QUANTIZERS };
+/** The panel's catalogue sections with a "none" entry, by their JobSpec field (TransformSection.vue draws each). */
+export type TransformKind = 'position' | 'quantize' | 'recurrence';
+export const TRANSFORM_ENTRIES: Record<TransformKind, CatalogueEntry[]> = { position: POSITIONS, quantize: QUANTIZERS, recurrence: RECURRENCES };
+
+/** Whether a recurrence replaces the score function and normaliser (their sections say so and are left out of the JobSpec). */
+export function usesRecurrence(config: Pick<ConfigState, 'recurrence'>): boolean {
+  return config.recurrence.id !== 'none';
+}
 
 export function normalizerEntry(id: string): CatalogueEntry {
   const e = catalogueEntry('normalizer', id);
@@ -119,6 +126,7 @@ export function defaultConfig(): ConfigState {
     masks: [],
     position: { id: 'none', values: {} },
     quantize: { id: 'none', values: {} },
+    recurrence: { id: 'none', values: {} },
     normalizer: { id: 'softmax', values: {} },
     transpose: false,
     heads: 1,
@@ -309,9 +317,11 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
   draft.projection = projectionSpec(config.projection);
   if (config.heads !== null) draft.heads = config.heads;
 
+  // a recurrence replaces the score function and normaliser: their sections keep their state, unsent
+  const recurrent = usesRecurrence(config);
   const metric = catalogueEntry('score', config.metric.id);
   if (!metric) errors.metric = `unknown score function "${config.metric.id}"`;
-  else draft.metric = entrySpec(metric, config.metric, 'metric', errors);
+  else if (!recurrent) draft.metric = entrySpec(metric, config.metric, 'metric', errors);
 
   draft.mask = config.masks.map((m, i) => {
     const entry = catalogueEntry('mask', m.id);
@@ -321,7 +331,7 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
     }
     return entrySpec(entry, m, `mask.${i}`, errors);
   });
-  for (const kind of ['position', 'quantize'] as const) {
+  for (const kind of ['position', 'quantize', 'recurrence'] as const) {
     const state = config[kind];
     if (state.id === 'none') continue;
     const entry = catalogueEntry(kind, state.id);
@@ -331,7 +341,7 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
   const normalizer = catalogueEntry('normalizer', config.normalizer.id);
   if (!normalizer) errors.normalizer = `unknown normalizer "${config.normalizer.id}"`;
   // a normaliser without parameters stays a plain id, as JobSpecs wrote it before objects
-  else draft.normalizer = normalizer.params.length === 0 ? normalizer.id : entrySpec(normalizer, config.normalizer, 'normalizer', errors);
+  else if (!recurrent) draft.normalizer = normalizer.params.length === 0 ? normalizer.id : entrySpec(normalizer, config.normalizer, 'normalizer', errors);
   if (config.transpose) draft.transpose = true;
 
   const { Tq, Tk } = runShape(sources, config);
@@ -421,6 +431,7 @@ export function stateFromJob(job: JobSpec, infos: SourceInfo[], embedded: Embedd
     }),
     position: restoreEntry(POSITIONS, job.position, 'none'),
     quantize: restoreEntry(QUANTIZERS, job.quantize, 'none'),
+    recurrence: restoreEntry(RECURRENCES, job.recurrence, 'none'),
     normalizer: restoreEntry(NORMALIZERS, normalizerSpec(job), 'softmax'),
     transpose: job.transpose === true,
     heads: job.heads ?? 1,

@@ -31,7 +31,8 @@ export const useConfigStore = defineStore('config', () => {
   const masks = ref<MaskState[]>(initial.masks);
   const position = ref<EntryState>(initial.position);
   const quantize = ref<EntryState>(initial.quantize);
-  const transforms = { position, quantize };
+  const recurrence = ref<EntryState>(initial.recurrence);
+  const transforms = { position, quantize, recurrence };
   const normalizer = ref<EntryState>(initial.normalizer);
   const transpose = ref(initial.transpose);
   const heads = ref<number | null>(initial.heads);
@@ -44,6 +45,7 @@ export const useConfigStore = defineStore('config', () => {
     masks: masks.value,
     position: position.value,
     quantize: quantize.value,
+    recurrence: recurrence.value,
     normalizer: normalizer.value,
     transpose: transpose.value,
     heads: heads.value,
@@ -62,7 +64,7 @@ export const useConfigStore = defineStore('config', () => {
     metric.value = { ...metric.value, values: { ...metric.value.values, [name]: value } };
   }
 
-  /** The Position or Quantize section's choice (its parameters start at the catalogue's defaults). */
+  /** The Position, Quantize or Recurrence section's choice (its parameters start at the catalogue's defaults). */
   function setTransform(kind: TransformKind, id: string) {
     if (id === transforms[kind].value.id) return;
     transforms[kind].value = { id, values: defaultFormValues(transformEntry(kind, id)) };
@@ -140,6 +142,7 @@ export const useConfigStore = defineStore('config', () => {
     masks.value = next.masks;
     position.value = next.position;
     quantize.value = next.quantize;
+    recurrence.value = next.recurrence;
     normalizer.value = next.normalizer;
     transpose.value = next.transpose;
     heads.value = next.heads;
@@ -155,6 +158,7 @@ export const useConfigStore = defineStore('config', () => {
     masks,
     position,
     quantize,
+    recurrence,
     normalizer,
     setNormalizer,
     setNormalizerValue,
