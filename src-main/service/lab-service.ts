@@ -29,6 +29,7 @@ import { Experiments } from './experiments/experiments';
 import { Exports } from './export/exports';
 import type { Host, LabServiceOptions } from './host';
 import type { StoredRun } from './runs/kept-results';
+import type { AttentionProblem } from '../../src-shared/job/problem';
 import { fetchKeptTile } from './runs/fetch-tile';
 import { Runs } from './runs/runs';
 import { createContext, type ServiceContext } from './service-context';
@@ -121,6 +122,11 @@ export class LabService implements LabOperations {
    */
   storedRun(runId: string): StoredRun | undefined {
     return this.ctx.kept.get(runId);
+  }
+
+  /** The resolved problem of a kept run (tests hold what the page shows against the float64 reference of exactly it). */
+  storedProblem(runId: string): AttentionProblem | undefined {
+    return this.ctx.kept.problemOf(runId);
   }
 
   /** Whether the previous run left an autosave without exiting cleanly. */

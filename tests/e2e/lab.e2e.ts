@@ -14,6 +14,7 @@ import { readPng } from '../service/png';
 import { vectors } from '../service/helpers';
 import { closeBrowser, startHarness, type Harness } from './harness';
 import { chartState, duplicateTestIds } from './probes';
+import { implicitMatrix } from '../../src-shared/reference/recurrence';
 
 const TOKENS = ['a', 'small', 'dog', 'chased', 'a', 'red', 'ball', 'across', 'the', 'wet', 'green', 'lawn'];
 /** the tokens as the axes name them: the second "a" is numbered (two positions, two names) */
@@ -312,6 +313,44 @@ describe('QK Lab in Chromium with the real engine', () => {
     await page.getByTestId('head-thumb-0').click();
     await page.waitForTimeout(500);
     await h.screenshot('lab-two-heads', { docs: true });
+  });
+
+  it('the Recurrence section: retention replaces score function and normaliser; the map is A, signed, on a diverging scale; back to none', async () => {
+    const { page, service } = h;
+    let runId = await shownRun(page);
+    await page.getByTestId('recurrence-id').selectOption('retention');
+    runId = await runFinished(page, runId);
+    const run = service.storedRun(runId)!;
+    expect(run.spec.recurrence).toEqual({ id: 'retention', gamma: 0.96 });
+    expect([run.spec.metric, run.spec.normalizer]).toEqual([undefined, undefined]);
+    await expect.poll(() => page.getByTestId('metric-replaced').textContent()).toContain('replaced by the retention recurrence');
+    expect(await page.getByTestId('score-function').isDisabled()).toBe(true);
+    expect(await page.getByTestId('normaliser').isDisabled()).toBe(true);
+    expect(await page.getByTestId('recurrence-formula').textContent()).toContain('γ_h^(i−j)');
+    // what the page shows is the engine's A: the float64 reference's, zero above the diagonal
+    const { A } = implicitMatrix(service.storedProblem(runId)!, 0);
+    const { Tq, Tk, weights } = run.result;
+    let worst = 0;
+    for (let x = 0; x < Tq * Tk; x++) worst = Math.max(worst, Math.abs(weights![x] - A[x]));
+    expect(worst).toBeLessThan(1e-5);
+    expect(run.result.distribution).toBe(false);
+    // signed: a diverging scale centred at 0, and the entropy panel says how it reads A
+    await expect
+      .poll(async () => {
+        const vm = (await chartState(page, 'heatmap'))!.option!.visualMap[0] as { min: number; max: number };
+        return vm.min === -vm.max && vm.max > 0;
+      })
+      .toBe(true);
+    await expect.poll(() => page.getByTestId('scan-error').textContent()).toMatch(/scan vs A·V: max \|Δ\| = /);
+    expect(await page.getByTestId('signed-weights').textContent()).toContain('entropy of |A| / Σ|A|');
+    await page.waitForTimeout(300);
+    await h.screenshot('lab-recurrence', { docs: true });
+
+    await page.getByTestId('recurrence-id').selectOption('none');
+    runId = await runFinished(page, runId);
+    expect(service.storedRun(runId)!.spec.recurrence).toBeUndefined();
+    expect(await page.getByTestId('score-function').isDisabled()).toBe(false);
+    expect(await page.getByTestId('scan-error').count()).toBe(0);
   });
 
   it('Compare: pin A, change τ, and A, B, B − A and the divergence show the two runs', async () => {
