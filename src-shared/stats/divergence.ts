@@ -16,3 +16,34 @@ export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>): numbe
   // exact arithmetic gives JS ≥ 0; only rounding could take it below
   return Math.max(0, js);
 }
+
+/**
+ * How far the lab's weights lie from a model's own pattern (a capture's; docs/semantics.md
+ * "Captures"), per head: the mean over rows of JS(lab row, model row), in nats. `weights` is
+ * a result's heads × Tq × Tk; `pattern` the model's, every head of the layer, of which
+ * `heads[h]` is the model head behind result head h. A row the lab leaves empty (no visible
+ * key: its weights are all 0, not a distribution) is skipped, so it neither adds to nor
+ * dilutes the mean; a head whose rows are all empty gets null.
+ */
+export function modelDivergence(
+  weights: Float32Array,
+  pattern: Float32Array,
+  heads: readonly number[],
+  Tq: number,
+  Tk: number,
+  emptyRows: readonly (readonly number[])[],
+): (number | null)[] {
+  return heads.map((modelHead, h) => {
+    const empty = new Set(emptyRows[h]);
+    let sum = 0;
+    let rows = 0;
+    for (let i = 0; i < Tq; i++) {
+      if (empty.has(i)) continue;
+      const lab = weights.subarray((h * Tq + i) * Tk, (h * Tq + i + 1) * Tk);
+      const model = pattern.subarray((modelHead * Tq + i) * Tk, (modelHead * Tq + i + 1) * Tk);
+      sum += jensenShannon(lab, model);
+      rows++;
+    }
+    return rows > 0 ? sum / rows : null;
+  });
+}
