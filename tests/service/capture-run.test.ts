@@ -86,6 +86,18 @@ describe('a capture as the source of a run', () => {
     for (const head of json.heads) expect(head.modelDivergence as number).toBeLessThan(1e-6);
   });
 
+  it("a recurrence's rows of A that are not distributions are left out of modelDivergence, never NaN", async () => {
+    const { finished, json } = await runJob({ capture: { path: 'capture-tl.safetensors', layer: 0 }, recurrence: { id: 'retention' }, mask: [{ id: 'causal' }] });
+    const r = finished.run.result;
+    expect(r.nonDistributionRows!.some((n) => n > 0)).toBe(true);
+    json.heads.forEach((head, h) => {
+      const d = head.modelDivergence as number | null;
+      // signed rows of A are skipped; a head whose rows are all skipped has none to compare
+      if (r.nonDistributionRows![h] === r.Tq) expect(d).toBeNull();
+      else expect(Number.isFinite(d)).toBe(true);
+    });
+  });
+
   it('no weights asked for, no modelDivergence (it is computed from them)', async () => {
     const { json } = await runJob({ capture: { path: 'capture-tl.safetensors', layer: 0 }, outputs: ['entropy'] });
     expect(json.heads[0].modelDivergence).toBeUndefined();

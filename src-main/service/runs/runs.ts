@@ -59,7 +59,7 @@ export class Runs {
       }
       // a capture's own pattern beside the lab's weights (the transposed problem of a capture with Tq ≠ Tk has no counterpart)
       if (model && result.weights && result.Tq === model.Tq && result.Tk === model.Tk) {
-        result.modelDivergence = modelDivergence(result.weights, model.pattern, model.heads, model.Tq, model.Tk, result.emptyRows);
+        result.modelDivergence = modelDivergence(result.weights, model.pattern, model.heads, model.Tq, model.Tk, result.emptyRows, result.rowNotDistribution);
       }
       const stored: StoredRun = { result, tokens: problem.tokens, spec };
       ctx.kept.keep(req.runId, stored, problem);
