@@ -99,6 +99,21 @@ describe('bad .npz archives', () => {
     expect(error.message.startsWith("bad.npz: member 'vectors.npy': ")).toBe(true);
   });
 
+  it("a member's unpacked size is checked before it is inflated: a 4 GiB claim is refused, a short one is caught", async () => {
+    const bytes = Uint8Array.from(fixture('arrays-compressed.npz'));
+    const view = new DataView(bytes.buffer);
+    // the first central-directory entry (signature PK\1\2): uncompressed size at +24
+    let at = bytes.length - 22;
+    at = view.getUint32(at + 16, true);
+    expect(view.getUint32(at, true)).toBe(0x02014b50);
+    view.setUint32(at + 24, 0xfffffff0, true);
+    const big = await formatError(readEmbeddings(bytesSource('bomb.npz', bytes), { part: 'vectors' }));
+    expect(big.message).toBe("bomb.npz: member 'vectors.npy': unpacks to 4.0 GiB, more than the limit of 2.0 GiB");
+    view.setUint32(at + 24, 100, true);
+    const short = await formatError(readEmbeddings(bytesSource('short.npz', bytes), { part: 'vectors' }));
+    expect(short.message.startsWith("short.npz: member 'vectors.npy': ")).toBe(true);
+  });
+
   it('names the member when its .npy header is wrong', async () => {
     const bytes = Uint8Array.from(fixture('arrays.npz'));
     // the stored first member's .npy magic, corrupted
