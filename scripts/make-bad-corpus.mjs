@@ -233,7 +233,8 @@ function entries({ sparse = true } = {}) {
   for (const [i, ext] of ['npy', 'safetensors', 'json', 'csv', 'txt', 'bin', ''].entries()) {
     add(`random${ext ? '.' + ext : '-no-extension'}`, `4 KiB of random bytes${ext ? ` named .${ext}` : ''}`, randomBytes(4096, 100 + i));
   }
-  add('zip-archive.npz', 'a zip archive (.npz)', concat(Uint8Array.of(0x50, 0x4b, 0x03, 0x04), randomBytes(200, 30)));
+  add('zip-archive.npz', 'random bytes after a zip header, named .npz', concat(Uint8Array.of(0x50, 0x4b, 0x03, 0x04), randomBytes(200, 30)));
+  add('zip-archive.pt', 'a zip archive that is no .npz (PyTorch .pt)', concat(Uint8Array.of(0x50, 0x4b, 0x03, 0x04), randomBytes(200, 30)));
   add('pickle.pt', 'a Python pickle (PyTorch .pt)', concat(Uint8Array.of(0x80, 0x04, 0x95), randomBytes(200, 31)));
   add('gzip.txt.gz', 'gzip-compressed text', concat(Uint8Array.of(0x1f, 0x8b, 0x08), randomBytes(200, 32)));
 

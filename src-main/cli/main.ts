@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 const USAGE = `qklab — QK Lab without a display
 
 Usage:
-  qklab run JOB.json [--json | --out DIR] [--backend auto|wasm|webgpu] [--workers N] [--threads N]
+  qklab run JOB.json [--json | --out DIR] [--layer N] [--backend auto|wasm|webgpu] [--workers N] [--threads N]
   qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N | --grid] [--scale 1|2|4]
                [--colormap viridis] [--matrix weights|scores] [--log] [--width PX] [--height PX]
   qklab experiment NAME [JOB.json] [options] [--json | --out DIR] [--scale 1|2|4] [--width PX] [--height PX] [--theme light|dark]
@@ -25,6 +25,7 @@ Options:
   --json         print the result as one JSON object
   --out DIR      write weights.npy, output.npy, entropy.npy and result.json into DIR
                  (experiment: NAME.csv, NAME.json, NAME.svg and NAME.png; neither flag: the CSV table on stdout)
+  --layer N      run: the capture's layer N, overriding the JobSpec's "capture.layer"
   --backend B    auto (default) | wasm | webgpu; overrides the JobSpec's "backend". WebGPU
                  needs a browser context (the app's compute window): under the CLI, auto
                  runs on wasm and webgpu is an error that says so

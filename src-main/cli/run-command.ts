@@ -19,7 +19,7 @@ import { writeResultDir } from './result-dir';
 export async function cmdRun(args: string[], { usage }: { usage: Usage }): Promise<void> {
   const { values, positionals } = parseCommand(args, {
     json: SWITCH,
-    ...stringFlags('out', 'workers', 'threads', 'backend'),
+    ...stringFlags('out', 'workers', 'threads', 'backend', 'layer'),
     debug: SWITCH,
   });
   if (positionals.length !== 1) throw usage('run takes one JOB.json');
@@ -31,10 +31,9 @@ export async function cmdRun(args: string[], { usage }: { usage: Usage }): Promi
     workers: wholeNumber('workers', values.workers, usage, 1),
     threadsPerWorker: wholeNumber('threads', values.threads, usage, 1),
   };
+  const layer = wholeNumber('layer', values.layer, usage, 0);
   const jobPath = resolve(positionals[0]);
-  const input = await readJobFile(jobPath);
-  // the flag overrides the file (validated with the rest of the JobSpec by the run)
-  const job = values.backend !== undefined && input && typeof input === 'object' && !Array.isArray(input) ? { ...input, backend: values.backend } : input;
+  const job = withRunFlags(await readJobFile(jobPath), { backend: values.backend, layer }, jobPath, usage);
   const engine = new EngineRouter(new OnDemandBackend('wasm', () => new WasmPool(poolOptions)), null, new InProcessExecutor());
   try {
     const cli = new CliService(engine, values.json ? undefined : (fraction) => process.stderr.write(`\r${Math.round(fraction * 100)}% `));
@@ -52,4 +51,22 @@ export async function cmdRun(args: string[], { usage }: { usage: Usage }): Promi
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * The job file's JSON with what the flags override: `--backend` the JobSpec's backend,
+ * `--layer` its capture's layer (an error when it reads no capture). The result is validated
+ * with the rest of the JobSpec by the run.
+ */
+export function withRunFlags(input: unknown, flags: { backend?: string; layer?: number }, jobPath: string, usage: Usage): unknown {
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  // not a JobSpec at all: the run says what is wrong with it
+  if (!isObject(input)) return input;
+  let job = input;
+  if (flags.backend !== undefined) job = { ...job, backend: flags.backend };
+  if (flags.layer !== undefined) {
+    if (!isObject(job.capture)) throw usage(`--layer picks a capture's layer, but ${jobPath} has no "capture"`);
+    job = { ...job, capture: { ...job.capture, layer: flags.layer } };
+  }
+  return job;
 }

@@ -87,6 +87,7 @@ export function portableResult(r: AttentionResult): AttentionResult {
   if (r.scanError) out.scanError = copy(r.scanError);
   if (r.nonDistributionRows) out.nonDistributionRows = copy(r.nonDistributionRows);
   if (r.distribution !== undefined) out.distribution = r.distribution;
+  if (r.modelDivergence) out.modelDivergence = [...r.modelDivergence];
   return out;
 }
 

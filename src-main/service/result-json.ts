@@ -70,6 +70,7 @@ export function resultToJson(r: AttentionResult): ResultJson {
     if (r.nonDistributionRows) head.nonDistributionRows = r.nonDistributionRows[h];
     head.emptyRows = r.emptyRows[h];
     head.meanEntropy = r.meanEntropy[h];
+    if (r.modelDivergence) head.modelDivergence = r.modelDivergence[h];
     heads.push(head);
   }
   const out: ResultJson = { Tq: r.Tq, Tk: r.Tk, dv: r.dv, maxEntropy: r.maxEntropy, heads };

@@ -13,6 +13,24 @@ export interface FormatModule extends EmbeddingFormat {
   /** a weaker content guess, tried only when neither magic nor extension decided */
   sniff?(head: Uint8Array): boolean;
   read(source: ByteSource, options?: FormatReadOptions): Promise<LoadedEmbeddings>;
+  /** formats of named tensors (safetensors, .npz): every tensor, for captures */
+  openTensors?(source: ByteSource, options?: FormatReadOptions): Promise<TensorArchive>;
+}
+
+/**
+ * A file of named tensors of any rank, opened once: captures read several of its tensors.
+ * Valid while its ByteSource is open.
+ */
+export interface TensorArchive {
+  format: string;
+  /** tensor names in file order (an .npz member's name without `.npy`) */
+  names: string[];
+  /** safetensors' `__metadata__` (string values only); empty for .npz */
+  metadata: Record<string, string>;
+  /** a tensor's dtype and shape as stored; the place for messages, e.g. "tensor 'x'" */
+  describe(name: string): Promise<{ dtype: string; shape: number[]; place: string }>;
+  /** a tensor's values as float32 in C order (last axis fastest), whatever its rank */
+  read(name: string, options?: FormatReadOptions): Promise<Float32Array>;
 }
 
 /** ReadOptions plus the chunk size, which tests shrink to exercise chunk boundaries. */

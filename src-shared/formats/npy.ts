@@ -10,7 +10,7 @@ import { parsePyLiteral, type PyValue } from './npy-header';
 import { formatShape, formatSize, showText } from './numbers';
 import { checkOutputSize } from './output';
 import { decodeTensor, numericDtype, outputShape, type DtypeKind, type NumericDtype } from './tensor';
-import { FormatError, type ByteSource, type LoadedEmbeddings } from './types';
+import { FormatError, type ByteSource, type Embeddings, type LoadedEmbeddings } from './types';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** numpy itself refuses headers over 10 000 bytes by default; anything near 1 MiB is corrupt */
@@ -37,7 +37,48 @@ export const npyFormat = defineFormat({
   read: readNpy,
 });
 
+/** What an .npy header says, checked against the file's size; any rank. */
+export interface NpyHeader {
+  descr: string;
+  dtype: NumericDtype;
+  fortran: boolean;
+  shape: number[];
+  /** byte offset of the first element */
+  dataStart: number;
+}
+
 async function readNpy(source: ByteSource, options: FormatReadOptions = {}): Promise<LoadedEmbeddings> {
+  const file = source.name;
+  const header = await readNpyHeader(source);
+  const { shape } = header;
+  checkRank(shape, file);
+  const { T, D } = outputShape(shape);
+  checkOutputSize(file, "header field 'shape'", T * D, options.maxBytes, `the array of shape ${formatShape(shape)}`);
+  const embeddings = await decodeNpy(source, header, options);
+  return { format: 'npy', dtype: header.descr, shape, embeddings };
+}
+
+/** The array's values as float32 (rows T × width D; `flat` keeps every axis in C order). */
+export function decodeNpy(source: ByteSource, header: NpyHeader, options: FormatReadOptions & { flat?: boolean } = {}): Promise<Embeddings> {
+  return decodeTensor(
+    source,
+    {
+      dataOffset: header.dataStart,
+      dtype: header.dtype,
+      shape: header.shape,
+      fortran: header.fortran,
+      flat: options.flat,
+      describe: (index, byte) => `element [${index.join(', ')}] (byte ${byte})`,
+    },
+    options,
+  );
+}
+
+/**
+ * The preamble and header of an .npy array, every claim checked: magic, version, header
+ * length, dtype, order, and a shape whose data fills the rest of the file exactly.
+ */
+export async function readNpyHeader(source: ByteSource): Promise<NpyHeader> {
   const file = source.name;
   const size = source.size;
   if (size === 0) throw new FormatError(file, '', 'the file is empty; expected a .npy array');
@@ -104,21 +145,7 @@ async function readNpy(source: ByteSource, options: FormatReadOptions = {}): Pro
       `${claim} accounts for ${formatSize(need)} of data, but the file holds ${formatSize(available)} after the header: the shape is wrong`,
     );
   }
-  const { T, D } = outputShape(shape);
-  checkOutputSize(file, "header field 'shape'", T * D, options.maxBytes, `the array of shape ${formatShape(shape)}`);
-
-  const embeddings = await decodeTensor(
-    source,
-    {
-      dataOffset: dataStart,
-      dtype,
-      shape,
-      fortran,
-      describe: (index, byte) => `element [${index.join(', ')}] (byte ${byte})`,
-    },
-    options,
-  );
-  return { format: 'npy', dtype: descr as string, shape, embeddings };
+  return { descr: descr as string, dtype, fortran, shape, dataStart };
 }
 
 function field(header: { [key: string]: PyValue }, name: string, file: string): PyValue {
@@ -150,7 +177,12 @@ function parseShape(shape: PyValue, file: string): number[] {
   if (!Array.isArray(shape) || !shape.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) {
     throw new FormatError(file, place, `expected a tuple of non-negative integers, found ${describe(shape)}`);
   }
-  const dims = shape as number[];
+  return shape as number[];
+}
+
+/** Embeddings are 2-D T×d or 3-D H×T×d, with at least one row and one column. */
+function checkRank(dims: number[], file: string): void {
+  const place = "header field 'shape'";
   if (dims.length !== 2 && dims.length !== 3) {
     const what = dims.length === 0 ? 'a 0-D array (a single number)' : `a ${dims.length}-D array of shape ${formatShape(dims)}`;
     throw new FormatError(file, place, `expected a 2-D (T×d) or 3-D (H×T×d) array, found ${what}`);
@@ -158,7 +190,6 @@ function parseShape(shape: PyValue, file: string): number[] {
   if (dims.some((n) => n === 0)) {
     throw new FormatError(file, place, `the array of shape ${formatShape(dims)} is empty; expected at least one row and one column`);
   }
-  return dims;
 }
 
 function describe(value: PyValue): string {

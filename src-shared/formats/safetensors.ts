@@ -7,10 +7,10 @@
  */
 import { readExactly } from './bytes';
 import { JsonLexer, parseJsonValue } from './json-parser';
-import { defineFormat, type FormatReadOptions } from './module';
+import { defineFormat, type FormatReadOptions, type TensorArchive } from './module';
 import { formatSize, showText } from './numbers';
 import { checkOutputSize } from './output';
-import { decodeTensor, numericDtype, outputShape, type NumericDtype } from './tensor';
+import { decodeTensor, numericDtype, outputShape, type NumericDtype, type StoredTensor } from './tensor';
 import { FormatError, type ByteSource, type LoadedEmbeddings } from './types';
 
 /** every dtype of the safetensors spec, with its size in bits (for the size checks) */
@@ -64,9 +64,16 @@ export const safetensorsFormat = defineFormat({
     return view.getUint32(4, true) === 0 && n >= 2 && n <= MAX_HEADER && head[8] === 0x7b;
   },
   read: readSafetensors,
+  openTensors: openSafetensors,
 });
 
-async function readSafetensors(source: ByteSource, options: FormatReadOptions = {}): Promise<LoadedEmbeddings> {
+interface Header {
+  tensors: TensorInfo[];
+  dataStart: number;
+  metadata: Record<string, string>;
+}
+
+async function readHeader(source: ByteSource): Promise<Header> {
   const file = source.name;
   const size = source.size;
   if (size === 0) throw new FormatError(file, '', 'the file is empty; expected a safetensors file');
@@ -86,13 +93,35 @@ async function readSafetensors(source: ByteSource, options: FormatReadOptions = 
     throw new FormatError(file, 'byte 8', `expected the header to be a JSON object of tensors, found ${describe(header)}`);
   }
   const dataStart = 8 + n;
-  const tensors = validateHeader(file, header, size - dataStart);
+  const meta = header.__metadata__;
+  const metadata: Record<string, string> = {};
+  if (isObject(meta)) for (const [key, value] of Object.entries(meta)) if (typeof value === 'string') metadata[key] = value;
+  return { tensors: validateHeader(file, header, size - dataStart), dataStart, metadata };
+}
+
+/** The reader of one tensor's values; `flat` keeps any rank in C order (captures). */
+function tensorReader(file: string, chosen: TensorInfo, dataStart: number, flat: boolean): StoredTensor {
+  const place = `tensor '${chosen.name}'`;
+  const dtype = READABLE[chosen.dtype];
+  if (!dtype) throw new FormatError(file, place, `dtype ${chosen.dtype} is not supported; expected F16, BF16, F32 or F64`);
+  return {
+    dataOffset: dataStart + chosen.begin,
+    dtype,
+    shape: chosen.shape,
+    fortran: false,
+    flat,
+    describe: (index, byte) => `${place}, element [${index.join(', ')}] (byte ${byte})`,
+  };
+}
+
+async function readSafetensors(source: ByteSource, options: FormatReadOptions = {}): Promise<LoadedEmbeddings> {
+  const file = source.name;
+  const { tensors, dataStart } = await readHeader(source);
   const names = tensors.map((t) => t.name);
   const chosen = chooseTensor(file, tensors, options.part);
 
   const place = `tensor '${chosen.name}'`;
-  const dtype = READABLE[chosen.dtype];
-  if (!dtype) throw new FormatError(file, place, `dtype ${chosen.dtype} is not supported; expected F16, BF16, F32 or F64`);
+  const stored = tensorReader(file, chosen, dataStart, false);
   if (chosen.shape.length !== 2 && chosen.shape.length !== 3) {
     throw new FormatError(file, place, `expected a 2-D (T×d) or 3-D (H×T×d) tensor, found shape ${showShape(chosen.shape)}`);
   }
@@ -101,17 +130,7 @@ async function readSafetensors(source: ByteSource, options: FormatReadOptions = 
   }
   const { T, D } = outputShape(chosen.shape);
   checkOutputSize(file, place, T * D, options.maxBytes, `the tensor of shape ${showShape(chosen.shape)}`);
-  const embeddings = await decodeTensor(
-    source,
-    {
-      dataOffset: dataStart + chosen.begin,
-      dtype,
-      shape: chosen.shape,
-      fortran: false,
-      describe: (index, byte) => `${place}, element [${index.join(', ')}] (byte ${byte})`,
-    },
-    options,
-  );
+  const embeddings = await decodeTensor(source, stored, options);
   return {
     format: 'safetensors',
     dtype: chosen.dtype,
@@ -119,6 +138,35 @@ async function readSafetensors(source: ByteSource, options: FormatReadOptions = 
     embeddings,
     ...(names.length > 1 ? { parts: names } : {}),
     part: chosen.name,
+  };
+}
+
+/** Every tensor of the file, of any rank (captures read several). */
+async function openSafetensors(source: ByteSource): Promise<TensorArchive> {
+  const file = source.name;
+  const { tensors, dataStart, metadata } = await readHeader(source);
+  const find = (name: string) => {
+    const found = tensors.find((t) => t.name === name);
+    if (!found) throw new FormatError(file, `tensor '${name}'`, `no such tensor; the file holds ${listTensors(tensors)}`);
+    return found;
+  };
+  return {
+    format: 'safetensors',
+    names: tensors.map((t) => t.name),
+    metadata,
+    async describe(name) {
+      const t = find(name);
+      return { dtype: t.dtype, shape: t.shape, place: `tensor '${name}'` };
+    },
+    async read(name, options = {}) {
+      const t = find(name);
+      const place = `tensor '${name}'`;
+      if (t.shape.length === 0) throw new FormatError(file, place, 'expected an array, found a single number');
+      const stored = tensorReader(file, t, dataStart, true);
+      const count = t.shape.reduce((a, b) => a * b, 1);
+      checkOutputSize(file, place, count, options.maxBytes, `the tensor of shape ${showShape(t.shape)}`);
+      return (await decodeTensor(source, stored, options)).data;
+    },
   };
 }
 

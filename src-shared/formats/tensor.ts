@@ -58,10 +58,16 @@ export interface StoredTensor {
   /** file offset of the first element */
   dataOffset: number;
   dtype: NumericDtype;
-  /** [T, d] or [H, T, d], as stored */
+  /** [T, d] or [H, T, d], as stored (any rank when `flat`) */
   shape: number[];
   /** column-major storage (first axis fastest), as .npy's fortran_order */
   fortran: boolean;
+  /**
+   * Keep the stored axes in C order (last axis fastest) instead of moving heads to columns:
+   * rows are every index but the last, so [pos, head, d] becomes pos × (head·d) and
+   * [head, q, k] becomes (head·q) × k. Captures read their tensors this way.
+   */
+  flat?: boolean;
   /** the place of one element, for messages: e.g. "tensor 'wte', element [3, 5] (byte 1234)" */
   describe(index: number[], byte: number): string;
 }
@@ -72,8 +78,9 @@ export interface DecodeOptions {
   signal?: AbortSignal;
 }
 
-/** Output shape of a stored 2-D or 3-D tensor: rows T and row width D. */
-export function outputShape(shape: readonly number[]): { T: number; D: number } {
+/** Output shape of a stored 2-D or 3-D tensor (any rank ≥ 1 when `flat`): rows T and row width D. */
+export function outputShape(shape: readonly number[], flat = false): { T: number; D: number } {
+  if (flat) return { T: shape.slice(0, -1).reduce((a, b) => a * b, 1), D: shape[shape.length - 1] };
   return shape.length === 3 ? { T: shape[1], D: shape[0] * shape[2] } : { T: shape[0], D: shape[1] };
 }
 
@@ -83,7 +90,7 @@ export function outputShape(shape: readonly number[]): { T: number; D: number } 
  */
 export async function decodeTensor(source: ByteSource, tensor: StoredTensor, options: DecodeOptions = {}): Promise<Embeddings> {
   const { dtype, shape } = tensor;
-  const { T, D } = outputShape(shape);
+  const { T, D } = outputShape(shape, tensor.flat);
   const count = T * D;
   const out = allocFloats(source.name, count);
   const totalBytes = count * dtype.size;
@@ -93,12 +100,12 @@ export async function decodeTensor(source: ByteSource, tensor: StoredTensor, opt
   // Output stride of each stored axis, and the storage order (fastest axis first).
   const n = shape.length;
   const d = shape[n - 1];
-  const outStride = n === 2 ? [d, 1] : [d, shape[0] * d, 1];
+  const outStride = tensor.flat || n === 2 ? cStrides(shape) : [d, shape[0] * d, 1];
   const axes = tensor.fortran ? shape.map((_, i) => i) : shape.map((_, i) => n - 1 - i);
   const index = new Array<number>(n).fill(0);
   let o = 0;
 
-  const sequentialF32 = dtype.size === 4 && dtype.isFloat && dtype.littleEndian && !tensor.fortran && n === 2;
+  const sequentialF32 = dtype.size === 4 && dtype.isFloat && dtype.littleEndian && !tensor.fortran && (n === 2 || tensor.flat === true);
   const outBytes = new Uint8Array(out.buffer);
 
   for (let done = 0; done < totalBytes;) {
@@ -144,8 +151,21 @@ export async function decodeTensor(source: ByteSource, tensor: StoredTensor, opt
   return { tokens: null, data: out, T, d: D };
 }
 
+/** Row-major strides: the last axis moves by 1. */
+function cStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  for (let i = shape.length - 1, s = 1; i >= 0; s *= shape[i], i--) strides[i] = s;
+  return strides;
+}
+
+/** The index of the element at C-order position `flat`. */
 function storedIndex(shape: number[], flat: number): number[] {
-  return [Math.floor(flat / shape[1]), flat % shape[1]];
+  const index = new Array<number>(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    index[i] = flat % shape[i];
+    flat = Math.floor(flat / shape[i]);
+  }
+  return index;
 }
 
 function fail(file: string, tensor: StoredTensor, index: number[], relativeByte: number, value: number): never {

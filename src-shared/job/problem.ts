@@ -185,6 +185,12 @@ export interface AttentionResult {
   distribution?: boolean;
   /** per head, the query rows with no visible key */
   emptyRows: number[][];
+  /**
+   * A capture whose file holds the model's pattern: per head, the mean over non-empty rows of
+   * the JS divergence (nats) between these weights and the model's (null: every row empty).
+   * Set by the service after the run, from the weights.
+   */
+  modelDivergence?: (number | null)[];
   /** per head */
   meanEntropy: number[];
   /** ln(Tk), the reference maximum */

@@ -6,6 +6,7 @@
  */
 import { catalogueEntry, type CatalogueEntry } from '../metrics/catalogue';
 import type { Embeddings, LoadedEmbeddings } from '../formats/types';
+import type { LoadedCapture } from '../formats/captures';
 import { lookupSentence, subsetEmbeddings } from '../formats/sentence';
 import { columnSlice, matmul, matrix, type Matrix } from '../linalg/matrix';
 import { gaussianMatrix } from '../random';
@@ -27,12 +28,24 @@ export interface FileRef {
   part?: string;
   /** the JobSpec field that names it, for messages */
   field: string;
+  /** a capture file, of which this layer is read (formats/captures.ts) */
+  capture?: { layer: number };
 }
 
-export type FileTable = ReadonlyMap<string, LoadedEmbeddings>;
+/** Loaded files by key: embeddings and parameter files, and capture layers. */
+export type FileTable = ReadonlyMap<string, LoadedEmbeddings | LoadedCapture>;
 
 export function fileKey(path: string, part?: string): string {
   return part ? `${path}#${part}` : path;
+}
+
+/** The table key of a capture's layer (a capture is loaded one layer at a time). */
+export function captureKey(path: string, layer: number): string {
+  return `capture:${layer}:${path}`;
+}
+
+export function isCapture(loaded: LoadedEmbeddings | LoadedCapture): loaded is LoadedCapture {
+  return 'kind' in loaded && loaded.kind === 'capture';
 }
 
 /** Every file a JobSpec needs loaded before it can be resolved. */
@@ -41,6 +54,10 @@ export function fileRefs(spec: JobSpec): FileRef[] {
   const add = (field: string, path: string | undefined, part?: string) => {
     if (path) refs.push({ key: fileKey(path, part), path, part, field });
   };
+  if (spec.capture) {
+    const { path, layer } = spec.capture;
+    refs.push({ key: captureKey(path, layer), path, field: 'capture.path', capture: { layer } });
+  }
   for (const role of ['embeddings', 'queries', 'keys', 'values'] as const) {
     const s = spec[role];
     if (s && 'path' in s) add(role, s.path, s.part);
@@ -68,8 +85,62 @@ function fail(field: string, problem: string): never {
 
 function loaded(files: FileTable, field: string, path: string, part?: string): LoadedEmbeddings {
   const f = files.get(fileKey(path, part));
-  if (!f) fail(field, `the file "${path}" was not loaded`);
+  if (!f || isCapture(f)) fail(field, `the file "${path}" was not loaded`);
   return f;
+}
+
+/** The capture's layer as loaded, or the error naming the JobSpec field that is wrong. */
+function loadedCapture(spec: JobSpec, files: FileTable): { capture: LoadedCapture; data: NonNullable<LoadedCapture['data']>; heads: number[] } | null {
+  if (!spec.capture) return null;
+  const { path, layer } = spec.capture;
+  const capture = files.get(captureKey(path, layer));
+  if (!capture || !isCapture(capture)) return fail('capture.path', `the file "${path}" was not loaded`);
+  const data = capture.data;
+  if (!data) {
+    const { layers } = capture;
+    const contiguous = layers.every((l, i) => l === i);
+    const held = contiguous ? `${layers.length} layer${layers.length === 1 ? '' : 's'} (${layers.length === 1 ? '0' : `0–${layers.length - 1}`})` : `layers ${layers.join(', ')}`;
+    const where = layer > layers[layers.length - 1] ? 'past the last layer of' : 'not a layer of';
+    return fail('capture.layer', `layer ${layer} is ${where} ${path}, which holds ${held}`);
+  }
+  const heads = spec.capture.heads ?? Array.from({ length: data.heads }, (_, h) => h);
+  heads.forEach((h, i) => {
+    if (h >= data.heads) fail(`capture.heads.${i}`, `head ${h} is past the last head: layer ${layer} of ${path} has ${data.heads} heads (0–${data.heads - 1})`);
+  });
+  return { capture, data, heads };
+}
+
+/** Columns of the listed heads (each `width` wide) of a rows × (H·width) matrix; the matrix itself when that is every head in order. */
+function headColumns(data: Float32Array, rows: number, H: number, width: number, heads: number[]): Matrix {
+  if (heads.length === H && heads.every((h, i) => h === i)) return matrix(rows, H * width, data);
+  const out = new Float32Array(rows * heads.length * width);
+  for (let i = 0; i < rows; i++) {
+    heads.forEach((h, n) => out.set(data.subarray((i * H + h) * width, (i * H + h + 1) * width), (i * heads.length + n) * width));
+  }
+  return matrix(rows, heads.length * width, out);
+}
+
+/** A capture's q, k and v (the listed heads) as the sources of the problem, with its tokens. */
+function captureSources(c: NonNullable<ReturnType<typeof loadedCapture>>): { q: Rows; k: Rows; v: Rows } {
+  const { data, heads, capture } = c;
+  const keyTokens = capture.tokens;
+  // queries are the last Tq positions, as the causal mask's offset Tk − Tq counts them
+  const queryTokens = keyTokens && data.Tq <= data.Tk ? keyTokens.slice(data.Tk - data.Tq) : null;
+  return {
+    q: { m: headColumns(data.q, data.Tq, data.heads, data.dHead, heads), tokens: queryTokens },
+    k: { m: headColumns(data.k, data.Tk, data.heads, data.dHead, heads), tokens: keyTokens },
+    v: { m: headColumns(data.v, data.Tk, data.heads, data.dv, heads), tokens: keyTokens },
+  };
+}
+
+/**
+ * The model's own pattern for the capture's heads, when the JobSpec reads a capture whose
+ * file holds one: pattern[(heads[n]·Tq + i)·Tk + j] is the model's weight of head heads[n].
+ */
+export function capturePattern(spec: JobSpec, files: FileTable): { pattern: Float32Array; heads: number[]; Tq: number; Tk: number } | null {
+  const c = loadedCapture(spec, files);
+  if (!c?.data.pattern) return null;
+  return { pattern: c.data.pattern, heads: c.heads, Tq: c.data.Tq, Tk: c.data.Tk };
 }
 
 function sourceRows(spec: SourceSpec, field: string, files: FileTable): Rows {
@@ -383,16 +454,22 @@ function resolveNormalizer(spec: JobSpec): Pick<AttentionProblem, 'normalizer' |
   return { normalizer, normalizerParams: params };
 }
 
-/** Resolve a validated JobSpec against its loaded files. Throws JobSpecError naming the field. */
-export function resolveJob(spec: JobSpec, files: FileTable = new Map()): AttentionProblem {
-  checkRecurrenceFields(spec);
+/** queries, keys and values from the JobSpec's embeddings / queries / keys / values sources */
+function embeddingSources(spec: JobSpec, files: FileTable): { q: Rows; k: Rows; v: Rows } {
   const qSpec = spec.queries ?? spec.embeddings;
   const kSpec = spec.keys ?? spec.embeddings;
   const vSpec = spec.values ?? spec.embeddings ?? spec.keys;
-  if (!qSpec) fail('embeddings', 'no vectors: give `embeddings`, or `queries` and `keys`');
+  if (!qSpec) fail('embeddings', 'no vectors: give `embeddings` (or `queries` and `keys`), or `capture`');
   if (!kSpec) fail('keys', 'no keys: give `embeddings` or `keys`');
   const field = (role: 'queries' | 'keys' | 'values') => (spec[role] ? role : role === 'values' && !spec.embeddings ? 'keys' : 'embeddings');
-  const sources = { q: sourceRows(qSpec, field('queries'), files), k: sourceRows(kSpec, field('keys'), files), v: sourceRows(vSpec!, field('values'), files) };
+  return { q: sourceRows(qSpec, field('queries'), files), k: sourceRows(kSpec, field('keys'), files), v: sourceRows(vSpec!, field('values'), files) };
+}
+
+/** Resolve a validated JobSpec against its loaded files. Throws JobSpecError naming the field. */
+export function resolveJob(spec: JobSpec, files: FileTable = new Map()): AttentionProblem {
+  checkRecurrenceFields(spec);
+  const capture = loadedCapture(spec, files);
+  const sources = capture ? captureSources(capture) : embeddingSources(spec, files);
   if (spec.position?.id === 'sinusoidal') {
     // PE before projection; the rows that end up as queries sit at i + (Tk − Tq), as the causal mask counts
     const [asQueries, asKeys] = spec.transpose ? (['k', 'q'] as const) : (['q', 'k'] as const);
@@ -405,7 +482,7 @@ export function resolveJob(spec: JobSpec, files: FileTable = new Map()): Attenti
   let k = project(sources.k, 'k', spec, files);
   let v = project(sources.v, 'v', spec, files);
 
-  const heads = spec.heads ?? 1;
+  const heads = capture ? capture.heads.length : (spec.heads ?? 1);
   for (const [name, x] of [
     ['queries', q],
     ['keys', k],

@@ -27,6 +27,21 @@ export type SourceSpec =
     }
   | { inline: { tokens?: string[]; vectors: number[][] } };
 
+/**
+ * A model's q, k and v per head from a capture file (docs/semantics.md "Captures"): layer
+ * `layer`, and the heads listed (all when absent). It takes the place of the embeddings,
+ * queries, keys, values, projection and heads fields.
+ */
+export interface CaptureSpec {
+  /** a .safetensors or .npz capture; relative paths resolve against the JobSpec file's folder */
+  path: string;
+  layer: number;
+  heads?: number[];
+}
+
+/** The fields a capture replaces: giving one of them beside `capture` is an error naming `capture`. */
+export const CAPTURE_REPLACES = ['embeddings', 'queries', 'keys', 'values', 'projection', 'heads'] as const;
+
 export type ProjectionSpec = { id: 'identity' } | { id: 'random'; seed?: number; width?: number } | { id: 'file'; q?: string; k?: string; v?: string };
 
 /** A score function or mask with its parameters, as the catalogue describes them. */
@@ -42,6 +57,7 @@ export interface OverviewSpec {
 }
 
 export interface JobSpec {
+  capture?: CaptureSpec;
   embeddings?: SourceSpec;
   queries?: SourceSpec;
   keys?: SourceSpec;
@@ -213,7 +229,20 @@ const projectionSchema = v.variant(
   'expected a projection id: one of identity, random, file',
 );
 
+const captureSchema = v.strictObject({
+  path: v.pipe(v.string('expected a file path'), v.minLength(1, 'expected a file path')),
+  layer: int(0, INT32_MAX),
+  heads: v.optional(
+    v.pipe(
+      nonNegativeIntList,
+      v.minLength(1, 'expected at least one head (leave `heads` out for all of them)'),
+      v.check((list) => new Set(list).size === list.length, 'expected each head at most once'),
+    ),
+  ),
+});
+
 export const jobSpecSchema = v.strictObject({
+  capture: v.optional(captureSchema),
   embeddings: v.optional(sourceSchema),
   queries: v.optional(sourceSchema),
   keys: v.optional(sourceSchema),
@@ -278,5 +307,24 @@ export function parseJobSpec(input: unknown, file?: string): JobSpec {
     const { field, problem } = firstProblem(result.issues);
     throw new JobSpecError(field, problem, file);
   }
-  return result.output;
+  const job: JobSpec = result.output;
+  if (job.capture) {
+    const both = CAPTURE_REPLACES.filter((f) => job[f] !== undefined);
+    if (both.length > 0) {
+      const named = both.map((f) => `\`${f}\``).join(', ');
+      throw new JobSpecError(
+        'capture',
+        `a capture gives each head's q, k and v itself, so it cannot be combined with ${named}: remove ${both.length > 1 ? 'them' : 'it'}, or remove \`capture\``,
+        file,
+      );
+    }
+    if (job.position?.id === 'sinusoidal') {
+      throw new JobSpecError(
+        'position',
+        "sinusoidal positions are added to embeddings before the projection, and a capture's q, k and v are already projected (use rope or alibi, or no position)",
+        file,
+      );
+    }
+  }
+  return job;
 }

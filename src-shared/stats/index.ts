@@ -2,6 +2,6 @@
 export { entropy, normalisedEntropy, effectiveNeighbours } from './entropy';
 export { argmax } from './argmax';
 export { topK, type TopK } from './topk';
-export { jensenShannon } from './divergence';
+export { jensenShannon, modelDivergence } from './divergence';
 export { logSumExp } from './logsumexp';
 export { pca2, principalPlane, projectOnto, type PrincipalPlane } from './pca';

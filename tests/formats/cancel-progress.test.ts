@@ -1,4 +1,5 @@
 /** Every reader reports progress up to 1 and stops with an AbortError when cancelled. */
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { FORMATS, bytesSource } from '../../src-shared/formats';
 import { enc, encodeValues, npyBytes, safetensorsBytes, word2vecBinBytes } from './helpers';
@@ -7,6 +8,7 @@ const rows = Array.from({ length: 2000 }, (_, i) => [i, i + 0.5, -i]);
 const FILES: Record<string, [string, Uint8Array]> = {
   npy: ['n.npy', npyBytes({ descr: '<f4', shape: [2000, 3], data: encodeValues('f4', rows.flat()) })],
   safetensors: ['s.safetensors', safetensorsBytes([{ name: 't', dtype: 'F64', shape: [2000, 3], data: encodeValues('f8', rows.flat()) }])],
+  npz: ['z.npz', zipSync({ 't.npy': npyBytes({ descr: '<f4', shape: [2000, 3], data: encodeValues('f4', rows.flat()) }) }, { level: 0 })],
   json: ['j.json', enc(JSON.stringify(rows))],
   csv: ['c.csv', enc(rows.map((r) => r.join(',')).join('\n'))],
   glove: ['g.txt', enc(rows.map((r, i) => `w${i} ${r.join(' ')}`).join('\n'))],

@@ -84,7 +84,9 @@ describe('readEmbeddings', () => {
 
   it('hints at the usual wrong files', async () => {
     const zip = concat(Uint8Array.from([0x50, 0x4b, 0x03, 0x04]), new Uint8Array(20));
-    await expectFormatError(readEmbeddings(bytesSource('arrays.npz', zip)), 'arrays.npz', '', 'zip archive');
+    await expectFormatError(readEmbeddings(bytesSource('model.pt', zip)), 'model.pt', '', 'zip archive');
+    // a .npz is read as one: a broken one says so
+    await expectFormatError(readEmbeddings(bytesSource('arrays.npz', zip)), 'arrays.npz', '', 'is not a .npz archive');
     const gz = concat(Uint8Array.from([0x1f, 0x8b, 8]), new Uint8Array(20));
     await expectFormatError(readEmbeddings(bytesSource('v.gz', gz)), 'v.gz', '', 'gzip');
   });

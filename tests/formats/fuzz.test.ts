@@ -3,6 +3,7 @@
  * AbortError when cancelled), and never hangs. Inputs are kept small so each case is fast.
  */
 import fc from 'fast-check';
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { FORMATS, bytesSource, readEmbeddings } from '../../src-shared/formats';
 import type { FormatModule } from '../../src-shared/formats/module';
@@ -16,6 +17,8 @@ const VALID: Record<string, Uint8Array> = {
     { name: 'a', dtype: 'F16', shape: [2, 3], data: encodeValues('f2', [1, 2, 3, 4, 5, 6]) },
     { name: 'b', dtype: 'F32', shape: [3], data: encodeValues('f4', [1, 2, 3]) },
   ]),
+  // numpy.savez_compressed's layout: one deflated .npy member
+  npz: zipSync({ 'a.npy': npyBytes({ descr: '<f4', shape: [2, 3], data: encodeValues('f4', [1, 2, 3, 4, 5, 6]) }) }, { level: 6 }),
   json: enc('{"tokens": ["a", "b"], "q": [[1, 2.5], [3, -4e-2]], "k": {"vectors": [[1, 2], [3, 4]]}}'),
   csv: enc('token,x,y\n"a,b",1,2\nc,3,4e1\n'),
   glove: enc('2 3\nthe 0.1 0.2 0.3\n. . . 1 2 3\n'),
@@ -30,6 +33,7 @@ const VALID: Record<string, Uint8Array> = {
 const NAME: Record<string, string> = {
   npy: 'f.npy',
   safetensors: 'f.safetensors',
+  npz: 'f.npz',
   json: 'f.json',
   csv: 'f.csv',
   glove: 'f.txt',
@@ -78,7 +82,7 @@ describe.each(FORMATS.map((f) => [f.id, f] as [string, FormatModule]))('%s under
       // binary formats have no valid proper prefix (their sizes are all checked) but for
       // word2vec's optional last newline
       const onlyWhitespaceCut = valid.subarray(cut).every((b) => b === 0x0a);
-      if ((id === 'npy' || id === 'safetensors' || id === 'word2vec-bin') && !onlyWhitespaceCut) {
+      if ((id === 'npy' || id === 'safetensors' || id === 'npz' || id === 'word2vec-bin') && !onlyWhitespaceCut) {
         expect(result, `cut at ${cut}`).toBe('format-error');
       }
     }
@@ -98,7 +102,7 @@ describe.each(FORMATS.map((f) => [f.id, f] as [string, FormatModule]))('%s under
 
 describe('readEmbeddings under random input', () => {
   it('random bytes with any name give only FormatErrors', async () => {
-    const names = ['x.npy', 'x.safetensors', 'x.json', 'x.csv', 'x.tsv', 'x.txt', 'x.vec', 'x.bin', 'x', 'x.dat'];
+    const names = ['x.npy', 'x.safetensors', 'x.npz', 'x.json', 'x.csv', 'x.tsv', 'x.txt', 'x.vec', 'x.bin', 'x', 'x.dat'];
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.constantFrom(...names), async (bytes, name) => {
         await outcome(() => readEmbeddings(bytesSource(name, bytes)));

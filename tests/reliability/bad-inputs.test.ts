@@ -120,7 +120,8 @@ const EXPECTED: Record<string, Expected> = {
   'random.txt': [/^line \d+(, column \d+)?$/, /./],
   'random.bin': ['line 1', /expected a header "count dim"/],
   'random-no-extension': ['', /not a recognised embedding file.*found bytes/],
-  'zip-archive.npz': ['', /found a zip archive/],
+  'zip-archive.npz': ['', /cannot read the zip directory \(invalid zip data\): the file is truncated or is not a \.npz archive/],
+  'zip-archive.pt': ['', /found a zip archive whose first member is not an \.npy array/],
   'pickle.pt': ['', /found a Python pickle/],
   'gzip.txt.gz': ['', /found gzip-compressed data/],
   // 3 GB sparse files

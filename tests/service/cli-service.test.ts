@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { WasmPool } from '../../src-main/engine/pool';
 import { CliService, loadJobFiles, loadNamedFile, readJobFile } from '../../src-main/cli/cli-service';
 import { parseJobSpec } from '../../src-shared/job/spec';
+import type { LoadedEmbeddings } from '../../src-shared/formats/types';
 import { tempDir, writeJsonEmbeddings } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -76,7 +77,7 @@ describe('the CLI through the service', () => {
   it('loads the files of a parsed JobSpec against a folder (the experiments), and a named file (inspect)', async () => {
     const spec = parseJobSpec({ embeddings: { path: 'data/emb.json' } });
     const files = await loadJobFiles(spec, join(tmp.dir, 'b'));
-    expect([...files.values()][0].embeddings.tokens).toEqual(['four', 'five']);
+    expect(([...files.values()][0] as LoadedEmbeddings).embeddings.tokens).toEqual(['four', 'five']);
     expect((await loadNamedFile(join(tmp.dir, 'a', 'data', 'emb.json'))).embeddings.tokens).toEqual(['one', 'two', 'three']);
     await expect(loadNamedFile(join(tmp.dir, 'missing.json'))).rejects.toThrow(/missing\.json: cannot open the file \(ENOENT\)/);
   });

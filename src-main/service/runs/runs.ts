@@ -6,7 +6,8 @@
  */
 import type { ProgressEvent, RunReply } from '../../../src-shared/api/lab-api';
 import type { AttentionProblem } from '../../../src-shared/job/problem';
-import { resolveJob } from '../../../src-shared/job/resolve';
+import { capturePattern, resolveJob } from '../../../src-shared/job/resolve';
+import { modelDivergence } from '../../../src-shared/stats';
 import { parseJobSpec } from '../../../src-shared/job/spec';
 import { cancelled, stopReason, type ActiveRun, type ServiceContext } from '../service-context';
 import type { StoredRun } from './kept-results';
@@ -47,6 +48,7 @@ export class Runs {
       emit('loading', 0);
       const table = await ctx.jobFiles.load(spec, signal, (f) => emit('loading', f));
       const problem = resolveJob(spec, table);
+      const model = capturePattern(spec, table);
       const loadMs = performance.now() - t0;
       emit('computing', 0);
       const result = await ctx.backend.run(problem, { signal, onProgress: (p) => emit('computing', p.fraction) });
@@ -54,6 +56,10 @@ export class Runs {
         // cancelled as it finished: nobody will read it
         ctx.backend.release(result);
         throw signal.reason;
+      }
+      // a capture's own pattern beside the lab's weights (the transposed problem of a capture with Tq ≠ Tk has no counterpart)
+      if (model && result.weights && result.Tq === model.Tq && result.Tk === model.Tk) {
+        result.modelDivergence = modelDivergence(result.weights, model.pattern, model.heads, model.Tq, model.Tk, result.emptyRows, result.rowNotDistribution);
       }
       const stored: StoredRun = { result, tokens: problem.tokens, spec };
       ctx.kept.keep(req.runId, stored, problem);

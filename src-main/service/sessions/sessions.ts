@@ -63,7 +63,8 @@ export class Sessions {
   private async embedFiles(job: JobSpec): Promise<NonNullable<SessionDoc['embedded']>> {
     const embedded: NonNullable<SessionDoc['embedded']> = {};
     for (const ref of fileRefs(job)) {
-      if (embedded[ref.key]) continue;
+      // a capture is not embedded: its layers and pattern are no token vectors (the session names the file and its sha256)
+      if (embedded[ref.key] || ref.capture) continue;
       const { loaded } = await this.ctx.files.load(this.ctx.jobFiles.path(ref), ref.part);
       embedded[ref.key] = inlineFromLoaded(loaded);
     }
@@ -147,7 +148,8 @@ export class Sessions {
     const warnings: string[] = [];
     const seen = new Set<string>();
     for (const ref of refs) {
-      if (seen.has(ref.key)) continue;
+      // a capture is no source the renderer lists: the run loads its layer (granted above like the rest)
+      if (seen.has(ref.key) || ref.capture) continue;
       seen.add(ref.key);
       const path = JobFiles.absolute(ref.path, dir);
       try {

@@ -3,12 +3,14 @@
  * the same JobSpec many times a second and must not re-read a 100 MB file each time), and
  * the streamed sha256 a session records. Every file the app and the CLI read goes through it.
  */
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { LoadedEmbeddings } from '../../../src-shared/formats/types';
+import type { LoadedCapture } from '../../../src-shared/formats/captures';
 import { indexVocabulary } from '../../../src-shared/formats/sentence';
-import { loadFile } from './file-source';
+import { loadCaptureFile, loadFile } from './file-source';
 import { isVocabulary } from './source-info';
 import { canonicalPath } from './paths';
 import { notRegularFile, openRegularFile } from './safe-open';
@@ -31,11 +33,20 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
   return hash.digest('hex');
 }
 
+type Loaded = LoadedEmbeddings | LoadedCapture;
+
+/** the float data a loaded file holds, for the cache's budget */
+function loadedBytes(l: Loaded): number {
+  if ('embeddings' in l) return l.embeddings.data.byteLength;
+  const d = l.data;
+  return d ? d.q.byteLength + d.k.byteLength + d.v.byteLength + (d.pattern?.byteLength ?? 0) : 0;
+}
+
 interface Entry {
   key: string;
   mtimeMs: number;
   size: number;
-  loaded: Promise<LoadedEmbeddings>;
+  loaded: Promise<Loaded>;
   bytes: number;
   /** stops the read once every caller waiting for it has cancelled */
   controller: AbortController;
@@ -48,6 +59,10 @@ export interface LoadOptions {
   onProgress?: (fraction: number) => void;
   /** refuse files whose float32 data would exceed this */
   maxBytes?: number;
+}
+
+function cannotOpen(path: string, e: unknown): Error {
+  return new Error(`${basename(path)}: cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -120,8 +135,34 @@ export class FileCache {
     } catch (e) {
       const fallback = this.embedded.get(key);
       if (fallback && (e as NodeJS.ErrnoException).code === 'ENOENT') return { loaded: fallback, embedded: true };
-      throw new Error(`${basename(path)}: cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+      throw cannotOpen(path, e);
     }
+    const loaded = await this.cached(key, path, st, options, (signal) =>
+      // a vocabulary's look-up index is built as part of the load, in slices, so the first
+      // sentence look-up does not stall the main process
+      loadFile(path, { part, onProgress: options.onProgress, maxBytes: options.maxBytes, signal }).then(async (l) => {
+        if (this.indexVocabularies && isVocabulary(l)) await indexVocabulary(l.embeddings, { signal });
+        return l;
+      }),
+    );
+    return { loaded, embedded: false };
+  }
+
+  /** One layer of a capture file as loaded now (re-read when it changed on disk); cached like any other file. */
+  async loadCapture(path: string, layer: number, options: LoadOptions = {}): Promise<LoadedCapture> {
+    let st;
+    try {
+      st = await stat(path);
+    } catch (e) {
+      throw cannotOpen(path, e);
+    }
+    // a path is absolute, so the prefix never meets an embeddings key
+    const key = `capture:${layer}:${FileCache.key(path)}`;
+    return this.cached(key, path, st, options, (signal) => loadCaptureFile(path, layer, { onProgress: options.onProgress, maxBytes: options.maxBytes, signal }));
+  }
+
+  /** The cached load of `key`, or `read` started now; shared by every caller until it settles. */
+  private async cached<T extends Loaded>(key: string, path: string, st: Stats, options: LoadOptions, read: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (!st.isFile()) throw notRegularFile(path, st);
     let entry = this.entries.get(key);
     if (entry && (entry.mtimeMs !== st.mtimeMs || entry.size !== st.size)) {
@@ -130,19 +171,14 @@ export class FileCache {
     }
     if (!entry) {
       const controller = new AbortController();
-      // a vocabulary's look-up index is built as part of the load, in slices, so the first
-      // sentence look-up does not stall the main process
-      const loaded = loadFile(path, { part, onProgress: options.onProgress, maxBytes: options.maxBytes, signal: controller.signal }).then(async (l) => {
-        if (this.indexVocabularies && isVocabulary(l)) await indexVocabulary(l.embeddings, { signal: controller.signal });
-        return l;
-      });
+      const loaded = read(controller.signal);
       const created: Entry = { key, mtimeMs: st.mtimeMs, size: st.size, loaded, bytes: 0, controller, waiting: 0, settled: false };
       entry = created;
       this.entries.set(key, created);
       loaded.then(
         (l) => {
           created.settled = true;
-          created.bytes = l.embeddings.data.byteLength;
+          created.bytes = loadedBytes(l);
           this.evict();
         },
         () => {
@@ -158,7 +194,8 @@ export class FileCache {
     const waited = entry;
     waited.waiting++;
     try {
-      return { loaded: await raceAbort(waited.loaded, options.signal), embedded: false };
+      // the key says what was read: an entry under a capture key holds a capture, any other an embeddings file
+      return (await raceAbort(waited.loaded, options.signal)) as T;
     } finally {
       waited.waiting--;
       if (waited.waiting === 0 && !waited.settled && options.signal?.aborted) {

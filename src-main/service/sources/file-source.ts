@@ -1,11 +1,13 @@
 /**
  * A ByteSource over a file on disk, read with positioned reads through one FileHandle, so
  * the format readers can take a 1 GB vocabulary chunk by chunk. The only Node-specific part
- * of reading embeddings. `loadFile` reads one file whole; the service and the CLI reach it
- * through the FileCache (file-cache.ts), which keeps what it read.
+ * of reading embeddings. `loadFile` reads one file whole (`loadCaptureFile` one layer of a
+ * capture); the service and the CLI reach them through the FileCache (file-cache.ts), which
+ * keeps what it read.
  */
 import { basename } from 'node:path';
 import { readEmbeddings } from '../../../src-shared/formats';
+import { readCapture, type LoadedCapture } from '../../../src-shared/formats/captures';
 import type { ByteSource, LoadedEmbeddings, ReadOptions } from '../../../src-shared/formats/types';
 import { openRegularFile } from './safe-open';
 
@@ -43,6 +45,16 @@ export async function loadFile(path: string, options: ReadOptions = {}): Promise
   const source = await openFileSource(path);
   try {
     return await readEmbeddings(source, options);
+  } finally {
+    await source.close();
+  }
+}
+
+/** One layer of a capture file (formats/captures.ts), read through the same file handle code. */
+export async function loadCaptureFile(path: string, layer: number, options: ReadOptions = {}): Promise<LoadedCapture> {
+  const source = await openFileSource(path);
+  try {
+    return await readCapture(source, layer, options);
   } finally {
     await source.close();
   }

@@ -2,9 +2,11 @@
  * The files a JobSpec names, for the app and the CLI alike: each path is resolved (a
  * relative one against `baseDir`: the opened session's folder in the app, the job file's
  * folder in the CLI), checked against the allow-list, and loaded through the file cache.
+ * A capture path is one more such path: granted, confined and cached like the others.
  */
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { LoadedEmbeddings } from '../../../src-shared/formats/types';
+import type { LoadedCapture } from '../../../src-shared/formats/captures';
 import { fileRefs, type FileRef } from '../../../src-shared/job/resolve';
 import { JobSpecError, type JobSpec } from '../../../src-shared/job/spec';
 import type { FileCache } from './file-cache';
@@ -46,15 +48,15 @@ export class JobFiles {
   }
 
   /** Every file a JobSpec names, loaded (through the cache) from allowed paths. */
-  async load(spec: JobSpec, signal: AbortSignal, onProgress: (fraction: number) => void): Promise<Map<string, LoadedEmbeddings>> {
+  async load(spec: JobSpec, signal: AbortSignal, onProgress: (fraction: number) => void): Promise<Map<string, LoadedEmbeddings | LoadedCapture>> {
     const refs = fileRefs(spec);
-    const table = new Map<string, LoadedEmbeddings>();
+    const table = new Map<string, LoadedEmbeddings | LoadedCapture>();
     for (let n = 0; n < refs.length; n++) {
       const ref = refs[n];
       if (table.has(ref.key)) continue;
       const path = this.path(ref);
-      const { loaded } = await this.files.load(path, ref.part, { signal, onProgress: (f) => onProgress((n + f) / refs.length) });
-      table.set(ref.key, loaded);
+      const options = { signal, onProgress: (f: number) => onProgress((n + f) / refs.length) };
+      table.set(ref.key, ref.capture ? await this.files.loadCapture(path, ref.capture.layer, options) : (await this.files.load(path, ref.part, options)).loaded);
     }
     if (signal.aborted) throw signal.reason;
     return table;
