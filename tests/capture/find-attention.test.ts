@@ -1,0 +1,85 @@
+/**
+ * Finding attention blocks in exported graphs (src-shared/capture/find-attention.ts): both
+ * shapes torch exports, the scales walked back through, and the models it refuses.
+ */
+import { describe, expect, it } from 'vitest';
+import onnxProto from 'onnx-proto';
+import { CaptureModelError, findAttention, requiredInputs, vocabularySize } from '../../src-shared/capture/find-attention';
+import { decodeFixture, floatTensor, model, node, oneHeadModel, table } from './helpers';
+
+const { onnx } = onnxProto;
+const graphOf = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!;
+
+describe('findAttention', () => {
+  it('finds the two Hugging Face-style blocks [B, H, T, d_head] in graph order, with the 1/√d_head scale after q·kᵀ', () => {
+    const taps = findAttention(decodeFixture('hf.onnx').graph!, 'hf.onnx');
+    expect(taps.map((t) => t.layer)).toEqual([0, 1]);
+    expect(taps.map((t) => t.softmaxNode)).toEqual(['/blocks.0/attn/Softmax', '/blocks.1/attn/Softmax']);
+    for (const t of taps) {
+      expect(t.qScale).toBe(1);
+      expect(t.kScale).toBe(1);
+      expect(t.scoreScale).toBeCloseTo(1 / Math.sqrt(8), 7);
+      // the exporter permutes k straight to [B, H, d_head, T]: tapped as Kᵀ
+      expect(t.kTransposed).toBe(true);
+      expect(t.pattern).toBe(`${t.softmaxNode}_output_0`);
+    }
+  });
+
+  it("finds nn.MultiheadAttention's bmm blocks [B·H, T, d_head] and walks back through q's division by √d_head", () => {
+    const taps = findAttention(decodeFixture('mha.onnx').graph!, 'mha.onnx');
+    expect(taps).toHaveLength(2);
+    for (const t of taps) {
+      expect(t.qScale).toBeCloseTo(1 / Math.sqrt(8), 7);
+      expect(t.kScale).toBe(1);
+      // baddbmm's Mul by alpha = 1 between q·kᵀ and the mask's Add
+      expect(t.scoreScale).toBe(1);
+      // q is tapped before the Div, not the Div's output
+      expect(t.q).not.toMatch(/Div/);
+    }
+  });
+
+  it('walks k back through a last-two-axes Transpose and a scalar Mul (then k is tapped untransposed)', () => {
+    const [tap] = findAttention(graphOf(oneHeadModel()), 'one.onnx');
+    expect(tap).toMatchObject({ q: 'x', k: 'x', v: 'x', pattern: 'pattern', kTransposed: false, qScale: 1, kScale: 0.5, scoreScale: 0.5 });
+  });
+
+  it('refuses a model with a fused Attention (com.microsoft) op, naming the op and the model', () => {
+    const bytes = model(
+      [node('Gather', ['emb', 'input_ids'], ['x']), node('Attention', ['x', 'w', 'b'], ['out'], {}, 'com.microsoft')],
+      [floatTensor('emb', [10, 4], table(40)), floatTensor('w', [4, 12], table(48)), floatTensor('b', [12], table(12))],
+      'out',
+      [],
+      ['com.microsoft'],
+    );
+    expect(() => findAttention(graphOf(bytes), 'fused.onnx')).toThrow(CaptureModelError);
+    expect(() => findAttention(graphOf(bytes), 'fused.onnx')).toThrow(/^fused\.onnx: attention is fused into Attention \(com\.microsoft\) ops/);
+  });
+
+  it('refuses a MultiHeadAttention contrib op the same way', () => {
+    const bytes = model([node('MultiHeadAttention', ['q', 'k', 'v'], ['out'], {}, 'com.microsoft')], [], 'out', [], ['com.microsoft']);
+    expect(() => findAttention(graphOf(bytes), 'mha-fused.onnx')).toThrow(/mha-fused\.onnx: attention is fused into MultiHeadAttention \(com\.microsoft\)/);
+  });
+
+  it('refuses a model with no Softmax, naming the model file', () => {
+    const bytes = model([node('Gather', ['emb', 'input_ids'], ['x'])], [floatTensor('emb', [10, 4], table(40))], 'x');
+    expect(() => findAttention(graphOf(bytes), 'embed-only.onnx')).toThrow(/^embed-only\.onnx: the model has no Softmax node/);
+  });
+
+  it('refuses a model whose Softmax is not attention (a classifier head), naming the model file', () => {
+    const bytes = model([node('Gather', ['emb', 'input_ids'], ['x']), node('Softmax', ['x'], ['probs'])], [floatTensor('emb', [10, 4], table(40))], 'probs');
+    expect(() => findAttention(graphOf(bytes), 'classifier.onnx')).toThrow(/^classifier\.onnx: no attention block found: none of its 1 Softmax node normalises/);
+  });
+});
+
+describe('the inputs a capture feeds', () => {
+  it('reads the vocabulary size from the embedding Gather of input_ids', () => {
+    expect(vocabularySize(decodeFixture('hf.onnx').graph!)).toBe(50);
+    expect(vocabularySize(decodeFixture('mha.onnx').graph!)).toBe(50);
+    expect(vocabularySize(graphOf(oneHeadModel(12)))).toBe(12);
+  });
+
+  it('lists the required inputs (graph inputs that are not initializers)', () => {
+    expect(requiredInputs(decodeFixture('hf.onnx').graph!)).toEqual(['input_ids', 'attention_mask']);
+    expect(requiredInputs(decodeFixture('mha.onnx').graph!)).toEqual(['input_ids']);
+  });
+});

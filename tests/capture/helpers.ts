@@ -1,0 +1,86 @@
+/** Small hand-made ONNX graphs for the capture tests (onnx-proto, as src-shared/graph/builder.ts writes them). */
+import onnxProto from 'onnx-proto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const { onnx } = onnxProto;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'capture');
+export const EXPECTED_IDS = [3, 14, 15, 9, 26, 5, 35, 8, 49, 0];
+export const VOCAB = 50;
+
+export function fixtureBytes(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(FIXTURES, name)));
+}
+
+export function decodeFixture(name: string): onnxProto.onnx.ModelProto {
+  return onnx.ModelProto.decode(fixtureBytes(name));
+}
+
+/** One node: `op(inputs) → outputs`, with optional domain and attributes (ints or a float). */
+export function node(op: string, input: string[], output: string[], attrs: Record<string, number[] | number> = {}, domain = ''): onnxProto.onnx.INodeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  return {
+    opType: op,
+    name: `${op}_${output[0]}`,
+    domain,
+    input,
+    output,
+    attribute: Object.entries(attrs).map(([name, v]) => (Array.isArray(v) ? { name, type: T.INTS, ints: v } : { name, type: T.FLOAT, f: v })),
+  };
+}
+
+export function floatTensor(name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto {
+  const data = Float32Array.from(values);
+  return { name, dataType: FLOAT, dims, rawData: new Uint8Array(data.buffer) };
+}
+
+/** A model over `input_ids` int64 [1, T] (and any extra inputs) with the given nodes and initializers; `out` float output. */
+export function model(nodes: onnxProto.onnx.INodeProto[], init: onnxProto.onnx.ITensorProto[], out: string, extraInputs: string[] = [], domains: string[] = []): Uint8Array {
+  const input = (name: string) => ({ name, type: { tensorType: { elemType: INT64, shape: { dim: [{ dimValue: 1 }, { dimParam: 'T' }] } } } });
+  const m = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'qklab-test',
+    opsetImport: [{ domain: '', version: 17 }, ...domains.map((domain) => ({ domain, version: 1 }))],
+    graph: {
+      name: 'test',
+      node: nodes,
+      initializer: init,
+      input: [input('input_ids'), ...extraInputs.map(input)],
+      output: [{ name: out, type: { tensorType: { elemType: FLOAT } } }],
+    },
+  });
+  return onnx.ModelProto.encode(m).finish();
+}
+
+/** A deterministic table of `n` values in [-1, 1). */
+export function table(n: number, seed = 1): number[] {
+  let s = seed;
+  return Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 31) * 2 - 1;
+  });
+}
+
+/**
+ * A one-head attention on an embedding of `vocab` × `d`: q = x, kᵀ = Transpose(k · 0.5) with
+ * the last two axes swapped, v = x, scores / √d, softmax, × v. Its graph has the k scale and
+ * transpose that find-attention walks back through.
+ */
+export function oneHeadModel(vocab = 10, d = 4): Uint8Array {
+  return model(
+    [
+      node('Gather', ['emb', 'input_ids'], ['x']),
+      node('Mul', ['x', 'half'], ['k_scaled']),
+      node('Transpose', ['k_scaled'], ['kt'], { perm: [0, 2, 1] }),
+      node('MatMul', ['x', 'kt'], ['scores']),
+      node('Div', ['scores', 'sqrt_d'], ['scaled']),
+      node('Softmax', ['scaled'], ['pattern']),
+      node('MatMul', ['pattern', 'x'], ['out']),
+    ],
+    [floatTensor('emb', [vocab, d], table(vocab * d)), floatTensor('half', [], [0.5]), floatTensor('sqrt_d', [], [Math.sqrt(d)])],
+    'out',
+  );
+}
