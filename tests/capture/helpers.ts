@@ -84,3 +84,28 @@ export function oneHeadModel(vocab = 10, d = 4): Uint8Array {
     'out',
   );
 }
+
+export interface ReadTensor {
+  dtype: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A whole .safetensors file (F32 tensors), read plainly: its tensors by name and its metadata. */
+export function readSafetensors(bytes: Uint8Array): { tensors: Map<string, ReadTensor>; metadata: Record<string, string>; headerLength: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Number(view.getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const tensors = new Map<string, ReadTensor>();
+  let metadata: Record<string, string> = {};
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = info as unknown as Record<string, string>;
+      continue;
+    }
+    const [begin, end] = info.data_offsets;
+    const data = new Float32Array(bytes.slice(8 + n + begin, 8 + n + end).buffer);
+    tensors.set(name, { dtype: info.dtype, shape: info.shape, data });
+  }
+  return { tensors, metadata, headerLength: n };
+}
