@@ -37,13 +37,46 @@ export interface AttentionTap {
   pattern: string;
   /** the tapped k value is Kᵀ ([…, d_head, T]): the exporter transposed k in a way not walked back through */
   kTransposed: boolean;
-  /**
-   * scalar factors applied to q / k before the score MatMul (walked back through), or to the
-   * scores after it; 1 when none, NaN for a divisor the graph computes at run time
-   */
-  qScale: number;
-  kScale: number;
-  scoreScale: number;
+  /** the scales applied to q / k before the score MatMul (walked back through), and to the scores after it */
+  qScale: Scale;
+  kScale: Scale;
+  scoreScale: Scale;
+}
+
+/**
+ * A product of scalar factors: constants, folded into `constant`, and values the graph computes
+ * from shapes at run time (torch's scaled_dot_product_attention export multiplies q and kᵀ by
+ * √(1/√d_head) computed from Shape), which a capture taps and multiplies in (or divides by).
+ */
+export interface Scale {
+  constant: number;
+  computed: ComputedFactor[];
+}
+
+export interface ComputedFactor {
+  value: string;
+  divide: boolean;
+}
+
+const NO_SCALE: Scale = { constant: 1, computed: [] };
+
+function times(a: Scale, b: Scale): Scale {
+  return { constant: a.constant * b.constant, computed: [...a.computed, ...b.computed] };
+}
+
+/** The values a capture must fetch to know a tap's scales. */
+export function computedFactors(tap: AttentionTap): string[] {
+  return [tap.qScale, tap.kScale, tap.scoreScale].flatMap((s) => s.computed.map((f) => f.value));
+}
+
+/** A scale's number, once the computed factors' values are known. */
+export function scaleValue(scale: Scale, values: ReadonlyMap<string, number>): number {
+  let x = scale.constant;
+  for (const f of scale.computed) {
+    const v = values.get(f.value) ?? NaN;
+    x = f.divide ? x / v : x * v;
+  }
+  return x;
 }
 
 /** A model that cannot be captured; the message names the model file and what is missing. */
@@ -163,43 +196,73 @@ export function floatValues(t: Tensor): number[] | null {
   return null;
 }
 
-/** A scalar scale: Mul by a constant (either side) or Div by one; the factor and the other input. */
-function scaleStep(index: GraphIndex, node: Node): { factor: number; input: string } | null {
+/** ops a value computed from shapes alone may pass through (scalar arithmetic on dimensions) */
+const SHAPE_ARITHMETIC = new Set([
+  'Cast',
+  'CastLike',
+  'Sqrt',
+  'Reciprocal',
+  'Div',
+  'Mul',
+  'Add',
+  'Sub',
+  'Pow',
+  'Gather',
+  'Slice',
+  'Squeeze',
+  'Unsqueeze',
+  'Reshape',
+  'Concat',
+  'Identity',
+]);
+
+/**
+ * Whether a value is computed from tensor shapes and constants only (Shape / Size of anything,
+ * then scalar arithmetic): small, known before the data, never the data itself.
+ */
+function fromShapes(index: GraphIndex, value: string, depth = 0): boolean {
+  if (index.isConstant(value)) return true;
+  const p = index.producer.get(value)?.node;
+  if (!p || depth > 16) return false;
+  if (p.opType === 'Shape' || p.opType === 'Size') return true;
+  if (!SHAPE_ARITHMETIC.has(p.opType ?? '')) return false;
+  return (p.input ?? []).every((x) => !x || fromShapes(index, x, depth + 1));
+}
+
+/**
+ * A scalar scale: Mul by a constant scalar or a value computed from shapes (either side), or Div
+ * by one; the factor and the other input. The factor of a computed value is known at run time.
+ */
+function scaleStep(index: GraphIndex, node: Node): { scale: Scale; input: string } | null {
   const [a, b] = node.input ?? [];
-  if (!a || !b) return null;
-  if (node.opType === 'Mul') {
-    const sb = index.scalar(b);
-    if (sb !== null && !index.isConstant(a)) return { factor: sb, input: a };
-    const sa = index.scalar(a);
-    if (sa !== null && !index.isConstant(b)) return { factor: sa, input: b };
-  }
-  if (node.opType === 'Div') {
-    const sb = index.scalar(b);
-    if (sb !== null && sb !== 0 && !index.isConstant(a)) return { factor: 1 / sb, input: a };
-  }
-  return null;
+  if (!a || !b || (node.opType !== 'Mul' && node.opType !== 'Div')) return null;
+  const divide = node.opType === 'Div';
+  const factor = (x: string, other: string): { scale: Scale; input: string } | null => {
+    if (fromShapes(index, other)) return null;
+    const c = index.scalar(x);
+    if (c !== null) return c === 0 && divide ? null : { scale: { constant: divide ? 1 / c : c, computed: [] }, input: other };
+    if (!index.isConstant(x) && fromShapes(index, x)) return { scale: { constant: 1, computed: [{ value: x, divide }] }, input: other };
+    return null;
+  };
+  return factor(b, a) ?? (divide ? null : factor(a, b));
 }
 
 /**
  * From a Softmax's input back to the MatMul whose output it normalises, through SCORE_CHAIN_OPS;
  * the product of the scalar scales passed on the way. Null when the input is not such a chain.
  */
-function scoreMatMul(index: GraphIndex, value: string, depth = 0): { matmul: Node; scale: number } | null {
+function scoreMatMul(index: GraphIndex, value: string, depth = 0): { matmul: Node; scale: Scale } | null {
   const p = index.producer.get(value)?.node;
   if (!p) return null;
-  if (p.opType === 'MatMul') return { matmul: p, scale: 1 };
+  if (p.opType === 'MatMul') return { matmul: p, scale: NO_SCALE };
   if (depth >= MAX_CHAIN || !SCORE_CHAIN_OPS.has(p.opType ?? '')) return null;
-  const scale = scaleStep(index, p);
-  if (scale) {
-    const found = scoreMatMul(index, scale.input, depth + 1);
-    return found && { matmul: found.matmul, scale: found.scale * scale.factor };
+  const step = scaleStep(index, p);
+  if (step) {
+    const found = scoreMatMul(index, step.input, depth + 1);
+    return found && { matmul: found.matmul, scale: times(found.scale, step.scale) };
   }
-  // scores divided by a computed divisor (√d_head from the shape): the dividend, by a factor not known before the run (NaN)
-  if (p.opType === 'Div') {
-    const found = p.input?.[0] ? scoreMatMul(index, p.input[0], depth + 1) : null;
-    return found && { matmul: found.matmul, scale: NaN };
-  }
-  if (p.opType === 'Mul') return null;
+  // a product with, or a quotient by, a tensor (not a scalar): no score chain
+  if (p.opType === 'Mul' || p.opType === 'Div') return null;
   // Where(cond, x, y): the data inputs; Add / Sub / Cast / Identity: every input that is not a constant
   const inputs = (p.opType === 'Where' ? (p.input ?? []).slice(1) : (p.input ?? [])).filter((x) => x && !index.isConstant(x));
   for (const input of inputs) {
@@ -231,14 +294,14 @@ function swapsLastTwo(node: Node): boolean {
 }
 
 /** Back from an operand of the score MatMul through scalar scales (and, for Kᵀ, a last-two-axes Transpose). */
-function walkBackOperand(index: GraphIndex, value: string, transposed: boolean): { value: string; scale: number; transposed: boolean } {
-  let scale = 1;
+function walkBackOperand(index: GraphIndex, value: string, transposed: boolean): { value: string; scale: Scale; transposed: boolean } {
+  let scale = NO_SCALE;
   for (let step = 0; step < MAX_CHAIN; step++) {
     const p = index.producer.get(value)?.node;
     if (!p) break;
     const s = scaleStep(index, p);
     if (s) {
-      scale *= s.factor;
+      scale = times(scale, s.scale);
       value = s.input;
       continue;
     }

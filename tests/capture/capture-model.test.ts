@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
 import { captureModel, CaptureModelError, CaptureRequestError, encodeCapture, planCapture, type Capture } from '../../src-main/service/captures/capture-model';
-import { EXPECTED_IDS, fixtureBytes, floatTensor, model, node, oneHeadModel, readSafetensors, table, VOCAB } from './helpers';
+import { EXPECTED_IDS, fixtureBytes, floatTensor, model, node, oneHeadModel, readSafetensors, sdpaModel, table, VOCAB } from './helpers';
 
 const { onnx } = onnxProto;
 const HOOKS = ['hook_q', 'hook_k', 'hook_v', 'hook_pattern'] as const;
@@ -46,7 +46,7 @@ describe.each([
     expect(capture.layers.map((l) => l.tap.layer)).toEqual([0, 1]);
     for (const l of capture.layers) {
       expect(l).toMatchObject({ heads: 4, dHead: 8, dValue: 8, T: EXPECTED_IDS.length, layout });
-      expect(l.tap.qScale).toBeCloseTo(qScale, 7);
+      expect(l.qScale).toBeCloseTo(qScale, 7);
       for (const hook of HOOKS) {
         const want = expected.tensors.get(`blocks.${l.tap.layer}.attn.${hook}`)!;
         expect(maxAbsDiff(l[hook], want.data), `${hook} of layer ${l.tap.layer}`).toBeLessThanOrEqual(1e-5);
@@ -103,7 +103,8 @@ describe('walking back through scales', () => {
     const [l] = capture.layers;
     const x = Float32Array.from(ids.flatMap((id) => Array.from(emb.subarray(id * d, (id + 1) * d))));
     expect(l).toMatchObject({ heads: 1, dHead: d, layout: 'B*H,T,d' });
-    expect(l.tap).toMatchObject({ kScale: 0.5, kTransposed: false });
+    expect(l).toMatchObject({ kScale: 0.5, qScale: 1, scoreScale: 0.5 });
+    expect(l.tap.kTransposed).toBe(false);
     expect(maxAbsDiff(l.hook_q, x)).toBe(0);
     expect(maxAbsDiff(l.hook_k, x)).toBe(0);
     // pattern = softmax(x · (x/2)ᵀ / √d)
@@ -119,6 +120,23 @@ describe('walking back through scales', () => {
       const z = e.reduce((a, b) => a + b, 0);
       for (let j = 0; j < T; j++) expect(Math.abs(l.hook_pattern[i * T + j] - e[j] / z)).toBeLessThan(1e-6);
     }
+  });
+});
+
+describe("torch's scaled_dot_product_attention export", () => {
+  it('taps q and k before the √scale factors computed from Shape, and records them (d^-1/4 each)', async () => {
+    const d = 4;
+    const emb = Float32Array.from(table(10 * d));
+    const ids = [1, 2, 3];
+    const capture = await captureModel(sdpaModel(10, d), 'sdpa.onnx', { ids });
+    const [l] = capture.layers;
+    const x = Float32Array.from(ids.flatMap((id) => Array.from(emb.subarray(id * d, (id + 1) * d))));
+    expect(maxAbsDiff(l.hook_q, x)).toBe(0);
+    expect(maxAbsDiff(l.hook_k, x)).toBe(0);
+    expect(l.qScale).toBeCloseTo(d ** -0.25, 6);
+    expect(l.kScale).toBeCloseTo(d ** -0.25, 6);
+    const taps = JSON.parse(readSafetensors(encodeCapture(capture)).metadata.taps);
+    expect(taps[0].q_scale).toBeCloseTo(d ** -0.25, 6);
   });
 });
 

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
-import { CaptureModelError, findAttention, requiredInputs, vocabularySize } from '../../src-shared/capture/find-attention';
-import { decodeFixture, floatTensor, model, node, oneHeadModel, table } from './helpers';
+import { CaptureModelError, computedFactors, findAttention, requiredInputs, scaleValue, vocabularySize } from '../../src-shared/capture/find-attention';
+import { decodeFixture, floatTensor, model, node, oneHeadModel, sdpaModel, table } from './helpers';
 
 const { onnx } = onnxProto;
 const graphOf = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!;
@@ -16,9 +16,9 @@ describe('findAttention', () => {
     expect(taps.map((t) => t.layer)).toEqual([0, 1]);
     expect(taps.map((t) => t.softmaxNode)).toEqual(['/blocks.0/attn/Softmax', '/blocks.1/attn/Softmax']);
     for (const t of taps) {
-      expect(t.qScale).toBe(1);
-      expect(t.kScale).toBe(1);
-      expect(t.scoreScale).toBeCloseTo(1 / Math.sqrt(8), 7);
+      expect(t.qScale).toEqual({ constant: 1, computed: [] });
+      expect(t.kScale).toEqual({ constant: 1, computed: [] });
+      expect(t.scoreScale.constant).toBeCloseTo(1 / Math.sqrt(8), 7);
       // the exporter permutes k straight to [B, H, d_head, T]: tapped as Kᵀ
       expect(t.kTransposed).toBe(true);
       expect(t.pattern).toBe(`${t.softmaxNode}_output_0`);
@@ -29,10 +29,10 @@ describe('findAttention', () => {
     const taps = findAttention(decodeFixture('mha.onnx').graph!, 'mha.onnx');
     expect(taps).toHaveLength(2);
     for (const t of taps) {
-      expect(t.qScale).toBeCloseTo(1 / Math.sqrt(8), 7);
-      expect(t.kScale).toBe(1);
+      expect(t.qScale.constant).toBeCloseTo(1 / Math.sqrt(8), 7);
+      expect(t.kScale).toEqual({ constant: 1, computed: [] });
       // baddbmm's Mul by alpha = 1 between q·kᵀ and the mask's Add
-      expect(t.scoreScale).toBe(1);
+      expect(t.scoreScale).toEqual({ constant: 1, computed: [] });
       // q is tapped before the Div, not the Div's output
       expect(t.q).not.toMatch(/Div/);
     }
@@ -40,7 +40,25 @@ describe('findAttention', () => {
 
   it('walks k back through a last-two-axes Transpose and a scalar Mul (then k is tapped untransposed)', () => {
     const [tap] = findAttention(graphOf(oneHeadModel()), 'one.onnx');
-    expect(tap).toMatchObject({ q: 'x', k: 'x', v: 'x', pattern: 'pattern', kTransposed: false, qScale: 1, kScale: 0.5, scoreScale: 0.5 });
+    expect(tap).toMatchObject({
+      q: 'x',
+      k: 'x',
+      v: 'x',
+      pattern: 'pattern',
+      kTransposed: false,
+      qScale: { constant: 1, computed: [] },
+      kScale: { constant: 0.5, computed: [] },
+      scoreScale: { constant: 0.5, computed: [] },
+    });
+  });
+
+  it("walks q and kᵀ back through torch SDPA's √scale computed from Shape, leaving the factor to the run", () => {
+    const [tap] = findAttention(graphOf(sdpaModel()), 'sdpa.onnx');
+    expect(tap).toMatchObject({ q: 'x', k: 'x', kTransposed: false });
+    expect(tap.qScale).toEqual({ constant: 1, computed: [{ value: 'sqrt_scale', divide: false }] });
+    expect(tap.kScale).toEqual(tap.qScale);
+    expect(computedFactors(tap)).toEqual(['sqrt_scale', 'sqrt_scale']);
+    expect(scaleValue(tap.qScale, new Map([['sqrt_scale', 0.5]]))).toBe(0.5);
   });
 
   it('refuses a model with a fused Attention (com.microsoft) op, naming the op and the model', () => {

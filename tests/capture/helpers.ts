@@ -19,8 +19,8 @@ export function decodeFixture(name: string): onnxProto.onnx.ModelProto {
   return onnx.ModelProto.decode(fixtureBytes(name));
 }
 
-/** One node: `op(inputs) → outputs`, with optional domain and attributes (ints or a float). */
-export function node(op: string, input: string[], output: string[], attrs: Record<string, number[] | number> = {}, domain = ''): onnxProto.onnx.INodeProto {
+/** One node: `op(inputs) → outputs`, with optional domain and attributes (ints, a float, or `{ i }` an int). */
+export function node(op: string, input: string[], output: string[], attrs: Record<string, number[] | number | { i: number }> = {}, domain = ''): onnxProto.onnx.INodeProto {
   const T = onnx.AttributeProto.AttributeType;
   return {
     opType: op,
@@ -28,8 +28,15 @@ export function node(op: string, input: string[], output: string[], attrs: Recor
     domain,
     input,
     output,
-    attribute: Object.entries(attrs).map(([name, v]) => (Array.isArray(v) ? { name, type: T.INTS, ints: v } : { name, type: T.FLOAT, f: v })),
+    attribute: Object.entries(attrs).map(([name, v]) =>
+      Array.isArray(v) ? { name, type: T.INTS, ints: v } : typeof v === 'number' ? { name, type: T.FLOAT, f: v } : { name, type: T.INT, i: v.i },
+    ),
   };
+}
+
+export function int64Tensor(name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto {
+  const data = BigInt64Array.from(values, (v) => BigInt(v));
+  return { name, dataType: INT64, dims, rawData: new Uint8Array(data.buffer) };
 }
 
 export function floatTensor(name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto {
@@ -108,4 +115,30 @@ export function readSafetensors(bytes: Uint8Array): { tensors: Map<string, ReadT
     tensors.set(name, { dtype: info.dtype, shape: info.shape, data });
   }
   return { tensors, metadata, headerLength: n };
+}
+
+/**
+ * A one-head attention scaled as torch's scaled_dot_product_attention exports it: q and kᵀ
+ * each multiplied by √(1/√d), d read from the Shape of q at run time. q = k = v = the embeddings.
+ */
+export function sdpaModel(vocab = 10, d = 4): Uint8Array {
+  return model(
+    [
+      node('Gather', ['emb', 'input_ids'], ['x']),
+      node('Shape', ['x'], ['shape']),
+      node('Gather', ['shape', 'last'], ['d_int']),
+      node('Cast', ['d_int'], ['d_float'], { to: { i: FLOAT } }),
+      node('Sqrt', ['d_float'], ['sqrt_d']),
+      node('Div', ['one', 'sqrt_d'], ['scale']),
+      node('Sqrt', ['scale'], ['sqrt_scale']),
+      node('Mul', ['x', 'sqrt_scale'], ['q_scaled']),
+      node('Transpose', ['x'], ['kt'], { perm: [0, 2, 1] }),
+      node('Mul', ['kt', 'sqrt_scale'], ['kt_scaled']),
+      node('MatMul', ['q_scaled', 'kt_scaled'], ['scores']),
+      node('Softmax', ['scores'], ['pattern']),
+      node('MatMul', ['pattern', 'x'], ['out']),
+    ],
+    [floatTensor('emb', [vocab, d], table(vocab * d)), int64Tensor('last', [], [-1]), floatTensor('one', [], [1])],
+    'out',
+  );
 }

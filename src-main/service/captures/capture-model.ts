@@ -12,7 +12,7 @@
  * Messages name the model file, the inputs and the op types; never the file's bytes.
  */
 import onnxProto from 'onnx-proto';
-import { CaptureModelError, findAttention, requiredInputs, vocabularySize, type AttentionTap } from '../../../src-shared/capture/find-attention';
+import { CaptureModelError, computedFactors, findAttention, requiredInputs, scaleValue, vocabularySize, type AttentionTap } from '../../../src-shared/capture/find-attention';
 import { CaptureShapeError, hookName, layerHooks, type LayerHooks, type TappedTensor } from '../../../src-shared/capture/layout';
 import { float16ToFloat32 } from '../../../src-shared/formats/bytes';
 import { createSession, type ort } from '../../engine/ort-node';
@@ -61,6 +61,10 @@ export interface CaptureOptions {
 
 export interface CapturedLayer extends LayerHooks {
   tap: AttentionTap;
+  /** the tap's scales with their computed factors' values in: q's and k's before the score MatMul, the scores' after it */
+  qScale: number;
+  kScale: number;
+  scoreScale: number;
 }
 
 export interface Capture {
@@ -171,6 +175,16 @@ function float32(t: ort.Tensor, what: string): Float32Array {
   throw new CaptureShapeError(`${what} is ${t.type}; qklab capture reads float32 and float16 attention`);
 }
 
+/** A computed scale factor's value: it must be one number, or the walk back through it was wrong. */
+function scalarOf(t: ort.Tensor, name: string): number {
+  if (t.size !== 1 || (t.type !== 'float32' && t.type !== 'float16' && t.type !== 'float64')) {
+    throw new CaptureModelError(
+      `${name}: q or k is scaled by a value computed from shapes that is not one number (${t.type} [${t.dims.join(', ')}]); qklab capture walks back through scalar scales only`,
+    );
+  }
+  return t.type === 'float16' ? float16ToFloat32((t.data as Uint16Array)[0]) : Number((t.data as Float32Array | Float64Array)[0]);
+}
+
 function tapped(t: ort.Tensor, what: string): TappedTensor {
   return { data: float32(t, what), dims: t.dims };
 }
@@ -181,10 +195,11 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
   const ids = [...options.ids];
   checkIds(ids, plan.vocabulary, name, options.idsFrom);
   const chosen = selectLayers(plan.taps, options.layers, name);
-  const fetches = chosen.flatMap((t) => [t.q, t.k, t.v, t.pattern]);
+  const factors = [...new Set(chosen.flatMap(computedFactors))];
+  const fetches = [...new Set(chosen.flatMap((t) => [t.q, t.k, t.v, t.pattern]))];
   let session: ort.InferenceSession;
   try {
-    session = await createSession(withTapOutputs(plan.model, fetches), options.threads ?? 1, 'basic');
+    session = await createSession(withTapOutputs(plan.model, [...fetches, ...factors]), options.threads ?? 1, 'basic');
   } catch (e) {
     throw new CaptureModelError(`${name}: onnxruntime could not load the model: ${(e as Error).message}`);
   }
@@ -203,10 +218,11 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
     if (plan.feedsMask) feeds[ATTENTION_MASK] = tensor(intInputType(plan.model, ATTENTION_MASK, name), new Array<number>(T).fill(1));
     let results: Record<string, ort.Tensor>;
     try {
-      results = await session.run(feeds, fetches);
+      results = await session.run(feeds, [...fetches, ...factors]);
     } catch (e) {
       throw new CaptureModelError(`${name}: the model failed to run on ${T} token${T === 1 ? '' : 's'}: ${(e as Error).message}`);
     }
+    const factorValues = new Map(factors.map((f) => [f, scalarOf(results[f], name)]));
     const layers = chosen.map((tap): CapturedLayer => {
       const what = (hook: string) => `${name}: layer ${tap.layer}: ${hook}`;
       try {
@@ -221,7 +237,13 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
           },
           T,
         );
-        return { ...hooks, tap };
+        return {
+          ...hooks,
+          tap,
+          qScale: scaleValue(tap.qScale, factorValues),
+          kScale: scaleValue(tap.kScale, factorValues),
+          scoreScale: scaleValue(tap.scoreScale, factorValues),
+        };
       } catch (e) {
         if (e instanceof CaptureShapeError) throw new CaptureModelError(`${name}: ${e.message}`);
         throw e;
@@ -241,11 +263,6 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
   }
 }
 
-/** A scale for JSON: a number, or null for one the graph computes at run time. */
-function scale(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
-}
-
 /** The taps of the captured layers, as the metadata and `--json` list them. */
 export function tapsJson(capture: Capture): Record<string, unknown>[] {
   return capture.layers.map((l) => ({
@@ -258,9 +275,9 @@ export function tapsJson(capture: Capture): Record<string, unknown>[] {
     v: l.tap.v,
     pattern: l.tap.pattern,
     k_transposed: l.tap.kTransposed,
-    q_scale: scale(l.tap.qScale),
-    k_scale: scale(l.tap.kScale),
-    score_scale: scale(l.tap.scoreScale),
+    q_scale: l.qScale,
+    k_scale: l.kScale,
+    score_scale: l.scoreScale,
     layout: l.layout,
     heads: l.heads,
     d_head: l.dHead,
