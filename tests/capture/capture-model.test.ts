@@ -177,6 +177,22 @@ describe('what a capture refuses, by name', () => {
     await expect(captureModel(plain, 'plain.onnx', { ids: [1] })).rejects.toThrow(/^plain\.onnx: the model has no Softmax node/);
   });
 
+  it('a sequence longer than the positional table fails with the run error, worded once', async () => {
+    const ids = new Array<number>(1025).fill(3);
+    await expect(captureModel(fixtureBytes('hf.onnx'), 'hf.onnx', { ids })).rejects.toThrow(
+      /^hf\.onnx: the model failed to run on 1025 tokens: .*indices element out of data bounds/,
+    );
+  });
+
+  it('a model with its weights in external data files is named', () => {
+    const m = onnx.ModelProto.decode(fixtureBytes('mha.onnx'));
+    const t = m.graph!.initializer![0];
+    t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    t.externalData = [{ key: 'location', value: 'weights.bin' }];
+    t.rawData = new Uint8Array(0);
+    expect(() => planCapture(onnx.ModelProto.encode(m).finish(), 'big.onnx')).toThrow(/^big\.onnx: the model keeps its weights in external data files/);
+  });
+
   it('bytes that are not an ONNX model are named as such', () => {
     expect(() => planCapture(new TextEncoder().encode('{"not": "onnx"}'), 'x.onnx')).toThrow(/^x\.onnx: not an ONNX model/);
   });

@@ -112,6 +112,11 @@ function intInputType(model: onnxProto.onnx.ModelProto, input: string, name: str
 export function planCapture(bytes: Uint8Array, name: string): ModelPlan {
   const model = decodeModel(bytes, name);
   const graph = model.graph!;
+  if ((graph.initializer ?? []).some((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)) {
+    throw new CaptureModelError(
+      `${name}: the model keeps its weights in external data files beside it; qklab capture reads single-file models (save it with its weights inside, under 2 GB)`,
+    );
+  }
   const required = requiredInputs(graph);
   if (!required.includes(INPUT_IDS)) {
     throw new CaptureModelError(`${name}: the model has no input named ${INPUT_IDS}; qklab capture feeds one sequence of token ids as ${INPUT_IDS} [1, T]`);
@@ -218,7 +223,8 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
     if (plan.feedsMask) feeds[ATTENTION_MASK] = tensor(intInputType(plan.model, ATTENTION_MASK, name), new Array<number>(T).fill(1));
     let results: Record<string, ort.Tensor>;
     try {
-      results = await session.run(feeds, [...fetches, ...factors]);
+      // 4 = fatal only: a failing kernel's error comes back in the exception, worded once
+      results = await session.run(feeds, [...fetches, ...factors], { logSeverityLevel: 4 });
     } catch (e) {
       throw new CaptureModelError(`${name}: the model failed to run on ${T} token${T === 1 ? '' : 's'}: ${(e as Error).message}`);
     }
