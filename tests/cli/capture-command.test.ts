@@ -2,29 +2,19 @@
  * `qklab capture` through main() in process: --ids and --text to a .safetensors file, --json,
  * and the messages for bad requests (exit 1) and bad usage (exit 2).
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src-main/cli/main';
 import { parseCaptureArgs } from '../../src-main/cli/capture-command';
 import { FIXTURES, readSafetensors } from '../capture/helpers';
+import { qklabInProcess } from '../reliability/helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'qklab-cli-capture-'));
 const hf = join(FIXTURES, 'hf.onnx');
-afterEach(() => vi.restoreAllMocks());
 
-async function qklab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+/** `qklab …` in this process, its output captured (the reliability tests' runner) */
+const qklab = qklabInProcess;
 
 describe('qklab capture', () => {
   it('is listed by qklab --help', async () => {
