@@ -11,7 +11,8 @@ import { wholeNumber, type Usage } from './options';
 import { makePrivateDir, writeFileAtomic } from '../service/durable-files';
 import { formatBytes } from '../service/sources/safe-open';
 import { captureFile, tokenizerBeside } from '../service/captures/capture-file';
-import { CaptureRequestError, captureSummary, encodeCapture } from '../service/captures/capture-model';
+import { CaptureRequestError } from '../service/captures/capture-model';
+import { captureSummary, encodeCapture } from '../service/captures/capture-output';
 
 export interface CaptureArgs {
   model: string;

@@ -16,11 +16,11 @@
  * contents.
  */
 import type onnxProto from 'onnx-proto';
-import { float16ToFloat32 } from '../formats/bytes';
+import { GraphIndex, toInt } from './graph-index';
+import { NO_SCALE, scaleStep, times, type Scale } from './scales';
 
 type Graph = onnxProto.onnx.IGraphProto;
 type Node = onnxProto.onnx.INodeProto;
-type Tensor = onnxProto.onnx.ITensorProto;
 
 /** One attention block: the values to tap and the nodes they were found at. */
 export interface AttentionTap {
@@ -43,40 +43,9 @@ export interface AttentionTap {
   scoreScale: Scale;
 }
 
-/**
- * A product of scalar factors: constants, folded into `constant`, and values the graph computes
- * from shapes at run time (torch's scaled_dot_product_attention export multiplies q and kᵀ by
- * √(1/√d_head) computed from Shape), which a capture taps and multiplies in (or divides by).
- */
-export interface Scale {
-  constant: number;
-  computed: ComputedFactor[];
-}
-
-export interface ComputedFactor {
-  value: string;
-  divide: boolean;
-}
-
-const NO_SCALE: Scale = { constant: 1, computed: [] };
-
-function times(a: Scale, b: Scale): Scale {
-  return { constant: a.constant * b.constant, computed: [...a.computed, ...b.computed] };
-}
-
 /** The values a capture must fetch to know a tap's scales. */
 export function computedFactors(tap: AttentionTap): string[] {
   return [tap.qScale, tap.kScale, tap.scoreScale].flatMap((s) => s.computed.map((f) => f.value));
-}
-
-/** A scale's number, once the computed factors' values are known. */
-export function scaleValue(scale: Scale, values: ReadonlyMap<string, number>): number {
-  let x = scale.constant;
-  for (const f of scale.computed) {
-    const v = values.get(f.value) ?? NaN;
-    x = f.divide ? x / v : x * v;
-  }
-  return x;
 }
 
 /** A model that cannot be captured; the message names the model file and what is missing. */
@@ -112,140 +81,6 @@ const SCORE_CHAIN_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Where', 'Cast', 'I
 /** ops the walk from a Softmax forward to its MatMul with V passes through */
 const PATTERN_CHAIN_OPS = new Set(['Cast', 'Identity', 'Dropout', 'Where', 'Mul']);
 const MAX_CHAIN = 8;
-
-/** int64 fields arrive as protobufjs Longs (or numbers, without Long) */
-export function toInt(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (v && typeof (v as { toNumber?: unknown }).toNumber === 'function') return (v as { toNumber(): number }).toNumber();
-  return Number(v);
-}
-
-/** The graph's lookup tables, built once. */
-export class GraphIndex {
-  readonly producer = new Map<string, { node: Node; index: number }>();
-  readonly consumers = new Map<string, Node[]>();
-  readonly constants = new Map<string, Tensor>();
-  readonly initializers = new Set<string>();
-
-  constructor(readonly graph: Graph) {
-    for (const t of graph.initializer ?? []) {
-      if (!t.name) continue;
-      this.constants.set(t.name, t);
-      this.initializers.add(t.name);
-    }
-    (graph.node ?? []).forEach((node, index) => {
-      for (const out of node.output ?? []) if (out) this.producer.set(out, { node, index });
-      for (const input of node.input ?? []) {
-        if (!input) continue;
-        const list = this.consumers.get(input);
-        if (list) list.push(node);
-        else this.consumers.set(input, [node]);
-      }
-      if (node.opType === 'Constant' && node.output?.[0]) {
-        const value = node.attribute?.find((a) => a.name === 'value')?.t;
-        if (value) this.constants.set(node.output[0], value);
-      }
-    });
-  }
-
-  /** A node's name for messages and metadata: its own, or its place in the node list. */
-  nodeName(node: Node): string {
-    if (node.name) return node.name;
-    const index = (this.graph.node ?? []).indexOf(node);
-    return `#${index}`;
-  }
-
-  isConstant(value: string): boolean {
-    return this.constants.has(value);
-  }
-
-  /** The value of a float constant with one element, or null. */
-  scalar(value: string): number | null {
-    const t = this.constants.get(value);
-    if (!t) return null;
-    const values = floatValues(t);
-    return values && values.length === 1 ? values[0] : null;
-  }
-}
-
-const FLOAT = 1;
-const FLOAT16 = 10;
-const DOUBLE = 11;
-
-/** The numbers of a float / double / float16 tensor proto (raw or typed fields), or null. */
-export function floatValues(t: Tensor): number[] | null {
-  // a copy, aligned at 0 (protobufjs's rawData may be a view into the whole model's buffer)
-  const raw = t.rawData && t.rawData.length > 0 ? new Uint8Array(t.rawData) : null;
-  if (t.dataType === FLOAT) {
-    if (raw) return Array.from(new Float32Array(raw.buffer, 0, raw.length >> 2));
-    return t.floatData ? Array.from(t.floatData) : null;
-  }
-  if (t.dataType === DOUBLE) {
-    if (raw) return Array.from(new Float64Array(raw.buffer, 0, raw.length >> 3));
-    return t.doubleData ? Array.from(t.doubleData) : null;
-  }
-  if (t.dataType === FLOAT16) {
-    if (raw) {
-      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-      return Array.from({ length: raw.length >> 1 }, (_, i) => float16ToFloat32(view.getUint16(2 * i, true)));
-    }
-    // float16 in the typed field: one value per int32
-    return t.int32Data ? Array.from(t.int32Data, (bits) => float16ToFloat32(bits)) : null;
-  }
-  return null;
-}
-
-/** ops a value computed from shapes alone may pass through (scalar arithmetic on dimensions) */
-const SHAPE_ARITHMETIC = new Set([
-  'Cast',
-  'CastLike',
-  'Sqrt',
-  'Reciprocal',
-  'Div',
-  'Mul',
-  'Add',
-  'Sub',
-  'Pow',
-  'Gather',
-  'Slice',
-  'Squeeze',
-  'Unsqueeze',
-  'Reshape',
-  'Concat',
-  'Identity',
-]);
-
-/**
- * Whether a value is computed from tensor shapes and constants only (Shape / Size of anything,
- * then scalar arithmetic): small, known before the data, never the data itself.
- */
-function fromShapes(index: GraphIndex, value: string, depth = 0): boolean {
-  if (index.isConstant(value)) return true;
-  const p = index.producer.get(value)?.node;
-  if (!p || depth > 16) return false;
-  if (p.opType === 'Shape' || p.opType === 'Size') return true;
-  if (!SHAPE_ARITHMETIC.has(p.opType ?? '')) return false;
-  return (p.input ?? []).every((x) => !x || fromShapes(index, x, depth + 1));
-}
-
-/**
- * A scalar scale: Mul by a constant scalar or a value computed from shapes (either side), or Div
- * by one; the factor and the other input. The factor of a computed value is known at run time.
- */
-function scaleStep(index: GraphIndex, node: Node): { scale: Scale; input: string } | null {
-  const [a, b] = node.input ?? [];
-  if (!a || !b || (node.opType !== 'Mul' && node.opType !== 'Div')) return null;
-  const divide = node.opType === 'Div';
-  const factor = (x: string, other: string): { scale: Scale; input: string } | null => {
-    if (fromShapes(index, other)) return null;
-    const c = index.scalar(x);
-    if (c !== null) return c === 0 && divide ? null : { scale: { constant: divide ? 1 / c : c, computed: [] }, input: other };
-    if (!index.isConstant(x) && fromShapes(index, x)) return { scale: { constant: 1, computed: [{ value: x, divide }] }, input: other };
-    return null;
-  };
-  return factor(b, a) ?? (divide ? null : factor(a, b));
-}
 
 /**
  * From a Softmax's input back to the MatMul whose output it normalises, through SCORE_CHAIN_OPS;
@@ -327,8 +162,7 @@ function fusedOpError(modelName: string, node: Node): CaptureModelError {
  * fused attention op, with no Softmax, or with no Softmax of a MatMul(Q, Kᵀ) is an error that
  * names the model file.
  */
-export function findAttention(graph: Graph, modelName: string): AttentionTap[] {
-  const index = new GraphIndex(graph);
+export function findAttention(graph: Graph, modelName: string, index = new GraphIndex(graph)): AttentionTap[] {
   const nodes = graph.node ?? [];
   const fused = nodes.find((n) => FUSED_ATTENTION_OPS.includes(n.opType ?? '') && (!n.domain || n.domain === 'com.microsoft'));
   if (fused) throw fusedOpError(modelName, fused);
@@ -383,8 +217,7 @@ export function requiredInputs(graph: Graph): string[] {
  * The vocabulary size: rows of the embedding table that `input` indexes (a Gather of a 2-D
  * initializer by the input, directly or through a Cast). Null when the graph does not show it.
  */
-export function vocabularySize(graph: Graph, input = 'input_ids'): number | null {
-  const index = new GraphIndex(graph);
+export function vocabularySize(graph: Graph, input = 'input_ids', index = new GraphIndex(graph)): number | null {
   const indices = new Set([input]);
   for (const c of index.consumers.get(input) ?? []) if (c.opType === 'Cast' && c.output?.[0]) indices.add(c.output[0]);
   for (const node of graph.node ?? []) {

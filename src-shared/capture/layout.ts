@@ -97,7 +97,8 @@ export function layerHooks(layer: number, taps: LayerTaps, T: number): LayerHook
     hook_q: toPosHead(taps.q.data, H, T, dHead, false),
     hook_k: toPosHead(taps.k.data, H, T, dHead, taps.kTransposed),
     hook_v: toPosHead(taps.v.data, H, T, dValue, false),
-    hook_pattern: taps.pattern.data.slice(0, H * T * T),
+    // already [head, query, key] in C order (the batch axis of 1 adds no stride): kept, not copied
+    hook_pattern: taps.pattern.data,
     layout: p.layout,
   };
 }

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
-import { captureModel, CaptureModelError, CaptureRequestError, encodeCapture, planCapture, type Capture } from '../../src-main/service/captures/capture-model';
+import { captureModel, CaptureModelError, CaptureRequestError, planCapture, type Capture } from '../../src-main/service/captures/capture-model';
+import { encodeCapture } from '../../src-main/service/captures/capture-output';
 import { EXPECTED_IDS, fixtureBytes, floatTensor, model, node, oneHeadModel, readSafetensors, sdpaModel, table, VOCAB } from './helpers';
 
 const { onnx } = onnxProto;

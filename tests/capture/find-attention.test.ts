@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
-import { CaptureModelError, computedFactors, findAttention, requiredInputs, scaleValue, vocabularySize } from '../../src-shared/capture/find-attention';
+import { CaptureModelError, computedFactors, findAttention, requiredInputs, vocabularySize } from '../../src-shared/capture/find-attention';
+import { scaleValue } from '../../src-shared/capture/scales';
 import { decodeFixture, floatTensor, model, node, oneHeadModel, sdpaModel, table } from './helpers';
 
 const { onnx } = onnxProto;
