@@ -180,7 +180,8 @@ export function findAttention(graph: Graph, modelName: string, index = new Graph
     const output = valueMatMul(index, pattern);
     const [qIn, ktIn] = scores.matmul.input ?? [];
     const v = output?.input?.[1];
-    if (!output || !qIn || !ktIn || !v) continue;
+    // a constant Kᵀ is a projection's weight (a classifier or router over a Linear), not keys
+    if (!output || !qIn || !ktIn || !v || index.isConstant(ktIn)) continue;
     const q = walkBackOperand(index, qIn, false);
     const k = walkBackOperand(index, ktIn, true);
     taps.push({

@@ -57,6 +57,12 @@ export class GraphIndex {
     return this.constants.has(value);
   }
 
+  /** How many elements a constant holds (0 for a value that is not one). */
+  constantSize(value: string): number {
+    const t = this.constants.get(value);
+    return t ? (t.dims ?? []).reduce<number>((n, d) => n * toInt(d), 1) : 0;
+  }
+
   /** The value of a float constant with one element, or null. */
   scalar(value: string): number | null {
     const t = this.constants.get(value);

@@ -58,12 +58,15 @@ const SHAPE_ARITHMETIC = new Set([
   'Identity',
 ]);
 
+/** the most elements a constant in shape arithmetic has (axes, a few dimensions); a table (a RoPE cos cache) is data */
+const SHAPE_CONSTANT_MAX = 64;
+
 /**
- * Whether a value is computed from tensor shapes and constants only (Shape / Size of anything,
- * then scalar arithmetic): small, known before the data, never the data itself.
+ * Whether a value is computed from tensor shapes and small constants only (Shape / Size of
+ * anything, then scalar arithmetic): known before the data, never the data itself.
  */
 function fromShapes(index: GraphIndex, value: string, depth = 0): boolean {
-  if (index.isConstant(value)) return true;
+  if (index.isConstant(value)) return index.constantSize(value) <= SHAPE_CONSTANT_MAX;
   const p = index.producer.get(value)?.node;
   if (!p || depth > 16) return false;
   if (p.opType === 'Shape' || p.opType === 'Size') return true;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
 import { CaptureModelError, computedFactors, findAttention, requiredInputs, vocabularySize } from '../../src-shared/capture/find-attention';
 import { scaleValue } from '../../src-shared/capture/scales';
-import { decodeFixture, floatTensor, model, node, oneHeadModel, sdpaModel, table } from './helpers';
+import { decodeFixture, floatTensor, int64Tensor, model, node, oneHeadModel, sdpaModel, table } from './helpers';
 
 const { onnx } = onnxProto;
 const graphOf = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!;
@@ -82,6 +82,42 @@ describe('findAttention', () => {
   it('refuses a model with no Softmax, naming the model file', () => {
     const bytes = model([node('Gather', ['emb', 'input_ids'], ['x'])], [floatTensor('emb', [10, 4], table(40))], 'x');
     expect(() => findAttention(graphOf(bytes), 'embed-only.onnx')).toThrow(/^embed-only\.onnx: the model has no Softmax node/);
+  });
+
+  it('skips a Softmax of a projection by a weight (Kᵀ an initializer), which is no attention', () => {
+    const bytes = model(
+      [node('Gather', ['emb', 'input_ids'], ['x']), node('MatMul', ['x', 'w'], ['logits']), node('Softmax', ['logits'], ['probs']), node('MatMul', ['probs', 'w2'], ['out'])],
+      [floatTensor('emb', [10, 4], table(40)), floatTensor('w', [4, 3], table(12)), floatTensor('w2', [3, 4], table(12, 2))],
+      'out',
+    );
+    expect(() => findAttention(graphOf(bytes), 'router.onnx')).toThrow(/^router\.onnx: no attention block found/);
+  });
+
+  it('does not take a Mul by a large table sliced by the shape (a RoPE cos cache) for a scale', () => {
+    const d = 4;
+    const bytes = model(
+      [
+        node('Gather', ['emb', 'input_ids'], ['x']),
+        node('Shape', ['x'], ['shape']),
+        node('Slice', ['shape', 'one_i', 'two_i'], ['t']),
+        node('Slice', ['cos_cache', 'zero_i', 't'], ['cos']),
+        node('Mul', ['x', 'cos'], ['q_rot']),
+        node('Transpose', ['x'], ['kt'], { perm: [0, 2, 1] }),
+        node('MatMul', ['q_rot', 'kt'], ['scores']),
+        node('Softmax', ['scores'], ['pattern']),
+        node('MatMul', ['pattern', 'x'], ['out']),
+      ],
+      [
+        floatTensor('emb', [10, d], table(10 * d)),
+        floatTensor('cos_cache', [128, d], table(128 * d, 3)),
+        int64Tensor('zero_i', [1], [0]),
+        int64Tensor('one_i', [1], [1]),
+        int64Tensor('two_i', [1], [2]),
+      ],
+      'out',
+    );
+    const [tap] = findAttention(graphOf(bytes), 'rope.onnx');
+    expect(tap).toMatchObject({ q: 'q_rot', k: 'x', kTransposed: false, qScale: { constant: 1, computed: [] } });
   });
 
   it('refuses a model whose Softmax is not attention (a classifier head), naming the model file', () => {
