@@ -17,7 +17,7 @@ import { GraphIndex } from '../../../src-shared/capture/graph-index';
 import { scaleValue } from '../../../src-shared/capture/scales';
 import { CaptureShapeError, layerHooks, type LayerHooks, type TappedTensor } from '../../../src-shared/capture/layout';
 import { float16ToFloat32 } from '../../../src-shared/formats/bytes';
-import { createSession, type ort } from '../../engine/ort-node';
+import { createSession, ort } from '../../engine/ort-node';
 
 const { onnx } = onnxProto;
 
@@ -208,16 +208,9 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
     throw new CaptureModelError(`${name}: onnxruntime could not load the model: ${(e as Error).message}`);
   }
   try {
-    const { Tensor } = await import('onnxruntime-web');
     const T = ids.length;
-    const tensor = (type: 'int64' | 'int32', values: readonly number[]) =>
-      type === 'int64'
-        ? new Tensor(
-            'int64',
-            BigInt64Array.from(values, (v) => BigInt(v)),
-            [1, T],
-          )
-        : new Tensor('int32', Int32Array.from(values), [1, T]);
+    const tensor = (type: 'int64' | 'int32', values: readonly number[]): ort.Tensor =>
+      type === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [1, T]) : new ort.Tensor('int32', Int32Array.from(values), [1, T]);
     const feeds: Record<string, ort.Tensor> = { [INPUT_IDS]: tensor(plan.idsType, ids) };
     if (plan.feedsMask) feeds[ATTENTION_MASK] = tensor(intInputType(plan.model, ATTENTION_MASK, name), new Array<number>(T).fill(1));
     let results: Record<string, ort.Tensor>;
@@ -229,7 +222,7 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
     }
     const factorValues = new Map(factors.map((f) => [f, scalarOf(results[f], name)]));
     const layers = chosen.map((tap): CapturedLayer => {
-      const what = (hook: string) => `${name}: layer ${tap.layer}: ${hook}`;
+      const what = (hook: string) => `layer ${tap.layer}: ${hook}`;
       try {
         const hooks = layerHooks(
           tap.layer,
@@ -254,7 +247,6 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
         throw e;
       }
     });
-    for (const t of Object.values(results)) t.dispose?.();
     return {
       model: name,
       ids,
