@@ -158,6 +158,16 @@ describe('what a capture refuses, by name', () => {
     );
   });
 
+  it('a model exported for a fixed length names it when the sequence differs', async () => {
+    const m = onnx.ModelProto.decode(oneHeadModel());
+    m.graph!.input![0].type!.tensorType!.shape!.dim![1] = { dimValue: 3 };
+    const bytes = onnx.ModelProto.encode(m).finish();
+    await expect(captureModel(bytes, 'fixed.onnx', { ids: [1, 2] })).rejects.toThrow(
+      /^fixed\.onnx takes exactly 3 tokens \(input_ids \[1, 3\], fixed when it was exported\), not 2$/,
+    );
+    expect((await captureModel(bytes, 'fixed.onnx', { ids: [1, 2, 3] })).layers[0].T).toBe(3);
+  });
+
   it('a required input other than input_ids and attention_mask is named', () => {
     const bytes = model([node('Gather', ['emb', 'input_ids'], ['x']), node('Add', ['x', 'position_ids'], ['y'])], [floatTensor('emb', [10, 4], table(40))], 'y', ['position_ids']);
     expect(() => planCapture(bytes, 'needs-positions.onnx')).toThrow(CaptureModelError);

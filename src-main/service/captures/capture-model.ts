@@ -13,7 +13,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { CaptureModelError, computedFactors, findAttention, requiredInputs, vocabularySize, type AttentionTap } from '../../../src-shared/capture/find-attention';
-import { GraphIndex } from '../../../src-shared/capture/graph-index';
+import { GraphIndex, toInt } from '../../../src-shared/capture/graph-index';
 import { scaleValue } from '../../../src-shared/capture/scales';
 import { CaptureShapeError, layerHooks, type LayerHooks, type TappedTensor } from '../../../src-shared/capture/layout';
 import { float16ToFloat32 } from '../../../src-shared/formats/bytes';
@@ -85,6 +85,8 @@ export interface ModelPlan {
   /** input_ids' element type (int64 or int32) */
   idsType: 'int64' | 'int32';
   vocabulary: number | null;
+  /** the sequence length input_ids was exported with, when fixed (no dynamic axis); null when free */
+  fixedLength: number | null;
 }
 
 function decodeModel(bytes: Uint8Array, name: string): onnxProto.onnx.ModelProto {
@@ -104,6 +106,13 @@ function intInputType(model: onnxProto.onnx.ModelProto, input: string, name: str
   if (elem === INT64 || elem === undefined || elem === null) return 'int64';
   if (elem === INT32) return 'int32';
   throw new CaptureModelError(`${name}: the input ${input} has element type ${elem} in the graph; qklab capture feeds token ids as int64 or int32`);
+}
+
+/** input_ids' second dimension when the export fixed it (a number, not a named axis). */
+function fixedLength(model: onnxProto.onnx.ModelProto): number | null {
+  const dims = model.graph!.input!.find((i) => i.name === INPUT_IDS)?.type?.tensorType?.shape?.dim;
+  const d = dims?.length === 2 ? dims[1] : null;
+  return d?.dimValue !== undefined && d.dimValue !== null && !d.dimParam ? toInt(d.dimValue) : null;
 }
 
 /** Decode and analyse a model: everything that can be refused before onnxruntime starts is refused here. */
@@ -130,7 +139,14 @@ export function planCapture(bytes: Uint8Array, name: string): ModelPlan {
   const taps = findAttention(graph, name, index);
   const feedsMask = required.includes(ATTENTION_MASK);
   if (feedsMask) intInputType(model, ATTENTION_MASK, name);
-  return { model, taps, feedsMask, idsType: intInputType(model, INPUT_IDS, name), vocabulary: vocabularySize(graph, INPUT_IDS, index) };
+  return {
+    model,
+    taps,
+    feedsMask,
+    idsType: intInputType(model, INPUT_IDS, name),
+    vocabulary: vocabularySize(graph, INPUT_IDS, index),
+    fixedLength: fixedLength(model),
+  };
 }
 
 /** The layers asked for, checked against the model's count (graph order); all when none are named. */
@@ -198,6 +214,13 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
   const plan = planCapture(bytes, name);
   const ids = [...options.ids];
   checkIds(ids, plan.vocabulary, name, options.idsFrom);
+  if (plan.fixedLength !== null && plan.fixedLength > 0 && ids.length !== plan.fixedLength) {
+    const n = plan.fixedLength;
+    throw new CaptureRequestError(
+      options.idsFrom ?? 'ids',
+      `${name} takes exactly ${n} token${n === 1 ? '' : 's'} (input_ids [1, ${n}], fixed when it was exported), not ${ids.length}`,
+    );
+  }
   const chosen = selectLayers(plan.taps, options.layers, name);
   const factors = [...new Set(chosen.flatMap(computedFactors))];
   const fetches = [...new Set(chosen.flatMap((t) => [t.q, t.k, t.v, t.pattern]))];
