@@ -96,8 +96,13 @@ function scoreMatMul(index: GraphIndex, value: string, depth = 0): { matmul: Nod
     const found = scoreMatMul(index, step.input, depth + 1);
     return found && { matmul: found.matmul, scale: times(found.scale, step.scale) };
   }
-  // a product with, or a quotient by, a tensor (not a scalar): no score chain
-  if (p.opType === 'Mul' || p.opType === 'Div') return null;
+  // scores divided by a divisor not recognised as a scalar: the dividend, by a factor unknown (NaN)
+  if (p.opType === 'Div') {
+    const found = p.input?.[0] ? scoreMatMul(index, p.input[0], depth + 1) : null;
+    return found && { matmul: found.matmul, scale: { constant: NaN, computed: [] } };
+  }
+  // a product with a tensor (not a scalar): no score chain
+  if (p.opType === 'Mul') return null;
   // Where(cond, x, y): the data inputs; Add / Sub / Cast / Identity: every input that is not a constant
   const inputs = (p.opType === 'Where' ? (p.input ?? []).slice(1) : (p.input ?? [])).filter((x) => x && !index.isConstant(x));
   for (const input of inputs) {

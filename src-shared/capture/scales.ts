@@ -56,6 +56,12 @@ const SHAPE_ARITHMETIC = new Set([
   'Reshape',
   'Concat',
   'Identity',
+  // torch.full([], value.size(-1) ** 0.5) (GPT-2's scale) exports as ConstantOfShape + Add
+  'ConstantOfShape',
+  'Expand',
+  'Neg',
+  'Max',
+  'Min',
 ]);
 
 /** the most elements a constant in shape arithmetic has (axes, a few dimensions); a table (a RoPE cos cache) is data */

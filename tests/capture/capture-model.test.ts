@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
 import { captureModel, CaptureModelError, CaptureRequestError, planCapture, type Capture } from '../../src-main/service/captures/capture-model';
 import { encodeCapture } from '../../src-main/service/captures/capture-output';
-import { EXPECTED_IDS, fixtureBytes, floatTensor, model, node, oneHeadModel, readSafetensors, sdpaModel, table, VOCAB } from './helpers';
+import { EXPECTED_IDS, fixtureBytes, floatTensor, model, node, gpt2ScaleModel, oneHeadModel, readSafetensors, sdpaModel, table, VOCAB } from './helpers';
 
 const { onnx } = onnxProto;
 const HOOKS = ['hook_q', 'hook_k', 'hook_v', 'hook_pattern'] as const;
@@ -138,6 +138,14 @@ describe("torch's scaled_dot_product_attention export", () => {
     expect(l.kScale).toBeCloseTo(d ** -0.25, 6);
     const taps = JSON.parse(readSafetensors(encodeCapture(capture)).metadata.taps);
     expect(taps[0].q_scale).toBeCloseTo(d ** -0.25, 6);
+  });
+});
+
+describe("GPT-2's score scale", () => {
+  it('reads the computed divisor at run time: score_scale = 1/√d_head', async () => {
+    const capture = await captureModel(gpt2ScaleModel(10, 4), 'gpt2.onnx', { ids: [1, 2, 3] });
+    expect(capture.layers[0].scoreScale).toBeCloseTo(0.5, 6);
+    expect(capture.layers[0].qScale).toBe(1);
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
 import { CaptureModelError, computedFactors, findAttention, requiredInputs, vocabularySize } from '../../src-shared/capture/find-attention';
 import { scaleValue } from '../../src-shared/capture/scales';
-import { decodeFixture, floatTensor, int64Tensor, model, node, oneHeadModel, sdpaModel, table } from './helpers';
+import { decodeFixture, floatTensor, gpt2ScaleModel, int64Tensor, model, node, oneHeadModel, sdpaModel, table } from './helpers';
 
 const { onnx } = onnxProto;
 const graphOf = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!;
@@ -60,6 +60,30 @@ describe('findAttention', () => {
     expect(tap.kScale).toEqual(tap.qScale);
     expect(computedFactors(tap)).toEqual(['sqrt_scale', 'sqrt_scale']);
     expect(scaleValue(tap.qScale, new Map([['sqrt_scale', 0.5]]))).toBe(0.5);
+  });
+
+  it("divides the scores by GPT-2's torch.full([], d ** 0.5), a factor computed from Shape", () => {
+    const [tap] = findAttention(graphOf(gpt2ScaleModel()), 'gpt2.onnx');
+    expect(tap.scoreScale).toEqual({ constant: 1, computed: [{ value: 'full', divide: true }] });
+  });
+
+  it('follows scores divided by a tensor it cannot read as a scalar, with the scale unknown (NaN)', () => {
+    const bytes = model(
+      [
+        node('Gather', ['emb', 'input_ids'], ['x']),
+        node('Transpose', ['x'], ['kt'], { perm: [0, 2, 1] }),
+        node('MatMul', ['x', 'kt'], ['scores']),
+        node('ReduceMax', ['x'], ['peak']),
+        node('Div', ['scores', 'peak'], ['scaled']),
+        node('Softmax', ['scaled'], ['pattern']),
+        node('MatMul', ['pattern', 'x'], ['out']),
+      ],
+      [floatTensor('emb', [10, 4], table(40))],
+      'out',
+    );
+    const [tap] = findAttention(graphOf(bytes), 'odd.onnx');
+    expect(tap.scoreScale.constant).toBeNaN();
+    expect(tap.q).toBe('x');
   });
 
   it('refuses a model with a fused Attention (com.microsoft) op, naming the op and the model', () => {

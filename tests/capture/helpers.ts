@@ -142,3 +142,28 @@ export function sdpaModel(vocab = 10, d = 4): Uint8Array {
     'out',
   );
 }
+
+/**
+ * A one-head attention whose scores are divided as GPT-2's eager attention exports it:
+ * `/ torch.full([], v.size(-1) ** 0.5)`, i.e. ConstantOfShape + Add of a Pow of the Shape.
+ */
+export function gpt2ScaleModel(vocab = 10, d = 4): Uint8Array {
+  return model(
+    [
+      node('Gather', ['emb', 'input_ids'], ['x']),
+      node('Transpose', ['x'], ['kt'], { perm: [0, 2, 1] }),
+      node('MatMul', ['x', 'kt'], ['scores']),
+      node('Shape', ['x'], ['shape']),
+      node('Gather', ['shape', 'last'], ['d_int']),
+      node('Cast', ['d_int'], ['d_float'], { to: { i: FLOAT } }),
+      node('Pow', ['d_float', 'half'], ['sqrt_d']),
+      node('ConstantOfShape', ['no_dims'], ['zero']),
+      node('Add', ['zero', 'sqrt_d'], ['full']),
+      node('Div', ['scores', 'full'], ['scaled']),
+      node('Softmax', ['scaled'], ['pattern']),
+      node('MatMul', ['pattern', 'x'], ['out']),
+    ],
+    [floatTensor('emb', [vocab, d], table(vocab * d)), int64Tensor('last', [], [-1]), floatTensor('half', [], [0.5]), int64Tensor('no_dims', [0], [])],
+    'out',
+  );
+}
