@@ -26,8 +26,7 @@ Usage:
 Options:
   --json         print the result as one JSON object
   --out DIR      write weights.npy, output.npy, entropy.npy and result.json into DIR
-                 (experiment: NAME.csv, NAME.json, NAME.svg and NAME.png; neither flag: the CSV table on stdout;
-                 capture: one FILE.safetensors)
+                 (experiment: NAME.csv, NAME.json, NAME.svg and NAME.png; neither flag: the CSV table on stdout)
   --backend B    auto (default) | wasm | webgpu; overrides the JobSpec's "backend". WebGPU
                  needs a browser context (the app's compute window): under the CLI, auto
                  runs on wasm and webgpu is an error that says so

@@ -7,7 +7,7 @@ const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
-export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'capture');
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'model-capture');
 export const EXPECTED_IDS = [3, 14, 15, 9, 26, 5, 35, 8, 49, 0];
 export const VOCAB = 50;
 

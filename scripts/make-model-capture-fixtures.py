@@ -23,7 +23,7 @@ q, k, v and attention pattern per layer.
             `__metadata__` holds input_ids (JSON).
 
 Run with Debian's torch (apt-get install python3-torch; torch.onnx.export in torch 1.13 needs
-no `onnx` package):  /usr/bin/python3 scripts/make-capture-fixtures.py
+no `onnx` package):  /usr/bin/python3 scripts/make-model-capture-fixtures.py
 Deterministic (seeded); the files are committed so the tests need no torch.
 """
 import json
@@ -44,7 +44,7 @@ WORDS = ('[UNK] the cat sat on mat dog ran to a red blue big small house tree su
 assert len(WORDS) == VOCAB
 EXPECTED_IDS = [3, 14, 15, 9, 26, 5, 35, 8, 49, 0]
 OPSET = 17
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures', 'capture')
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures', 'model-capture')
 
 
 class HFAttention(nn.Module):
@@ -162,7 +162,7 @@ def write_tokenizer(path):
                   'vocab': {w: i for i, w in enumerate(WORDS)}},
     }
     with open(path, 'w') as f:
-        json.dump(tokenizer, f, indent=1)
+        json.dump(tokenizer, f, indent=2)
         f.write('\n')
 
 
