@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 
 // Every command's module is imported when the command runs: `qklab --help` loads this file
-// alone, `metrics` the catalogue, and only `run`, `export` and `experiment` the engine (and
-// the latter two ECharts and resvg).
+// alone, `metrics` the catalogue, and only `run`, `export`, `experiment` and `capture` the
+// engine (export and experiment also ECharts and resvg).
 
 const USAGE = `qklab — QK Lab without a display
 
@@ -17,6 +17,8 @@ Usage:
                [--colormap viridis] [--matrix weights|scores] [--log] [--width PX] [--height PX]
   qklab experiment NAME [JOB.json] [options] [--json | --out DIR] [--scale 1|2|4] [--width PX] [--height PX] [--theme light|dark]
                (qklab experiment --help lists the experiments and their options; NAME --help one of them)
+  qklab capture MODEL.onnx (--ids 464,2068,… | --text "…" [--tokenizer tokenizer.json])
+               (--out FILE.safetensors | --json) [--layers 0,1] [--threads N]
   qklab inspect FILE [--part NAME]
   qklab metrics [--json]
   qklab help
@@ -29,6 +31,11 @@ Options:
   --backend B    auto (default) | wasm | webgpu; overrides the JobSpec's "backend". WebGPU
                  needs a browser context (the app's compute window): under the CLI, auto
                  runs on wasm and webgpu is an error that says so
+  --ids, --text  capture: the one sequence fed as input_ids [1, T] (--text through the
+                 tokenizer.json given, or the one beside the model); --json prints the layers,
+                 heads, d_head, tokens and the taps found; --out writes per layer
+                 blocks.L.attn.hook_q/hook_k/hook_v [pos, head, d_head] and hook_pattern
+                 [head, query_pos, key_pos] (float32)
   --grid         export: every head as one figure, on one colour scale (png, svg)
   --workers N    compute workers (default: the core count)
   --threads N    onnxruntime threads per worker (default 1)
@@ -67,6 +74,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'experiment':
         // loaded on demand, like export: the chart renderer is slow to import
         await (await import('./experiment-command')).cmdExperiment(rest, { usage: (m) => new UsageError(m), readJob: (await import('./cli-service')).readJobFile });
+        return 0;
+      case 'capture':
+        // loaded on demand: onnxruntime, onnx-proto and the tokenizer
+        await (await import('./capture-command')).cmdCapture(rest, { usage: (m) => new UsageError(m) });
         return 0;
       case 'inspect':
         await cmdInspect(rest);

@@ -22,11 +22,15 @@ export function configureOrt(numThreads: number): number {
   return threads;
 }
 
-export async function createSession(model: Uint8Array, numThreads = 1): Promise<ort.InferenceSession> {
+/**
+ * A wasm session. `optimization` 'all' suits the lab's own graphs; a captured model runs at
+ * 'basic' (constant folding, no fusions), so no fused kernel can hide a value it taps.
+ */
+export async function createSession(model: Uint8Array, numThreads = 1, optimization: 'basic' | 'all' = 'all'): Promise<ort.InferenceSession> {
   configureOrt(numThreads);
   return ort.InferenceSession.create(model, {
     executionProviders: ['wasm'],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: optimization,
     // 3 = errors only: the optimiser's notes on generated graphs are noise
     logSeverityLevel: 3,
   });
