@@ -75,7 +75,7 @@ describe('forms → options', () => {
     expect(experimentOptions('geometry', { query: 2, head: null })).toEqual({ ok: true, options: { query: 2 } });
     const forms = defaultForms({ embeddings: { inline: { vectors: [[1]] } }, metric: { id: 'cosine' } });
     for (const name of EXPERIMENT_NAMES) expect(experimentOptions(name, forms[name]).ok, name).toBe(true);
-    expect(EXPERIMENTS.filter((e) => !e.needsJob).map((e) => e.id)).toEqual(['scaling']);
+    expect(EXPERIMENTS.filter((e) => !e.needsJob).map((e) => e.id)).toEqual(['scaling', 'recurrence']);
   });
 
   it('the metric checklist is the catalogue’s score functions, the configuration’s own first by default', () => {
