@@ -12,6 +12,11 @@ import { feedsFor, graphFor, graphKey, keyRange, outputSpecs, type FeedTensor, t
 import type { TileResult } from '../graph/tile-result';
 import { WASM_TARGET, type GraphTarget } from '../graph/target';
 import { recurrenceTile } from '../recurrence/tile';
+import { scanCheckpoints, scanRows, type ScanState } from '../recurrence/scan';
+import { graphRecurrence } from '../graph/recurrence';
+
+/** Steps between the saved scan states a recurrence tile resumes from. */
+const SCAN_CHECKPOINT_EVERY = 512;
 
 /** The part of an onnxruntime tensor the runner reads. */
 export interface TensorLike {
@@ -49,12 +54,56 @@ export class SessionTileRunner {
     readonly target: GraphTarget = WASM_TARGET,
   ) {}
 
+  /** per problem and head, the scan's saved states (a recurrence's tiles resume their check from them) */
+  private readonly checkpoints = new WeakMap<AttentionProblem, Map<number, ScanState[]>>();
+
   /**
    * One tile: feeds sliced from the problem, outputs copied out as plain typed arrays. A
-   * recurrence's tile has no graph: its rows are computed in this thread (recurrence/tile.ts).
+   * linear, retention or selective recurrence runs its graph (graph/recurrence.ts), and each
+   * row's output is then checked against the model's scan here; the delta rule has no graph:
+   * its rows are computed in this thread (recurrence/tile.ts).
    */
   async run(problem: AttentionProblem, tile: Tile): Promise<TileResult> {
-    if (problem.recurrence) return recurrenceTile(problem, tile);
+    if (problem.recurrence) {
+      if (!graphRecurrence(problem)) return recurrenceTile(problem, tile);
+      // the scan check needs A·V whether or not the job asked for it
+      const withOutput = problem.outputs.includes('output') ? problem : { ...problem, outputs: [...problem.outputs, 'output' as const] };
+      return this.checkScan(problem, tile, await this.runGraph(withOutput, tile));
+    }
+    return this.runGraph(problem, tile);
+  }
+
+  /** A recurrence tile's per-row scan error (scan from the nearest saved state vs the graph's A·V) and not-a-distribution flags. */
+  private checkScan(problem: AttentionProblem, tile: Tile, t: TileResult): TileResult {
+    const out = t as TileResult & { notDistribution?: { data: Int32Array } };
+    const n = tile.r1 - tile.r0;
+    const dv = problem.v.cols / problem.heads;
+    const scanError = new Float64Array((tile.h1 - tile.h0) * n);
+    const notDistribution = new Uint8Array(scanError.length);
+    let saved = this.checkpoints.get(problem);
+    if (!saved) this.checkpoints.set(problem, (saved = new Map()));
+    for (let h = tile.h0; h < tile.h1; h++) {
+      let states = saved.get(h);
+      if (!states) saved.set(h, (states = scanCheckpoints(problem, h, SCAN_CHECKPOINT_EVERY)));
+      const from = states[Math.floor(tile.r0 / SCAN_CHECKPOINT_EVERY)];
+      const scan = scanRows(problem, h, tile.r0, tile.r1, from).output;
+      for (let i = 0; i < n; i++) {
+        const at = (h - tile.h0) * n + i;
+        let err = 0;
+        for (let c = 0; c < dv; c++) {
+          const e = Math.abs(out.output!.data[at * dv + c] - scan[i * dv + c]);
+          if (!(e <= err)) err = e;
+        }
+        scanError[at] = err;
+        notDistribution[at] = out.argmax.data[at] >= 0 && out.notDistribution!.data[at] ? 1 : 0;
+      }
+    }
+    delete out.notDistribution;
+    out.recurrence = { scanError, notDistribution };
+    return out;
+  }
+
+  private async runGraph(problem: AttentionProblem, tile: Tile): Promise<TileResult> {
     const feeds = feedsFor(problem, tile);
     const entry = this.acquire(problem);
     entry.busy++;

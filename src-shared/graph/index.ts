@@ -20,6 +20,7 @@ import { keyRange } from './keys';
 import { checkBias, checkMaskShapes, checkMetricShapes, headWidth } from '../reference';
 import { addBias, biasFeeds, biasKey } from './bias';
 import { graphTarget } from './target';
+import { buildRecurrence, graphRecurrence, recurrenceFeeds, recurrenceKey } from './recurrence';
 
 export type { FeedTensor, Tile } from './feeds';
 export { outputSpecs, overviewBlocks, type OutputSpec } from './outputs';
@@ -43,12 +44,14 @@ const POSITIONAL = new Set(['causal', 'window', 'dilated']);
  * `target`: the runtime's capabilities (target.ts; default: the wasm build's).
  */
 export function graphKey(problem: AttentionProblem, target?: unknown): string {
+  const rec = graphRecurrence(problem);
   const parts = [
     `v${GRAPH_VERSION}`,
-    scoreKey(problem.metric),
+    // a recurrence is the score function and the normaliser at once
+    ...(rec ? [`rec=${recurrenceKey(rec)}`] : [scoreKey(problem.metric)]),
     `masks[${problem.masks.map(maskKey).join(',')}]`,
     ...(biasKey(problem) ? [`bias=${biasKey(problem)}`] : []),
-    normalizerKey(problem),
+    ...(rec ? [] : [normalizerKey(problem)]),
     `out[${outputSpecs(problem)
       .map((s) => s.name)
       .join(',')}]`,
@@ -63,6 +66,16 @@ export function graphKey(problem: AttentionProblem, target?: unknown): string {
 export function graphFor(problem: AttentionProblem, target?: unknown): { key: string; model: Uint8Array } {
   const ctx = new GraphContext(graphTarget(target));
   const b = ctx.b;
+  const rec = graphRecurrence(problem);
+  if (rec) {
+    const visible = pairVisibility(ctx, problem.masks);
+    if (visible === null) throw new Error('a recurrence graph needs its causal mask');
+    const visibleCount = causalVisibleCount(ctx, problem.masks)!;
+    const norm = buildRecurrence(ctx, rec, visible);
+    emitOutputs(ctx, problem, { scores: norm.weights, visible, visibleCount, norm });
+    return { key: graphKey(problem, target), model: b.encode() };
+  }
+  if (problem.recurrence) throw new Error(`the ${problem.recurrence.id} recurrence has no graph: its rows are computed by src-shared/recurrence`);
   const scores = addBias(ctx, problem, buildScores(ctx, problem.metric));
   const visible = applyTopkMasks(ctx, problem.masks, scores, pairVisibility(ctx, problem.masks));
   const visibleCount =
@@ -98,6 +111,7 @@ export function feedsFor(problem: AttentionProblem, tile: Tile): Record<string, 
     feeds.row0 = { type: 'int64', data: BigInt64Array.of(BigInt(tile.r0)), dims: [] };
     feeds.col0 = { type: 'int64', data: BigInt64Array.of(BigInt(k0)), dims: [] };
   }
+  if (problem.recurrence) return Object.assign(feeds, maskFeeds(problem, tile, { k0, k1 }), recurrenceFeeds(problem, tile));
   for (const [name, value] of Object.entries(scoreScalars(problem.metric))) {
     feeds[scoreScalarInput(name)] = { type: 'float32', data: Float32Array.of(value), dims: [] };
   }

@@ -26,6 +26,8 @@ export interface Normalized {
   extra: { name: string; value: string; type: Elem }[];
   /** sinkhorn: the final column sums [h, Tk] (the tile holds every row of its heads) */
   columnSums?: string;
+  /** what orders the top-k output when not the weights themselves (a recurrence's |A|) */
+  rankBy?: string;
 }
 
 export interface NormalizerInput {

@@ -54,11 +54,12 @@ export function outputSpecs(problem: AttentionProblem): OutputSpec[] {
     specs.push({ name: 'topkIndices', type: 'int32', dims: ['h', 'n', 'kk'] });
   }
   if (problem.overview) specs.push({ name: 'overview', type: 'float32', dims: ['h', 'orows', 'ocols'] });
-  if (problem.normalizer === 'kernel') {
+  if (problem.normalizer === 'kernel' && !problem.recurrence) {
     specs.push({ name: 'negCol', type: 'int32', dims: row });
     specs.push({ name: 'negScore', type: 'float32', dims: row });
   }
-  if (problem.normalizer === 'sinkhorn') specs.push({ name: 'columnSums', type: 'float32', dims: ['h', 'tk'] });
+  if (problem.normalizer === 'sinkhorn' && !problem.recurrence) specs.push({ name: 'columnSums', type: 'float32', dims: ['h', 'tk'] });
+  if (problem.recurrence) specs.push({ name: 'notDistribution', type: 'int32', dims: row });
   return specs;
 }
 
@@ -101,7 +102,7 @@ export function emitOutputs(ctx: GraphContext, problem: AttentionProblem, x: { s
   }
   if (wantsTopk(problem)) {
     // uncleaned weights are safe here: an empty row's entries are all blocked (ranked −1) or finite
-    const [w, i] = topkRows(ctx, problem.topk, norm.weights, x.visible, x.visibleCount, norm.nonEmpty);
+    const [w, i] = topkRows(ctx, problem.topk, norm.weights, x.visible, x.visibleCount, norm.nonEmpty, norm.rankBy);
     values.set('topkWeights', w);
     values.set('topkIndices', i);
   }
@@ -120,11 +121,14 @@ export function emitOutputs(ctx: GraphContext, problem: AttentionProblem, x: { s
  * −1, below every weight), ties to the lower index (TopK's order); slots past the row's
  * visible count, and all slots of an empty row, are index −1 and weight 0.
  */
-function topkRows(ctx: GraphContext, k: number, weights: string, visible: string | null, count: string, nonEmpty: string | null): [string, string] {
+function topkRows(ctx: GraphContext, k: number, weights: string, visible: string | null, count: string, nonEmpty: string | null, rankBy?: string): [string, string] {
   const b = ctx.b;
-  const ranked = visible === null ? weights : b.op('Where', [visible, weights, b.scalar(-1)]);
+  // (rankBy, a recurrence's |A|, is ≥ 0: blocked keys at −1 still rank below every visible one)
+  const order = rankBy ?? weights;
+  const ranked = visible === null ? order : b.op('Where', [visible, order, b.scalar(-1)]);
   const kk = b.op('Min', [b.ints([k]), ctx.keys1()]);
-  const [values, indices] = b.opN('TopK', [ranked, kk], 2, { axis: -1, largest: 1, sorted: 1 });
+  const [top, indices] = b.opN('TopK', [ranked, kk], 2, { axis: -1, largest: 1, sorted: 1 });
+  const values = rankBy ? b.op('GatherElements', [weights, indices], { axis: -1 }) : top;
   const slot = b.cast(b.op('Range', [b.scalar(0, 'int64'), b.op('Squeeze', [kk, b.ints([0])]), b.scalar(1, 'int64')]), 'float32');
   let real = b.op('Less', [slot, count]);
   if (nonEmpty !== null) real = b.op('And', [real, nonEmpty]);

@@ -19,8 +19,10 @@ export const DEFAULT_BUDGET_BYTES = 64 * 2 ** 20;
  * entropy product, requested matrix outputs) plus what the heavier pieces add.
  */
 export function bytesPerCell(problem: AttentionProblem, target?: unknown): number {
-  // a recurrence tile (recurrence/tile.ts) holds only the outputs asked for, one plane each
-  if (problem.recurrence) return 4 * (1 + Number(problem.outputs.includes('scores')) + Number(problem.outputs.includes('weights')));
+  // the delta rule's TypeScript rows (recurrence/tile.ts) hold only the outputs asked for, one plane each
+  if (problem.recurrence?.id === 'delta') return 4 * (1 + Number(problem.outputs.includes('scores')) + Number(problem.outputs.includes('weights')));
+  // graph/recurrence.ts: q·kᵀ (or φ·φᵀ), the decay and its exp, A, |A|, p, p·ln p, the masked copy
+  if (problem.recurrence) return 4 * (8 + Number(problem.outputs.includes('weights')));
   let planes = 4;
   if (problem.outputs.includes('scores')) planes += 1;
   if (problem.outputs.includes('weights')) planes += 1;
@@ -72,12 +74,6 @@ export function isBanded(problem: AttentionProblem): boolean {
 export const WHOLE_HEAD_MAX_BYTES = 1024 * 2 ** 20;
 
 /**
- * Rows per tile of a recurrence: each tile re-runs the O(T·d·dv) scan from t = 0 to check its
- * rows, so tiles much shorter than dv would spend more on the scan than on their rows of A.
- */
-export const RECURRENCE_ROWS = 512;
-
-/**
  * Whether a tile must hold every row of its heads: sinkhorn's column sums run over every
  * query; the delta rule's row i needs every step before it (recurrence/rows.ts), so split
  * rows would each redo the head from row 0.
@@ -109,12 +105,12 @@ export function planGraphTiles(problem: AttentionProblem, options: TilePlanOptio
   const perRow = Math.max(1, problem.k.rows) * bytesPerCell(problem, options.target);
   const quantum = overviewBlocks(problem)?.br ?? 1;
   checkWholeHeads(problem, options.target);
-  const banded = problem.recurrence ? RECURRENCE_ROWS : isBanded(problem) ? BANDED_ROWS : Tq;
+  const banded = isBanded(problem) ? BANDED_ROWS : Tq;
   let rows = needsWholeHeads(problem) ? Tq : (options.tileRows ?? Math.min(Math.floor(budget / perRow), banded));
   // a whole head ends at Tq, which the overview accepts as a block edge
   if (!needsWholeHeads(problem)) rows = Math.min(Tq, Math.max(quantum, Math.floor(rows / quantum) * quantum));
-  // a recurrence tile is compute-bound TypeScript, not one graph run: one head per tile spreads heads over the workers
-  const heads = problem.recurrence ? 1 : Math.min(H, Math.max(1, Math.floor(budget / (perRow * rows))));
+  // a delta tile is compute-bound TypeScript, not one graph run: one head per tile spreads heads over the workers
+  const heads = problem.recurrence?.id === 'delta' ? 1 : Math.min(H, Math.max(1, Math.floor(budget / (perRow * rows))));
   const tiles: Tile[] = [];
   for (let h0 = 0; h0 < H; h0 += heads) {
     for (let r0 = 0; r0 < Tq; r0 += rows) tiles.push({ h0, h1: Math.min(H, h0 + heads), r0, r1: Math.min(Tq, r0 + rows) });

@@ -7,7 +7,7 @@
  */
 import type { AttentionProblem, AttentionResult } from '../job/problem';
 import type { Tile } from './feeds';
-import { BANDED_ROWS, DEFAULT_BUDGET_BYTES, RECURRENCE_ROWS, bytesPerCell, isBanded, needsWholeHeads, type TilePlanOptions } from './plan';
+import { BANDED_ROWS, DEFAULT_BUDGET_BYTES, bytesPerCell, isBanded, needsWholeHeads, type TilePlanOptions } from './plan';
 import { allocateResult, type AllocateOptions } from './result';
 
 export interface Region {
@@ -35,7 +35,7 @@ export function planRegionTiles(problem: AttentionProblem, region: Region, optio
   const perRow = Math.max(1, problem.k.rows) * bytesPerCell(problem, options.target);
   const n = region.r1 - region.r0;
   // a delta region is one tile: each tile would replay the head's steps from row 0
-  const banded = problem.recurrence ? (problem.recurrence.id === 'delta' ? n : RECURRENCE_ROWS) : isBanded(problem) ? BANDED_ROWS : n;
+  const banded = problem.recurrence?.id === 'delta' ? n : isBanded(problem) ? BANDED_ROWS : n;
   const rows = Math.min(n, Math.max(1, options.tileRows ?? Math.min(Math.floor(budget / perRow), banded)));
   const tiles: Tile[] = [];
   for (let r0 = region.r0; r0 < region.r1; r0 += rows) tiles.push({ h0: region.head, h1: region.head + 1, r0, r1: Math.min(region.r1, r0 + rows) });

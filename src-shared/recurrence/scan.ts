@@ -21,30 +21,45 @@ export interface ScanRows {
   empty: Uint8Array;
 }
 
-export function scanRows(problem: AttentionProblem, h: number, r0: number, r1: number): ScanRows {
+/** The scan's state before step `t`: S (m × dv, m = d or the feature width) and, for linear attention, z. */
+export interface ScanState {
+  t: number;
+  S: Float64Array;
+  z: Float64Array;
+}
+
+/**
+ * Rows [r0, r1) of head h's scan outputs. The scan starts at t = 0, or at `from` (a state
+ * saved by scanCheckpoints at some t ≤ r0) so a tile deep in a long sequence does not replay
+ * every step before it; `save` (every `save.every` steps) collects such states on the way.
+ */
+export function scanRows(problem: AttentionProblem, h: number, r0: number, r1: number, from?: ScanState, save?: { every: number; into: ScanState[] }): ScanRows {
   const rec = problem.recurrence;
   if (!rec) throw new Error('scanRows needs a problem with a recurrence');
   const H = problem.heads;
   const d = problem.q.cols / H;
   const dv = problem.v.cols / H;
-  const v = headBlock(problem.v, h, dv, 0, r1);
+  const t0 = from?.t ?? 0;
+  if (t0 > r0) throw new Error(`a scan resumed at step ${t0} cannot give row ${r0}`);
+  const v = headBlock(problem.v, h, dv, t0, r1);
   const output = new Float64Array((r1 - r0) * dv);
   const empty = new Uint8Array(r1 - r0);
-  let x = headBlock(problem.q, h, d, 0, r1);
-  let k = headBlock(problem.k, h, d, 0, r1);
+  let x = headBlock(problem.q, h, d, t0, r1);
+  let k = headBlock(problem.k, h, d, t0, r1);
   let w = d;
   if (rec.id === 'linear') {
     w = featureWidth(rec, h, d);
-    x = featureMap(rec, h, x, r1, d);
-    k = featureMap(rec, h, k, r1, d);
+    x = featureMap(rec, h, x, r1 - t0, d);
+    k = featureMap(rec, h, k, r1 - t0, d);
   }
-  const S = new Float64Array(w * dv);
-  const z = new Float64Array(w);
+  const S = from ? Float64Array.from(from.S) : new Float64Array(w * dv);
+  const z = from ? Float64Array.from(from.z) : new Float64Array(w);
   const sk = new Float64Array(dv);
   const scale = rec.id === 'retention' ? 1 / Math.sqrt(d) : 1;
-  for (let t = 0; t < r1; t++) {
-    const kt = t * w;
-    const vt = t * dv;
+  for (let t = t0; t < r1; t++) {
+    if (save && t % save.every === 0) save.into.push({ t, S: Float64Array.from(S), z: Float64Array.from(z) });
+    const kt = (t - t0) * w;
+    const vt = (t - t0) * dv;
     if (rec.id === 'retention' || rec.id === 'selective') {
       const decay = rec.id === 'retention' ? rec.gammas[h] : rec.gates[h][t];
       for (let e = 0; e < S.length; e++) S[e] *= decay;
@@ -80,4 +95,11 @@ export function scanRows(problem: AttentionProblem, h: number, r0: number, r1: n
     if (den !== 1) for (let c = 0; c < dv; c++) output[out + c] /= den;
   }
   return { output, empty };
+}
+
+/** The scan's states before every `every`-th step of head h (t = 0, every, 2·every, …): one pass over the sequence. */
+export function scanCheckpoints(problem: AttentionProblem, h: number, every: number): ScanState[] {
+  const into: ScanState[] = [];
+  scanRows(problem, h, problem.k.rows, problem.k.rows, undefined, { every, into });
+  return into;
 }

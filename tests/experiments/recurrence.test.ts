@@ -28,7 +28,8 @@ describe('the recurrence experiment', () => {
       'delta@256',
     ]);
     for (const row of r.rows) {
-      expect(row.scanError).toBeLessThan(1e-6);
+      // the delta rule's rows are float64 TypeScript; the others' A·V comes from the float32 graph
+      expect(row.scanError).toBeLessThan(row.recurrence === 'delta' ? 1e-6 : 1e-4);
       expect(row.matrixMs).toBeGreaterThan(0);
       expect(row.scanMs).toBeGreaterThanOrEqual(0);
       expect(row.matrixBytes).toBe(4 * row.T * row.T);

@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { referenceAttention } from '../../src-shared/reference';
 import { parseJobSpec, JobSpecError } from '../../src-shared/job/spec';
 import { resolveJob } from '../../src-shared/job/resolve';
-import { scanRows } from '../../src-shared/recurrence';
+import { recurrenceTile, scanRows } from '../../src-shared/recurrence';
+import { allocateResult, finishResult, writeTile } from '../../src-shared/graph';
 import { poolOverview } from '../../src-shared/reference/overview';
 import { TileRunner, runProblemSingleThreaded } from '../../src-main/engine/tile-runner';
 
@@ -45,7 +46,7 @@ describe('recurrences against numpy (fixtures/recurrence.json)', () => {
     expect(fixture.cases.some((c) => c.emptyRows.some((r) => r.length > 0))).toBe(true);
   });
 
-  it.each(fixture.cases.map((c) => [c.name, c] as const))('%s: reference ≤ 1e-8, scan = matrix ≤ 1e-6, engine ≤ 1e-5', async (_name, c) => {
+  it.each(fixture.cases.map((c) => [c.name, c] as const))('%s: reference ≤ 1e-8, scan = matrix ≤ 1e-6, engine ≤ 1e-5 (graph and TypeScript rows)', async (_name, c) => {
     const p = problemOf(c.job);
     const ref = referenceAttention(p);
     expect(maxDiff(ref.weights, flat(c.weights))).toBeLessThan(1e-8);
@@ -63,8 +64,20 @@ describe('recurrences against numpy (fixtures/recurrence.json)', () => {
     expect(maxDiff(eng.output!, flat(c.output))).toBeLessThan(1e-5);
     expect(maxDiff(eng.entropy, c.entropy.flat())).toBeLessThan(1e-5);
     expect(eng.emptyRows).toEqual(c.emptyRows);
-    expect(Array.from(eng.scanError!).every((e) => e < 1e-6)).toBe(true);
+    // the graph's A·V is float32 (SPEC's output tolerance); the delta rule's rows are float64 TypeScript
+    const tolerance = (c.job.recurrence as { id: string }).id === 'delta' ? 1e-6 : 1e-4;
+    expect(Array.from(eng.scanError!).every((e) => e < tolerance)).toBe(true);
     expect(eng.distribution).toBe(ref.distribution);
+    // and the TypeScript row form (the delta rule's engine, every recurrence's small-job path), whole heads
+    const ts = allocateResult(p);
+    writeTile(ts, p, { h0: 0, h1: H, r0: 0, r1: T }, recurrenceTile(p, { h0: 0, h1: H, r0: 0, r1: T }));
+    finishResult(ts);
+    expect(maxDiff(ts.weights!, flat(c.weights))).toBeLessThan(1e-5);
+    expect(maxDiff(ts.output!, flat(c.output))).toBeLessThan(1e-5);
+    expect(maxDiff(ts.entropy, c.entropy.flat())).toBeLessThan(1e-5);
+    expect(ts.emptyRows).toEqual(c.emptyRows);
+    expect(Array.from(ts.scanError!).every((e) => e < 1e-6)).toBe(true);
+    expect(ts.distribution).toBe(ref.distribution);
   });
 
   it('rows are distributions for normalised positive features only; signed forms say so', () => {

@@ -46,7 +46,8 @@ describe('12 heads × 2,048 tokens', () => {
       expect(worst).toBeLessThan(1e-5);
     }
     expect(r.scanError).toHaveLength(12);
-    for (const e of r.scanError!) expect(e).toBeLessThan(1e-6);
+    // against the graph's float32 A·V
+    for (const e of r.scanError!) expect(e).toBeLessThan(1e-4);
     expect(r.distribution).toBe(false);
   }, 240_000);
 
@@ -92,7 +93,7 @@ describe('16,384 tokens, overview only', () => {
     await service.runJob({ runId: 'long', job });
     const r = service.storedRun('long')!.result;
     expect([r.Tq, r.weights, r.scores]).toEqual([N, undefined, undefined]);
-    for (const e of r.scanError!) expect(e).toBeLessThan(1e-6);
+    for (const e of r.scanError!) expect(e).toBeLessThan(1e-4);
     expect(r.emptyRows.every((rows) => rows.length === 0)).toBe(true);
     const { rows: R, cols: C, data } = r.overview!;
     const br = N / R;
