@@ -81,7 +81,7 @@ export class SessionTileRunner {
     const scanError = new Float64Array((tile.h1 - tile.h0) * n);
     const notDistribution = new Uint8Array(scanError.length);
     let saved = this.checkpoints.get(problem);
-    if (!saved) this.checkpoints.set(problem, (saved = new Map()));
+    if (!saved) this.checkpoints.set(problem, (saved = new Map<number, ScanState[]>()));
     for (let h = tile.h0; h < tile.h1; h++) {
       let states = saved.get(h);
       if (!states) saved.set(h, (states = scanCheckpoints(problem, h, SCAN_CHECKPOINT_EVERY)));
