@@ -37,8 +37,8 @@ export interface AutoDecision {
 export function autoBackend(problem: AttentionProblem, adapter: AdapterInfo | null, region?: RunOptions['region']): AutoDecision {
   if (!adapter) return { backend: 'wasm', why: 'no WebGPU adapter is ready' };
   if (adapter.fallback) return { backend: 'wasm', why: 'the WebGPU adapter is a software fallback (it would run on the same CPU cores as wasm)' };
-  // a recurrence's rows are TypeScript (recurrence/tile.ts), not a graph: the GPU would not run them
-  if (problem.recurrence) return { backend: 'wasm', why: `the ${problem.recurrence.id} recurrence runs on the CPU workers (it has no GPU graph)` };
+  // the delta rule's rows are TypeScript (recurrence/tile.ts), not a graph: the GPU would not run them
+  if (problem.recurrence?.id === 'delta') return { backend: 'wasm', why: 'the delta recurrence runs on the CPU workers (it has no graph)' };
   if (CPU_BOUND_METRICS.has(problem.metric.id)) return { backend: 'wasm', why: `${problem.metric.id} computes its distances in float64, which WebGPU does not have` };
   const cells = region ? (region.r1 - region.r0) * problem.k.rows : problem.heads * problem.q.rows * problem.k.rows;
   if (cells < AUTO_WEBGPU_MIN_CELLS) return { backend: 'wasm', why: `the job is small (${cells} score cells < ${AUTO_WEBGPU_MIN_CELLS})` };

@@ -46,8 +46,10 @@ describe('12 heads × 2,048 tokens', () => {
       expect(worst).toBeLessThan(1e-5);
     }
     expect(r.scanError).toHaveLength(12);
-    // against the graph's float32 A·V
-    for (const e of r.scanError!) expect(e).toBeLessThan(1e-4);
+    // against the graph's float32 A·V: float32's relative precision of the largest output
+    let top = 1;
+    for (const x of r.output!) top = Math.max(top, Math.abs(x));
+    for (const e of r.scanError!) expect(e).toBeLessThan(1e-6 * top);
     expect(r.distribution).toBe(false);
   }, 240_000);
 
