@@ -317,6 +317,9 @@ describe('auto', () => {
     // a region is judged by its own size
     expect(autoBackend(shaped(1, 16384), gpuAdapter, { head: 0, r0: 0, r1: 128 }).backend).toBe('wasm');
     expect(autoBackend(shaped(1, 16384), gpuAdapter, { head: 0, r0: 0, r1: 512 }).backend).toBe('webgpu');
+    // graph recurrences go where any large job goes; the delta rule's TypeScript rows stay on the CPU workers
+    expect(autoBackend({ ...big, recurrence: { id: 'retention', gammas: [0.9] } }, gpuAdapter).backend).toBe('webgpu');
+    expect(autoBackend({ ...big, recurrence: { id: 'delta', beta: new Float64Array(1024) } }, gpuAdapter)).toMatchObject({ backend: 'wasm', why: /delta/ });
   });
 
   it('the router never waits for the compute page under auto, and honours wasm / webgpu', async () => {
