@@ -74,7 +74,7 @@ function portable(result: TileResult): { result: TileResult; transfer: ArrayBuff
   const out: Record<string, unknown> = { keys: result.keys };
   for (const [name, value] of Object.entries(result)) {
     if (name === 'keys' || !value) continue;
-    const { data, dims } = value as { data: Float32Array | Int32Array; dims: number[] };
+    const { data, dims } = value as { data: Float32Array | Int32Array | Float64Array | Uint8Array; dims: number[] };
     const own = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
     transfer.add(own.buffer as ArrayBuffer);
     out[name] = { data: own, dims };

@@ -75,7 +75,9 @@ export class SessionTileRunner {
 
   /** A recurrence tile's per-row scan error (scan from the nearest saved state vs the graph's A·V) and not-a-distribution flags. */
   private checkScan(problem: AttentionProblem, tile: Tile, t: TileResult): TileResult {
-    const out = t as TileResult & { notDistribution?: { data: Int32Array } };
+    // the graph's flag (int32, every row) becomes the TileResult's (uint8, 0 for an empty row)
+    const flags = (t as unknown as { notDistribution: { data: Int32Array } }).notDistribution.data;
+    const out = t;
     const n = tile.r1 - tile.r0;
     const dv = problem.v.cols / problem.heads;
     const scanError = new Float64Array((tile.h1 - tile.h0) * n);
@@ -95,11 +97,12 @@ export class SessionTileRunner {
           if (!(e <= err)) err = e;
         }
         scanError[at] = err;
-        notDistribution[at] = out.argmax.data[at] >= 0 && out.notDistribution!.data[at] ? 1 : 0;
+        notDistribution[at] = out.argmax.data[at] >= 0 && flags[at] ? 1 : 0;
       }
     }
-    delete out.notDistribution;
-    out.recurrence = { scanError, notDistribution };
+    const dims = [tile.h1 - tile.h0, n];
+    out.scanError = { data: scanError, dims };
+    out.notDistribution = { data: notDistribution, dims };
     return out;
   }
 

@@ -75,11 +75,9 @@ export function writeTile(result: AttentionResult, problem: AttentionProblem, ti
     return out;
   };
   rows(result.entropy, t.entropy, 1);
-  if (t.recurrence) {
-    // per row, so tiles of one head written by different workers never touch the same entry
-    rows(result.rowScanError, { data: t.recurrence.scanError, dims: [] }, 1);
-    rows(result.rowNotDistribution, { data: t.recurrence.notDistribution, dims: [] }, 1);
-  }
+  // per row, so tiles of one head written by different workers never touch the same entry
+  rows(result.rowScanError, t.scanError, 1);
+  rows(result.rowNotDistribution, t.notDistribution, 1);
   rows(result.visible, t.visible, 1);
   rows(result.argmax, { data: shift(t.argmax.data), dims: t.argmax.dims }, 1);
   rows(result.maxWeight, t.maxWeight, 1);

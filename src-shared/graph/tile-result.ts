@@ -33,9 +33,8 @@ export interface TileResult {
   negScore?: TileArray<Float32Array>;
   /** sinkhorn only: [h, tile keys], the column sums over every row of the head */
   columnSums?: TileArray<Float32Array>;
-  /**
-   * recurrences only (src-shared/recurrence/tile.ts), [h, n]: each row's |scan output − A·V|
-   * and 1 where the row of A is not a distribution
-   */
-  recurrence?: { scanError: Float64Array; notDistribution: Uint8Array };
+  /** recurrences only, [h, n]: each row's max |scan output − A·V| */
+  scanError?: TileArray<Float64Array>;
+  /** recurrences only, [h, n]: 1 where the row of A is not a distribution (0 for an empty row) */
+  notDistribution?: TileArray<Uint8Array>;
 }

@@ -48,7 +48,8 @@ export function recurrenceTile(problem: AttentionProblem, tile: Tile): TileResul
     ...(wants('output') ? { output: { data: new Float32Array(nh * n * dv), dims: [nh, n, dv] } } : {}),
     ...(k ? { topkWeights: { data: new Float32Array(nh * n * kk), dims: [nh, n, kk] }, topkIndices: { data: new Int32Array(nh * n * kk).fill(-1), dims: [nh, n, kk] } } : {}),
     ...(blocks ? { overview: { data: new Float32Array(nh * orows * ocols), dims: [nh, orows, ocols] } } : {}),
-    recurrence: { scanError: new Float64Array(nh * n), notDistribution: new Uint8Array(nh * n) },
+    scanError: { data: new Float64Array(nh * n), dims: [nh, n] },
+    notDistribution: { data: new Uint8Array(nh * n), dims: [nh, n] },
   } satisfies TileResult;
 
   const abs = new Float64Array(kt);
@@ -81,7 +82,7 @@ export function recurrenceTile(problem: AttentionProblem, tile: Tile): TileResul
         const e = Math.abs(av[c] - scan.output[r * dv + c]);
         if (!(e <= err)) err = e;
       }
-      out.recurrence.scanError[at] = err;
+      out.scanError.data[at] = err;
       if (out.output) for (let c = 0; c < dv; c++) out.output.data[at * dv + c] = av[c];
       if (out.weights) out.weights.data.set(row.subarray(0, width), at * kt);
       if (out.scores) {
@@ -123,7 +124,7 @@ export function recurrenceTile(problem: AttentionProblem, tile: Tile): TileResul
         if (a < 0) negative = true;
         if (m > Math.abs(row[best])) best = j;
       }
-      if (negative || Math.abs(sum - 1) > DISTRIBUTION_TOLERANCE) out.recurrence.notDistribution[at] = 1;
+      if (negative || Math.abs(sum - 1) > DISTRIBUTION_TOLERANCE) out.notDistribution.data[at] = 1;
       let entropy = 0;
       if (total > 0) {
         for (let j = 0; j < width; j++) {

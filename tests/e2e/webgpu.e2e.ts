@@ -11,7 +11,9 @@
  * The wasm-vs-WebGPU differences are written to tests/e2e/artifacts/webgpu-agreement.json.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolveJob } from '../../src-shared/job/resolve';
+import { parseJobSpec } from '../../src-shared/job/spec';
 import { join } from 'node:path';
 import { chromiumCompute, WEBGPU_FLAGS, type ChromiumCompute } from './compute-bridge';
 import { ARTIFACTS_DIR, CHROMIUM } from './harness';
@@ -175,6 +177,30 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
           expect(g.backend).toMatch(/^webgpu/);
           expectMatchesReference(p, g);
           expectAgrees(`dot + alibi [${masks.join('+') || 'none'}]`, p, g, await runProblemSingleThreaded(p, { runner }));
+        }
+      }
+    } finally {
+      await tiled.close();
+    }
+  });
+
+  it('graph recurrences (linear, retention, selective) on WebGPU equal numpy’s A, outputs and entropy; each tile checked against the scan', async () => {
+    requireAdapter();
+    const fixture = JSON.parse(readFileSync(new URL('../reference/fixtures/recurrence.json', import.meta.url), 'utf8')) as {
+      cases: { name: string; job: Record<string, unknown>; weights: number[][][]; output: number[][][]; entropy: number[][] }[];
+    };
+    const tiled = new WebGpuBackend(compute.connect, { budgetBytes: 4 * 1024 });
+    try {
+      for (const c of fixture.cases.filter((x) => (x.job.recurrence as { id: string }).id !== 'delta')) {
+        const p = { ...resolveJob(parseJobSpec(c.job)), backend: 'webgpu' as const };
+        for (const backend of [gpu, tiled]) {
+          const g = await backend.run(p);
+          expect(g.backend, c.name).toMatch(/^webgpu/);
+          expect(maxDiff(g.weights!, c.weights.flat(2)), c.name).toBeLessThan(1e-5);
+          expect(maxDiff(g.output!, c.output.flat(2)), c.name).toBeLessThan(1e-4);
+          expect(maxDiff(g.entropy, c.entropy.flat()), c.name).toBeLessThan(1e-5);
+          expect(g.scanError!.length, c.name).toBe(p.heads);
+          for (const e of g.scanError!) expect(e, c.name).toBeLessThan(1e-4);
         }
       }
     } finally {
