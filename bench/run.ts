@@ -22,6 +22,7 @@ import { runRenderCase } from './render-case';
 import { runSweepCase, SWEEP_TAUS } from './sweep-case';
 import { cliLine, runCliCases } from './cli-case';
 import { runZoomCase, zoomLine } from './zoom-case';
+import { recurrenceLines, runRecurrenceCase } from './recurrence-case';
 import { appLines, runAppCase } from './app-case';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,6 +65,10 @@ async function childMain(argv: string[]): Promise<void> {
   }
   if (get('--child') === 'zoom') {
     process.stdout.write(JSON.stringify(await runZoomCase()) + '\n');
+    return;
+  }
+  if (get('--child') === 'recurrence') {
+    process.stdout.write(JSON.stringify(await runRecurrenceCase()) + '\n');
     return;
   }
   if (get('--child') === 'app') {
@@ -162,8 +167,23 @@ async function zoomOnly(): Promise<void> {
   process.stdout.write(`${zoomLine(zoom)}\n\nwrote bench/report.json (zoom)\n`);
 }
 
+/** `--recurrence`: only the recurrence cases, merged into the report already there (if any). */
+async function recurrenceOnly(): Promise<void> {
+  const path = join(here, 'report.json');
+  const previous = await readFile(path, 'utf8').then(
+    (t) => JSON.parse(t) as Record<string, unknown>,
+    () => ({}),
+  );
+  const out = child(['--child', 'recurrence']);
+  if (!('cases' in out)) throw new Error(`the recurrence bench failed: ${out.note ?? 'no report'}`);
+  const rec = out as unknown as Awaited<ReturnType<typeof runRecurrenceCase>>;
+  await writeFile(path, JSON.stringify({ ...previous, recurrence: { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...rec } }, null, 2));
+  process.stdout.write(`${recurrenceLines(rec).join('\n')}\n\nwrote bench/report.json (recurrence)\n`);
+}
+
 export async function benchMain(argv: string[]): Promise<void> {
   if (argv.includes('--child')) return childMain(argv);
+  if (argv.includes('--recurrence')) return recurrenceOnly();
   if (argv.includes('--cli')) return cliOnly();
   if (argv.includes('--zoom')) return zoomOnly();
   if (argv.includes('--app')) return appOnly();
