@@ -240,7 +240,7 @@ describe('experiments through the real engine', () => {
     await shot(page, 'knn', { docs: true });
   });
 
-  it.each(['ranking', 'quantization', 'positions'])('%s runs over the sample sentence with its defaults and draws its chart', async (name) => {
+  it.each(['ranking', 'quantization', 'positions', 'recurrence'])('%s runs with its defaults (over the sample sentence where it needs a job) and draws its chart', async (name) => {
     const { page } = h;
     await open(page, name);
     await runAndWait(page, name);
