@@ -124,8 +124,8 @@ export class InProcessExecutor implements Backend, TileExecutor {
 
   forget(_job: QueuedJob): void {}
 
-  ranOn(): { backend: string; workers: number } {
-    return { backend: 'in-process (float64 reference)', workers: 1 };
+  ranOn(problem: AttentionProblem): { backend: string; workers: number } {
+    return { backend: problem.recurrence ? 'in-process (float64 recurrence rows)' : 'in-process (float64 reference)', workers: 1 };
   }
 
   /**

@@ -50,8 +50,8 @@ export interface TileExecutor {
   pump(): void;
   /** the queue forgot a job: drop whatever the executor keeps for it */
   forget(job: QueuedJob): void;
-  /** what a finished result says ran it */
-  ranOn(): { backend: string; workers: number };
+  /** what a finished result says ran it (the job's problem, for an executor that runs some problems another way) */
+  ranOn(problem: AttentionProblem): { backend: string; workers: number };
 }
 
 /** A job as its executor sees it: the problem (prepared) and the arrays its tiles land in. */
@@ -215,7 +215,7 @@ export class JobQueue {
     job.settled = true;
     job.delivered = true;
     const now = performance.now();
-    const { backend, workers } = this.executor.ranOn();
+    const { backend, workers } = this.executor.ranOn(job.problem);
     job.resolve({
       ...result,
       backend,
