@@ -56,7 +56,11 @@ export interface TokenPair {
   w: number;
 }
 
-/** The pairs that get a line: unmasked, positive, and at least LINE_THRESHOLD of their row's largest weight. Row by row, keys in order. */
+/**
+ * The pairs that get a line: unmasked, non-zero, and with |w| at least LINE_THRESHOLD of their
+ * row's largest |w| (a recurrence's signed A: negative weights get lines too, drawn dashed).
+ * Row by row, keys in order.
+ */
 export function visiblePairs(input: TokenViewInput, threshold = LINE_THRESHOLD): TokenPair[] {
   const { values, rows, cols, blocked } = input;
   const out: TokenPair[] = [];
@@ -64,13 +68,13 @@ export function visiblePairs(input: TokenViewInput, threshold = LINE_THRESHOLD):
     let max = 0;
     for (let j = 0; j < cols; j++) {
       const k = i * cols + j;
-      if (!blocked?.[k] && values[k] > max) max = values[k];
+      if (!blocked?.[k] && Math.abs(values[k]) > max) max = Math.abs(values[k]);
     }
     if (max <= 0) continue;
     for (let j = 0; j < cols; j++) {
       const k = i * cols + j;
       const w = values[k];
-      if (!blocked?.[k] && w > 0 && w >= threshold * max) out.push({ i, j, w });
+      if (!blocked?.[k] && w !== 0 && Math.abs(w) >= threshold * max) out.push({ i, j, w });
     }
   }
   return out;
@@ -122,10 +126,10 @@ export function tokenViewOption(input: TokenViewInput, opts: ChartOpts, pinnedRo
   const grid = { left, top: PAD + headH, width: Math.max(20, opts.width - left - right), height: plotH };
 
   const pairs = visiblePairs(input);
-  const top = pairs.reduce((m, p) => Math.max(m, p.w), 0) || 1;
+  const top = pairs.reduce((m, p) => Math.max(m, Math.abs(p.w)), 0) || 1;
   const [w0, w1] = LINE_WIDTH;
   const lines = pairs.map((p) => {
-    const f = p.w / top;
+    const f = Math.abs(p.w) / top;
     const emphasised = pinned === p.i;
     const faded = pinned !== null && !emphasised;
     return {
@@ -138,6 +142,7 @@ export function tokenViewOption(input: TokenViewInput, opts: ChartOpts, pinnedRo
         width: w0 + (w1 - w0) * f,
         opacity: faded ? 0.08 * (0.2 + 0.8 * f) : 0.2 + 0.8 * f,
         color: emphasised ? pal.reference : pal.bar,
+        type: p.w < 0 ? 'dashed' : 'solid',
       },
       z: emphasised ? 3 : 2,
     };

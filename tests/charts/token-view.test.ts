@@ -184,3 +184,19 @@ describe('token view', () => {
     expect(tokenViewInput({ result, tokens }, { ...VIEW, head: 5, matrix: 'scores' })!.values).toEqual(h1.values);
   });
 });
+
+describe('signed weights (a recurrence’s A)', () => {
+  it('negative weights get lines too, by |w| against the row’s largest |w|, dashed; the value keeps its sign', () => {
+    const input = { values: Float32Array.of(0.5, -0.8, 0.004, -0.001), rows: 1, cols: 4, rowLabels: null, colLabels: null, blocked: null };
+    expect(visiblePairs(input)).toEqual([
+      { i: 0, j: 0, w: 0.5 },
+      { i: 0, j: 1, w: expect.closeTo(-0.8, 6) },
+    ]);
+    const option = tokenViewOption(input, { width: 300, height: 200, theme: 'light' }) as { series: { data: { value: number; lineStyle: { type: string; width: number } }[] }[] };
+    const lines = option.series[TOKEN_VIEW_SERIES.lines].data;
+    expect(lines.map((l) => l.lineStyle.type)).toEqual(['solid', 'dashed']);
+    // the strongest line is the negative one: widths follow |w|
+    expect(lines[1].lineStyle.width).toBeGreaterThan(lines[0].lineStyle.width);
+    expect(lines[1].value).toBeCloseTo(-0.8, 6);
+  });
+});
