@@ -155,30 +155,26 @@ async function cliOnly(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n\nwrote bench/report.json (cli)\n`);
 }
 
-/** `--zoom`: only the zoom latency case, merged into the report already there (if any). */
-async function zoomOnly(): Promise<void> {
-  const path = join(here, 'report.json');
-  const previous = await readFile(path, 'utf8').then(
-    (t) => JSON.parse(t) as Record<string, unknown>,
-    () => ({}),
-  );
-  const zoom = child(['--child', 'zoom']);
-  await writeFile(path, JSON.stringify({ ...previous, zoom: { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...zoom } }, null, 2));
-  process.stdout.write(`${zoomLine(zoom)}\n\nwrote bench/report.json (zoom)\n`);
+/** Writes `section` (dated, with the machine) under `key` into the report already there (if any), and prints its lines. */
+async function mergeIntoReport(key: string, section: object, lines: string[]): Promise<void> {
+  const previous = await previousReport();
+  const dated = { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...section };
+  await writeFile(join(here, 'report.json'), JSON.stringify({ ...previous, [key]: dated }, null, 2));
+  process.stdout.write(`${lines.join('\n')}\n\nwrote bench/report.json (${key})\n`);
 }
 
-/** `--recurrence`: only the recurrence cases, merged into the report already there (if any). */
+/** `--zoom`: only the zoom latency case. */
+async function zoomOnly(): Promise<void> {
+  const zoom = child(['--child', 'zoom']);
+  await mergeIntoReport('zoom', zoom, [zoomLine(zoom)]);
+}
+
+/** `--recurrence`: only the recurrence cases. */
 async function recurrenceOnly(): Promise<void> {
-  const path = join(here, 'report.json');
-  const previous = await readFile(path, 'utf8').then(
-    (t) => JSON.parse(t) as Record<string, unknown>,
-    () => ({}),
-  );
   const out = child(['--child', 'recurrence']);
   if (!('cases' in out)) throw new Error(`the recurrence bench failed: ${out.note ?? 'no report'}`);
   const rec = out as unknown as Awaited<ReturnType<typeof runRecurrenceCase>>;
-  await writeFile(path, JSON.stringify({ ...previous, recurrence: { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...rec } }, null, 2));
-  process.stdout.write(`${recurrenceLines(rec).join('\n')}\n\nwrote bench/report.json (recurrence)\n`);
+  await mergeIntoReport('recurrence', rec, recurrenceLines(rec));
 }
 
 export async function benchMain(argv: string[]): Promise<void> {

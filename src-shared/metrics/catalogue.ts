@@ -7,6 +7,7 @@
  */
 import { POSITIONS, QUANTIZERS } from './transforms';
 import { RECURRENCES } from './recurrences';
+import { seed } from './params';
 
 export type ParamKind =
   /** a real number; `min`/`max` bound it, `exclusiveMin` makes min strict */
@@ -94,16 +95,6 @@ const tau = (help = 'temperature: smaller is sharper', overflowBelow = TAU_FLOOR
   overflowBelow,
   max: FLOAT32_BOUND,
   slider: { min: 0.01, max: 10, log: true },
-});
-
-const seed = (what: string): ParamSpec => ({
-  name: 'seed',
-  kind: 'integer',
-  label: 'seed',
-  help: `seed of the random ${what} (same seed, same numbers everywhere)`,
-  default: 0,
-  min: 0,
-  max: 2 ** 32 - 1,
 });
 
 export const SCORE_FUNCTIONS: CatalogueEntry[] = [

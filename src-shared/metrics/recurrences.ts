@@ -4,20 +4,11 @@
  * are the implicit matrix A (causal, zero above the diagonal) and its output A·V, checked
  * against the model's own O(T) scan. Formulas: docs/semantics.md "Recurrences".
  */
-import type { CatalogueEntry, ParamSpec } from './catalogue';
+import type { CatalogueEntry } from './catalogue';
+import { seed } from './params';
 
 /** (0, 1]: a decay, gate or step size */
 const unitInterval = { min: 0, exclusiveMin: true, max: 1 } as const;
-
-const seed = (what: string): ParamSpec => ({
-  name: 'seed',
-  kind: 'integer',
-  label: 'seed',
-  help: `seed of the random ${what} (same seed, same numbers everywhere)`,
-  default: 0,
-  min: 0,
-  max: 2 ** 32 - 1,
-});
 
 export const RECURRENCES: CatalogueEntry[] = [
   { kind: 'recurrence', id: 'none', label: 'None', formula: 'score function + normaliser', help: 'explicit attention: the Metric and Normaliser sections apply', params: [] },
