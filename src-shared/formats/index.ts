@@ -50,6 +50,11 @@ export async function readEmbeddings(source: ByteSource, options: FormatReadOpti
   return format.read(source, options);
 }
 
+/** Whether a file with this name starting with these bytes is one of named tensors (safetensors, .npz), which captures read. */
+export function isTensorArchive(name: string, head: Uint8Array): boolean {
+  return detectModule(name, head)?.openTensors !== undefined;
+}
+
 /** Opens a file of named tensors (safetensors, .npz), as captures read them. */
 export async function openTensorArchive(source: ByteSource, options: FormatReadOptions = {}): Promise<TensorArchive> {
   if (source.size === 0) throw new FormatError(source.name, '', 'the file is empty (0 bytes); expected a .safetensors or .npz file');
