@@ -84,7 +84,7 @@ export const useSourcesStore = defineStore('sources', () => {
    * is shown on that role's row and the previous data stays. Returns the SourceInfo, or null
    * if the dialog was cancelled or the file could not be read.
    */
-  async function open(role: SourceRole = mode.value === 'shared' ? 'embeddings' : 'keys', path?: string, part?: string): Promise<SourceInfo | null> {
+  async function open(role: SourceRole = mode.value === 'separate' ? 'keys' : 'embeddings', path?: string, part?: string): Promise<SourceInfo | null> {
     loading.value = role;
     try {
       const info = await labApi().openEmbeddings({ path, part });
