@@ -19,6 +19,12 @@ export interface ExperimentContext {
   run: Runner;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
+  /**
+   * The files of another JobSpec over the input's own (granted) paths, loaded as the input's
+   * were: the layers experiment reads every layer of its capture this way. Absent where the
+   * host offers none (the experiment then says so).
+   */
+  loadFiles?: (spec: JobSpec) => Promise<FileTable>;
 }
 
 export type ExperimentInput = { spec: JobSpec; files: FileTable };
