@@ -144,6 +144,18 @@ describe('the sources store with a capture', () => {
     expect(sources.capture?.info.path).toBe('/data/caps.safetensors');
   });
 
+  it('a layers × heads cell shows its layer: back to capture mode at that layer; a layer the file lacks changes nothing', async () => {
+    api.openResult = captureInfo();
+    const sources = useSourcesStore();
+    await sources.open();
+    sources.setMode('shared');
+    expect(sources.showCaptureLayer(1)).toBe(true);
+    expect(sources.mode).toBe('capture');
+    expect(sources.capture?.layer).toBe(1);
+    expect(sources.showCaptureLayer(4)).toBe(false);
+    expect(sources.capture?.layer).toBe(1);
+  });
+
   it('capture mode is refused while no capture was opened', () => {
     const sources = useSourcesStore();
     sources.setMode('capture');

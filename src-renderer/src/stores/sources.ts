@@ -152,6 +152,15 @@ export const useSourcesStore = defineStore('sources', () => {
     if (c && c.info.capture.layers.includes(layer) && c.layer !== layer) capture.value = { ...c, layer };
   }
 
+  /** Show a layer of the capture (the layers × heads table's cell): back to capture mode, at that layer. Returns whether it could. */
+  function showCaptureLayer(layer: number): boolean {
+    const c = capture.value;
+    if (!c || !c.info.capture.layers.includes(layer)) return false;
+    mode.value = 'capture';
+    setLayer(layer);
+    return true;
+  }
+
   function remove(role: SourceRole) {
     setSlot(role, null);
     clearError(role);
@@ -166,5 +175,25 @@ export const useSourcesStore = defineStore('sources', () => {
     fileErrors.value = {};
   }
 
-  return { mode, slots, capture, setLayer, sampleId, fileErrors, loading, state, keyTokens, queryTokens, useSample, setMode, open, openParts, lookup, remove, restore, clearError };
+  return {
+    mode,
+    slots,
+    capture,
+    setLayer,
+    showCaptureLayer,
+    sampleId,
+    fileErrors,
+    loading,
+    state,
+    keyTokens,
+    queryTokens,
+    useSample,
+    setMode,
+    open,
+    openParts,
+    lookup,
+    remove,
+    restore,
+    clearError,
+  };
 });
