@@ -138,6 +138,36 @@ describe('modelPattern', () => {
   });
 });
 
+describe('the layers and heads experiments through the service', () => {
+  it("layers reads every layer of the granted capture (one run each, progress to 1); heads runs the job's layer once", async () => {
+    const progress: number[] = [];
+    const host = new ScriptedHost(join(tmp.dir, `user-${++n}`));
+    const service = await LabService.create({
+      host,
+      backend: pool,
+      version: '9.9.9',
+      onProgress: (e) => e.runId === 'layers' && e.stage === 'computing' && progress.push(e.fraction),
+    });
+    try {
+      const path = join(tmp.dir, 'capture-tl.safetensors');
+      const job = { capture: { path, layer: 1 }, mask: [{ id: 'causal' }] };
+      await expect(service.runExperiment({ runId: 'no', name: 'layers', job, options: {} })).rejects.toThrow(/capture\.path: QK Lab will not read/);
+      await service.grantDroppedPath({ path });
+      const reply = await service.runExperiment({ runId: 'layers', name: 'layers', job, options: {} });
+      expect(reply.timing.runs).toBe(2);
+      expect(reply.result.layers).toEqual([0, 1]);
+      expect(reply.result.meanEntropy.map((r) => r.length)).toEqual([3, 3]);
+      expect(progress.at(-1)).toBe(1);
+      const heads = await service.runExperiment({ runId: 'heads', name: 'heads', job, options: {} });
+      expect(heads.timing.runs).toBe(1);
+      expect(heads.result.divergence).toHaveLength(3);
+      expect(heads.result.divergence[1][1]).toBe(0);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 describe('sessions', () => {
   it('a session naming a capture reopens it as a source with its layers, its sha256 checked', async () => {
     const { host, service } = await makeService();
