@@ -69,7 +69,7 @@ export default defineExperiment({
   options: {},
   run: (ctx, input) => runHeads(ctx, jobInput(input)),
   table: (r) => ({
-    header: ['head_a', 'head_b', 'mean_js_divergence_nats'],
+    header: ['head_a', 'head_b', 'mean_js_nats'],
     rows: r.divergence.flatMap((row, a) => row.flatMap((x, b) => (b <= a || x === null ? [] : [[a, b, float64Text(x)]]))),
   }),
   chart: headsChart,

@@ -17,7 +17,7 @@ const FIXTURES = join(__dirname, '..', 'fixtures', 'captures');
 const CAPTURE = join(FIXTURES, 'capture-tl.safetensors');
 interface Expected {
   tokens: string[];
-  layers: Record<string, { shape: [number, number, number]; cosineDivergence: number[] }>;
+  layers: Record<string, { shape: [number, number, number]; dotWeights: number[]; cosineDivergence: number[] }>;
 }
 const EXPECTED = (JSON.parse(readFileSync(join(FIXTURES, 'captures.json'), 'utf8')) as Record<string, Expected>)['capture-tl.safetensors'];
 
@@ -124,6 +124,56 @@ describe('a model capture in the app', () => {
     expect(await duplicateTestIds(page)).toEqual([]);
     await page.waitForTimeout(500);
     await h.screenshot('captures-compare', { docs: true });
+    await page.getByTestId('tab-attention').click();
+  });
+
+  it('Experiments: layers × heads runs every layer (numpy’s mean entropies); a cell shows that layer and head; head similarity is 0 on its diagonal', async () => {
+    const { page, service } = h;
+    // back to the model's own scoring: dot, causal (the capture at layer 1, from the test above)
+    let runId = await shownRun(page);
+    await page.getByTestId('score-function').selectOption('dot');
+    runId = await runFinished(page, runId);
+    await page.getByTestId('tab-experiments').click();
+    await page.getByTestId('experiment-tab-layers').click();
+    const v = page.getByTestId('experiment-layers');
+    await v.getByTestId('experiment-run').click();
+    await v.getByTestId('layers-table').waitFor({ timeout: 60_000 });
+    const [T] = EXPECTED.layers[0].shape;
+    for (const l of [0, 1]) {
+      for (let head = 0; head < 3; head++) {
+        const rows = Array.from({ length: T }, (_, i) => EXPECTED.layers[l].dotWeights.slice((head * T + i) * T, (head * T + i + 1) * T));
+        const want = rows.reduce((s, row) => s + row.reduce((e, w) => (w > 0 ? e - w * Math.log(w) : e), 0), 0) / T;
+        expect(Number(await v.getByTestId(`layers-cell-${l}-${head}`).textContent())).toBeCloseTo(want, 2);
+      }
+    }
+    const chart = (await chartState(page, 'experiment-chart-layers'))!.option!;
+    expect((chart.series as { data: unknown[] }[])[0].data).toHaveLength(2 * 3);
+    await page.waitForTimeout(300);
+    await h.screenshot('experiment-layers', { docs: true });
+
+    await v.getByTestId('layers-cell-0-1').click();
+    runId = await runFinished(page, runId);
+    expect(service.storedRun(runId)!.spec.capture).toEqual({ path: CAPTURE, layer: 0 });
+    expect(await page.getByTestId('capture-layer').inputValue()).toBe('0');
+    await page.getByTestId('tab-attention').click();
+    expect(await page.getByTestId('view-head').inputValue()).toBe('1');
+    await expect.poll(() => page.getByTestId('model-divergence').textContent()).toContain('head 1');
+
+    await page.getByTestId('tab-experiments').click();
+    await page.getByTestId('experiment-tab-heads').click();
+    const hv = page.getByTestId('experiment-heads');
+    await hv.getByTestId('experiment-run').click();
+    await hv.getByTestId('experiment-table').waitFor({ timeout: 60_000 });
+    const heads = (await chartState(page, 'experiment-chart-heads'))!.option!;
+    const cells = (heads.series as { data: [number, number, number][] }[])[0].data;
+    expect(cells).toHaveLength(9);
+    for (const [a, b, x] of cells) {
+      if (a === b) expect(x).toBe(0);
+      else expect(x).toBeGreaterThan(0);
+    }
+    expect(await duplicateTestIds(page)).toEqual([]);
+    await page.waitForTimeout(300);
+    await h.screenshot('experiment-heads', { docs: true });
     await page.getByTestId('tab-attention').click();
   });
 });

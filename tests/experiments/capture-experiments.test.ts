@@ -98,7 +98,7 @@ describe('head similarity', () => {
       }
     expect(r.divergence[0][1]).toBeGreaterThan(1e-3);
     const csv = tableCsv(moduleOf('heads').table(r)).split('\r\n');
-    expect(csv.slice(0, 2)).toEqual(['head_a,head_b,mean_js_divergence_nats', expect.stringMatching(/^0,1,0\.\d+$/)]);
+    expect(csv.slice(0, 2)).toEqual(['head_a,head_b,mean_js_nats', expect.stringMatching(/^0,1,0\.\d+$/)]);
     expect(csv.length - 2).toBe(3);
   });
 
