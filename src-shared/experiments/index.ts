@@ -52,6 +52,8 @@ export async function runExperiment<N extends ExperimentName>(
 ): Promise<ExperimentResultMap[N]> {
   const m = moduleOf(name);
   if (m.needsJob && !input) throw new ExperimentOptionError('job', `the ${name} experiment runs over a JobSpec; none was given`);
+  const problem = input && m.jobProblem?.(input.spec);
+  if (problem) throw new ExperimentOptionError('job', problem);
   return m.run(ctx, input, options);
 }
 

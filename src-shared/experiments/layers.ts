@@ -26,10 +26,15 @@ export interface LayersResult {
   Tk: number;
 }
 
+/** Why a JobSpec cannot run the layers experiment: it reads no capture file. */
+export function layersJobProblem(spec: JobSpec): string | null {
+  return spec.capture ? null : 'the layers experiment runs over a capture file: open one (or give the JobSpec a `capture` source)';
+}
+
 /** The layers of the input's capture, as its loaded file lists them; an error naming `job` when it reads no capture. */
 export function captureLayersOf(input: ExperimentInput): { path: string; layers: number[] } {
   const capture = input.spec.capture;
-  if (!capture) throw new ExperimentOptionError('job', 'the layers experiment runs over a capture file: give the JobSpec a `capture` source');
+  if (!capture) throw new ExperimentOptionError('job', layersJobProblem(input.spec)!);
   const loaded = input.files.get(captureKey(capture.path, capture.layer));
   if (!loaded || !isCapture(loaded)) throw new ExperimentOptionError('job', `the capture file "${capture.path}" was not loaded`);
   return { path: capture.path, layers: [...loaded.layers] };
@@ -82,6 +87,7 @@ export default defineExperiment({
     "A capture file's every layer under the current configuration: each head's mean entropy per row, as a table of layers × heads (click a cell to show that layer and head).",
   needsJob: true,
   options: {},
+  jobProblem: layersJobProblem,
   run: (ctx, input) => runLayers(ctx, jobInput(input)),
   table: (r) => ({
     header: ['layer', 'head', 'mean_entropy_nats'],

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCaptureFile } from '../../src-main/service/sources/file-source';
-import { experimentChartOption, experimentJson, headDivergence, moduleOf, runHeads, runLayers, tableCsv, type ExperimentInput } from '../../src-shared/experiments';
+import { experimentChartOption, experimentJson, headDivergence, moduleOf, runExperiment, runHeads, runLayers, tableCsv, type ExperimentInput } from '../../src-shared/experiments';
 import { heatTableRange } from '../../src-shared/charts/heat-table';
 import { captureKey, type FileTable } from '../../src-shared/job/resolve';
 import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
@@ -62,8 +62,14 @@ describe('layers × heads', () => {
     }
   });
 
-  it('a job without a capture is an error naming `job`; a host that cannot load other layers says so', async () => {
+  it('a job without a capture is an error naming `job`, before any run; a host that cannot load other layers says so', async () => {
     await expect(runLayers(referenceContext(), inputOf(sequenceJob(4, 4, 3)))).rejects.toThrow(/runs over a capture file/);
+    const ctx = referenceContext();
+    await expect(runExperiment(ctx, 'layers', inputOf(sequenceJob(4, 4, 3)), {})).rejects.toMatchObject({
+      field: 'job',
+      message: expect.stringMatching(/runs over a capture file/),
+    });
+    expect(ctx.problems).toBe(0);
     await expect(runLayers(referenceContext(), await captureInput(0))).rejects.toThrow(/cannot read the other layers/);
   });
 

@@ -22,6 +22,7 @@ import {
 } from '../../src-renderer/src/logic/jobspec';
 import { useSourcesStore } from '../../src-renderer/src/stores/sources';
 import { useJobStore } from '../../src-renderer/src/stores/job';
+import { useExperimentsStore } from '../../src-renderer/src/stores/experiments';
 import { FakeLabApi, sourceInfo } from './fake-lab-api';
 
 const TOKENS = ['The', ' cat', ' sat', ' on', ' the', ' mat'];
@@ -154,6 +155,15 @@ describe('the sources store with a capture', () => {
     expect(sources.capture?.layer).toBe(1);
     expect(sources.showCaptureLayer(4)).toBe(false);
     expect(sources.capture?.layer).toBe(1);
+  });
+
+  it('the layers experiment is blocked, with why, until the configuration reads a capture', async () => {
+    const experiments = useExperimentsStore();
+    expect(experiments.blocker('layers')).toMatch(/runs over a capture file/);
+    expect(experiments.blocker('heads')).toBeNull();
+    api.openResult = captureInfo();
+    await useSourcesStore().open();
+    expect(experiments.blocker('layers')).toBeNull();
   });
 
   it('capture mode is refused while no capture was opened', () => {
