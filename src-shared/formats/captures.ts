@@ -12,8 +12,7 @@
  * pattern in C order is head-major H×Tq×Tk, as AttentionResult.weights. Only the layer asked
  * for is read. Every problem is a FormatError naming the file and the tensor.
  */
-import { readExactly } from './bytes';
-import { HEAD_BYTES, isTensorArchive, openTensorArchive } from './index';
+import { openTensorArchive, tensorNames } from './index';
 import type { FormatReadOptions, TensorArchive } from './module';
 import { FormatError, type ByteSource } from './types';
 
@@ -124,14 +123,12 @@ export async function readCapture(source: ByteSource, layer: number, options: Fo
 /**
  * The layers a file holds as a capture (its naming and layers), or null when it is no
  * capture: not a file of named tensors, or one without capture names (an embeddings
- * .safetensors). Reads the tensor names only (an .npz is read whole, as always).
+ * .safetensors). Reads the tensor names only (a safetensors header, an .npz's directory).
  */
 export async function probeCapture(source: ByteSource, options: FormatReadOptions = {}): Promise<{ naming: CaptureNaming; layers: number[] } | null> {
-  if (source.size === 0) return null;
-  const head = await readExactly(source, 0, Math.min(HEAD_BYTES, source.size));
-  if (!isTensorArchive(source.name, head)) return null;
-  const found = captureLayers((await openTensorArchive(source, options)).names);
-  return found && { naming: found.naming, layers: found.layers };
+  const names = await tensorNames(source, options);
+  const found = names && captureLayers(names);
+  return found ? { naming: found.naming, layers: found.layers } : null;
 }
 
 /** Checks the layer's shapes against each other; every message names the file and the tensor. */

@@ -50,9 +50,15 @@ export async function readEmbeddings(source: ByteSource, options: FormatReadOpti
   return format.read(source, options);
 }
 
-/** Whether a file with this name starting with these bytes is one of named tensors (safetensors, .npz), which captures read. */
-export function isTensorArchive(name: string, head: Uint8Array): boolean {
-  return detectModule(name, head)?.openTensors !== undefined;
+/**
+ * The tensor names of a file of named tensors, as cheaply as its format allows (an .npz's
+ * directory alone); null when the file is no such file.
+ */
+export async function tensorNames(source: ByteSource, options: FormatReadOptions = {}): Promise<string[] | null> {
+  if (source.size === 0) return null;
+  const format = detectModule(source.name, await readExactly(source, 0, Math.min(HEAD_BYTES, source.size)));
+  if (!format?.openTensors) return null;
+  return (await format.tensorNames?.(source)) ?? (await format.openTensors(source, options)).names;
 }
 
 /** Opens a file of named tensors (safetensors, .npz), as captures read them. */
