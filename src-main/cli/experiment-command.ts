@@ -188,7 +188,10 @@ export async function cmdExperiment(args: string[], deps: ExperimentCommandDeps)
     let runs = 0;
     let backend = pool.id;
     let progressShown = false;
+    const jobDir = a.jobPath ? dirname(a.jobPath) : null;
     const ctx: ExperimentContext = {
+      // another JobSpec's files (another layer of the capture), resolved against the job file's folder
+      loadFiles: jobDir === null ? undefined : (other) => loadJobFiles(other, jobDir),
       run: async (problem, signal) => {
         runs++;
         const r = await pool.run(problem, { signal });

@@ -32,6 +32,7 @@ const api: LabApi = {
   runJob: (req) => call('runJob', req),
   cancelJob: (req) => call('cancelJob', req),
   fetchTile: (req) => call('fetchTile', req),
+  modelPattern: (req) => call('modelPattern', req),
   // the reply's `name` is the request's, so the generic signature's narrowing holds
   runExperiment: (req) => call('runExperiment', req as RequestOf<'runExperiment'>) as never,
   exportRun: (req) => call('exportRun', req),

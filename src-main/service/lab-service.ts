@@ -31,6 +31,7 @@ import type { Host, LabServiceOptions } from './host';
 import type { StoredRun } from './runs/kept-results';
 import type { AttentionProblem } from '../../src-shared/job/problem';
 import { fetchKeptTile } from './runs/fetch-tile';
+import { modelPatternOf } from './runs/model-pattern';
 import { Runs } from './runs/runs';
 import { createContext, type ServiceContext } from './service-context';
 import { Autosave } from './sessions/autosave';
@@ -106,6 +107,7 @@ export class LabService implements LabOperations {
   runJob = (req: { runId: string; job: unknown; channel?: string }) => this.runs.runJob(req);
   cancelJob = (req: { runId: string }) => this.runs.cancelJob(req);
   fetchTile = (req: TileRequest) => fetchKeptTile(this.ctx, req);
+  modelPattern = (req: { runId: string; head: number }) => modelPatternOf(this.ctx, req);
   runExperiment = <N extends ExperimentName>(req: ExperimentRequestOf<N>): Promise<ExperimentReplyOf<N>> => this.experiments.runExperiment(req);
   exportRun = (req: ExportRequest) => this.exports.exportRun(req);
   saveSession = (req: { session: SessionBody; path?: string; saveAs?: boolean; embedData?: boolean }) => this.sessions.saveSession(req);

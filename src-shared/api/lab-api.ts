@@ -29,6 +29,42 @@ export interface SourceInfo {
   parts?: string[];
   part?: string;
   sha256: string;
+  /**
+   * A capture file (docs/semantics.md "Captures"): the layers it holds and the shape of its
+   * first layer. JobSpecs name it as `capture: {path, layer}`; T, d and tokens are its key
+   * positions, its heads × d_head and its metadata tokens.
+   */
+  capture?: CaptureInfo;
+}
+
+/** What the renderer knows of a capture file: enough for a layer picker and the shapes shown. */
+export interface CaptureInfo {
+  naming: 'transformer-lens' | 'generic';
+  /** every layer the file holds, ascending */
+  layers: number[];
+  /** the layer the numbers below describe (the first) */
+  layer: number;
+  heads: number;
+  /** query and key positions */
+  Tq: number;
+  Tk: number;
+  dHead: number;
+  dv: number;
+  /** whether the layer holds the model's own pattern (modelDivergence, model vs re-scored) */
+  pattern: boolean;
+}
+
+/** The model's own attention pattern of one head of the capture a run read (LabApi.modelPattern). */
+export interface ModelPatternReply {
+  runId: string;
+  /** the run's head (as the result shows it) and the model head it is */
+  head: number;
+  modelHead: number;
+  layer: number;
+  Tq: number;
+  Tk: number;
+  /** Tq × Tk, row-major: the model's weights of that head */
+  weights: Float32Array;
 }
 
 export interface SentenceLookup {
@@ -217,6 +253,11 @@ export interface LabApi {
    * (which keeps only pooled overviews) can still show exact weights up close.
    */
   fetchTile(req: TileRequest): Promise<TileReply>;
+  /**
+   * The model's own pattern of one head of a finished run that read a capture holding it
+   * (one head only: the compare view's A when the user compares the model with the lab).
+   */
+  modelPattern(req: { runId: string; head: number }): Promise<ModelPatternReply>;
   /** Run one experiment of SPEC §6 on the engine; cancellable by cancelJob({runId}). */
   runExperiment<N extends ExperimentName>(req: ExperimentRequestOf<N>): Promise<ExperimentReplyOf<N>>;
   onProgress(listener: (e: ProgressEvent) => void): () => void;

@@ -168,6 +168,19 @@ export const OPERATIONS = {
     }),
     1 * KiB,
   ),
+  modelPattern: op(
+    'modelPattern',
+    v.strictObject({
+      runId: idString('a run id'),
+      head: v.pipe(
+        v.number('expected a head index'),
+        v.integer('expected an integer'),
+        v.minValue(0, 'expected a head index ≥ 0'),
+        v.maxValue(1023, 'expected a head index ≤ 1023'),
+      ),
+    }),
+    1 * KiB,
+  ),
   // like runJob, the JobSpec's inline vectors are what can make it large
   runExperiment: op('runExperiment', experimentRequestSchema, MAX_JOBSPEC_BYTES, USE_A_FILE),
   exportRun: op(
@@ -396,6 +409,7 @@ export type _ExportFormatMatches = Assert<Same<Schema<'exportRun'>['format'], Ex
 export type _ExportPictureMatches = Assert<Same<Schema<'exportRun'>['picture'], ExportRequest['picture']>>;
 export type _CancelMatches = Assert<Same<Schema<'cancelJob'>, RequestOf<'cancelJob'>>>;
 export type _TileMatches = Assert<Same<Schema<'fetchTile'>, RequestOf<'fetchTile'>>>;
+export type _ModelPatternMatches = Assert<Same<Schema<'modelPattern'>, RequestOf<'modelPattern'>>>;
 export type _OpenMatches = Assert<Same<Schema<'openEmbeddings'>, RequestOf<'openEmbeddings'>>>;
 export type _SentenceMatches = Assert<Same<Schema<'lookupSentence'>, RequestOf<'lookupSentence'>>>;
 export type _ExperimentMatches = Assert<Same<Schema<'runExperiment'>['name'], ExperimentRequest['name']>>;

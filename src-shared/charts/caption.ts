@@ -95,8 +95,13 @@ export function describeJob(job: JobSpec): string {
     const t = job[kind];
     if (t && t.id !== 'none') parts.push(describeEntry(kind, t));
   }
-  const heads = job.heads ?? 1;
-  parts.push(`${heads} head${heads === 1 ? '' : 's'}`);
+  // a capture's heads are the model's (all of the layer, or those listed)
+  const capture = job.capture;
+  if (capture) parts.push(`capture ${basename(capture.path)} layer ${capture.layer}${capture.heads ? ` heads ${capture.heads.join(', ')}` : ''}`);
+  else {
+    const heads = job.heads ?? 1;
+    parts.push(`${heads} head${heads === 1 ? '' : 's'}`);
+  }
   const projection = job.projection;
   if (projection?.id === 'random') {
     const extras = [projection.seed !== undefined ? `seed ${projection.seed}` : null, projection.width !== undefined ? `width ${projection.width}` : null].filter(Boolean);

@@ -6,7 +6,9 @@
 import compare from './compare';
 import decoding from './decoding';
 import geometry from './geometry';
+import heads from './heads';
 import knn from './knn';
+import layers from './layers';
 import positions from './positions';
 import quantization from './quantization';
 import ranking from './ranking';
@@ -17,7 +19,7 @@ import { ExperimentOptionError } from './common';
 import { chartOf, filesOf, type FileRecipe } from './files';
 import { checkRegistry, type ExperimentChartOpts, type ExperimentContext, type ExperimentInput, type ExperimentModule, type OptionsOf } from './module';
 
-export const EXPERIMENTS = [scaling, temperature, compare, geometry, decoding, knn, quantization, positions, ranking, recurrence] as const;
+export const EXPERIMENTS = [scaling, temperature, compare, geometry, decoding, knn, quantization, positions, ranking, recurrence, layers, heads] as const;
 checkRegistry(EXPERIMENTS);
 
 type Registered = (typeof EXPERIMENTS)[number];
@@ -50,6 +52,8 @@ export async function runExperiment<N extends ExperimentName>(
 ): Promise<ExperimentResultMap[N]> {
   const m = moduleOf(name);
   if (m.needsJob && !input) throw new ExperimentOptionError('job', `the ${name} experiment runs over a JobSpec; none was given`);
+  const problem = input && m.jobProblem?.(input.spec);
+  if (problem) throw new ExperimentOptionError('job', problem);
   return m.run(ctx, input, options);
 }
 
@@ -68,6 +72,8 @@ export { runQuantization, type QuantizationOptions, type QuantizationResult, typ
 export { ropeLongRangeBound, runPositions, type PositionsOptions, type PositionsResult } from './positions';
 export { runRanking, columnSums, topOneAgreement, type RankingOptions, type RankingResult } from './ranking';
 export { runRecurrence, RECURRENCE_MAX_T, type RecurrenceOptions, type RecurrenceResult, type RecurrenceRow } from './recurrence';
+export { runLayers, captureLayersOf, type LayersResult } from './layers';
+export { runHeads, headDivergence, type HeadsResult } from './heads';
 export { type ExperimentFile, type FileRecipe } from './files';
 
 /** An experiment's chart of a result, as the app's view shows it and the CLI's export draws it. */

@@ -19,6 +19,12 @@ export interface ExperimentContext {
   run: Runner;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
+  /**
+   * The files of another JobSpec over the input's own (granted) paths, loaded as the input's
+   * were: the layers experiment reads every layer of its capture this way. Absent where the
+   * host offers none (the experiment then says so).
+   */
+  loadFiles?: (spec: JobSpec) => Promise<FileTable>;
 }
 
 export type ExperimentInput = { spec: JobSpec; files: FileTable };
@@ -54,6 +60,8 @@ export interface ExperimentModule<Id extends string = string, E extends v.Object
   options: E;
   /** a rule across fields, as `field: problem`, or null */
   check?: (options: OptionsOf<E>) => string | null;
+  /** why a JobSpec cannot run this experiment at all (e.g. it reads no capture), or null: checked before any run, and by the app's Run button */
+  jobProblem?: (spec: JobSpec) => string | null;
   /** defaults that follow the JobSpec (e.g. the job's own score function first) */
   defaultsFor?: (spec: JobSpec | null) => Partial<OptionsOf<E>>;
   /** the view's picks the chart reads (head, query, step…) and their starting values */

@@ -12,7 +12,7 @@
  * pattern in C order is head-major H×Tq×Tk, as AttentionResult.weights. Only the layer asked
  * for is read. Every problem is a FormatError naming the file and the tensor.
  */
-import { openTensorArchive } from './index';
+import { openTensorArchive, tensorNames } from './index';
 import type { FormatReadOptions, TensorArchive } from './module';
 import { FormatError, type ByteSource } from './types';
 
@@ -41,6 +41,8 @@ export interface LoadedCapture {
   kind: 'capture';
   /** the format of the file: safetensors or npz */
   format: string;
+  /** the dtype of the asked layer's q as stored (F32, float16…); '' when the file has no such layer */
+  dtype: string;
   naming: CaptureNaming;
   /** every layer the file holds, ascending */
   layers: number[];
@@ -88,7 +90,7 @@ export async function readCapture(source: ByteSource, layer: number, options: Fo
     throw new FormatError(file, '', `no capture tensors: expected ${EXPECTED_NAMES}; the file holds ${held.join(', ') || 'no tensors'}`);
   }
   const tokens = metadataTokens(file, archive.metadata);
-  const base = { kind: 'capture' as const, format: archive.format, naming: found.naming, layers: found.layers, layer, tokens, metadata: archive.metadata };
+  const base = { kind: 'capture' as const, format: archive.format, dtype: '', naming: found.naming, layers: found.layers, layer, tokens, metadata: archive.metadata };
   if (!found.layers.includes(layer)) return { ...base, data: null };
 
   const names = new Map<Role, string>();
@@ -115,7 +117,18 @@ export async function readCapture(source: ByteSource, layer: number, options: Fo
     pattern: names.has('pattern') ? await read('pattern') : null,
   };
   options.onProgress?.(1);
-  return { ...base, data };
+  return { ...base, dtype: shapes.dtype, data };
+}
+
+/**
+ * The layers a file holds as a capture (its naming and layers), or null when it is no
+ * capture: not a file of named tensors, or one without capture names (an embeddings
+ * .safetensors). Reads the tensor names only (a safetensors header, an .npz's directory).
+ */
+export async function probeCapture(source: ByteSource, options: FormatReadOptions = {}): Promise<{ naming: CaptureNaming; layers: number[] } | null> {
+  const names = await tensorNames(source, options);
+  const found = names && captureLayers(names);
+  return found ? { naming: found.naming, layers: found.layers } : null;
 }
 
 /** Checks the layer's shapes against each other; every message names the file and the tensor. */
@@ -170,7 +183,7 @@ async function layerShapes(file: string, archive: TensorArchive, names: Map<Role
       throw new FormatError(file, pattern.place, `has shape ${shapeText(pattern.shape)}; expected [head, query_pos, key_pos] = ${shapeText(want)} to match q and k`);
     }
   }
-  return { Tq, Tk, heads, dHead, dv };
+  return { Tq, Tk, heads, dHead, dv, dtype: q.dtype };
 }
 
 /** A shape as the issue and the docs write it: [pos, head, d_head]. */

@@ -50,6 +50,17 @@ export async function readEmbeddings(source: ByteSource, options: FormatReadOpti
   return format.read(source, options);
 }
 
+/**
+ * The tensor names of a file of named tensors, as cheaply as its format allows (an .npz's
+ * directory alone); null when the file is no such file.
+ */
+export async function tensorNames(source: ByteSource, options: FormatReadOptions = {}): Promise<string[] | null> {
+  if (source.size === 0) return null;
+  const format = detectModule(source.name, await readExactly(source, 0, Math.min(HEAD_BYTES, source.size)));
+  if (!format?.openTensors) return null;
+  return (await format.tensorNames?.(source)) ?? (await format.openTensors(source, options)).names;
+}
+
 /** Opens a file of named tensors (safetensors, .npz), as captures read them. */
 export async function openTensorArchive(source: ByteSource, options: FormatReadOptions = {}): Promise<TensorArchive> {
   if (source.size === 0) throw new FormatError(source.name, '', 'the file is empty (0 bytes); expected a .safetensors or .npz file');

@@ -15,6 +15,11 @@ export interface FormatModule extends EmbeddingFormat {
   read(source: ByteSource, options?: FormatReadOptions): Promise<LoadedEmbeddings>;
   /** formats of named tensors (safetensors, .npz): every tensor, for captures */
   openTensors?(source: ByteSource, options?: FormatReadOptions): Promise<TensorArchive>;
+  /**
+   * The tensor names alone, where they cost less than openTensors (an .npz's zip directory,
+   * read from the end of the file instead of the whole archive); null: ask openTensors.
+   */
+  tensorNames?(source: ByteSource): Promise<string[] | null>;
 }
 
 /**

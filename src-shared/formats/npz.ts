@@ -24,7 +24,52 @@ export const npzFormat = defineFormat({
   magic: (head) => ZIP_MAGIC.every((b, i) => head[i] === b) && firstMemberName(head).endsWith('.npy'),
   read: readNpz,
   openTensors: openNpz,
+  tensorNames: npzMemberNames,
 });
+
+/** The end of central directory record: its signature, and the most bytes it and its comment take. */
+const EOCD_SIGNATURE = 0x06054b50;
+const CENTRAL_SIGNATURE = 0x02014b50;
+const EOCD_MAX = 22 + 0xffff;
+
+/**
+ * The .npy members' names (without `.npy`) from the zip's central directory, reading only the
+ * end of the file: how a capture is told from embeddings without reading a 1 GB archive.
+ * null where the directory is not a plain one (zip64 offsets, a damaged archive): the caller
+ * then reads the archive as usual, whose messages say what is wrong.
+ */
+async function npzMemberNames(source: ByteSource): Promise<string[] | null> {
+  const tailLength = Math.min(source.size, EOCD_MAX);
+  const tail = await readExactly(source, source.size - tailLength, tailLength);
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  let at = -1;
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (view.getUint32(i, true) === EOCD_SIGNATURE) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) return null;
+  const entries = view.getUint16(at + 10, true);
+  const size = view.getUint32(at + 12, true);
+  const offset = view.getUint32(at + 16, true);
+  if (entries === 0xffff || size === 0xffffffff || offset === 0xffffffff || offset + size > source.size) return null;
+  const directory = await readExactly(source, offset, size);
+  const dir = new DataView(directory.buffer, directory.byteOffset, directory.byteLength);
+  const names: string[] = [];
+  let p = 0;
+  for (let n = 0; n < entries; n++) {
+    if (p + 46 > directory.length || dir.getUint32(p, true) !== CENTRAL_SIGNATURE) return null;
+    const nameLength = dir.getUint16(p + 28, true);
+    const extraLength = dir.getUint16(p + 30, true);
+    const commentLength = dir.getUint16(p + 32, true);
+    if (p + 46 + nameLength > directory.length) return null;
+    const name = new TextDecoder('utf-8').decode(directory.subarray(p + 46, p + 46 + nameLength));
+    if (name.endsWith('.npy')) names.push(partName(name));
+    p += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
 
 /** The name in the zip's first local header, or '' when the head is too short to hold it. */
 function firstMemberName(head: Uint8Array): string {

@@ -11,6 +11,9 @@ describe('describeJob: the configuration in words', () => {
 
   it('says what the defaults are when the job leaves everything out', () => {
     expect(describeJob({})).toBe('dot · no mask · softmax · 1 head');
+    // a capture names its file and layer instead of a head count (its heads are the model's)
+    expect(describeJob({ capture: { path: '/data/caps.safetensors', layer: 1 }, mask: [{ id: 'causal' }] })).toBe('dot · causal · softmax · capture caps.safetensors layer 1');
+    expect(describeJob({ capture: { path: 'caps.npz', layer: 0, heads: [2, 0] } })).toBe('dot · no mask · softmax · capture caps.npz layer 0 heads 2, 0');
   });
 
   it('a normaliser with parameters shows them, as a score function does', () => {

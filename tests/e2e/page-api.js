@@ -93,6 +93,7 @@
     runJob: (req) => call('runJob', req),
     cancelJob: (req) => call('cancelJob', req),
     fetchTile: (req) => call('fetchTile', req),
+    modelPattern: (req) => call('modelPattern', req),
     runExperiment: (req) => call('runExperiment', req),
     exportRun: (req) => call('exportRun', req),
     saveSession: (req) => call('saveSession', req),

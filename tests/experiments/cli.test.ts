@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src-main/cli/main';
@@ -54,6 +54,22 @@ describe('qklab experiment', () => {
     expect(json.backend).toMatch(/^wasm/);
     expect(json.timing.runs).toBe(8);
   }, 120_000); // a fresh process compiles the sources through tsx: slow on a loaded machine
+
+  it('layers JOB.json over a capture (relative path, beside the job): every layer read, one run each; --out writes its heat table', async () => {
+    copyFileSync(join(__dirname, '..', 'fixtures', 'captures', 'capture-tl.safetensors'), join(dir, 'caps.safetensors'));
+    const jobPath = join(dir, 'caps-job.json');
+    writeFileSync(jobPath, JSON.stringify({ capture: { path: 'caps.safetensors', layer: 0 }, mask: [{ id: 'causal' }] }));
+    const r = await qklab('experiment', 'layers', jobPath, '--json', '--workers', '1');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ experiment: 'layers', layers: [0, 1], heads: 3, file: 'caps.safetensors', timing: { runs: 2 } });
+    const out = join(dir, 'layers');
+    const w = await qklab('experiment', 'layers', jobPath, '--out', out, '--scale', '1', '--workers', '1');
+    expect(w.code, w.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['layers.csv', 'layers.json', 'layers.png', 'layers.svg']);
+    expect(readFileSync(join(out, 'layers.csv'), 'utf8').split('\r\n')[0]).toBe('layer,head,mean_entropy_nats');
+    expect(readFileSync(join(out, 'layers.svg'), 'utf8')).toContain('Mean entropy per layer and head');
+  });
 
   it('knn JOB.json --out DIR: the CSV table, the JSON (with the job), an SVG and a PNG chart', async () => {
     const out = join(dir, 'knn');

@@ -23,6 +23,10 @@ import {
   type ExperimentName,
 } from '../../src-shared/experiments';
 import { inputOf, referenceContext, sequenceJob } from './helpers';
+import { join } from 'node:path';
+import { loadCaptureFile } from '../../src-main/service/sources/file-source';
+import { captureKey, type FileTable } from '../../src-shared/job/resolve';
+import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -34,10 +38,21 @@ const SMALLER: Partial<Record<ExperimentName, Record<string, unknown>>> = {
   recurrence: { lengths: [16, 32], d: 4 },
 };
 
+/** the experiments that run over a capture file: the numpy-made TransformerLens one */
+const CAPTURE = join(__dirname, '..', 'fixtures', 'captures', 'capture-tl.safetensors');
+const ON_CAPTURE: readonly string[] = ['layers'];
+async function captureFiles(spec: JobSpec): Promise<FileTable> {
+  return new Map([[captureKey(CAPTURE, spec.capture!.layer), await loadCaptureFile(CAPTURE, spec.capture!.layer)]]);
+}
+
 async function resultOf(m: ExperimentModule) {
-  const input = m.needsJob ? inputOf(job) : null;
+  let input = m.needsJob ? inputOf(job) : null;
+  if (ON_CAPTURE.includes(m.id)) {
+    const spec = parseJobSpec({ capture: { path: CAPTURE, layer: 0 } });
+    input = { spec, files: await captureFiles(spec) };
+  }
   const options = { ...(optionDefaults(m, input?.spec ?? null) as object), ...SMALLER[m.id as ExperimentName] };
-  return runExperiment(referenceContext(), m.id as ExperimentName, input, options as never);
+  return runExperiment(referenceContext({ loadFiles: captureFiles }), m.id as ExperimentName, input, options as never);
 }
 
 const good = (): ExperimentModule =>

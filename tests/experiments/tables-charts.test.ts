@@ -18,14 +18,25 @@ import {
   runRecurrence,
   runScaling,
   runTemperature,
+  runLayers,
+  runHeads,
   EXPERIMENT_NAMES,
   type ExperimentName,
   type ExperimentResultMap,
 } from '../../src-shared/experiments';
 import { geometryOption } from '../../src-shared/experiments/geometry';
 import { inputOf, referenceContext, sequenceJob, TOY } from './helpers';
+import { join } from 'node:path';
+import { loadCaptureFile } from '../../src-main/service/sources/file-source';
+import { captureKey, type FileTable } from '../../src-shared/job/resolve';
+import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
 
 const seq = sequenceJob(5, 4, 61, { heads: 2, mask: [{ id: 'causal' }] });
+const CAPTURE = join(__dirname, '..', 'fixtures', 'captures', 'capture-tl.safetensors');
+const CAPTURE_JOB = parseJobSpec({ capture: { path: CAPTURE, layer: 0 } });
+async function captureFiles(spec: JobSpec): Promise<FileTable> {
+  return new Map([[captureKey(CAPTURE, spec.capture!.layer), await loadCaptureFile(CAPTURE, spec.capture!.layer)]]);
+}
 
 async function all(): Promise<ExperimentResultMap> {
   const ctx = referenceContext();
@@ -40,6 +51,8 @@ async function all(): Promise<ExperimentResultMap> {
     positions: await runPositions(ctx, inputOf({ ...seq, position: { id: 'rope' } }), { maxDistance: 3 }),
     ranking: await runRanking(ctx, inputOf(seq), { tau: 1, iterations: 20 }),
     recurrence: await runRecurrence(ctx, { recurrences: ['linear', 'delta'], lengths: [8, 16], d: 4, seed: 0 }),
+    layers: await runLayers({ ...ctx, loadFiles: captureFiles }, { spec: CAPTURE_JOB, files: await captureFiles(CAPTURE_JOB) }),
+    heads: await runHeads(ctx, inputOf(seq)),
   };
 }
 

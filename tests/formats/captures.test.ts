@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesSource } from '../../src-shared/formats';
-import { captureLayers, readCapture } from '../../src-shared/formats/captures';
+import { bytesSource, tensorNames } from '../../src-shared/formats';
+import { captureLayers, probeCapture, readCapture } from '../../src-shared/formats/captures';
 import { FormatError } from '../../src-shared/formats/types';
-import { encodeValues, safetensorsBytes } from './helpers';
+import { zipSync } from 'fflate';
+import { encodeValues, npyBytes, safetensorsBytes } from './helpers';
 
 const DIR = join(__dirname, '..', 'fixtures', 'captures');
 interface Expected {
@@ -139,5 +140,33 @@ describe('bad captures', () => {
     );
     const ok = await readCapture(bytesSource('caps.safetensors', safetensorsBytes(tensors, { metadata: { tokens: JSON.stringify(['a\n', '\u001b[0m']) } })), 0);
     expect(ok.tokens).toEqual(['a\\n', '\\u001b[0m']);
+  });
+});
+
+describe('telling a capture from embeddings (probeCapture), reading names only', () => {
+  it("lists the layers of numpy's captures; an .npz of plain arrays, a .npy or a JSON file is no capture", async () => {
+    expect(await probeCapture(fixture('capture-tl.safetensors'))).toEqual({ naming: 'transformer-lens', layers: [0, 1] });
+    expect(await probeCapture(fixture('capture-generic.npz'))).toEqual({ naming: 'generic', layers: [0] });
+    expect(await probeCapture(fixture('arrays.npz'))).toBeNull();
+    expect(await probeCapture(fixture('arrays-compressed.npz'))).toBeNull();
+    expect(await probeCapture(bytesSource('x.json', new TextEncoder().encode('{"tokens": ["a"], "vectors": [[1]]}')))).toBeNull();
+    expect(await probeCapture(bytesSource('empty.npz', new Uint8Array(0)))).toBeNull();
+  });
+
+  it('an .npz is told from its zip directory at the end of the file, not read whole', async () => {
+    // 1 MB of embeddings in a stored member: the probe reads the head and the directory only
+    const T = 65536;
+    const big = npyBytes({ descr: '<f4', shape: [T, 4], data: new Uint8Array(T * 16) });
+    const zip = zipSync({ 'layers.0.q.npy': big, 'words.npy': big }, { level: 0 });
+    let bytesRead = 0;
+    const inner = bytesSource('big.npz', zip);
+    const source = { ...inner, read: (offset: number, length: number) => ((bytesRead += length), inner.read(offset, length)) };
+    expect(await tensorNames(source)).toEqual(['layers.0.q', 'words']);
+    expect(await probeCapture(source)).toEqual({ naming: 'generic', layers: [0] });
+    expect(bytesRead).toBeLessThan(2 * (4096 + 64 * 1024 + 1024));
+    expect(zip.length).toBeGreaterThan(2_000_000);
+    // numpy's own archives agree with their arrays
+    expect(await tensorNames(fixture('arrays.npz'))).toEqual(Object.keys(JSON.parse(readFileSync(join(DIR, 'arrays.json'), 'utf8'))));
+    expect(await tensorNames(fixture('arrays-compressed.npz'))).toEqual(Object.keys(JSON.parse(readFileSync(join(DIR, 'arrays.json'), 'utf8'))));
   });
 });

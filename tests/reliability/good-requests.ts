@@ -35,6 +35,10 @@ export const GOOD_REQUESTS: Record<OperationName, unknown[]> = {
     { runId: 'run-1', head: 0, rows: [0, 64], cols: [0, 64] },
     { runId: 'run-2', head: 1, rows: [100, 612], cols: [0, 512] },
   ],
+  modelPattern: [
+    { runId: 'run-1', head: 0 },
+    { runId: 'run-2', head: 3 },
+  ],
   runExperiment: [
     { runId: 'exp-1', name: 'scaling', options: { dims: [64, 1024], n: 16, trials: 2, seed: 0 } },
     { runId: 'exp-2', name: 'temperature', job: JOB, options: { taus: [0.1, 1, 10] } },

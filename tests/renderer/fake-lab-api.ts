@@ -9,6 +9,7 @@ import type {
   ExperimentRequestOf,
   LabApi,
   MenuCommand,
+  ModelPatternReply,
   OpenedSession,
   ProgressEvent,
   RecoveredSession,
@@ -143,6 +144,14 @@ export class FakeLabApi implements LabApi {
     this.tiles.push(req);
     const n = (req.rows[1] - req.rows[0]) * (req.cols[1] - req.cols[0]);
     return { ...req, weights: new Float32Array(n), scores: new Float32Array(n), backend: 'fake', computeMs: 0 };
+  }
+  /** every modelPattern request, and what it answers (unset: the call rejects) */
+  patterns: { runId: string; head: number }[] = [];
+  patternReply: ((req: { runId: string; head: number }) => ModelPatternReply) | null = null;
+  async modelPattern(req: { runId: string; head: number }): Promise<ModelPatternReply> {
+    this.patterns.push(req);
+    if (!this.patternReply) throw new Error('FakeLabApi: no patternReply set');
+    return this.patternReply(req);
   }
   onProgress(listener: (e: ProgressEvent) => void) {
     this.progressListeners.add(listener);

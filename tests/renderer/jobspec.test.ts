@@ -28,6 +28,7 @@ function toySources(): SourcesState {
   const s = sample('toy2d');
   return {
     mode: 'separate',
+    capture: null,
     embeddings: null,
     queries: { kind: 'inline', name: 'q', data: s.queries! },
     keys: { kind: 'inline', name: 'k', data: s.keys! },

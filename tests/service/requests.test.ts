@@ -75,6 +75,19 @@ const CASES: Record<OperationName, { good: unknown[]; bad: [unknown, RegExp][] }
       [{ runId: 'exp-1', name: 'knn', job, options: { query: 0, k: 0 } }, /options\.k: expected k ≥ 1/],
     ],
   },
+  modelPattern: {
+    good: [
+      { runId: 'run-1', head: 0 },
+      { runId: 'run-1', head: 1023 },
+    ],
+    bad: [
+      [{ runId: 'run-1', head: 1024 }, /head: expected a head index ≤ 1023/],
+      [{ runId: 'run-1', head: 0.5 }, /head: expected an integer/],
+      [{ runId: 'run 1', head: 0 }, /runId: expected a run id made of letters/],
+      [{ runId: 'run-1' }, /missing field "head"/],
+      [{ runId: 'run-1', head: 0, layer: 2 }, /unknown field "layer"/],
+    ],
+  },
   fetchTile: {
     good: [
       { runId: 'run-1', head: 0, rows: [0, 512], cols: [100, 612] },

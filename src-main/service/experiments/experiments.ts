@@ -60,6 +60,8 @@ export class Experiments {
       const ctx: ExperimentContext = {
         signal,
         onProgress: (f) => emit('computing', f),
+        // another JobSpec's files (another layer of the capture) through the same grants and cache
+        loadFiles: (other) => this.loadJobFiles(other, signal, () => {}),
         run: async (problem, s) => {
           runs++;
           const result = await this.backend.run(problem, { signal: s ?? signal });

@@ -148,11 +148,21 @@ export class Sessions {
     const warnings: string[] = [];
     const seen = new Set<string>();
     for (const ref of refs) {
-      // a capture is no source the renderer lists: the run loads its layer (granted above like the rest)
-      if (seen.has(ref.key) || ref.capture) continue;
-      seen.add(ref.key);
+      // a capture is listed once whatever its layer (the run loads the layer it names)
+      const key = ref.capture ? `capture:${ref.path}` : ref.key;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const path = JobFiles.absolute(ref.path, dir);
       try {
+        if (ref.capture) {
+          const capture = await this.sources.loadCapture(path);
+          if (!capture) throw new Error(`${basename(path)}: no capture tensors found`);
+          const sha = await files.sha256(path);
+          const saved = doc.files.find((f) => f.path === ref.path)?.sha256;
+          if (saved && saved !== sha) warnings.push(`${basename(path)} has changed since the session was saved (its sha256 differs): the numbers may not match the saved ones`);
+          sources.push(this.sources.registerCapture(path, capture, sha));
+          continue;
+        }
         const { loaded, embedded } = await files.load(path, ref.part);
         if (embedded) {
           warnings.push(`${basename(path)} was not found; using the copy embedded in the session`);

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import type { LoadedEmbeddings } from '../../../src-shared/formats/types';
 import type { LoadedCapture } from '../../../src-shared/formats/captures';
 import { indexVocabulary } from '../../../src-shared/formats/sentence';
-import { loadCaptureFile, loadFile } from './file-source';
+import { loadCaptureFile, loadFile, probeCaptureFile } from './file-source';
 import { isVocabulary } from './source-info';
 import { canonicalPath } from './paths';
 import { notRegularFile, openRegularFile } from './safe-open';
@@ -159,6 +159,18 @@ export class FileCache {
     // a path is absolute, so the prefix never meets an embeddings key
     const key = `capture:${layer}:${FileCache.key(path)}`;
     return this.cached(key, path, st, options, (signal) => loadCaptureFile(path, layer, { onProgress: options.onProgress, maxBytes: options.maxBytes, signal }));
+  }
+
+  /** The layers of a capture file (not cached: the names are read again), or null when the file is no capture. */
+  async probeCapture(path: string): Promise<{ naming: 'transformer-lens' | 'generic'; layers: number[] } | null> {
+    let st;
+    try {
+      st = await stat(path);
+    } catch (e) {
+      throw cannotOpen(path, e);
+    }
+    if (!st.isFile()) throw notRegularFile(path, st);
+    return probeCaptureFile(path);
   }
 
   /** The cached load of `key`, or `read` started now; shared by every caller until it settles. */

@@ -7,7 +7,7 @@
  */
 import { basename } from 'node:path';
 import { readEmbeddings } from '../../../src-shared/formats';
-import { readCapture, type LoadedCapture } from '../../../src-shared/formats/captures';
+import { probeCapture, readCapture, type CaptureNaming, type LoadedCapture } from '../../../src-shared/formats/captures';
 import type { ByteSource, LoadedEmbeddings, ReadOptions } from '../../../src-shared/formats/types';
 import { openRegularFile } from './safe-open';
 
@@ -55,6 +55,16 @@ export async function loadCaptureFile(path: string, layer: number, options: Read
   const source = await openFileSource(path);
   try {
     return await readCapture(source, layer, options);
+  } finally {
+    await source.close();
+  }
+}
+
+/** The layers of a capture file, or null when the file is no capture (formats/captures.ts probeCapture). */
+export async function probeCaptureFile(path: string, options: ReadOptions = {}): Promise<{ naming: CaptureNaming; layers: number[] } | null> {
+  const source = await openFileSource(path);
+  try {
+    return await probeCapture(source, options);
   } finally {
     await source.close();
   }

@@ -1,6 +1,7 @@
 /** The SourceInfo the renderer sees of an opened file. */
 import { basename } from 'node:path';
 import type { LoadedEmbeddings } from '../../../src-shared/formats/types';
+import type { LoadedCapture } from '../../../src-shared/formats/captures';
 import type { SourceInfo } from '../../../src-shared/api/lab-api';
 
 /** SourceInfo carries every token only for files up to this many rows. */
@@ -47,5 +48,30 @@ export function sourceInfo(id: string, path: string, loaded: LoadedEmbeddings, s
     ...(loaded.parts ? { parts: [...loaded.parts] } : {}),
     ...(loaded.part !== undefined ? { part: loaded.part } : {}),
     sha256,
+  };
+}
+
+/**
+ * The SourceInfo of a capture file, from its first layer as loaded: T, d and the tokens are
+ * its key positions, heads × d_head and metadata tokens; `capture` lists its layers.
+ */
+export function captureSourceInfo(id: string, path: string, loaded: LoadedCapture, sha256: string): SourceInfo {
+  const data = loaded.data;
+  if (!data) throw new Error(`${basename(path)}: layer ${loaded.layer} was not read`);
+  const { Tq, Tk, heads, dHead, dv } = data;
+  const tokens = loaded.tokens;
+  return {
+    id,
+    name: basename(path),
+    path,
+    format: `${loaded.format} capture`,
+    dtype: loaded.dtype,
+    shape: [Tk, heads, dHead],
+    T: Tk,
+    d: heads * dHead,
+    tokens: tokens && Tk <= MAX_LISTED_TOKENS ? [...tokens] : null,
+    vocabulary: false,
+    sha256,
+    capture: { naming: loaded.naming, layers: [...loaded.layers], layer: loaded.layer, heads, Tq, Tk, dHead, dv, pattern: data.pattern !== null },
   };
 }

@@ -5,15 +5,17 @@
  */
 import type { SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
 import type { LoadedEmbeddings } from '../../../src-shared/formats/types';
+import type { LoadedCapture } from '../../../src-shared/formats/captures';
 import { lookupSentence } from '../../../src-shared/formats/sentence';
 import type { Host } from '../host';
 import type { ServiceContext } from '../service-context';
 import type { RecentFiles } from '../app/recent-files';
 import type { FileCache } from './file-cache';
-import { sourceInfo } from './source-info';
+import { captureSourceInfo, sourceInfo } from './source-info';
 
 export class Sources {
-  private readonly sources = new Map<string, { info: SourceInfo; loaded: LoadedEmbeddings }>();
+  /** a capture's entry has no embeddings (its layers are read by the runs) */
+  private readonly sources = new Map<string, { info: SourceInfo; loaded: LoadedEmbeddings | null }>();
   private nextSource = 1;
 
   constructor(
@@ -49,24 +51,46 @@ export class Sources {
     return info;
   }
 
+  /** A capture file as a source: its first layer loaded (through the cache, for the runs) to describe its shapes. */
+  registerCapture(path: string, loaded: LoadedCapture, sha256: string): SourceInfo {
+    const id = `src-${this.nextSource++}`;
+    const info = captureSourceInfo(id, path, loaded, sha256);
+    this.sources.set(id, { info, loaded: null });
+    return info;
+  }
+
+  /**
+   * The layers of `path` when it is a capture file (its first layer loaded), else null. A file
+   * of named tensors that cannot be read as one is left to the embeddings reader, whose
+   * message the user then sees.
+   */
+  async loadCapture(path: string, signal?: AbortSignal): Promise<LoadedCapture | null> {
+    const files: FileCache = this.ctx.files;
+    const found = await files.probeCapture(path).catch(() => null);
+    if (!found || found.layers.length === 0) return null;
+    return files.loadCapture(path, found.layers[0], { signal });
+  }
+
   private async openSource(path: string, part?: string): Promise<SourceInfo> {
     // hash while loading; a file that fails to load stops its hash (a bad 3 GB file would hash on for seconds)
     const hashing = new AbortController();
     const files: FileCache = this.ctx.files;
     const sha = files.sha256(path, hashing.signal).catch(() => '');
-    let opened: Awaited<ReturnType<FileCache['load']>>;
     try {
-      opened = await files.load(path, part);
+      const capture = part === undefined ? await this.loadCapture(path) : null;
+      if (capture) return this.registerCapture(path, capture, await sha);
+      const opened = await files.load(path, part);
+      return this.register(path, opened.loaded, opened.embedded ? '' : await sha);
     } catch (e) {
       hashing.abort();
       throw e;
     }
-    return this.register(path, opened.loaded, opened.embedded ? '' : await sha);
   }
 
   async lookupSentence(req: { sourceId: string; sentence: string }): Promise<SentenceLookup> {
     const source = this.sources.get(req.sourceId);
     if (!source) throw new Error(`unknown source "${req.sourceId}": open the file again`);
+    if (!source.loaded) throw new Error(`${source.info.name} is a capture file: its tokens are the model's, with no vocabulary to look a sentence up in`);
     const found = lookupSentence(source.loaded.embeddings, req.sentence);
     return { indices: [...found.indices], tokens: [...found.tokens], outOfVocabulary: [...found.outOfVocabulary] };
   }

@@ -6,7 +6,7 @@
  * `mask.1.size` lands on the second card of the stack. The data panel's padding toggles
  * edit the first `padding` mask of the stack (adding one when there is none).
  */
-import type { SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
+import type { CaptureInfo, SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
 import { catalogueEntry, MASKS, NORMALIZERS, POSITIONS, QUANTIZERS, RECURRENCES, SCORE_FUNCTIONS, type CatalogueEntry } from '../../../src-shared/metrics/catalogue';
 import { JobSpecError, normalizerSpec, parseJobSpec, type EntrySpec, type JobSpec, type ProjectionSpec, type SourceSpec } from '../../../src-shared/job/spec';
 import type { OutputKind } from '../../../src-shared/job/problem';
@@ -36,9 +36,17 @@ export type SlotState =
       lookup?: SentenceLookup | null;
     };
 
+/** A capture file as the run's source (docs/semantics.md "Captures"), at one of its layers. */
+export interface CaptureState {
+  info: SourceInfo & { capture: CaptureInfo };
+  layer: number;
+}
+
 export interface SourcesState {
-  /** one embedding set for Q, K and V, or separate sources */
-  mode: 'shared' | 'separate';
+  /** one embedding set for Q, K and V, separate sources, or a capture file's q, k and v */
+  mode: 'shared' | 'separate' | 'capture';
+  /** the capture file opened last (kept while another mode is shown); the source in mode "capture" */
+  capture: CaptureState | null;
   embeddings: SlotState | null;
   queries: SlotState | null;
   keys: SlotState | null;
@@ -135,7 +143,7 @@ export function defaultConfig(): ConfigState {
 }
 
 export function emptySources(): SourcesState {
-  return { mode: 'shared', embeddings: null, queries: null, keys: null, values: null };
+  return { mode: 'shared', capture: null, embeddings: null, queries: null, keys: null, values: null };
 }
 
 let nextMaskKey = 1;
@@ -180,18 +188,50 @@ export function slotToSource(slot: SlotState): SourceSpec {
   return spec;
 }
 
-/** The roles the JobSpec gets from the data panel. */
+/** The roles the JobSpec gets from the data panel (none for a capture, which gives q, k and v itself). */
 export function activeRoles(sources: SourcesState): SourceRole[] {
+  if (sources.mode === 'capture') return [];
   return sources.mode === 'shared' ? ['embeddings'] : ['queries', 'keys', 'values'];
+}
+
+/** The capture as a file slot: its key positions and tokens. */
+function captureKeySlot(c: CaptureState): SlotState {
+  return { kind: 'file', info: c.info };
+}
+
+/** The capture's queries as a file slot: the last Tq positions, as the causal mask's offset counts them. */
+function captureQuerySlot(c: CaptureState): SlotState {
+  const { Tq, Tk } = c.info.capture;
+  const tokens = c.info.tokens && Tq <= Tk ? c.info.tokens.slice(Tk - Tq) : null;
+  return { kind: 'file', info: { ...c.info, T: Tq, tokens } };
 }
 
 /** The slot whose tokens are the keys (the padding toggles act on them). */
 export function keySlot(sources: SourcesState): SlotState | null {
+  if (sources.mode === 'capture') return sources.capture && captureKeySlot(sources.capture);
   return sources.mode === 'shared' ? sources.embeddings : sources.keys;
 }
 
 export function querySlot(sources: SourcesState): SlotState | null {
+  if (sources.mode === 'capture') return sources.capture && captureQuerySlot(sources.capture);
   return sources.mode === 'shared' ? sources.embeddings : sources.queries;
+}
+
+/** The data panel's line about a capture: format, dtype, layers, heads, positions, d_head, pattern. */
+export function describeCapture(c: CaptureState): string {
+  const { info } = c;
+  const k = info.capture;
+  const layers = k.layers.length === 1 ? `1 layer (${k.layers[0]})` : `${k.layers.length} layers (${k.layers[0]}–${k.layers[k.layers.length - 1]})`;
+  const positions = k.Tq === k.Tk ? `${k.Tk} positions` : `${k.Tq} queries × ${k.Tk} keys`;
+  const pattern = k.pattern ? "with the model's pattern" : "without the model's pattern";
+  return `${info.format} · ${info.dtype} · ${layers} · ${k.heads} heads × ${positions} · d_head ${k.dHead} · ${pattern}`;
+}
+
+/** The capture state of an opened file at its first layer, or null when the file is no capture. */
+export function captureOf(info: SourceInfo, layer?: number): CaptureState | null {
+  const k = info.capture;
+  if (!k || k.layers.length === 0) return null;
+  return { info: info as CaptureState['info'], layer: layer !== undefined && k.layers.includes(layer) ? layer : k.layers[0] };
 }
 
 // ---------------------------------------------------------------- padding ⇄ mask stack
@@ -300,6 +340,12 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
   const errors: FieldErrors = {};
   const draft: JobSpec = {};
 
+  const capture = sources.mode === 'capture';
+  if (capture) {
+    // the capture replaces the sources, the projection and the heads (its heads all run; the Head selector picks one)
+    if (sources.capture) draft.capture = { path: sources.capture.info.path, layer: sources.capture.layer };
+    else errors.capture = 'no capture file loaded: open a .safetensors or .npz capture';
+  }
   for (const role of activeRoles(sources)) {
     const slot = sources[role];
     if (!slot) {
@@ -314,8 +360,10 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
     draft[role] = slotToSource(slot);
   }
 
-  draft.projection = projectionSpec(config.projection);
-  if (config.heads !== null) draft.heads = config.heads;
+  if (!capture) {
+    draft.projection = projectionSpec(config.projection);
+    if (config.heads !== null) draft.heads = config.heads;
+  }
 
   // a recurrence replaces the score function and normaliser: their sections keep their state, unsent
   const recurrent = usesRecurrence(config);
@@ -393,6 +441,15 @@ function restoreSlot(spec: SourceSpec | undefined, infos: SourceInfo[], role: So
   return { kind: 'file', info, sentence: spec.sentence, lookup: null };
 }
 
+function restoreCapture(spec: NonNullable<JobSpec['capture']>, infos: SourceInfo[], problems: string[]): CaptureState | null {
+  const info = infos.find((s) => s.path === spec.path && s.capture);
+  const state = info ? captureOf(info, spec.layer) : null;
+  if (!state) problems.push(`capture: the file ${spec.path} was not reopened`);
+  else if (state.layer !== spec.layer) problems.push(`capture: ${info!.name} holds no layer ${spec.layer} now (layer ${state.layer} is shown)`);
+  if (spec.heads) problems.push(`capture: the session listed heads ${spec.heads.join(', ')}; the app runs every head of the layer`);
+  return state;
+}
+
 function restoreEntry(entries: CatalogueEntry[], spec: EntrySpec | undefined, fallback: string): EntryState {
   const entry = entries.find((e) => e.id === spec?.id) ?? entries.find((e) => e.id === fallback)!;
   const { id: _id, ...params } = spec ?? { id: fallback };
@@ -404,15 +461,18 @@ function restoreEntry(entries: CatalogueEntry[], spec: EntrySpec | undefined, fa
 export function stateFromJob(job: JobSpec, infos: SourceInfo[], embedded: EmbeddedData = {}): RestoredState {
   const problems: string[] = [];
   const separate = !job.embeddings && (job.queries !== undefined || job.keys !== undefined);
-  const sources: SourcesState = separate
-    ? {
-        mode: 'separate',
-        embeddings: null,
-        queries: restoreSlot(job.queries, infos, 'queries', problems, embedded),
-        keys: restoreSlot(job.keys, infos, 'keys', problems, embedded),
-        values: restoreSlot(job.values, infos, 'values', problems, embedded),
-      }
-    : { mode: 'shared', embeddings: restoreSlot(job.embeddings, infos, 'embeddings', problems, embedded), queries: null, keys: null, values: null };
+  const sources: SourcesState = job.capture
+    ? { mode: 'capture', capture: restoreCapture(job.capture, infos, problems), embeddings: null, queries: null, keys: null, values: null }
+    : separate
+      ? {
+          mode: 'separate',
+          capture: null,
+          embeddings: null,
+          queries: restoreSlot(job.queries, infos, 'queries', problems, embedded),
+          keys: restoreSlot(job.keys, infos, 'keys', problems, embedded),
+          values: restoreSlot(job.values, infos, 'values', problems, embedded),
+        }
+      : { mode: 'shared', capture: null, embeddings: restoreSlot(job.embeddings, infos, 'embeddings', problems, embedded), queries: null, keys: null, values: null };
 
   const p = job.projection ?? { id: 'identity' };
   const projection: ProjectionState = {

@@ -83,6 +83,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
   function blocker(name: ExperimentName): string | null {
     if (Object.keys(formErrors(name)).length > 0) return 'fix the fields marked below';
     if (needsJob(name) && !jobStore.job) return 'the configuration has an error: fix it in the panels first';
+    if (needsJob(name) && jobStore.job) return experimentModule(name)?.jobProblem?.(jobStore.job) ?? null;
     return null;
   }
 

@@ -8,7 +8,7 @@ import { computed, ref } from 'vue';
 import type { SourceInfo } from '../../../src-shared/api/lab-api';
 import { labApi } from '../host';
 import { errorText } from '../logic/errors';
-import { keySlot, querySlot, slotTokens, type SlotState, type SourceRole, type SourcesState } from '../logic/jobspec';
+import { captureOf, keySlot, querySlot, slotTokens, type CaptureState, type SlotState, type SourceRole, type SourcesState } from '../logic/jobspec';
 import { sample, type SampleData } from '../logic/samples';
 
 type Slots = Record<SourceRole, SlotState | null>;
@@ -39,7 +39,10 @@ export const useSourcesStore = defineStore('sources', () => {
   /** the role a file is being opened for */
   const loading = ref<SourceRole | null>(null);
 
-  const state = computed<SourcesState>(() => ({ mode: mode.value, ...slots.value }));
+  /** the capture file opened last: the source while the mode is "capture" */
+  const capture = ref<CaptureState | null>(null);
+
+  const state = computed<SourcesState>(() => ({ mode: mode.value, capture: capture.value, ...slots.value }));
   const keyTokens = computed(() => slotTokens(keySlot(state.value)));
   const queryTokens = computed(() => slotTokens(querySlot(state.value)));
 
@@ -63,6 +66,10 @@ export const useSourcesStore = defineStore('sources', () => {
 
   function setMode(next: SourcesState['mode']) {
     if (next === mode.value) return;
+    if (next === 'capture') {
+      if (capture.value) mode.value = 'capture';
+      return;
+    }
     if (next === 'separate' && !slots.value.queries && !slots.value.keys && slots.value.embeddings) {
       // start the separate sources from what was shared
       slots.value = { ...slots.value, queries: slots.value.embeddings, keys: slots.value.embeddings };
@@ -77,12 +84,25 @@ export const useSourcesStore = defineStore('sources', () => {
    * is shown on that role's row and the previous data stays. Returns the SourceInfo, or null
    * if the dialog was cancelled or the file could not be read.
    */
-  async function open(role: SourceRole = mode.value === 'shared' ? 'embeddings' : 'keys', path?: string, part?: string): Promise<SourceInfo | null> {
+  async function open(role: SourceRole = mode.value === 'separate' ? 'keys' : 'embeddings', path?: string, part?: string): Promise<SourceInfo | null> {
     loading.value = role;
     try {
       const info = await labApi().openEmbeddings({ path, part });
       if (!info) return null;
       clearError(role);
+      const opened = captureOf(info);
+      if (opened) {
+        // a capture file gives q, k and v itself: it becomes the source, at its first layer
+        capture.value = opened;
+        mode.value = 'capture';
+        sampleId.value = null;
+        return info;
+      }
+      if (mode.value === 'capture') {
+        // an embeddings file opened from the capture's card: back to one set
+        mode.value = 'shared';
+        role = 'embeddings';
+      }
       setSlot(role, { kind: 'file', info, sentence: '', lookup: null });
       sampleId.value = null;
       return info;
@@ -126,6 +146,21 @@ export const useSourcesStore = defineStore('sources', () => {
     }
   }
 
+  /** The capture's layer to run (one the file holds). */
+  function setLayer(layer: number) {
+    const c = capture.value;
+    if (c && c.info.capture.layers.includes(layer) && c.layer !== layer) capture.value = { ...c, layer };
+  }
+
+  /** Show a layer of the capture (the layers × heads table's cell): back to capture mode, at that layer. Returns whether it could. */
+  function showCaptureLayer(layer: number): boolean {
+    const c = capture.value;
+    if (!c || !c.info.capture.layers.includes(layer)) return false;
+    mode.value = 'capture';
+    setLayer(layer);
+    return true;
+  }
+
   function remove(role: SourceRole) {
     setSlot(role, null);
     clearError(role);
@@ -134,10 +169,31 @@ export const useSourcesStore = defineStore('sources', () => {
   /** Replace everything (opening a session). */
   function restore(next: SourcesState) {
     mode.value = next.mode;
+    capture.value = next.capture;
     slots.value = { embeddings: next.embeddings, queries: next.queries, keys: next.keys, values: next.values };
     sampleId.value = null;
     fileErrors.value = {};
   }
 
-  return { mode, slots, sampleId, fileErrors, loading, state, keyTokens, queryTokens, useSample, setMode, open, openParts, lookup, remove, restore, clearError };
+  return {
+    mode,
+    slots,
+    capture,
+    setLayer,
+    showCaptureLayer,
+    sampleId,
+    fileErrors,
+    loading,
+    state,
+    keyTokens,
+    queryTokens,
+    useSample,
+    setMode,
+    open,
+    openParts,
+    lookup,
+    remove,
+    restore,
+    clearError,
+  };
 });
