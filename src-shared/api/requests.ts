@@ -114,6 +114,14 @@ const tileIndex = v.pipe(
   v.maxValue(2 ** 24, 'expected an index ≤ 16777216'),
 );
 /** A half-open range [start, end) of at most TILE_MAX_SIDE entries. */
+/** A head of a kept run (fetchTile, modelPattern): the run's own check says whether it has that many. */
+const headIndex = v.pipe(
+  v.number('expected a head index'),
+  v.integer('expected an integer'),
+  v.minValue(0, 'expected a head index ≥ 0'),
+  v.maxValue(1023, 'expected a head index ≤ 1023'),
+);
+
 const tileRange = (what: string) =>
   v.pipe(
     v.tuple([tileIndex, tileIndex], `expected [start, end) of ${what}`),
@@ -157,12 +165,7 @@ export const OPERATIONS = {
     'fetchTile',
     v.strictObject({
       runId: idString('a run id'),
-      head: v.pipe(
-        v.number('expected a head index'),
-        v.integer('expected an integer'),
-        v.minValue(0, 'expected a head index ≥ 0'),
-        v.maxValue(1023, 'expected a head index ≤ 1023'),
-      ),
+      head: headIndex,
       rows: tileRange('rows'),
       cols: tileRange('columns'),
     }),
@@ -172,12 +175,7 @@ export const OPERATIONS = {
     'modelPattern',
     v.strictObject({
       runId: idString('a run id'),
-      head: v.pipe(
-        v.number('expected a head index'),
-        v.integer('expected an integer'),
-        v.minValue(0, 'expected a head index ≥ 0'),
-        v.maxValue(1023, 'expected a head index ≤ 1023'),
-      ),
+      head: headIndex,
     }),
     1 * KiB,
   ),

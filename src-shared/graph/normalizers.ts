@@ -42,7 +42,7 @@ export interface NormalizerInput {
 }
 
 /** the smallest normal float32: ln of it is finite, and 0·ln(it) = 0 */
-const FLT_MIN = 1.1754943508222875e-38;
+export const FLT_MIN = 1.1754943508222875e-38;
 
 /** Σ_j a_ij·b_ij per row as [h, n, 1]: Mul + ReduceSum (measured: a batched [1,Tk]×[Tk,1] MatMul is no faster). */
 function rowSum(ctx: GraphContext, a: string, b: string): string {
@@ -50,7 +50,7 @@ function rowSum(ctx: GraphContext, a: string, b: string): string {
 }
 
 /** −Σ w ln w with 0·ln 0 = 0, by clamping the log's argument instead of selecting. */
-function plainEntropy(ctx: GraphContext, w: string): string {
+export function plainEntropy(ctx: GraphContext, w: string): string {
   const b = ctx.b;
   return b.op('Neg', [rowSum(ctx, w, b.op('Log', [b.op('Max', [w, b.scalar(FLT_MIN)])]))]);
 }

@@ -13,14 +13,12 @@
  */
 import type { AttentionProblem, ResolvedRecurrence } from '../job/problem';
 import type { GraphContext } from './context';
-import type { Normalized } from './normalizers';
+import { FLT_MIN, plainEntropy, type Normalized } from './normalizers';
 import { maskedScores } from './masks';
 import type { FeedTensor, Tile } from './feeds';
 import { keyRange } from './keys';
-import { EMPTY_DENOMINATOR, logDecay } from '../recurrence/features';
+import { decayScale, EMPTY_DENOMINATOR, logDecay } from '../recurrence/features';
 
-/** float32's smallest normal: 0·ln(it) = 0 and ln(it) is finite */
-const FLT_MIN = 1.1754943508222875e-38;
 /**
  * A float32 row of A counts as a distribution when it is ≥ 0 and sums to 1 within this (a sum
  * of thousands of float32 weights drifts by ~1e-5; the float64 forms use 1e-6).
@@ -83,13 +81,12 @@ export function buildRecurrence(ctx: GraphContext, rec: Exclude<ResolvedRecurren
   const absA = b.op('Abs', [A]);
   const total = b.op('ReduceSum', [absA, b.ints([-1])], { keepdims: 1 });
   const p = b.op('Div', [absA, b.op('Max', [total, b.scalar(FLT_MIN)])]);
-  const entropy = b.op('Neg', [b.op('ReduceSum', [b.op('Mul', [p, b.op('Log', [b.op('Max', [p, b.scalar(FLT_MIN)])])]), b.ints([-1])], { keepdims: 1 })]);
   const argmax = b.op('ArgMax', [absA], { axis: -1, keepdims: 1 });
   const negative = b.op('Less', [b.op('ReduceMin', [A], { axes: [-1], keepdims: 1 }), b.scalar(0)]);
   const offOne = b.op('Greater', [b.op('Abs', [b.op('Sub', [b.op('ReduceSum', [A, b.ints([-1])], { keepdims: 1 }), b.scalar(1)])]), b.scalar(GRAPH_DISTRIBUTION_TOLERANCE)]);
   return {
     weights: A,
-    entropy,
+    entropy: plainEntropy(ctx, p),
     argmax,
     maxWeight: b.op('GatherElements', [A, argmax], { axis: -1 }),
     nonEmpty,
@@ -124,7 +121,7 @@ export function recurrenceFeeds(problem: AttentionProblem, tile: Tile): Record<s
     for (let j = k0; j < k1; j++) cols[(h - tile.h0) * (k1 - k0) + j - k0] = ref - c[j];
   }
   return {
-    r_scale: scalar(rec.id === 'retention' ? 1 / Math.sqrt(d) : 1),
+    r_scale: scalar(decayScale(rec, d)),
     rowDecay: { type: 'float32', data: rows, dims: [nh, n, 1] },
     colDecay: { type: 'float32', data: cols, dims: [nh, 1, k1 - k0] },
   };

@@ -76,8 +76,8 @@ export function logDecay(rec: Extract<ResolvedRecurrence, { id: 'retention' | 's
   return c;
 }
 
-/** The factor retention puts on q·k (1/√d); the selective form has none. */
-export function decayScale(rec: Extract<ResolvedRecurrence, { id: 'retention' | 'selective' }>, d: number): number {
+/** The factor a recurrence puts on q·k: retention's 1/√d; the others have none. */
+export function decayScale(rec: ResolvedRecurrence, d: number): number {
   return rec.id === 'retention' ? 1 / Math.sqrt(d) : 1;
 }
 

@@ -12,7 +12,7 @@
  *   d × dv, so every form reads o_t = xᵀS)
  */
 import type { AttentionProblem } from '../job/problem';
-import { EMPTY_DENOMINATOR, featureMap, featureWidth, headBlock } from './features';
+import { decayScale, EMPTY_DENOMINATOR, featureMap, featureWidth, headBlock } from './features';
 
 export interface ScanRows {
   /** (r1 − r0) × dv outputs */
@@ -55,7 +55,7 @@ export function scanRows(problem: AttentionProblem, h: number, r0: number, r1: n
   const S = from ? Float64Array.from(from.S) : new Float64Array(w * dv);
   const z = from ? Float64Array.from(from.z) : new Float64Array(w);
   const sk = new Float64Array(dv);
-  const scale = rec.id === 'retention' ? 1 / Math.sqrt(d) : 1;
+  const scale = decayScale(rec, d);
   for (let t = t0; t < r1; t++) {
     if (save && t % save.every === 0) save.into.push({ t, S: Float64Array.from(S), z: Float64Array.from(z) });
     const kt = (t - t0) * w;

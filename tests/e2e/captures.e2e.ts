@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { WasmPool } from '../../src-main/engine/pool';
 import { closeBrowser, startHarness, type Harness } from './harness';
-import { chartState, duplicateTestIds } from './probes';
+import { chartState, duplicateTestIds, runFinished, shownRun } from './probes';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'captures');
 const CAPTURE = join(FIXTURES, 'capture-tl.safetensors');
@@ -34,24 +34,6 @@ afterAll(async () => {
   await pool?.close();
   await closeBrowser();
 });
-
-async function shownRun(page: Page): Promise<string> {
-  return (await page.getByTestId('heatmap-panel').getAttribute('data-run-id')) ?? '';
-}
-
-/** Wait until the heatmap shows a finished run other than `previous`; returns its id. */
-async function runFinished(page: Page, previous: string): Promise<string> {
-  await page.waitForFunction(
-    (prev) => {
-      const id = document.querySelector('[data-testid="heatmap-panel"]')?.getAttribute('data-run-id') ?? '';
-      const status = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status');
-      return id !== '' && id !== prev && status !== 'running';
-    },
-    previous,
-    { timeout: 60_000 },
-  );
-  return shownRun(page);
-}
 
 /** The number in a "… mean JS X nats …" text. */
 function jsOf(text: string | null): number {

@@ -13,7 +13,7 @@ import { defaultExportHeight, DEFAULT_EXPORT_WIDTH } from '../../src-main/servic
 import { readPng } from '../service/png';
 import { vectors } from '../service/helpers';
 import { closeBrowser, startHarness, type Harness } from './harness';
-import { chartState, duplicateTestIds } from './probes';
+import { chartState, duplicateTestIds, runFinished, shownRun } from './probes';
 import { implicitMatrix } from '../../src-shared/reference/recurrence';
 
 const TOKENS = ['a', 'small', 'dog', 'chased', 'a', 'red', 'ball', 'across', 'the', 'wet', 'green', 'lawn'];
@@ -39,25 +39,6 @@ afterAll(async () => {
   await closeBrowser();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The run id the heatmap shows. */
-async function shownRun(page: Page): Promise<string> {
-  return (await page.getByTestId('heatmap-panel').getAttribute('data-run-id')) ?? '';
-}
-
-/** Wait until the heatmap shows a finished run other than `previous`; returns its id. */
-async function runFinished(page: Page, previous: string): Promise<string> {
-  await page.waitForFunction(
-    (prev) => {
-      const id = document.querySelector('[data-testid="heatmap-panel"]')?.getAttribute('data-run-id') ?? '';
-      const status = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status');
-      return id !== '' && id !== prev && status !== 'running';
-    },
-    previous,
-    { timeout: 60_000 },
-  );
-  return shownRun(page);
-}
 
 async function meanEntropy(page: Page): Promise<string> {
   return (await page.getByTestId('mean-entropy-0').textContent())?.trim() ?? '';

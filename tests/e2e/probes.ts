@@ -1,7 +1,7 @@
 /**
  * Reading the page beyond what a user sees, for the end-to-end tests: what a chart holds
  * and draws (through the ChartProbe EChart.vue puts on its element, src-renderer/src/charts/probe.ts),
- * and whether every data-testid is unique.
+ * whether every data-testid is unique, and which run the heatmap shows.
  */
 import type { Page } from 'playwright-core';
 import type { Box, ChartLayout } from '../../src-renderer/src/charts/probe';
@@ -63,4 +63,23 @@ export async function duplicateTestIds(page: Page): Promise<string[]> {
     }
     return [...seen].filter(([, n]) => n > 1).map(([id, n]) => `${id} ×${n}`);
   });
+}
+
+/** The run id the heatmap shows. */
+export async function shownRun(page: Page): Promise<string> {
+  return (await page.getByTestId('heatmap-panel').getAttribute('data-run-id')) ?? '';
+}
+
+/** Wait until the heatmap shows a finished run other than `previous`; returns its id. */
+export async function runFinished(page: Page, previous: string): Promise<string> {
+  await page.waitForFunction(
+    (prev) => {
+      const id = document.querySelector('[data-testid="heatmap-panel"]')?.getAttribute('data-run-id') ?? '';
+      const status = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status');
+      return id !== '' && id !== prev && status !== 'running';
+    },
+    previous,
+    { timeout: 60_000 },
+  );
+  return shownRun(page);
 }
