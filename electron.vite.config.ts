@@ -1,7 +1,7 @@
 /**
  * Three builds (electron-vite):
  * - main: `out/main/index.js` (the Electron entry) and `out/main/engine-worker.js` (the
- *   WasmPool's worker_threads entry; pool.ts looks for `./engine-worker.js` beside the
+ *   CpuPool's worker_threads entry; pool.ts looks for `./engine-worker.js` beside the
  *   chunk it was bundled into, and pool.ts lands in index.js itself). Dependencies stay
  *   external (`dependencies` are shipped in node_modules by electron-builder), so
  *   onnxruntime-web's Node build loads its own ort-wasm-simd-threaded.wasm from its own

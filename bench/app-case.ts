@@ -13,7 +13,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP_POOL, WasmPool } from '../src-main/engine/pool';
+import { APP_POOL, CpuPool } from '../src-main/engine/pool';
 import { encodeNpy } from '../src-main/service/npy-write';
 import { gaussianMatrix } from '../src-shared/random';
 import { closeBrowser, startHarness } from '../tests/e2e/harness';
@@ -119,7 +119,7 @@ function summary(samples: AppSample[]) {
 
 export async function runAppCase(reps = 5, profile?: (page: import('playwright-core').Page, change: (kind: 'metric' | 'tau') => Promise<AppSample>) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-app-'));
-  const pool = new WasmPool({ workers: 2, ...APP_POOL });
+  const pool = new CpuPool({ workers: 2, ...APP_POOL });
   const h = await startHarness({ pool, viewport: { width: 1440, height: 900 } });
   try {
     await pool.whenWarm();

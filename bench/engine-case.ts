@@ -1,7 +1,8 @@
-/** One bench case on the engine (the wasm worker pool), in its own process so peak RSS is its own. */
+/** One bench case on the engine (the CPU worker pool: native onnxruntime, or its wasm build), in its own process so peak RSS is its own. */
 import { resolveJob } from '../src-shared/job/resolve';
 import type { JobSpec } from '../src-shared/job/spec';
-import { APP_POOL, WasmPool } from '../src-main/engine/pool';
+import { APP_POOL, CpuPool } from '../src-main/engine/pool';
+import type { CpuRuntimeKind } from '../src-main/engine/protocol';
 import { loadFile } from '../src-main/service/sources/file-source';
 import type { BenchCase } from './cases';
 
@@ -17,12 +18,12 @@ export function benchJob(c: BenchCase): JobSpec {
 }
 
 /** `input`: the case's .npy (bench/inputs.ts), read through the app's own loader. */
-export async function runEngineCase(c: BenchCase, input: string, workers?: number, threads?: number) {
+export async function runEngineCase(c: BenchCase, input: string, workers?: number, threads?: number, runtime?: CpuRuntimeKind) {
   const files = new Map([['bench-input', await loadFile(input)]]);
   const problem = resolveJob(benchJob(c), files);
   // configured as the app's pool (src-main/index.ts), whose idle warm-up has long ended by the
   // time a user runs a job; `warmMs` is how long it took here
-  const pool = new WasmPool({ ...APP_POOL, workers, threadsPerWorker: threads });
+  const pool = new CpuPool({ ...APP_POOL, workers, threadsPerWorker: threads, runtime });
   try {
     const w0 = performance.now();
     const { roundMs: warmRoundMs } = await pool.whenWarm();

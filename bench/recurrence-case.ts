@@ -7,7 +7,7 @@
  * the app releases runs it no longer keeps. linear, retention and selective run as graphs;
  * delta as TypeScript rows (docs/semantics.md "Recurrences"), timed at 2,048 only.
  */
-import { APP_POOL, WasmPool } from '../src-main/engine/pool';
+import { APP_POOL, CpuPool } from '../src-main/engine/pool';
 import { resolveJob } from '../src-shared/job/resolve';
 import type { JobSpec } from '../src-shared/job/spec';
 import { gaussianMatrix } from '../src-shared/random';
@@ -27,7 +27,7 @@ function inputs(T: number, d: number): Partial<JobSpec> {
 }
 
 export async function runRecurrenceCase() {
-  const pool = new WasmPool(APP_POOL);
+  const pool = new CpuPool(APP_POOL);
   const shapes = [
     { label: 'H12_T2048_d64', T: 2048, extra: { heads: 12, projection: { id: 'random' as const, seed: 1, width: 768 }, outputs: ['entropy', 'output'] as JobSpec['outputs'] } },
     { label: 'H1_T16384_d64_overview', T: 16384, extra: { heads: 1, outputs: ['entropy', 'overview'] as JobSpec['outputs'] } },

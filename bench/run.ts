@@ -88,7 +88,8 @@ async function childMain(argv: string[]): Promise<void> {
   if (get('--child') === 'engine') {
     const workers = argv.includes('--workers') ? Number(get('--workers')) : undefined;
     const threads = argv.includes('--threads') ? Number(get('--threads')) : undefined;
-    process.stdout.write(JSON.stringify(await runEngineCase(c, get('--input'), workers, threads)) + '\n');
+    const runtime = argv.includes('--runtime') ? (get('--runtime') as 'native' | 'wasm') : undefined;
+    process.stdout.write(JSON.stringify(await runEngineCase(c, get('--input'), workers, threads, runtime)) + '\n');
   } else {
     const x = benchInput(c);
     plainJsAttention(x, c); // warm-up
@@ -205,6 +206,8 @@ export async function benchMain(argv: string[]): Promise<void> {
         // and (pool scaling, issue #4) one single-threaded worker
         'engine 1 worker × 2 threads': child(['--child', 'engine', '--case', c.name, '--input', input, '--workers', '1', '--threads', '2']),
         'engine 1 worker × 1 thread': child(['--child', 'engine', '--case', c.name, '--input', input, '--workers', '1', '--threads', '1']),
+        // the same pool on onnxruntime-web's wasm build (the engine before onnxruntime-node)
+        'engine wasm': child(['--child', 'engine', '--case', c.name, '--input', input, '--runtime', 'wasm']),
         numpy: numpy(c, input),
         // WebGPU in headless Chromium (SwiftShader here: WebGPU on the CPU; recorded, not tuned for)
         webgpu: child(['--child', 'webgpu', '--case', c.name]),
@@ -213,14 +216,15 @@ export async function benchMain(argv: string[]): Promise<void> {
       contenders['plain JS'] = c.T <= 4096 ? child(['--child', 'js', '--case', c.name]) : { medianMs: null, note: 'skipped: T=16384 takes minutes in plain JS' };
       const e = contenders.engine.medianMs;
       const n = contenders.numpy.medianMs;
-      const entry = { case: c, contenders, ratioEngineToNumpy: e && n ? e / n : null };
+      const w = contenders['engine wasm'].medianMs;
+      const entry = { case: c, contenders, ratioEngineToNumpy: e && n ? e / n : null, ratioWasmToNative: e && w ? w / e : null };
       (report.cases as unknown[]).push(entry);
       const fmt = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '—'.padStart(9) : x.toFixed(1).padStart(9));
       const gpu = contenders.webgpu;
       const tile = contenders.engine.tileTimes as number[] | undefined;
       const fresh = contenders.engine.freshTimes as number[] | undefined;
       rows.push(
-        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(fresh?.length ? median(fresh) : null)} ${fmt(contenders['engine 1 worker × 2 threads'].medianMs)} ${fmt(contenders['engine 1 worker × 1 thread'].medianMs)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${(entry.ratioEngineToNumpy?.toFixed(2) ?? '—').padStart(4)}   ${fmt(contenders.engine.peakRssMb)} ${fmt(gpu.medianMs)} ${fmt(gpu.pageTimes ? median(gpu.pageTimes as number[]) : null)} ${fmt(tile ? median(tile) : null)}`,
+        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(fresh?.length ? median(fresh) : null)} ${fmt(contenders['engine 1 worker × 2 threads'].medianMs)} ${fmt(contenders['engine 1 worker × 1 thread'].medianMs)} ${fmt(w)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${(entry.ratioEngineToNumpy?.toFixed(2) ?? '—').padStart(4)}   ${fmt(contenders.engine.peakRssMb)} ${fmt(gpu.medianMs)} ${fmt(gpu.pageTimes ? median(gpu.pageTimes as number[]) : null)} ${fmt(tile ? median(tile) : null)}`,
       );
       process.stderr.write(`${rows[rows.length - 1]}\n`);
     }
@@ -256,6 +260,6 @@ export async function benchMain(argv: string[]): Promise<void> {
       ? `renderer: ${render.note ?? 'failed'}`
       : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
   process.stdout.write(
-    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n${zoomLine(zoom)}\n${cli.lines.join('\n')}\n${app.lines.join('\n')}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; tile 512 = a 512-row fetchTile region, wasm)\n\nwrote bench/report.json\n`,
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'wasm'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n${zoomLine(zoom)}\n${cli.lines.join('\n')}\n${app.lines.join('\n')}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; wasm = the same pool on onnxruntime-web's wasm build; tile 512 = a 512-row fetchTile region on the app's pool)\n\nwrote bench/report.json\n`,
   );
 }

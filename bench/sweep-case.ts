@@ -7,7 +7,7 @@
  * session survives from one round to the next by luck of the cache.
  */
 import { runExperiment } from '../src-shared/experiments';
-import { APP_POOL, WasmPool } from '../src-main/engine/pool';
+import { APP_POOL, CpuPool } from '../src-main/engine/pool';
 import { loadFile } from '../src-main/service/sources/file-source';
 import { benchJob } from './engine-case';
 import { median, type BenchCase } from './cases';
@@ -18,7 +18,7 @@ const ROUNDS = 3;
 export async function runSweepCase(c: BenchCase, input: string) {
   const files = new Map([['bench-input', await loadFile(input)]]);
   const spec = benchJob(c);
-  const pool = new WasmPool(APP_POOL);
+  const pool = new CpuPool(APP_POOL);
   try {
     await pool.whenWarm();
     const sweep = async (taus: number[]) => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { TileReply } from '../src-shared/api/lab-api';
 import type { LabOperations } from '../src-shared/api/requests';
-import { APP_POOL, WasmPool } from '../src-main/engine/pool';
+import { APP_POOL, CpuPool } from '../src-main/engine/pool';
 import { dispatch, serviceOperations } from '../src-main/service/dispatch';
 import { LabService } from '../src-main/service/lab-service';
 import { benchJob } from './engine-case';
@@ -42,7 +42,7 @@ export async function runZoomCase() {
   const c = ZOOM_CASE;
   const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-zoom-'));
   const input = await writeBenchInput(c, dir);
-  const pool = new WasmPool(APP_POOL);
+  const pool = new CpuPool(APP_POOL);
   // a host whose Open dialog answers with the bench input (so the service grants it as the app does)
   const service = await LabService.create({
     host: { userDataDir: dir, chooseOpenPath: async () => input, chooseSavePath: async () => null },

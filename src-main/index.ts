@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { EVENTS } from '../src-shared/api/requests';
 import type { MenuCommand } from '../src-shared/api/lab-api';
-import { APP_POOL, WasmPool } from './engine/pool';
+import { APP_POOL, CpuPool, wasmPoolBeside } from './engine/pool';
 import { WebGpuBackend } from './engine/gpu-backend';
 import { EngineRouter } from './engine/router';
 import { computeWindowConnector } from './electron/compute-window';
@@ -61,8 +61,8 @@ if (!app.requestSingleInstanceLock()) {
       hardenSession(session.defaultSession, devServerUrl);
       protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
 
-      // wasm worker pool + WebGPU in a hidden compute window; the router picks per job
-      engine = new EngineRouter(new WasmPool(APP_POOL), new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })));
+      // CPU worker pool (native onnxruntime, or wasm) + WebGPU in a hidden compute window; the router picks per job
+      engine = new EngineRouter(new CpuPool(APP_POOL), new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })), null, wasmPoolBeside(APP_POOL));
       service = await LabService.create({
         host: new ElectronHost(() => win, app.getPath('userData')),
         backend: engine,

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { measureLargeLoad } from './large-load';
 
 const REPORT = fileURLToPath(new URL('../reliability.json', import.meta.url));
@@ -24,7 +24,7 @@ export async function soakLarge(): Promise<number> {
   const count = arg('--count', 400_000);
   const dim = arg('--dim', 300);
   const dir = mkdtempSync(join(tmpdir(), 'qklab-soak-large-'));
-  const pool = new WasmPool({ warmUp: false });
+  const pool = new CpuPool({ warmUp: false });
   const loadBefore = loadavg()[0];
   try {
     const f = await measureLargeLoad({ dir, count, dim, backend: pool, log: (line) => console.log(`soak:large: ${line}`) });

@@ -1,6 +1,6 @@
 /**
  * `qklab experiment NAME [JOB.json] [options] [--json] [--out DIR]`: any experiment of the
- * registry (src-shared/experiments) on the engine (WasmPool), the same modules the app's
+ * registry (src-shared/experiments) on the engine (CpuPool), the same modules the app's
  * views run through LabService.runExperiment. Each experiment's flags and help come from its
  * options schema: numbers, integers, lists (`--taus 0.1,0.5`, `--metrics dot,cosine`) and
  * booleans, with the schema's defaults; nothing here names an experiment.
@@ -14,7 +14,7 @@ import * as v from 'valibot';
 import { wholeNumber } from './options';
 import { RENDER_FLAGS } from './common-flags';
 import { dirname, join, resolve } from 'node:path';
-import { WasmPool } from '../engine/pool';
+import { CpuPool } from '../engine/pool';
 import { loadJobFiles } from './cli-service';
 import { makePrivateDir, writeFileAtomic } from '../service/durable-files';
 import { parseJobSpec } from '../../src-shared/job/spec';
@@ -182,7 +182,7 @@ export async function cmdExperiment(args: string[], deps: ExperimentCommandDeps)
     input = { spec, files: await loadJobFiles(spec, dirname(a.jobPath)) };
   }
   const options = experimentOptions(m, a.given, input);
-  const pool = new WasmPool({ workers: a.workers, threadsPerWorker: a.threads });
+  const pool = new CpuPool({ workers: a.workers, threadsPerWorker: a.threads });
   try {
     const t0 = performance.now();
     let runs = 0;

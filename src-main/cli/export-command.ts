@@ -1,12 +1,12 @@
 /**
  * `qklab export JOB.json --format png|svg|csv|npy|json --out FILE`: run a job the way
- * `qklab run` does (WasmPool + the service's runs, cli-service.ts) and write one export of
+ * `qklab run` does (CpuPool + the service's runs, cli-service.ts) and write one export of
  * its result.
  */
 import { parseCommand, RENDER_FLAGS, stringFlags, SWITCH } from './common-flags';
 import { wholeNumber } from './options';
 import { dirname, extname, resolve } from 'node:path';
-import { WasmPool } from '../engine/pool';
+import { CpuPool } from '../engine/pool';
 import { makePrivateDir, writeFileAtomic } from '../service/durable-files';
 import { CliService } from './cli-service';
 import { DEFAULT_OUTPUTS } from '../../src-shared/job/resolve';
@@ -132,7 +132,7 @@ export async function cmdExport(args: string[], deps: ExportCommandDeps): Promis
   const a = parseExportArgs(args, deps.usage);
   const job = await deps.readJob(a.jobPath);
   const input = withOutputs(job, outputsFor(a.format, a.matrix, askedOutputs(job)));
-  const pool = new WasmPool({ workers: a.workers, threadsPerWorker: a.threads });
+  const pool = new CpuPool({ workers: a.workers, threadsPerWorker: a.threads });
   try {
     let progressShown = false;
     const cli = new CliService(pool, (fraction) => {

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 const USAGE = `qklab — QK Lab without a display
 
 Usage:
-  qklab run JOB.json [--json | --out DIR] [--layer N] [--backend auto|wasm|webgpu] [--workers N] [--threads N]
+  qklab run JOB.json [--json | --out DIR] [--layer N] [--backend auto|cpu|wasm|webgpu] [--workers N] [--threads N]
   qklab export JOB.json --out FILE [--format png|svg|csv|npy|json] [--head N | --grid] [--scale 1|2|4]
                [--colormap viridis] [--matrix weights|scores] [--log] [--width PX] [--height PX]
   qklab experiment NAME [JOB.json] [options] [--json | --out DIR] [--scale 1|2|4] [--width PX] [--height PX] [--theme light|dark]

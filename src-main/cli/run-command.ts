@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { parseCommand, stringFlags, SWITCH } from './common-flags';
 import { wholeNumber, type Usage } from './options';
-import { WasmPool } from '../engine/pool';
+import { CpuPool, wasmPoolBeside } from '../engine/pool';
 import { EngineRouter } from '../engine/router';
 import { InProcessExecutor } from '../engine/in-process';
 import { OnDemandBackend } from '../engine/on-demand';
@@ -34,7 +34,7 @@ export async function cmdRun(args: string[], { usage }: { usage: Usage }): Promi
   const layer = wholeNumber('layer', values.layer, usage, 0);
   const jobPath = resolve(positionals[0]);
   const job = withRunFlags(await readJobFile(jobPath), { backend: values.backend, layer }, jobPath, usage);
-  const engine = new EngineRouter(new OnDemandBackend('wasm', () => new WasmPool(poolOptions)), null, new InProcessExecutor());
+  const engine = new EngineRouter(new OnDemandBackend('cpu', () => new CpuPool(poolOptions)), null, new InProcessExecutor(), wasmPoolBeside(poolOptions));
   try {
     const cli = new CliService(engine, values.json ? undefined : (fraction) => process.stderr.write(`\r${Math.round(fraction * 100)}% `));
     const t0 = performance.now();

@@ -1,5 +1,5 @@
 /**
- * What runs attention jobs. The wasm worker pool (pool.ts) is one Backend; the WebGPU
+ * What runs attention jobs. The CPU worker pool (pool.ts) is one Backend; the WebGPU
  * backend (gpu-backend.ts: a hidden compute window in Electron) is another, behind the same
  * face; the router (router.ts) picks one per job (JobSpec `backend`: auto | wasm | webgpu).
  */

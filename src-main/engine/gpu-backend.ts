@@ -4,7 +4,7 @@
  * tests and bench: a Chromium page driven by Playwright), reached through a
  * `ComputeConnection`. This is the page's executor behind the engine's one job queue
  * (job-queue.ts: jobs, progress, cancellation, memory, failure, and the assembly of each
- * returned tile with the same `writeTile` / `finishResult` as the wasm pool): it keeps the
+ * returned tile with the same `writeTile` / `finishResult` as the CPU pool): it keeps the
  * page open, plans tiles for its graphs and keeps it fed. Electron-free.
  *
  * A lost GPU device or a crashed page fails the jobs it was serving with BackendLostError

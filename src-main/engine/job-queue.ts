@@ -6,7 +6,7 @@
  * running it is forgotten: a result nobody saw (failed, cancelled) gives its memory to the
  * next job, and a delivered one does when its owner releases it.
  *
- * The executors — the wasm worker pool (pool.ts), the WebGPU compute page
+ * The executors — the CPU worker pool (pool.ts), the WebGPU compute page
  * (gpu-backend.ts) and small jobs in this thread (in-process.ts) — only run tiles: they take them from the queue when they have room and
  * report each one done or failed. Bookkeeping written once cannot drift between them.
  */

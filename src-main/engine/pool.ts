@@ -1,5 +1,6 @@
 /**
- * The wasm backend: a pool of worker_threads, each running onnxruntime-web. Jobs are cut
+ * The CPU backend: a pool of worker_threads, each running onnxruntime's CPU kernels, native
+ * (onnxruntime-node, where it is installed: ort-native.ts) or wasm (onnxruntime-web). Jobs are cut
  * into tiles (plan.ts), tiles are handed to idle workers in job order, workers write their
  * tile straight into the job's shared result arrays. A cancelled job stops being dispatched
  * at once; a worker that dies is replaced, the job it was serving fails with a clear error,
@@ -16,9 +17,17 @@ import { isOutOfMemory, outOfMemoryError, workerStoppedError } from './worker-fa
 import { JobQueue, type QueuedJob, type TileExecutor, type TileTask } from './job-queue';
 import { MAX_TILE_BYTES, planPoolTiles, tileProblem, type Tile } from './plan';
 import { shareProblem } from './marshal';
-import type { ToMain, ToWorker } from './protocol';
+import type { CpuRuntimeKind, ToMain, ToWorker } from './protocol';
+import { nativeInstalled } from './ort-native';
+import { OnDemandBackend } from './on-demand';
 
 export interface PoolOptions {
+  /**
+   * which onnxruntime build the workers run: 'native' (onnxruntime-node's CPU kernels; a
+   * worker whose addon does not load runs wasm and says why), 'wasm' (onnxruntime-web), or
+   * 'auto' (default): native when onnxruntime-node is installed, else wasm
+   */
+  runtime?: CpuRuntimeKind | 'auto';
   /** worker threads (default: one per core, at most 4; with threadsPerWorker given, cores / threadsPerWorker) */
   workers?: number;
   /** onnxruntime-web threads inside each worker (default: the cores the workers leave, at least 1) */
@@ -57,6 +66,11 @@ interface Slot {
   alive: boolean;
   /** its idle warm-up has ended (or it has none): the time of each round, ms */
   warm: number[] | null;
+  /** the build it runs, once ready (and why not native, when it fell back) */
+  runtime: CpuRuntimeKind | null;
+  fallback?: string;
+  /** resolves when the worker has answered 'close' (or died) */
+  closed: Promise<void>;
 }
 
 function workerUrl(): { url: URL; workerData?: unknown } {
@@ -76,11 +90,31 @@ function workerUrl(): { url: URL; workerData?: unknown } {
  */
 export const APP_POOL: PoolOptions = { idleWarmUp: true, optimizeUpFront: true };
 
-export class WasmPool implements Backend, TileExecutor {
+/** 'auto' → the build this process can run: native when onnxruntime-node is installed. */
+export function resolveRuntime(runtime: PoolOptions['runtime'] = 'auto'): CpuRuntimeKind {
+  return runtime === 'auto' ? (nativeInstalled() ? 'native' : 'wasm') : runtime;
+}
+
+/**
+ * The pool for `backend: "wasm"` jobs beside a CPU pool made with `options`: where that pool
+ * runs native code, a wasm pool of the same shape, started by the first such job (the router
+ * sends them there); null where it runs wasm already.
+ */
+export function wasmPoolBeside(options: PoolOptions): Backend | null {
+  if (resolveRuntime(options.runtime) === 'wasm') return null;
+  return new OnDemandBackend('wasm', () => new CpuPool({ workers: options.workers, threadsPerWorker: options.threadsPerWorker, runtime: 'wasm' }));
+}
+
+/** How long close() waits for a native worker to finish its tile before terminating it anyway, ms. */
+const NATIVE_CLOSE_WAIT_MS = 60_000;
+
+export class CpuPool implements Backend, TileExecutor {
   readonly id = 'wasm';
   readonly memory = 'shared';
   readonly workers: number;
   readonly threadsPerWorker: number;
+  /** the build asked for; each worker reports the one it runs (ranOn) */
+  readonly runtime: CpuRuntimeKind;
   private readonly budgetBytes?: number;
   private readonly warmUp: boolean;
   private readonly idleWarmUp: boolean;
@@ -98,16 +132,19 @@ export class WasmPool implements Backend, TileExecutor {
     // op), for ~250 MB more RSS (a second wasm heap). At most 4 workers (4 heaps); cores
     // beyond that go to threads inside them.
     const cores = availableParallelism();
+    this.runtime = resolveRuntime(options.runtime);
     const threads = options.threadsPerWorker;
     this.workers = Math.max(1, options.workers ?? (threads ? Math.floor(cores / threads) : Math.min(4, cores)));
     this.threadsPerWorker = Math.max(1, threads ?? Math.floor(cores / this.workers));
     this.budgetBytes = options.budgetBytes;
     this.warmUp = options.warmUp ?? true;
-    this.idleWarmUp = (options.idleWarmUp ?? false) && this.warmUp;
+    // idle warm-up is for wasm (V8's tiering, the wasm heap's growth): native code is compiled
+    // already, and a worker must never be terminated mid-run (ort-native.ts)
+    this.idleWarmUp = (options.idleWarmUp ?? false) && this.warmUp && this.runtime === 'wasm';
     this.maxTileBytes = options.maxTileBytes ?? MAX_TILE_BYTES;
     this.queue = new JobQueue(this, { recycleBytes: options.recycleBytes });
     // before any worker compiles onnxruntime (each worker's isolate reads the flag then)
-    if (options.optimizeUpFront) setFlagsFromString('--no-liftoff');
+    if (options.optimizeUpFront && this.runtime === 'wasm') setFlagsFromString('--no-liftoff');
     for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn(i));
   }
 
@@ -115,6 +152,7 @@ export class WasmPool implements Backend, TileExecutor {
     const { url, workerData } = workerUrl();
     const worker = new Worker(url, { workerData });
     let markReady: () => void;
+    let markClosed: () => void;
     const slot: Slot = {
       worker,
       ready: new Promise<void>((r) => (markReady = r)),
@@ -122,11 +160,18 @@ export class WasmPool implements Backend, TileExecutor {
       known: new Set(),
       alive: true,
       warm: null,
+      runtime: null,
+      closed: new Promise<void>((r) => (markClosed = r)),
     };
+    worker.on('exit', () => markClosed());
     worker.on('message', (m: ToMain) => {
       if (m.type === 'ready') {
+        slot.runtime = m.runtime;
+        slot.fallback = m.fallback;
         markReady();
         this.pump();
+      } else if (m.type === 'closed') {
+        markClosed();
       } else if (m.type === 'warm') {
         slot.warm = m.roundMs;
         this.checkWarm();
@@ -138,7 +183,7 @@ export class WasmPool implements Backend, TileExecutor {
     // so one worker warming until its timings settle warms them all; the others only grow
     // their own wasm heap, and leave the cores to it and to V8's background compiler
     const idle = !this.idleWarmUp ? 'off' : index === 0 ? 'settle' : 'heap';
-    this.post(slot, { type: 'init', threads: this.threadsPerWorker, warmUp: this.warmUp, idleWarmUp: idle });
+    this.post(slot, { type: 'init', threads: this.threadsPerWorker, warmUp: this.warmUp, idleWarmUp: idle, runtime: this.runtime });
     return slot;
   }
 
@@ -171,7 +216,24 @@ export class WasmPool implements Backend, TileExecutor {
 
   ranOn(): { backend: string; workers: number } {
     const { workers: w, threadsPerWorker: t } = this;
-    return { backend: `wasm (${w} worker${w > 1 ? 's' : ''} × ${t} thread${t > 1 ? 's' : ''})`, workers: w };
+    const { fallback } = this.runtimeNow();
+    const shape = `${w} worker${w > 1 ? 's' : ''} × ${t} thread${t > 1 ? 's' : ''}${fallback ? `; ${fallback}` : ''}`;
+    return { backend: `${this.runtimeLabel()} (${shape})`, workers: w };
+  }
+
+  /** What the workers run: 'native CPU' or 'wasm'. */
+  runtimeLabel(): string {
+    return this.runtimeNow().runtime === 'native' ? 'native CPU' : 'wasm';
+  }
+
+  /**
+   * The build the workers run, and why not native where it was asked for and a worker could
+   * not load it (a pool's workers all load the same package: one worker's answer stands for
+   * all); the build asked for until a worker is ready.
+   */
+  private runtimeNow(): { runtime: CpuRuntimeKind; fallback?: string } {
+    const ready = this.slots.find((s) => s.alive && s.runtime);
+    return ready ? { runtime: ready.runtime!, fallback: ready.fallback } : { runtime: this.runtime };
   }
 
   /** Hand tiles to idle, ready workers, oldest job first. */
@@ -275,8 +337,12 @@ export class WasmPool implements Backend, TileExecutor {
     return this.restartCount;
   }
 
-  /** Test and fault-injection hook: terminate one worker as if it had crashed. */
+  /**
+   * Test and fault-injection hook: terminate one worker as if it had crashed. A wasm pool's
+   * only: terminating a native worker while it runs aborts the process (ort-native.ts).
+   */
   async killWorker(index = 0): Promise<void> {
+    if (this.runtime === 'native') throw new Error('killWorker needs a wasm pool: a native worker cannot be terminated mid-run');
     await this.slots[index]?.worker.terminate();
   }
 
@@ -289,8 +355,15 @@ export class WasmPool implements Backend, TileExecutor {
     this.closed = true;
     this.queue.close();
     await Promise.all(
-      this.slots.map((s) => {
+      this.slots.map(async (s) => {
         s.alive = false;
+        if (this.runtime === 'native') {
+          // let it finish what it runs first (terminating a native run aborts the process)
+          this.post(s, { type: 'close' });
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([s.closed, new Promise((r) => (timer = setTimeout(r, NATIVE_CLOSE_WAIT_MS)))]);
+          clearTimeout(timer);
+        }
         return s.worker.terminate();
       }),
     );

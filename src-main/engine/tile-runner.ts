@@ -1,7 +1,8 @@
 /**
- * Runs tiles of an AttentionProblem with onnxruntime-web's wasm build in this thread: the
+ * Runs tiles of an AttentionProblem with onnxruntime in this thread, on the CPU: the wasm
+ * build (ort-node.ts) or the native addon (ort-native.ts), the runtime the pool asks for: the
  * session cache and tile loop of `src-shared/engine-browser/session-runner.ts` (shared with
- * the WebGPU compute page) over ort-node's sessions. The pool calls `TileRunner.run` +
+ * the WebGPU compute page) over either's sessions. The pool calls `TileRunner.run` +
  * `assembleTile` from its workers; `runProblemSingleThreaded` is the whole job in one
  * thread (tests, CLI, bench).
  */
@@ -12,6 +13,7 @@ import { firstNegative, kernelNegativeMessage, writeTile } from '../../src-share
 import { planGraphTiles, type TilePlanOptions } from '../../src-shared/graph/plan';
 import { SessionTileRunner, type TensorLike } from '../../src-shared/engine-browser/session-runner';
 import { createSession, ort } from './ort-node';
+import { createNativeSession, nativeTensor, type OrtApi } from './ort-native';
 
 export { assembleTile, writeTile } from '../../src-shared/graph/assemble';
 export { finishResult, allocateResult } from '../../src-shared/graph/result';
@@ -22,14 +24,23 @@ function toOrt(f: FeedTensor): TensorLike {
   return new ort.Tensor(f.type, f.data, f.dims);
 }
 
+/** Which onnxruntime build runs a CPU tile: 'wasm' (onnxruntime-web), or onnxruntime-node's addon once loaded. */
+export type CpuRuntime = { kind: 'wasm' } | { kind: 'native'; ort: OrtApi };
+
 export class TileRunner extends SessionTileRunner {
   constructor(
-    /** onnxruntime-web threads; fixed by the first session of the thread (ort-node.ts) */
+    /** onnxruntime threads: wasm's are fixed by the first session of the thread (ort-node.ts); native's are per session */
     readonly numThreads = 1,
     /** sessions kept; each holds its model's initializers and kernels, not the T² buffers */
     maxSessions = 8,
+    readonly runtime: CpuRuntime = { kind: 'wasm' },
   ) {
-    super({ createSession: async (model) => await createSession(model, numThreads), tensor: toOrt }, maxSessions);
+    super(
+      runtime.kind === 'native'
+        ? { createSession: async (model) => await createNativeSession(runtime.ort, model, numThreads), tensor: (f) => nativeTensor(runtime.ort, f) }
+        : { createSession: async (model) => await createSession(model, numThreads), tensor: toOrt },
+      maxSessions,
+    );
   }
 }
 

@@ -1,10 +1,12 @@
 /**
- * A pool worker: runs tiles with onnxruntime-web (wasm) and writes them into the job's
- * shared result arrays. Knows nothing of scheduling; the pool decides what runs where.
+ * A pool worker: runs tiles with onnxruntime on the CPU (the native addon, or the wasm build)
+ * and writes them into the job's shared result arrays. Knows nothing of scheduling; the pool
+ * decides what runs where.
  */
 import { parentPort } from 'node:worker_threads';
 import type { AttentionProblem, AttentionResult } from '../../src-shared/job/problem';
-import { TileRunner, assembleTile } from './tile-runner';
+import { TileRunner, assembleTile, type CpuRuntime } from './tile-runner';
+import { loadNativeOrt } from './ort-native';
 import { IdleWarmUp, warmUp } from './warm-up';
 import type { ToMain, ToWorker } from './protocol';
 
@@ -12,6 +14,16 @@ const port = parentPort!;
 const jobs = new Map<number, { problem: AttentionProblem; result: AttentionResult }>();
 let runner: TileRunner | null = null;
 let idle: IdleWarmUp | null = null;
+/** the start-up warm-up and the tiles running now: a 'close' waits for them */
+const inFlight = new Set<Promise<unknown>>();
+
+/** Run `work`, counted in `inFlight` until it settles. */
+function track<T>(work: Promise<T>): Promise<T> {
+  inFlight.add(work);
+  const done = () => inFlight.delete(work);
+  work.then(done, done);
+  return work;
+}
 
 function send(m: ToMain): void {
   port.postMessage(m);
@@ -21,10 +33,17 @@ port.on('message', (m: ToWorker) => void onMessage(m));
 
 async function onMessage(m: ToWorker): Promise<void> {
   switch (m.type) {
-    case 'init':
-      runner = new TileRunner(m.threads);
-      if (m.warmUp) await warmUp(runner).catch(() => undefined);
-      send({ type: 'ready' });
+    case 'init': {
+      let runtime: CpuRuntime = { kind: 'wasm' };
+      let fallback: string | undefined;
+      if (m.runtime === 'native') {
+        const native = loadNativeOrt();
+        if ('ort' in native) runtime = { kind: 'native', ort: native.ort };
+        else fallback = native.error;
+      }
+      runner = new TileRunner(m.threads, undefined, runtime);
+      if (m.warmUp) await track(warmUp(runner)).catch(() => undefined);
+      send({ type: 'ready', runtime: runtime.kind, ...(fallback ? { fallback } : {}) });
       if (m.idleWarmUp !== 'off') {
         idle = new IdleWarmUp(runner, {
           ...(m.idleWarmUp === 'heap' ? { maxRounds: 1 } : {}),
@@ -33,6 +52,7 @@ async function onMessage(m: ToWorker): Promise<void> {
         idle.start();
       } else send({ type: 'warm', rounds: 0, roundMs: [] });
       return;
+    }
     case 'job':
       jobs.set(m.jobId, { problem: m.problem, result: m.result });
       return;
@@ -45,7 +65,7 @@ async function onMessage(m: ToWorker): Promise<void> {
       const job = jobs.get(m.jobId);
       try {
         if (!job || !runner) throw new Error('the worker was given a tile of a job it does not know');
-        const tileResult = await runner.run(job.problem, m.tile);
+        const tileResult = await track(runner.run(job.problem, m.tile));
         assembleTile(job.result, job.problem, m.at ?? m.tile, tileResult);
         send({ type: 'tileDone', jobId: m.jobId, tileIndex: m.tileIndex });
       } catch (err) {
@@ -55,5 +75,14 @@ async function onMessage(m: ToWorker): Promise<void> {
       }
       return;
     }
+    case 'close':
+      // nothing of onnxruntime may be running when the pool terminates this thread (the
+      // native addon aborts the process otherwise, ort-native.ts): no new warm-up tile, the
+      // running one and any tile finish, the sessions go
+      await idle?.pause();
+      await Promise.allSettled([...inFlight]);
+      await runner?.close().catch(() => undefined);
+      send({ type: 'closed' });
+      return;
   }
 }

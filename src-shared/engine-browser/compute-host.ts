@@ -3,7 +3,7 @@
  * Electron MessagePort in the hidden compute window, a Playwright bridge in tests, a plain
  * function call in unit tests): it probes the adapter, starts onnxruntime's WebGPU device,
  * runs the tiles main sends with the shared session cache (`session-runner.ts`: the same
- * graphs as the wasm pool) and answers each with its TileResult. Tiles run one at a time,
+ * graphs as the CPU pool) and answers each with its TileResult. Tiles run one at a time,
  * in arrival order; main decides what runs (scheduling, cancellation, retries).
  *
  * No `node:`, no DOM types beyond what is declared here: it runs unchanged in a page.

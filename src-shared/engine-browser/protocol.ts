@@ -19,7 +19,7 @@ export interface AdapterInfo {
   description: string;
   /**
    * A fallback (software) adapter such as SwiftShader: WebGPU on the CPU. `auto` never picks
-   * it (it competes with the wasm pool for the same cores); `webgpu` still runs on it.
+   * it (it competes with the CPU pool for the same cores); `webgpu` still runs on it.
    */
   fallback: boolean;
 }

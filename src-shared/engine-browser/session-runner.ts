@@ -1,6 +1,6 @@
 /**
  * Running tiles of an AttentionProblem through onnxruntime sessions, independent of which
- * onnxruntime build and execution provider runs them: the wasm pool's workers (Node,
+ * onnxruntime build and execution provider runs them: the CPU pool's workers (Node,
  * `src-main/engine/tile-runner.ts`) and the WebGPU compute page (`src-compute/main.ts`)
  * both use this class, with the graph of `src-shared/graph` (one model per graph key,
  * feeds per tile). Pure TypeScript: no `node:`, no DOM, no onnxruntime import — the caller

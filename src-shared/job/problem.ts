@@ -106,11 +106,13 @@ export interface OverviewRequest {
 
 /**
  * Which backend runs the job (JobSpec `backend`): `auto` (default) lets the engine choose,
- * `wasm` the worker pool, `webgpu` onnxruntime's WebGPU backend in a browser context. It
- * never changes the numbers beyond SPEC §5's tolerances.
+ * `cpu` the worker pool (onnxruntime's native CPU kernels where onnxruntime-node is
+ * installed, else its wasm build), `wasm` onnxruntime-web's wasm build whatever is
+ * installed, `webgpu` onnxruntime's WebGPU backend in a browser context. It never changes
+ * the numbers beyond SPEC §5's tolerances.
  */
-export type BackendChoice = 'auto' | 'wasm' | 'webgpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'webgpu'];
+export type BackendChoice = 'auto' | 'cpu' | 'wasm' | 'webgpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
 
 export interface AttentionProblem {
   heads: number;

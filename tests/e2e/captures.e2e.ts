@@ -1,6 +1,6 @@
 /**
  * A model capture in the app (issue #17 part 3), end to end: the built renderer in Chromium,
- * the real LabService and WasmPool behind it. Open the TransformerLens safetensors capture
+ * the real LabService and CpuPool behind it. Open the TransformerLens safetensors capture
  * through the Open dialog, pick layer 1 and head 2, re-score it the model's way (dot with
  * 1/√d_head, causal): modelDivergence ≈ 0 on screen, and "Model vs lab" in Compare shows
  * B − A ≈ 0; cosine makes it grow to numpy's divergence (scripts/make-capture-fixtures.py).
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { closeBrowser, startHarness, type Harness } from './harness';
 import { chartState, duplicateTestIds, runFinished, shownRun } from './probes';
 
@@ -21,11 +21,11 @@ interface Expected {
 }
 const EXPECTED = (JSON.parse(readFileSync(join(FIXTURES, 'captures.json'), 'utf8')) as Record<string, Expected>)['capture-tl.safetensors'];
 
-let pool: WasmPool;
+let pool: CpuPool;
 let h: Harness;
 
 beforeAll(async () => {
-  pool = new WasmPool({ workers: 2 });
+  pool = new CpuPool({ workers: 2 });
   h = await startHarness({ pool });
   await runFinished(h.page, '');
 });

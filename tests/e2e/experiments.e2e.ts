@@ -1,22 +1,22 @@
 /**
  * The Experiments tab end to end: each experiment of SPEC §6 run from its view through the
- * real LabService and WasmPool (LabApi.runExperiment), its chart drawn with plausible
+ * real LabService and CpuPool (LabApi.runExperiment), its chart drawn with plausible
  * numbers, nothing in its charts clipped or overprinted, and a screenshot of the view in
  * tests/e2e/artifacts/experiment-{name}.png (each experiment's first also in docs/screenshots,
  * for the README).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { readFileSync } from 'node:fs';
 import { closeBrowser, startHarness, type Harness } from './harness';
 import { chartLayout, layoutProblems } from './probes';
 
-let pool: WasmPool;
+let pool: CpuPool;
 let h: Harness;
 
 beforeAll(async () => {
-  pool = new WasmPool({ workers: 2 });
+  pool = new CpuPool({ workers: 2 });
   h = await startHarness({ pool });
   const { page } = h;
   // the first job (the sample sentence) has run: the pickers know its rows

@@ -1,7 +1,7 @@
 /**
  * The end-to-end harness: the BUILT renderer (out/renderer, from `npx electron-vite build`,
  * which `npm run test:e2e` runs once first) in Debian's Chromium, driven by playwright-core,
- * with the REAL LabService (real WasmPool, real files) behind `window.qklab`. Only the
+ * with the REAL LabService (real CpuPool, real files) behind `window.qklab`. Only the
  * Electron transport (the preload's IPC becomes one Playwright binding, through the same
  * request table and validation as ipc.ts) and the native dialogs (a Host whose dialogs
  * return paths the test set) are replaced.
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import type { Host, SaveKind } from '../../src-main/service/host';
 import { dispatch, isOperationName, serviceOperations } from '../../src-main/service/dispatch';
@@ -163,7 +163,7 @@ export interface HarnessOptions {
   viewport?: { width: number; height: number };
   workers?: number;
   /** share a pool across harnesses in one file */
-  pool?: WasmPool;
+  pool?: CpuPool;
 }
 
 export interface Harness {
@@ -218,7 +218,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'qklab-e2e-user-'));
   const host = new TestHost(userDataDir);
   const ownPool = !options.pool;
-  const pool = options.pool ?? new WasmPool({ workers: options.workers ?? 2 });
+  const pool = options.pool ?? new CpuPool({ workers: options.workers ?? 2 });
   const progress: ProgressEvent[] = [];
   let page: Page | null = null;
   const deliver = (kind: 'progress' | 'menuCommand', payload: unknown) =>

@@ -1,5 +1,5 @@
 /**
- * The lab end to end: the built renderer in Chromium, the real LabService and WasmPool
+ * The lab end to end: the built renderer in Chromium, the real LabService and CpuPool
  * behind it, real files on disk, dialogs answered by the test. Each test is one thing a
  * user does, checked both on screen and in what the service computed.
  */
@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { defaultExportHeight, DEFAULT_EXPORT_WIDTH } from '../../src-main/service/export/heatmap-export';
 import { readPng } from '../service/png';
 import { vectors } from '../service/helpers';
@@ -20,7 +20,7 @@ const TOKENS = ['a', 'small', 'dog', 'chased', 'a', 'red', 'ball', 'across', 'th
 /** the tokens as the axes name them: the second "a" is numbered (two positions, two names) */
 const NAMED = TOKENS.map((t, i) => (t === 'a' && i > 0 ? 'a#2' : t));
 
-let pool: WasmPool;
+let pool: CpuPool;
 let h: Harness;
 let dir: string;
 let words: string;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qklab-e2e-data-'));
   words = join(dir, 'words.json');
   writeFileSync(words, JSON.stringify({ tokens: TOKENS, vectors: vectors(TOKENS.length, 16, 11) }));
-  pool = new WasmPool({ workers: 2 });
+  pool = new CpuPool({ workers: 2 });
   h = await startHarness({ pool });
   await runFinished(h.page, '');
 });

@@ -1,7 +1,7 @@
 /**
  * Long sequences through the app's own door: a run that keeps only an overview, then a
  * zoomed tile fetched with window.qklab.fetchTile (page-api.js → the request table → the
- * real LabService and WasmPool), and the status bar naming the backend that ran and its
+ * real LabService and CpuPool), and the status bar naming the backend that ran and its
  * compute time. Then the app itself on a 2,048-token file: the pooled map's axes and hover
  * in token indices (read from the chart instance's option), a region dragged on the map
  * recomputed at full resolution, equal to the float64 reference, and the wheel zooming about
@@ -78,7 +78,7 @@ describe('long sequences from the page', () => {
     expect(reply.blockedWeight).toBe(0);
     expect(reply.rowSum).toBeGreaterThan(0);
     expect(reply.rowSum).toBeLessThanOrEqual(1 + 1e-5);
-    expect(reply.backend).toMatch(/^wasm/);
+    expect(reply.backend).toMatch(/^native CPU \(/);
     // the run itself never held a T×T matrix: only the tile was computed at full resolution
     const stored = h.service.storedRun('long-run')!;
     expect(stored.result.weights).toBeUndefined();
@@ -163,10 +163,11 @@ describe('long sequences from the page', () => {
     await h.page.locator('[data-testid="heatmap-panel"]:not([data-run-id=""])').waitFor({ timeout: 60_000 });
     const badge = h.page.getByTestId('run-backend');
     await badge.waitFor();
-    expect(await badge.getAttribute('data-backend')).toBe('wasm');
-    expect(await badge.textContent()).toMatch(/^\s*wasm \d+ ms\s*$/);
-    expect(await badge.getAttribute('title')).toMatch(/^wasm \(1 worker × \d threads?\)\nload \d+ ms · compute \d+ ms · total \d+ ms · \d+ tiles?$/);
-    expect(await h.page.getByTestId('run-status').textContent()).toMatch(/wasm \(1 worker/);
+    // the harness's pool is the app's kind: native onnxruntime, installed as the app's optional dependency
+    expect(await badge.getAttribute('data-backend')).toBe('native');
+    expect(await badge.textContent()).toMatch(/^\s*native \d+ ms\s*$/);
+    expect(await badge.getAttribute('title')).toMatch(/^native CPU \(1 worker × \d threads?\)\nload \d+ ms · compute \d+ ms · total \d+ ms · \d+ tiles?$/);
+    expect(await h.page.getByTestId('run-status').textContent()).toMatch(/native CPU \(1 worker/);
   });
 });
 

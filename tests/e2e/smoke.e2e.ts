@@ -24,7 +24,7 @@ describe('the app in Chromium', () => {
     await page.getByTestId('data-panel').waitFor();
     await page.getByTestId('config-panel').waitFor();
     await page.getByTestId('heatmap-panel').waitFor();
-    // the first run (the built-in sample data) finishes through the real WasmPool
+    // the first run (the built-in sample data) finishes through the real CpuPool
     await page.locator('[data-testid="heatmap-panel"]:not([data-run-id=""])').waitFor({ timeout: 60_000 });
     expect(h.calls).toContain('runJob');
     expect(h.calls).toContain('recoverSession');

@@ -19,7 +19,7 @@ import { chromiumCompute, WEBGPU_FLAGS, type ChromiumCompute } from './compute-b
 import { ARTIFACTS_DIR, CHROMIUM } from './harness';
 import { WebGpuBackend } from '../../src-main/engine/gpu-backend';
 import { EngineRouter } from '../../src-main/engine/router';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { TileRunner, runProblemSingleThreaded } from '../../src-main/engine/tile-runner';
 import { ALL_OUTPUTS, METRICS, expectMatchesReference, makeMetric, makeProblem, type MaskName, type Shape } from '../graph/helpers';
 import type { AttentionProblem, AttentionResult, MetricId, NormalizerId } from '../../src-shared/job/problem';
@@ -219,7 +219,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
 
   it('a lost GPU device: the job is retried on wasm, the page is replaced, WebGPU serves the next job', async () => {
     requireAdapter();
-    const pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+    const pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
     const pages = new WebGpuBackend(compute.connect, { budgetBytes: 16 * 1024, maxInFlight: 1 });
     const router = new EngineRouter(pool, pages);
     try {
@@ -232,7 +232,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
           lose = false;
         },
       });
-      expect(r.backend).toMatch(/^wasm .*after WebGPU failed \(the GPU device was lost \(destroyed/);
+      expect(r.backend).toMatch(/^native CPU .*after WebGPU failed \(the GPU device was lost \(destroyed/);
       expectMatchesReference(p, r);
       const again = await router.run(p);
       expect(again.backend).toMatch(/^webgpu/);
@@ -259,12 +259,12 @@ describe('a Chromium without WebGPU', () => {
   it('is reported, with the reason: webgpu jobs fail saying so, auto runs on wasm', async () => {
     const bare = await chromiumCompute({ flags: [] });
     const none = new WebGpuBackend(bare.connect);
-    const pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+    const pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
     const router = new EngineRouter(pool, none);
     try {
       const p = makeProblem({ shape: { heads: 1, Tq: 4, Tk: 4, dq: 2, dk: 2, dv: 2 }, metric: 'dot', outputs: ['weights', 'entropy'] });
       await expect(router.run({ ...p, backend: 'webgpu' })).rejects.toThrow(/WebGPU backend is not available: navigator\.gpu\.requestAdapter\(\) returned no adapter/);
-      expect((await router.run(p)).backend).toMatch(/^wasm/);
+      expect((await router.run(p)).backend).toMatch(/^native CPU \(/);
     } finally {
       await router.close();
       await bare.close();

@@ -1,5 +1,5 @@
 /**
- * The BUILT engine worker (out/main/engine-worker.js, what the packaged app's WasmPool
+ * The BUILT engine worker (out/main/engine-worker.js, what the packaged app's CpuPool
  * starts) run under plain Node: it boots onnxruntime-web, finds its .wasm, and computes the
  * same numbers as the float64 reference, speaking the pool's protocol. Also checks the
  * build's shape: the worker beside the main chunk, the preload one CommonJS file that
@@ -37,7 +37,7 @@ beforeAll(() => {
 }, 180_000);
 
 describe('the built app', () => {
-  it('puts the engine worker beside the main chunk, where WasmPool looks for it', () => {
+  it('puts the engine worker beside the main chunk, where CpuPool looks for it', () => {
     expect(existsSync(resolve(out, 'main/index.js'))).toBe(true);
     expect(existsSync(builtWorker)).toBe(true);
     // pool.ts is in index.js itself (not a chunk in a subfolder), so './engine-worker.js' resolves beside it
@@ -99,7 +99,8 @@ describe('the built app', () => {
     expect(preload).toContain('exposeInMainWorld("qklab"');
   });
 
-  it('runs a job in the built worker under plain Node with the reference numbers', { timeout: 60_000 }, async () => {
+  // both builds the pool's workers run: onnxruntime-node's addon (what the app runs where it is installed) and the wasm build
+  it.each(['native', 'wasm'] as const)('runs a job in the built worker under plain Node with the reference numbers (%s)', { timeout: 60_000 }, async (runtime) => {
     const spec = parseJobSpec({
       embeddings: { inline: { vectors: vectors(40, 8, 3) } },
       heads: 2,
@@ -130,8 +131,8 @@ describe('the built app', () => {
         return messages.shift()!;
       };
       const post = (m: ToWorker) => worker.postMessage(m);
-      post({ type: 'init', threads: 1, warmUp: true, idleWarmUp: 'off' });
-      expect(await next()).toEqual({ type: 'ready' });
+      post({ type: 'init', threads: 1, warmUp: true, idleWarmUp: 'off', runtime });
+      expect(await next()).toEqual({ type: 'ready', runtime });
       expect(await next()).toEqual({ type: 'warm', rounds: 0, roundMs: [] });
       post({ type: 'job', jobId: 1, problem, result });
       for (let i = 0; i < tiles.length; i++) {
@@ -139,6 +140,8 @@ describe('the built app', () => {
         const m = await next();
         expect(m, JSON.stringify(m)).toEqual({ type: 'tileDone', jobId: 1, tileIndex: i });
       }
+      post({ type: 'close' });
+      expect(await next()).toEqual({ type: 'closed' });
     } finally {
       await worker.terminate();
     }

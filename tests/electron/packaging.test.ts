@@ -96,5 +96,16 @@ describe('the packaged app', () => {
     expect(ort).toContain('ort-wasm-simd-threaded.wasm');
     for (const file of ort) expect(unpacked(`node_modules/onnxruntime-web/dist/${file}`), file).toBe(true);
     expect(unpacked('node_modules/@resvg/resvg-js-linux-x64-gnu/resvgjs.linux-x64-gnu.node')).toBe(true);
+    // onnxruntime-node's addon and the libonnxruntime it links, for every platform's folder the package has
+    const bin = fileURLToPath(new URL('../../node_modules/onnxruntime-node/bin/napi-v6/', import.meta.url));
+    const files = readdirSync(bin, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.map((e) => e.name)).toContain('libonnxruntime.so.1');
+    for (const e of files) {
+      const path = `node_modules/onnxruntime-node/bin/napi-v6/${e.parentPath.slice(bin.length)}/${e.name}`;
+      expect(unpacked(path), path).toBe(true);
+    }
+    // and only the building platform's binaries go in
+    const fileSet = section(yaml, 'files').items;
+    expect(fileSet).toContain('!**/node_modules/onnxruntime-node/bin/napi-v6/!(${platform})/**');
   });
 });

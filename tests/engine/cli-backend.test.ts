@@ -47,6 +47,16 @@ describe('qklab run --backend', () => {
     expect(out.timing.totalMs).toBeGreaterThanOrEqual(out.timing.computeMs);
   });
 
+  it('--backend cpu runs the pool on onnxruntime-node (installed with the app), with the same numbers as wasm', async () => {
+    const cpu = JSON.parse((await qklab('run', job, '--json', '--backend', 'cpu', '--workers', '1', '--threads', '1')).stdout);
+    const wasm = JSON.parse((await qklab('run', job, '--json', '--backend', 'wasm', '--workers', '1', '--threads', '1')).stdout);
+    expect(cpu.backend).toBe('native CPU (1 worker × 1 thread)');
+    const weights = (o: { heads: { weights: number[][] }[] }) => o.heads[0].weights.flat();
+    const [a, b] = [weights(cpu), weights(wasm)];
+    expect(a).toHaveLength(9);
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-6);
+  });
+
   it('webgpu (from the file) fails with a message saying it needs a browser context', async () => {
     const r = await qklab('run', job, '--json', '--workers', '1');
     expect(r.code).toBe(1);
@@ -56,7 +66,7 @@ describe('qklab run --backend', () => {
   it('an unknown backend is a usage error', async () => {
     const r = await qklab('run', job, '--json', '--backend', 'cuda');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--backend: expected one of auto, wasm, webgpu, got "cuda"/);
+    expect(r.stderr).toMatch(/--backend: expected one of auto, cpu, wasm, webgpu, got "cuda"/);
   });
 
   it('a --workers that is not a whole number ≥ 1 is a usage error naming the flag (not a broken pool)', async () => {

@@ -10,7 +10,7 @@ import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from '../../src-main/engine/gpu-backend';
 import { EngineRouter, autoBackend, AUTO_WEBGPU_MIN_CELLS } from '../../src-main/engine/router';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { BackendLostError, CancelledError, EngineError } from '../../src-main/engine/backend';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
@@ -48,9 +48,9 @@ const causalRbf = (T = 120): AttentionProblem =>
   });
 
 describe('the WebGPU backend (main side, in-process page)', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
-    pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+    pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
   });
   afterAll(() => pool.close());
 
@@ -231,7 +231,7 @@ describe('the WebGPU backend (main side, in-process page)', () => {
     }
   });
 
-  it('the router retries a job on wasm when WebGPU is lost under it (device lost, page crash)', async () => {
+  it('the router retries a job on the CPU pool when WebGPU is lost under it (device lost, page crash)', async () => {
     const pages = fakePages();
     const gpu = new WebGpuBackend(pages.connect, { budgetBytes: 16 * 1024, maxInFlight: 1 });
     const router = new EngineRouter(pool, gpu);
@@ -245,7 +245,7 @@ describe('the WebGPU backend (main side, in-process page)', () => {
           lose = false;
         },
       });
-      expect(lost.backend).toMatch(/^wasm .*after WebGPU failed \(the GPU device was lost/);
+      expect(lost.backend).toMatch(/^(native CPU|wasm) .*after WebGPU failed \(the GPU device was lost/);
       expect(maxDiff(lost.weights!, ref.weights)).toBeLessThan(1e-5);
       let crashed = false;
       const crash = await router.run(p, {
@@ -267,7 +267,7 @@ describe('the WebGPU backend (main side, in-process page)', () => {
     }
   });
 
-  it('no WebGPU is an error that says why; auto runs on wasm instead', async () => {
+  it('no WebGPU is an error that says why; auto runs on the CPU pool instead', async () => {
     for (const [gpuKind, why] of [
       ['missing', /navigator\.gpu is missing/],
       ['no-adapter', /requestAdapter\(\) returned no adapter/],
@@ -289,7 +289,7 @@ describe('the WebGPU backend (main side, in-process page)', () => {
         await expect(router.run(p)).rejects.toThrow(why);
         expect(gpu.status).toBe('unavailable');
         const auto = await router.run({ ...p, backend: 'auto' });
-        expect(auto.backend).toMatch(/^wasm/);
+        expect(auto.backend).toMatch(/^(native CPU|wasm) \(/);
         expect(router.describe()).toMatch(/WebGPU unavailable/);
       } finally {
         await gpu.close();
@@ -310,26 +310,27 @@ describe('auto', () => {
     const big = shaped(12, 1024);
     expect(12 * 1024 * 1024).toBeGreaterThanOrEqual(AUTO_WEBGPU_MIN_CELLS);
     expect(autoBackend(big, gpuAdapter).backend).toBe('webgpu');
-    expect(autoBackend(big, null)).toMatchObject({ backend: 'wasm', why: /no WebGPU adapter/ });
-    expect(autoBackend(big, { ...gpuAdapter, fallback: true })).toMatchObject({ backend: 'wasm', why: /software fallback/ });
-    expect(autoBackend(shaped(1, 512), gpuAdapter)).toMatchObject({ backend: 'wasm', why: /small/ });
-    expect(autoBackend(shaped(12, 1024, { id: 'euclidean', tau: 1 }), gpuAdapter)).toMatchObject({ backend: 'wasm', why: /float64/ });
+    expect(autoBackend(big, null)).toMatchObject({ backend: 'cpu', why: /no WebGPU adapter/ });
+    expect(autoBackend(big, { ...gpuAdapter, fallback: true })).toMatchObject({ backend: 'cpu', why: /software fallback/ });
+    expect(autoBackend(shaped(1, 512), gpuAdapter)).toMatchObject({ backend: 'cpu', why: /small/ });
+    expect(autoBackend(shaped(12, 1024, { id: 'euclidean', tau: 1 }), gpuAdapter)).toMatchObject({ backend: 'cpu', why: /float64/ });
     // a region is judged by its own size
-    expect(autoBackend(shaped(1, 16384), gpuAdapter, { head: 0, r0: 0, r1: 128 }).backend).toBe('wasm');
+    expect(autoBackend(shaped(1, 16384), gpuAdapter, { head: 0, r0: 0, r1: 128 }).backend).toBe('cpu');
     expect(autoBackend(shaped(1, 16384), gpuAdapter, { head: 0, r0: 0, r1: 512 }).backend).toBe('webgpu');
     // graph recurrences go where any large job goes; the delta rule's TypeScript rows stay on the CPU workers
     expect(autoBackend({ ...big, recurrence: { id: 'retention', gammas: [0.9] } }, gpuAdapter).backend).toBe('webgpu');
-    expect(autoBackend({ ...big, recurrence: { id: 'delta', beta: new Float64Array(1024) } }, gpuAdapter)).toMatchObject({ backend: 'wasm', why: /delta/ });
+    expect(autoBackend({ ...big, recurrence: { id: 'delta', beta: new Float64Array(1024) } }, gpuAdapter)).toMatchObject({ backend: 'cpu', why: /delta/ });
   });
 
-  it('the router never waits for the compute page under auto, and honours wasm / webgpu', async () => {
+  it('the router never waits for the compute page under auto, and honours cpu / wasm / webgpu', async () => {
     const gpu = new WebGpuBackend(fakePages().connect);
-    const router = new EngineRouter({ id: 'wasm', run: async () => ({}) as never, release: () => {}, close: async () => {} }, gpu);
+    const router = new EngineRouter({ id: 'cpu', run: async () => ({}) as never, release: () => {}, close: async () => {} }, gpu);
     const big = shaped(12, 1024);
-    expect(router.choose(big).backend).toBe('wasm');
+    expect(router.choose(big).backend).toBe('cpu');
     expect(router.choose({ ...big, backend: 'webgpu' }).backend).toBe('webgpu');
     await gpu.start();
     expect(router.choose(big).backend).toBe('webgpu');
+    expect(router.choose({ ...big, backend: 'cpu' }).backend).toBe('cpu');
     expect(router.choose({ ...big, backend: 'wasm' }).backend).toBe('wasm');
     await gpu.close();
   });

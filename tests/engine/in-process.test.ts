@@ -6,7 +6,7 @@
  * score functions, masks and normalisers; and they fail the same way.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { EngineRouter } from '../../src-main/engine/router';
 import { IN_PROCESS_MAX_CELLS, InProcessExecutor, fitsInProcess } from '../../src-main/engine/in-process';
 import { OnDemandBackend } from '../../src-main/engine/on-demand';
@@ -20,7 +20,7 @@ const shape: Shape = { heads: 2, Tq: 5, Tk: 7, dq: 3, dk: 3, dv: 2 };
 const IN_PROCESS = 'in-process (float64 reference)';
 
 let poolStarts = 0;
-const engine = new EngineRouter(new OnDemandBackend('wasm', () => (poolStarts++, new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false }))), null, new InProcessExecutor());
+const engine = new EngineRouter(new OnDemandBackend('cpu', () => (poolStarts++, new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false }))), null, new InProcessExecutor());
 afterAll(() => engine.close());
 
 /** A pool result read as the reference's arrays, so the one SPEC-tolerance check compares the two paths. */
@@ -74,9 +74,9 @@ describe('small jobs in process', () => {
       seed: 5,
     });
     const small = await engine.run(problem);
-    const pooled = await engine.run({ ...problem, backend: 'wasm' });
+    const pooled = await engine.run({ ...problem, backend: 'cpu' });
     expect(small.backend).toBe(IN_PROCESS);
-    expect(pooled.backend).toMatch(/^wasm/);
+    expect(pooled.backend).toMatch(/^native CPU/);
     expectMatchesReference(problem, small);
     expectMatchesReference(problem, pooled);
     expectMatchesReference(problem, small, asReference(pooled));
@@ -84,7 +84,7 @@ describe('small jobs in process', () => {
 
   it('the toy job without a pool: a small auto job never starts one', async () => {
     const before = poolStarts;
-    const fresh = new EngineRouter(new OnDemandBackend('wasm', () => (poolStarts++, new WasmPool({ workers: 1 }))), null, new InProcessExecutor());
+    const fresh = new EngineRouter(new OnDemandBackend('cpu', () => (poolStarts++, new CpuPool({ workers: 1 }))), null, new InProcessExecutor());
     const r = await fresh.run(makeProblem({ shape, metric: 'cosine', outputs: ['weights', 'output', 'entropy'] }));
     await fresh.close();
     expect(r.backend).toBe(IN_PROCESS);
@@ -93,7 +93,7 @@ describe('small jobs in process', () => {
 
   it('a job over the size runs on the pool under auto', async () => {
     const big = makeProblem({ shape: { heads: 1, Tq: 2, Tk: IN_PROCESS_MAX_CELLS / 2 + 1, dq: 1, dk: 1, dv: 1 }, metric: 'dot', outputs: ['entropy'] });
-    expect((await engine.run(big)).backend).toMatch(/^wasm/);
+    expect((await engine.run(big)).backend).toMatch(/^native CPU/);
   });
 
   it("a kernel job with a negative score fails with the pool's message, naming the same first negative", async () => {

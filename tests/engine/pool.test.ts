@@ -5,7 +5,7 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { CancelledError, EngineError } from '../../src-main/engine/backend';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
@@ -26,9 +26,9 @@ function bigProblem(T: number, d: number, outputs: JobSpec['outputs']) {
 }
 
 describe('the wasm worker pool', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
-    pool = new WasmPool({ workers: 2, threadsPerWorker: 1, budgetBytes: 4 * 2 ** 20 });
+    pool = new CpuPool({ workers: 2, threadsPerWorker: 1, budgetBytes: 4 * 2 ** 20, runtime: 'wasm' });
   });
   afterAll(async () => {
     await pool.close();

@@ -8,7 +8,7 @@
  * backend never recycled the memory of a job that failed.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { WebGpuBackend } from '../../src-main/engine/gpu-backend';
 import { BackendLostError, CancelledError, EngineError, type Backend, type RunOptions } from '../../src-main/engine/backend';
 import { resolveJob } from '../../src-shared/job/resolve';
@@ -41,7 +41,7 @@ interface Subject {
 
 const subjects: Record<string, () => Subject> = {
   'the wasm pool': () => {
-    const pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false, budgetBytes: 512 * 1024 });
+    const pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false, budgetBytes: 512 * 1024, runtime: 'wasm' });
     return { backend: pool, breakUnder: () => void pool.killWorker(0), broken: EngineError };
   },
   'the WebGPU page': () => {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecycledBuffers } from '../../src-shared/graph/recycled-buffers';
 import { allocateResult, resultBuffers } from '../../src-shared/graph/result';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { referenceAttention } from '../../src-shared/reference';
 import { gaussianMatrix } from '../../src-shared/random';
@@ -83,9 +83,9 @@ describe('allocateResult with a supply', () => {
 });
 
 describe('the pool reuses released results', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
-    pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false, budgetBytes: 2 * MiB });
+    pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false, budgetBytes: 2 * MiB });
   });
   afterAll(async () => {
     await pool.close();

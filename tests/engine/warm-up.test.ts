@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdleWarmUp } from '../../src-main/engine/warm-up';
 import type { TileRunner } from '../../src-main/engine/tile-runner';
-import { APP_POOL, WasmPool } from '../../src-main/engine/pool';
+import { APP_POOL, CpuPool } from '../../src-main/engine/pool';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { referenceAttention } from '../../src-shared/reference';
 import { gaussianMatrix } from '../../src-shared/random';
@@ -91,7 +91,8 @@ describe('IdleWarmUp', () => {
 
 describe('the app’s pool (APP_POOL: idle warm-up, optimised up front)', () => {
   it('runs jobs right while it warms; one worker warms until settled, the other grows its heap once', async () => {
-    const pool = new WasmPool({ ...APP_POOL, workers: 2, threadsPerWorker: 1 });
+    // the idle warm-up is the wasm build's (a native pool has none: pool.ts)
+    const pool = new CpuPool({ ...APP_POOL, workers: 2, threadsPerWorker: 1, runtime: 'wasm' });
     try {
       const T = 64;
       const d = 16;

@@ -51,7 +51,7 @@ describe('qklab experiment', () => {
       expect(r.scaled).toBeLessThan(r.max);
     }
     expect(json.rows[1].unscaled).toBeLessThan(json.rows[0].unscaled);
-    expect(json.backend).toMatch(/^wasm/);
+    expect(json.backend).toMatch(/^native CPU \(/);
     expect(json.timing.runs).toBe(8);
   }, 120_000); // a fresh process compiles the sources through tsx: slow on a loaded machine
 

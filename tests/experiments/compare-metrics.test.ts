@@ -3,7 +3,7 @@
  * side, per-row Jensen–Shannon divergence, and each metric's top-k keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmPool } from '../../src-main/engine/pool';
+import type { CpuPool } from '../../src-main/engine/pool';
 import { runCompareMetrics } from '../../src-shared/experiments';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec } from '../../src-shared/job/spec';
@@ -24,7 +24,7 @@ function js(p: ArrayLike<number>, q: ArrayLike<number>): number {
 }
 
 describe('compare metrics', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
     pool = smallPool();
   });

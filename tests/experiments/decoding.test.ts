@@ -4,7 +4,7 @@
  * t of the full causal run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmPool } from '../../src-main/engine/pool';
+import type { CpuPool } from '../../src-main/engine/pool';
 import { runDecoding } from '../../src-shared/experiments';
 import type { AttentionProblem } from '../../src-shared/job/problem';
 import { resolveJob } from '../../src-shared/job/resolve';
@@ -16,7 +16,7 @@ const T = 9;
 const job = sequenceJob(T, 8, 31, { heads: 2, metric: { id: 'dot' } });
 
 describe('decoding with a KV cache', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
     pool = smallPool();
   });

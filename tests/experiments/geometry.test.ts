@@ -4,7 +4,7 @@
  * the weighted centroid of the value points.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmPool } from '../../src-main/engine/pool';
+import type { CpuPool } from '../../src-main/engine/pool';
 import { runGeometry } from '../../src-shared/experiments';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
@@ -46,7 +46,7 @@ function planarJob(n: number): JobSpec {
 }
 
 describe('geometry', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
     pool = smallPool();
   });

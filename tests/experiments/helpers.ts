@@ -1,5 +1,5 @@
 /** Shared pieces of the experiment tests: the float64 reference as a Runner, the real engine, small jobs. */
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import type { ExperimentContext, ExperimentInput, Runner } from '../../src-shared/experiments';
 import type { AttentionResult } from '../../src-shared/job/problem';
 import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
@@ -25,11 +25,11 @@ export function referenceContext(extra: Partial<ExperimentContext> = {}): Experi
 }
 
 /** One small pool per test file (the tests run two files at a time on two cores). */
-export function smallPool(): WasmPool {
-  return new WasmPool({ workers: 1, threadsPerWorker: 1 });
+export function smallPool(): CpuPool {
+  return new CpuPool({ workers: 1, threadsPerWorker: 1 });
 }
 
-export function engineContext(pool: WasmPool, extra: Partial<ExperimentContext> = {}): ExperimentContext {
+export function engineContext(pool: CpuPool, extra: Partial<ExperimentContext> = {}): ExperimentContext {
   return { run: (problem, signal) => pool.run(problem, { signal }), ...extra };
 }
 

@@ -3,7 +3,7 @@
  * and soft weights, beside hard k-NN attention (a top-k mask). Checked by hand on the 2-D toy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmPool } from '../../src-main/engine/pool';
+import type { CpuPool } from '../../src-main/engine/pool';
 import { experimentOptions } from '../../src-main/cli/experiment-command';
 import { defaultForm, experimentOptions as formOptions } from '../../src-renderer/src/logic/experiments';
 import { moduleOf, optionDefaults, runKnn, type ExperimentModule } from '../../src-shared/experiments';
@@ -24,7 +24,7 @@ const z = byHand.reduce((s, x) => s + Math.exp(x), 0);
 const soft = byHand.map((x) => Math.exp(x) / z);
 
 describe('k-NN view', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
     pool = smallPool();
   });

@@ -4,7 +4,7 @@
  * the engine agrees with the reference.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmPool } from '../../src-main/engine/pool';
+import type { CpuPool } from '../../src-main/engine/pool';
 import { moduleOf, optionDefaults, runQuantization } from '../../src-shared/experiments';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec } from '../../src-shared/job/spec';
@@ -16,7 +16,7 @@ const T = 16;
 const job = sequenceJob(T, 16, 23, { heads: 2, mask: [{ id: 'causal' }], metric: { id: 'dot', scale: 2 } });
 
 describe('quantization sweep', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
     pool = smallPool();
   });

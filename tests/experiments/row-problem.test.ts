@@ -3,7 +3,7 @@
  * views run must give exactly row i of the full run, whatever masks the job stacks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmPool } from '../../src-main/engine/pool';
+import type { CpuPool } from '../../src-main/engine/pool';
 import { rowProblem } from '../../src-shared/experiments';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec, type EntrySpec, type JobSpec } from '../../src-shared/job/spec';
@@ -42,7 +42,7 @@ function job(mask: EntrySpec[]): JobSpec {
 }
 
 describe('rowProblem: one query row alone, masks rewritten for it', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
     pool = smallPool();
   });

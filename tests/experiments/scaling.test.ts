@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import type { WasmPool } from '../../src-main/engine/pool';
+import type { CpuPool } from '../../src-main/engine/pool';
 import { runScaling, scalingMatrix, type ScalingResult } from '../../src-shared/experiments';
 import { gaussianMatrix, Rng } from '../../src-shared/random';
 import { engineContext, referenceContext, smallPool } from './helpers';
@@ -69,7 +69,7 @@ function numpyAvailable(): boolean {
 }
 
 describe('scaling: mean row entropy with and without 1/sqrt(dim)', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   let engine: ScalingResult;
   const progress: number[] = [];
   beforeAll(async () => {

@@ -4,7 +4,7 @@
  * H increasing in τ, and an arg-max that never moves in exact arithmetic.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmPool } from '../../src-main/engine/pool';
+import type { CpuPool } from '../../src-main/engine/pool';
 import { metricAtTau, runTemperature } from '../../src-shared/experiments';
 import { engineContext, inputOf, referenceContext, sequenceJob, smallPool } from './helpers';
 
@@ -12,7 +12,7 @@ const T = 12;
 const causalJob = sequenceJob(T, 8, 11, { heads: 2, mask: [{ id: 'causal' }] });
 
 describe('temperature sweep', () => {
-  let pool: WasmPool;
+  let pool: CpuPool;
   beforeAll(() => {
     pool = smallPool();
   });

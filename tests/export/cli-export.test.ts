@@ -1,5 +1,5 @@
 /**
- * `qklab export` end to end: the job runs on the real engine (WasmPool), as `qklab run` does,
+ * `qklab export` end to end: the job runs on the real engine (CpuPool), as `qklab run` does,
  * and each format is read back.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';

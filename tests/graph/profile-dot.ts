@@ -106,7 +106,7 @@ async function child(threads: number): Promise<void> {
 
 /** The engine as the app runs it: the worker pool (2 workers × 1 thread), tiles from its planner. */
 async function pool(): Promise<Record<string, unknown>[]> {
-  const { WasmPool } = await import('../../src-main/engine/pool');
+  const { CpuPool } = await import('../../src-main/engine/pool');
   const p = problem();
   const out: Record<string, unknown>[] = [];
   // the pool's planner sizes tiles from a byte budget: 48 MiB gives whole heads, the smaller ones row tiles
@@ -115,7 +115,7 @@ async function pool(): Promise<Record<string, unknown>[]> {
     ['256-row tiles', 8 * 2 ** 20],
     ['128-row tiles', 4 * 2 ** 20],
   ] as const) {
-    const engine = new WasmPool({ workers: 2, threadsPerWorker: 1, budgetBytes });
+    const engine = new CpuPool({ workers: 2, threadsPerWorker: 1, budgetBytes });
     const times: number[] = [];
     let tiles = 0;
     for (let rep = 0; rep < 4; rep++) await engine.run(p); // warm-up (see child)

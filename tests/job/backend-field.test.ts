@@ -16,8 +16,8 @@ const base = {
 };
 
 describe('JobSpec backend', () => {
-  it('accepts auto, wasm and webgpu, and resolve passes it through', () => {
-    for (const backend of ['auto', 'wasm', 'webgpu'] as const) {
+  it('accepts auto, cpu, wasm and webgpu, and resolve passes it through', () => {
+    for (const backend of ['auto', 'cpu', 'wasm', 'webgpu'] as const) {
       const spec = parseJobSpec({ ...base, backend });
       expect(spec.backend).toBe(backend);
       expect(resolveJob(spec).backend).toBe(backend);
@@ -28,7 +28,7 @@ describe('JobSpec backend', () => {
 
   it('refuses anything else, naming the field and the choices', () => {
     expect(() => parseJobSpec({ ...base, backend: 'gpu' })).toThrow(JobSpecError);
-    expect(() => parseJobSpec({ ...base, backend: 'gpu' })).toThrow(/^backend: expected one of "auto", "wasm", "webgpu", got "gpu"$/);
+    expect(() => parseJobSpec({ ...base, backend: 'gpu' })).toThrow(/^backend: expected one of "auto", "cpu", "wasm", "webgpu", got "gpu"$/);
   });
 
   it('never changes the graph: where a job runs is not what it computes', () => {

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBadCorpus, type CorpusEntry } from '../../scripts/make-bad-corpus.mjs';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
 import type { LabOperations } from '../../src-shared/api/requests';
@@ -180,7 +180,7 @@ const MAX_GROWTH_MB = 300;
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
 let corpus: CorpusEntry[];
-let pool: WasmPool;
+let pool: CpuPool;
 let service: LabService;
 let ops: LabOperations;
 let goodId: string;
@@ -229,7 +229,7 @@ beforeAll(async () => {
   for (const e of corpus.filter((c) => c.kind === 'embeddings')) {
     writeFileSync(join(dir, 'jobs', `${e.name}.job.json`), JSON.stringify({ embeddings: { path: `../corpus/${e.name}` }, outputs: ['entropy'] }));
   }
-  pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+  pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
   service = await LabService.create({ host: new ScriptedHost(join(dir, 'user')), backend: pool });
   ops = serviceOperations(service);
   // what must survive every refusal: an open source and a finished run

@@ -15,7 +15,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { MAX_TILE_BYTES } from '../../src-main/engine/plan';
 import { LabService } from '../../src-main/service/lab-service';
 import { FileCache } from '../../src-main/service/sources/file-cache';
@@ -37,7 +37,7 @@ const figures: {
 } = { cancel: {} };
 
 let tmp: ReturnType<typeof tempDir>;
-const pools: WasmPool[] = [];
+const pools: CpuPool[] = [];
 
 beforeAll(() => {
   tmp = tempDir('qklab-faults-');
@@ -47,8 +47,12 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-async function lab(options: ConstructorParameters<typeof WasmPool>[0]) {
-  const pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false, ...options });
+/**
+ * A service on a wasm pool: these faults are the wasm build's (its heap's limit, a worker
+ * terminated mid-run, which a native worker cannot survive: engine/ort-native.ts).
+ */
+async function lab(options: ConstructorParameters<typeof CpuPool>[0]) {
+  const pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false, runtime: 'wasm', ...options });
   pools.push(pool);
   const progress: ProgressEvent[] = [];
   const service = await LabService.create({ host: new ScriptedHost(join(tmp.dir, `user-${pools.length}`)), backend: pool, onProgress: (e) => progress.push(e) });

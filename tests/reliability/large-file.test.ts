@@ -6,17 +6,17 @@
  * with strict bounds and records the figures (bench/reliability/soak-large.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { measureLargeLoad, type LargeLoadFigures } from '../../bench/reliability/large-load';
 import { tempDir } from '../service/helpers';
 
 let tmp: ReturnType<typeof tempDir>;
-let pool: WasmPool;
+let pool: CpuPool;
 let f: LargeLoadFigures;
 
 beforeAll(async () => {
   tmp = tempDir('qklab-large-');
-  pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+  pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
   f = await measureLargeLoad({ dir: tmp.dir, count: 40_000, dim: 300, backend: pool, watchAfterCancelMs: 500 });
 }, 180_000);
 afterAll(async () => {

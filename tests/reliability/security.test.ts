@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, lstatSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPERATIONS, RequestError, parseRequest, payloadBytes, type OperationName } from '../../src-shared/api/requests';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
 import { PathNotAllowedError } from '../../src-main/service/sources/paths';
@@ -112,7 +112,7 @@ describe('every operation refuses malformed and oversized requests', () => {
 
 describe('paths from the renderer are confined', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let pool: WasmPool;
+  let pool: CpuPool;
   let service: LabService;
   let host: ScriptedHost;
   let root: string;
@@ -130,7 +130,7 @@ describe('paths from the renderer are confined', () => {
     writeFileSync(join(root, 'victim.txt'), 'precious\n');
     symlinkSync(join(root, 'elsewhere'), join(root, 'data', 'link'), 'dir');
     symlinkSync(join(root, 'secret.json'), join(root, 'data', 'secret-link.json'));
-    pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+    pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
     host = new ScriptedHost(join(root, 'user'));
     service = await LabService.create({ host, backend: pool });
     host.opens.push(join(root, 'data', 'emb.json'));

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { parseSessionText, readSessionFile, sessionText } from '../../src-main/service/sessions/session-file';
 import { writeFileAtomic } from '../../src-main/service/durable-files';
@@ -55,7 +55,7 @@ function spawnSaver(target: string, userDataDir: string, rows: number, mode: 'lo
 
 /** A session saved by the app itself: the file the child will try to replace. */
 async function saveOriginal(target: string, userDataDir: string): Promise<string> {
-  const pool = new WasmPool({ workers: 1 });
+  const pool = new CpuPool({ workers: 1 });
   const host = new ScriptedHost(userDataDir);
   const service = await LabService.create({ host, backend: pool });
   host.saves.push(target);

@@ -7,7 +7,7 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { ScriptedHost, tempDir, writeJsonEmbeddings, WORDS } from './helpers';
 
@@ -18,12 +18,12 @@ interface Expected {
 }
 const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, 'captures.json'), 'utf8')) as Record<string, Expected>;
 
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 let n = 0;
 
 beforeAll(() => {
-  pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+  pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
   tmp = tempDir('qklab-capture-open-');
   for (const name of ['capture-tl.safetensors', 'capture-generic.npz', 'capture-head-first.npz']) copyFileSync(join(FIXTURES, name), join(tmp.dir, name));
 });

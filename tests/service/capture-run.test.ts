@@ -1,6 +1,6 @@
 /**
  * Captures through the service, as `qklab run job.json` and the app run them: loaded through
- * the grants and the file cache, resolved, computed on the real WasmPool, with each head's
+ * the grants and the file cache, resolved, computed on the real CpuPool, with each head's
  * modelDivergence beside the weights. Expected numbers come from numpy
  * (scripts/make-capture-fixtures.py) or from the float64 reference, never from the code
  * under test.
@@ -8,7 +8,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { CliService } from '../../src-main/cli/cli-service';
 import { withRunFlags } from '../../src-main/cli/run-command';
 import { LabService } from '../../src-main/service/lab-service';
@@ -26,11 +26,11 @@ interface Expected {
 }
 const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, 'captures.json'), 'utf8')) as Record<string, Expected>;
 
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 
 beforeAll(() => {
-  pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+  pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
   tmp = tempDir('qklab-capture-');
   for (const name of ['capture-tl.safetensors', 'capture-generic.npz']) copyFileSync(join(FIXTURES, name), join(tmp.dir, name));
 });

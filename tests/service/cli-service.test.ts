@@ -7,18 +7,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { CliService, loadJobFiles, loadNamedFile, readJobFile } from '../../src-main/cli/cli-service';
 import { parseJobSpec } from '../../src-shared/job/spec';
 import type { LoadedEmbeddings } from '../../src-shared/formats/types';
 import { tempDir, writeJsonEmbeddings } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
-let pool: WasmPool;
+let pool: CpuPool;
 
 beforeAll(() => {
   tmp = tempDir('qklab-cli-service-');
-  pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+  pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
   // two folders, each with its own emb.json and a job naming it by a relative path
   for (const [folder, tokens] of [
     ['a', ['one', 'two', 'three']],

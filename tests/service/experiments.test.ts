@@ -1,12 +1,12 @@
 /**
- * LabService.runExperiment with the real WasmPool: each experiment through the service (and
+ * LabService.runExperiment with the real CpuPool: each experiment through the service (and
  * through the validating dispatcher, as IPC calls it), progress as ProgressEvents with the
  * run id, cancellation by cancelJob, replies that survive structured cloning, files confined
  * to the paths the user opened.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
 import type { ExperimentReplyOf, ProgressEvent } from '../../src-shared/api/lab-api';
@@ -16,12 +16,12 @@ import { parseJobSpec } from '../../src-shared/job/spec';
 import { referenceAttention } from '../../src-shared/reference';
 import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings, writeNpyEmbeddings } from './helpers';
 
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 let n = 0;
 
 beforeAll(() => {
-  pool = new WasmPool({ workers: 1, threadsPerWorker: 1 });
+  pool = new CpuPool({ workers: 1, threadsPerWorker: 1 });
   tmp = tempDir('qklab-exp-');
 });
 afterAll(async () => {
@@ -48,7 +48,7 @@ describe('LabService.runExperiment', () => {
     expect(reply).toMatchObject({ runId: 'sc-1', name: 'scaling' });
     expect(reply.result.rows.map((r) => r.dim)).toEqual([16, 256]);
     expect(reply.result.rows[1].unscaled).toBeLessThan(reply.result.rows[1].scaled);
-    expect(reply.backend).toMatch(/^wasm/);
+    expect(reply.backend).toMatch(/^native CPU \(/);
     expect(reply.timing.runs).toBe(8);
     const mine = progress.filter((e) => e.runId === 'sc-1' && e.stage === 'computing');
     expect(mine.at(-1)?.fraction).toBe(1);

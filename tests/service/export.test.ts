@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { outputsFor as appOutputsFor } from '../../src-renderer/src/logic/jobspec';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { defaultExportHeight, DEFAULT_EXPORT_WIDTH } from '../../src-main/service/export/heatmap-export';
 import type { ProgressEvent } from '../../src-shared/api/lab-api';
@@ -11,14 +11,14 @@ import { existsSync } from 'node:fs';
 import { ScriptedHost, WORDS, tempDir, vectors } from './helpers';
 import { readPng } from './png';
 
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 let host: ScriptedHost;
 let service: LabService;
 const progress: ProgressEvent[] = [];
 
 beforeAll(async () => {
-  pool = new WasmPool({ workers: 2 });
+  pool = new CpuPool({ workers: 2 });
   tmp = tempDir();
   host = new ScriptedHost(join(tmp.dir, 'user'));
   service = await LabService.create({ host, backend: pool, onProgress: (e) => progress.push(e) });

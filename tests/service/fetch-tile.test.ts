@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
 import { referenceAttention } from '../../src-shared/reference';
@@ -16,13 +16,13 @@ import { loadFile } from '../../src-main/service/sources/file-source';
 import { ScriptedHost, tempDir, writeNpyEmbeddings } from './helpers';
 
 const tmp = tempDir('qklab-tile-');
-let pool: WasmPool;
+let pool: CpuPool;
 let service: LabService;
 let npy: string;
 const T = 1500;
 
 beforeAll(async () => {
-  pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+  pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
   const host = new ScriptedHost(join(tmp.dir, 'user'));
   service = await LabService.create({ host, backend: pool });
   npy = join(tmp.dir, 'x.npy');
@@ -51,7 +51,7 @@ describe('fetchTile', () => {
     const tile = await service.fetchTile({ runId: 'long', head: 1, rows: [700, 1212], cols: [300, 812] });
     expect(tile).toMatchObject({ runId: 'long', head: 1, rows: [700, 1212], cols: [300, 812] });
     expect(tile.weights.length).toBe(512 * 512);
-    expect(tile.backend).toMatch(/^wasm/);
+    expect(tile.backend).toMatch(/^native CPU \(/);
 
     // the float64 reference of the whole problem, those cells
     const problem = resolveJob(parseJobSpec({ ...job, outputs: ['scores', 'weights'] }), new Map([[npy, await loadFile(npy)]]));

@@ -1,12 +1,12 @@
 /**
- * The LabService end to end in Node, with the real WasmPool (onnxruntime-web in worker
+ * The LabService end to end in Node, with the real CpuPool (onnxruntime-web in worker
  * threads) and real files: open, run, cancel, sessions, confinement, export.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { PathNotAllowedError } from '../../src-main/service/sources/paths';
 import { parseSessionText } from '../../src-main/service/sessions/session-file';
@@ -16,12 +16,12 @@ import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
 import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings, writeNpyEmbeddings } from './helpers';
 
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 let n = 0;
 
 beforeAll(() => {
-  pool = new WasmPool({ workers: 2, threadsPerWorker: 1 });
+  pool = new CpuPool({ workers: 2, threadsPerWorker: 1 });
   tmp = tempDir();
 });
 afterAll(async () => {
@@ -123,7 +123,7 @@ describe('running jobs', () => {
     const reply = await service.runJob({ runId: 'r1', job });
     expect(reply.runId).toBe('r1');
     expect(reply.tokens.queries).toEqual(WORDS);
-    expect(reply.backend).toMatch(/^wasm/);
+    expect(reply.backend).toMatch(/^native CPU \(/);
     const r = reply.result;
     expect([r.Tq, r.Tk, r.heads]).toEqual([8, 8, 1]);
     for (const s of rowSums(r)) expect(s).toBeCloseTo(1, 5);

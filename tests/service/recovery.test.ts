@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings } from './helpers';
 
@@ -37,10 +37,10 @@ function runChild(args: string[], until: string, kill: boolean): Promise<void> {
   });
 }
 
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
-  pool = new WasmPool({ workers: 1 });
+  pool = new CpuPool({ workers: 1 });
   tmp = tempDir();
 });
 afterAll(async () => {

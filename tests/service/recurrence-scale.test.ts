@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { parseJobSpec } from '../../src-shared/job/spec';
 import { resolveJob } from '../../src-shared/job/resolve';
@@ -15,12 +15,12 @@ import { referenceAttention } from '../../src-shared/reference/attention';
 import { poolOverview } from '../../src-shared/reference/overview';
 import { ScriptedHost, tempDir, vectors } from './helpers';
 
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 let service: LabService;
 
 beforeAll(async () => {
-  pool = new WasmPool({ workers: 2 });
+  pool = new CpuPool({ workers: 2 });
   tmp = tempDir();
   service = await LabService.create({ host: new ScriptedHost(join(tmp.dir, 'user')), backend: pool });
 }, 60_000);

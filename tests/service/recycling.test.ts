@@ -5,19 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import type { Backend } from '../../src-main/engine/backend';
 import { LabService } from '../../src-main/service/lab-service';
 import { loadFile } from '../../src-main/service/sources/file-source';
 import type { AttentionResult } from '../../src-shared/job/problem';
 import { ScriptedHost, tempDir, writeNpyEmbeddings } from './helpers';
 
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 let n = 0;
 
 beforeAll(() => {
-  pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+  pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
   tmp = tempDir();
 });
 afterAll(async () => {
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 /** The pool, recording what the service releases. */
-function spyOn(engine: WasmPool): Backend & { released: AttentionResult[] } {
+function spyOn(engine: CpuPool): Backend & { released: AttentionResult[] } {
   const released: AttentionResult[] = [];
   return {
     id: 'spy',

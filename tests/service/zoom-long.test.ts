@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { parseJobSpec } from '../../src-shared/job/spec';
 import { resolveJob } from '../../src-shared/job/resolve';
@@ -14,13 +14,13 @@ import { referenceAttention } from '../../src-shared/reference/attention';
 import { ScriptedHost, tempDir, vectors } from './helpers';
 
 const T = 16_384;
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 let service: LabService;
 const job = { embeddings: { inline: { vectors: vectors(T, 8, 5) } }, heads: 2, mask: [{ id: 'causal' }], outputs: ['entropy', 'overview'] };
 
 beforeAll(async () => {
-  pool = new WasmPool({ workers: 2 });
+  pool = new CpuPool({ workers: 2 });
   tmp = tempDir();
   service = await LabService.create({ host: new ScriptedHost(join(tmp.dir, 'user')), backend: pool });
   await service.runJob({ runId: 'huge', job });

@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WasmPool } from '../../../src-main/engine/pool';
+import { CpuPool } from '../../../src-main/engine/pool';
 import { LabService } from '../../../src-main/service/lab-service';
 import { dispatch, serviceOperations } from '../../../src-main/service/dispatch';
 import type { RunReply } from '../../../src-shared/api/lab-api';
@@ -40,7 +40,7 @@ async function settledRss(): Promise<number> {
 const dir = mkdtempSync(join(tmpdir(), 'qklab-burst-'));
 const path = join(dir, 'tokens.npy');
 const data = writeNpyEmbeddings(path, T, 32, 7);
-const pool = new WasmPool({ warmUp: false });
+const pool = new CpuPool({ warmUp: false });
 const service = await LabService.create({ host: new ScriptedHost(join(dir, 'user')), backend: pool });
 const ops = serviceOperations(service);
 await service.grantDroppedPath({ path });

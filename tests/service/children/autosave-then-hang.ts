@@ -2,13 +2,13 @@
  * Child process for recovery.test.ts: a lab with the real engine that opens a file, runs
  * a job, autosaves, says "autosaved", and then waits to be killed (never calling close()).
  */
-import { WasmPool } from '../../../src-main/engine/pool';
+import { CpuPool } from '../../../src-main/engine/pool';
 import { LabService } from '../../../src-main/service/lab-service';
 import { ScriptedHost } from '../helpers';
 
 const [dataPath, userDataDir, mode] = process.argv.slice(2);
 const host = new ScriptedHost(userDataDir);
-const pool = new WasmPool({ workers: 1 });
+const pool = new CpuPool({ workers: 1 });
 const service = await LabService.create({ host, backend: pool });
 host.opens.push(dataPath);
 await service.openEmbeddings({});

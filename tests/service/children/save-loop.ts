@@ -9,7 +9,7 @@
  *   can kill the process at a moment that is certainly in the middle of a write.
  */
 import { open } from 'node:fs/promises';
-import { WasmPool } from '../../../src-main/engine/pool';
+import { CpuPool } from '../../../src-main/engine/pool';
 import { LabService } from '../../../src-main/service/lab-service';
 import { ScriptedHost, vectors } from '../helpers';
 
@@ -31,7 +31,7 @@ if (mode === 'pause') {
 
 const host = new ScriptedHost(userDataDir);
 // the real engine, though saving never runs a job: the service is built exactly as in the app
-const pool = new WasmPool({ workers: 1 });
+const pool = new CpuPool({ workers: 1 });
 const service = await LabService.create({ host, backend: pool });
 const big = vectors(rows, 256, 7);
 for (let round = 1; ; round++) {
