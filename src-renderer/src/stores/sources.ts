@@ -218,6 +218,16 @@ export const useSourcesStore = defineStore('sources', () => {
     if (c && c.info.capture.layers.includes(layer) && c.layer !== layer) capture.value = { ...c, layer };
   }
 
+  /** Run every head of the capture again (a session may have listed some). */
+  function runAllHeads() {
+    const c = capture.value;
+    if (c?.heads) {
+      const { heads: _heads, ...rest } = c;
+      void _heads;
+      capture.value = rest;
+    }
+  }
+
   /** Show a layer of the capture (the layers × heads table's cell): back to capture mode, at that layer. Returns whether it could. */
   function showCaptureLayer(layer: number): boolean {
     const c = capture.value;
@@ -252,6 +262,7 @@ export const useSourcesStore = defineStore('sources', () => {
     cancelCapture,
     closeModel,
     setLayer,
+    runAllHeads,
     showCaptureLayer,
     sampleId,
     fileErrors,
