@@ -61,7 +61,10 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (x: T) => 
 }
 
 /** Open… of an embedding or capture file, as a SourceInfo (null when the dialog was cancelled); a model's ModelFileInfo fails the test. */
-export async function openSource(service: { openEmbeddings(req: { path?: string; part?: string }): Promise<SourceInfo | ModelFileInfo | null> }, req: { path?: string; part?: string }): Promise<SourceInfo | null> {
+export async function openSource(
+  service: { openEmbeddings(req: { path?: string; part?: string }): Promise<SourceInfo | ModelFileInfo | null> },
+  req: { path?: string; part?: string },
+): Promise<SourceInfo | null> {
   const info = await service.openEmbeddings(req);
   if (info && isModelFileInfo(info)) throw new Error(`${info.name} opened as a model, not a source`);
   return info;

@@ -69,7 +69,8 @@ describe('the capture worker thread', () => {
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     const got = readSafetensors(inWorker.bytes).tensors;
     const torch = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'hf.expected.safetensors')))).tensors;
-    for (const l of [0, 1]) for (const hook of HOOKS) expect(maxAbsDiff(got.get(`blocks.${l}.attn.${hook}`)!.data, torch.get(`blocks.${l}.attn.${hook}`)!.data)).toBeLessThanOrEqual(1e-5);
+    for (const l of [0, 1])
+      for (const hook of HOOKS) expect(maxAbsDiff(got.get(`blocks.${l}.attn.${hook}`)!.data, torch.get(`blocks.${l}.attn.${hook}`)!.data)).toBeLessThanOrEqual(1e-5);
   });
 
   it('cancel terminates the worker and rejects with the reason', async () => {
