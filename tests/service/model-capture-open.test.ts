@@ -17,7 +17,7 @@ import { encodeCapture } from '../../src-main/service/captures/capture-output';
 import { captureInWorker } from '../../src-main/service/captures/capture-thread';
 import { capturesDir } from '../../src-main/service/captures/model-captures';
 import { isModelFileInfo, type ProgressEvent } from '../../src-shared/api/lab-api';
-import { EXPECTED_IDS, FIXTURES, readSafetensors } from '../capture/helpers';
+import { EXPECTED_IDS, FIXTURES, floatTensor, model, node, readSafetensors, table } from '../capture/helpers';
 import { ScriptedHost, tempDir } from './helpers';
 
 const HF = join(FIXTURES, 'hf.onnx');
@@ -132,6 +132,21 @@ describe('Open… on an .onnx, then captureModel', () => {
     const error = await service.captureModel({ path: junk, captureId: 'cap-6', ids: '1' }).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/^junk\.onnx: not an ONNX model/);
     expect((error as Error).message).not.toContain('SECRET');
+  });
+
+  it('a fused Attention op and a model with no Softmax come back from the worker naming the file', async () => {
+    const { host, service } = await makeService();
+    const fused = join(tmp.dir, 'alone', 'fused.onnx');
+    writeFileSync(fused, model([node('MultiHeadAttention', ['input_ids', 'input_ids', 'input_ids'], ['out'], {}, 'com.microsoft')], [], 'out', [], ['com.microsoft']));
+    const plain = join(tmp.dir, 'alone', 'plain.onnx');
+    writeFileSync(plain, model([node('Gather', ['emb', 'input_ids'], ['x'])], [floatTensor('emb', [10, 4], table(40))], 'x'));
+    host.opens.push(fused, plain);
+    await service.openEmbeddings({});
+    await service.openEmbeddings({});
+    await expect(service.captureModel({ path: fused, captureId: 'f', ids: '1' })).rejects.toThrow(
+      /^fused\.onnx: attention is fused into MultiHeadAttention \(com\.microsoft\) ops/,
+    );
+    await expect(service.captureModel({ path: plain, captureId: 'p', ids: '1' })).rejects.toThrow(/^plain\.onnx: the model has no Softmax node/);
   });
 
   it('refuses a model the user did not open; cancelJob stops a capture in flight', async () => {
