@@ -58,6 +58,7 @@ describe('an ONNX model opened in the app', () => {
     expect(await page.getByTestId('model-name').textContent()).toBe('hf.onnx');
     expect(await page.getByTestId('model-prompt').textContent()).toContain('tokenizer.json');
     await page.getByTestId('model-input').fill(TEXT);
+    await h.screenshot('model-card', { of: '[data-testid="data-panel"]' });
     await page.getByTestId('model-capture').click();
     await expect.poll(() => page.getByTestId('source-name-capture').textContent(), { timeout: 30_000 }).toMatch(/^hf-[0-9a-f]{12}\.safetensors$/);
     expect(await page.getByTestId('source-model').count()).toBe(0);
@@ -120,11 +121,13 @@ describe('an ONNX model opened in the app', () => {
     await expect.poll(() => page.getByTestId('file-error-model').textContent()).toBe('hf.onnx: token id 1 is "cat": expected a whole number ≥ 0');
     // the capture shown before stays
     expect(await page.getByTestId('source-name-capture').textContent()).toBe(source);
+    await h.screenshot('model-error', { of: '[data-testid="data-panel"]' });
 
     // a long sequence (1,000 positions), cancelled with Esc while it runs
     await page.getByTestId('model-input').fill(Array.from({ length: 1000 }, (_, i) => i % 50).join(' '));
     await page.getByTestId('model-capture').click();
     await page.getByTestId('model-progress').waitFor();
+    await h.screenshot('model-capturing', { of: '[data-testid="data-panel"]' });
     await page.keyboard.press('Escape');
     await page.getByTestId('model-progress').waitFor({ state: 'detached' });
     expect(h.calls).toContain('cancelJob');
