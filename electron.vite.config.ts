@@ -7,7 +7,8 @@
  *   onnxruntime-web's Node build loads its own ort-wasm-simd-threaded.wasm from its own
  *   dist folder: nothing needs copying (tests/electron/built-worker.test.ts runs the built
  *   worker under plain Node to prove it; build/electron-builder.yml unpacks the .wasm).
- *   `out/main/export-worker.js` draws exports (ECharts + resvg) off the main thread.
+ *   `out/main/export-worker.js` draws exports (ECharts + resvg) off the main thread;
+ *   `out/main/capture-worker.js` captures a model the app opened (onnxruntime-web) off it.
  * - preload: sandbox-safe CommonJS files whose only require is 'electron' (a sandboxed
  *   preload cannot require anything else): `out/preload/index.cjs` (the LabApi) and
  *   `out/preload/compute.cjs` (the compute window's: it forwards one MessagePort). The two
@@ -81,6 +82,7 @@ export default defineConfig({
           index: r('src-main/index.ts'),
           'engine-worker': r('src-main/engine/worker.ts'),
           'export-worker': r('src-main/service/export/export-worker.ts'),
+          'capture-worker': r('src-main/service/captures/capture-worker.ts'),
         },
         output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

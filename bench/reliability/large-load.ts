@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import type { Backend } from '../../src-main/engine/backend';
 import { LabService } from '../../src-main/service/lab-service';
 import type { Host } from '../../src-main/service/host';
-import type { ProgressEvent } from '../../src-shared/api/lab-api';
+import { isModelFileInfo, type ProgressEvent } from '../../src-shared/api/lab-api';
 import { SOAK_SENTENCE, writeGloveFile } from './glove-gen';
 import { LoopProbe, kernelPeakRssMb, resetKernelPeak, rssMb } from './probes';
 
@@ -114,7 +114,8 @@ export async function measureLargeLoad(options: {
   );
 
   // 2. the vocabulary in the sentence box: open (from the cache) and look sentences up
-  const info = await service.openEmbeddings({ path });
+  const opened = await service.openEmbeddings({ path });
+  const info = opened && !isModelFileInfo(opened) ? opened : null;
   let l0 = performance.now();
   const found = await service.lookupSentence({ sourceId: info!.id, sentence: SOAK_SENTENCE });
   const firstLookupMs = performance.now() - l0;

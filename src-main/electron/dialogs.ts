@@ -1,11 +1,15 @@
 /** The Electron Host: native Open/Save dialogs, attached to the app's window, and the userData folder. */
 import { dialog, type BrowserWindow, type FileFilter } from 'electron';
 import { EMBEDDING_EXTENSIONS } from '../../src-shared/formats';
+import { MODEL_EXTENSIONS } from '../../src-shared/capture/model-file';
 import type { Host, SaveKind } from '../service/host';
 
 const OPEN_FILTERS: Record<'embeddings' | 'session', FileFilter[]> = {
+  // one filter for all that Open… takes (so none is hidden by default), then each kind
   embeddings: [
-    { name: 'Embeddings', extensions: [...EMBEDDING_EXTENSIONS] },
+    { name: 'Embeddings, captures and ONNX models', extensions: [...EMBEDDING_EXTENSIONS, ...MODEL_EXTENSIONS] },
+    { name: 'Embeddings and captures', extensions: [...EMBEDDING_EXTENSIONS] },
+    { name: 'ONNX models', extensions: [...MODEL_EXTENSIONS] },
     { name: 'All Files', extensions: ['*'] },
   ],
   session: [{ name: 'QK Lab Session', extensions: ['qklab'] }],
@@ -28,7 +32,7 @@ export class ElectronHost implements Host {
 
   async chooseOpenPath(kind: 'embeddings' | 'session'): Promise<string | null> {
     const options = {
-      title: kind === 'session' ? 'Open Session' : 'Open Embeddings',
+      title: kind === 'session' ? 'Open Session' : 'Open Embeddings, a Capture or an ONNX Model',
       properties: ['openFile' as const],
       filters: OPEN_FILTERS[kind],
     };

@@ -28,6 +28,7 @@ function subscribe<T>(channel: string, listener: (payload: T) => void): () => vo
 
 const api: LabApi = {
   openEmbeddings: (req) => call('openEmbeddings', req),
+  captureModel: (req) => call('captureModel', req),
   lookupSentence: (req) => call('lookupSentence', req),
   runJob: (req) => call('runJob', req),
   cancelJob: (req) => call('cancelJob', req),

@@ -7,6 +7,7 @@
  *   experiments/  the experiments of SPEC §6
  *   export/       exports of kept runs (drawn in a worker)
  *   sessions/     Save / Open Session, autosave and recovery
+ *   captures/     an ONNX model opened in the app, captured in a worker thread into a capture file it owns
  *   app/          the recent list, app info
  *
  * The operations table (src-shared/api/requests.ts) is the one list of operations:
@@ -20,7 +21,7 @@
  * the rooms still re-check what they rely on (JobSpecs, paths), because tests call them
  * directly.
  */
-import type { ExperimentReplyOf, ExperimentRequestOf, ExportRequest, TileRequest } from '../../src-shared/api/lab-api';
+import type { CaptureModelRequest, ExperimentReplyOf, ExperimentRequestOf, ExportRequest, TileRequest } from '../../src-shared/api/lab-api';
 import type { LabOperations } from '../../src-shared/api/requests';
 import type { ExperimentName } from '../../src-shared/experiments';
 import { appInfo } from './app/app-info';
@@ -37,6 +38,7 @@ import { createContext, type ServiceContext } from './service-context';
 import { Autosave } from './sessions/autosave';
 import { Sessions, type SessionBody } from './sessions/sessions';
 import { Sources } from './sources/sources';
+import { ModelCaptures } from './captures/model-captures';
 import type { PathAllowList } from './sources/paths';
 import { makeAppDataDir, removeStaleTempFiles } from './durable-files';
 
@@ -45,6 +47,7 @@ export class LabService implements LabOperations {
   private readonly host: Host;
   private readonly recent: RecentFiles;
   private readonly sources: Sources;
+  private readonly captures: ModelCaptures;
   private readonly runs: Runs;
   private readonly experiments: Experiments;
   private readonly exports: Exports;
@@ -57,6 +60,7 @@ export class LabService implements LabOperations {
     const host = (this.host = options.host);
     this.recent = new RecentFiles(ctx.allow, host.userDataDir, options.onRecentChanged);
     this.sources = new Sources(ctx, host, this.recent);
+    this.captures = new ModelCaptures(ctx, host, this.sources);
     this.runs = new Runs(ctx);
     this.experiments = new Experiments(ctx);
     this.exports = new Exports(ctx, host);
@@ -103,6 +107,7 @@ export class LabService implements LabOperations {
 
   grantDroppedPath = (req: { path: string }) => this.sources.grantDroppedPath(req);
   openEmbeddings = (req: { path?: string; part?: string }) => this.sources.openEmbeddings(req);
+  captureModel = (req: CaptureModelRequest) => this.captures.captureModel(req);
   lookupSentence = (req: { sourceId: string; sentence: string }) => this.sources.lookupSentence(req);
   runJob = (req: { runId: string; job: unknown; channel?: string }) => this.runs.runJob(req);
   cancelJob = (req: { runId: string }) => this.runs.cancelJob(req);

@@ -54,6 +54,38 @@ export interface CaptureInfo {
   pattern: boolean;
 }
 
+/**
+ * An ONNX model the user opened (Open… on an .onnx): nothing is read yet. The app asks for a
+ * text (when a `tokenizer.json` lies beside the model) or token ids, then `captureModel`
+ * runs it and answers a capture SourceInfo (docs/semantics.md "Model captures").
+ */
+export interface ModelFileInfo {
+  name: string;
+  path: string;
+  model: {
+    /** the tokenizer.json beside the model (its name), which tokenizes a typed text; null: type token ids */
+    tokenizer: string | null;
+  };
+}
+
+/** Whether Open… answered a model to capture (rather than a loaded source). */
+export function isModelFileInfo(x: SourceInfo | ModelFileInfo): x is ModelFileInfo {
+  return 'model' in x && typeof x.model === 'object' && x.model !== null;
+}
+
+/**
+ * Capture an opened model on one sequence: `text` (tokenized by the tokenizer.json beside it)
+ * or `ids` as typed ("464, 2068 7586", checked in main). `captureId` names it in flight: its
+ * ProgressEvents carry it as runId (stage 'capturing'), and cancelJob({ runId: captureId })
+ * stops it. The capture becomes an app-owned .safetensors file, opened as a capture source.
+ */
+export interface CaptureModelRequest {
+  path: string;
+  captureId: string;
+  text?: string;
+  ids?: string;
+}
+
 /** The model's own attention pattern of one head of the capture a run read (LabApi.modelPattern). */
 export interface ModelPatternReply {
   runId: string;
@@ -149,8 +181,8 @@ export interface TileReply {
 export interface ProgressEvent {
   runId: string;
   fraction: number;
-  /** 'exporting': an export's drawing and writing (its runId is the request's exportId) */
-  stage: 'loading' | 'computing' | 'exporting';
+  /** 'exporting': an export's drawing and writing (its runId is the request's exportId); 'capturing': a model capture (its captureId) */
+  stage: 'loading' | 'computing' | 'exporting' | 'capturing';
 }
 
 export type ImageFormat = 'png' | 'svg';
@@ -241,8 +273,13 @@ export type MenuCommand =
   | { type: 'metrics-reference' };
 
 export interface LabApi {
-  /** Open an embedding file; without a path, main shows the Open dialog (null if cancelled). */
-  openEmbeddings(req: { path?: string; part?: string }): Promise<SourceInfo | null>;
+  /**
+   * Open an embedding or capture file, or an ONNX model; without a path, main shows the Open
+   * dialog (null if cancelled). A model answers a ModelFileInfo: capture it with captureModel.
+   */
+  openEmbeddings(req: { path?: string; part?: string }): Promise<SourceInfo | ModelFileInfo | null>;
+  /** Capture a model Open… answered (in a worker thread; cancellable): its capture as a source. */
+  captureModel(req: CaptureModelRequest): Promise<SourceInfo>;
   lookupSentence(req: { sourceId: string; sentence: string }): Promise<SentenceLookup>;
   /** Run a JobSpec. A newer run with the same `channel` cancels the older one. */
   runJob(req: { runId: string; job: JobSpec; channel?: string }): Promise<RunReply>;

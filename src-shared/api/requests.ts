@@ -150,6 +150,19 @@ function op<S extends v.GenericSchema>(name: OperationName, request: S, maxBytes
 
 export const OPERATIONS = {
   openEmbeddings: op('openEmbeddings', v.strictObject({ path: v.optional(pathString), part: v.optional(v.pipe(v.string(), v.maxLength(512))) }), 16 * KiB),
+  captureModel: op(
+    'captureModel',
+    v.pipe(
+      v.strictObject({
+        path: pathString,
+        captureId: idString('a capture id'),
+        text: v.optional(v.pipe(v.string('expected a text'), v.minLength(1, 'expected a text to tokenize'), v.maxLength(100_000, 'expected a text of at most 100000 characters'))),
+        ids: v.optional(v.pipe(v.string('expected token ids as text'), v.maxLength(200_000, 'expected token ids of at most 200000 characters'))),
+      }),
+      v.check((r) => (r.text === undefined) !== (r.ids === undefined), 'expected either a text or token ids, one of the two'),
+    ),
+    256 * KiB,
+  ),
   lookupSentence: op(
     'lookupSentence',
     v.strictObject({
@@ -408,6 +421,7 @@ export type _ExportPictureMatches = Assert<Same<Schema<'exportRun'>['picture'], 
 export type _CancelMatches = Assert<Same<Schema<'cancelJob'>, RequestOf<'cancelJob'>>>;
 export type _TileMatches = Assert<Same<Schema<'fetchTile'>, RequestOf<'fetchTile'>>>;
 export type _ModelPatternMatches = Assert<Same<Schema<'modelPattern'>, RequestOf<'modelPattern'>>>;
+export type _CaptureModelMatches = Assert<Same<Schema<'captureModel'>, RequestOf<'captureModel'>>>;
 export type _OpenMatches = Assert<Same<Schema<'openEmbeddings'>, RequestOf<'openEmbeddings'>>>;
 export type _SentenceMatches = Assert<Same<Schema<'lookupSentence'>, RequestOf<'lookupSentence'>>>;
 export type _ExperimentMatches = Assert<Same<Schema<'runExperiment'>['name'], ExperimentRequest['name']>>;

@@ -89,6 +89,7 @@
 
   const api = {
     openEmbeddings: (req) => call('openEmbeddings', req),
+    captureModel: (req) => call('captureModel', req),
     lookupSentence: (req) => call('lookupSentence', req),
     runJob: (req) => call('runJob', req),
     cancelJob: (req) => call('cancelJob', req),

@@ -19,6 +19,8 @@ import { parseJobSpec } from '../../src-shared/job/spec';
 import { referenceAttention } from '../../src-shared/reference';
 import { tempDir, vectors } from '../service/helpers';
 import { readPng } from '../service/png';
+import type { CaptureThreadJob, CaptureThreadMessage } from '../../src-main/service/captures/capture-thread';
+import { EXPECTED_IDS, readSafetensors } from '../capture/helpers';
 
 const out = resolve('out');
 const builtWorker = resolve(out, 'main/engine-worker.js');
@@ -45,6 +47,31 @@ describe('the built app', () => {
     expect(/new URL\("\.\/engine-worker\.js", \w+\)/.test(index), 'index.js resolves ./engine-worker.js beside itself').toBe(true);
     expect(/new URL\("\.\/export-worker\.js", \w+\)/.test(index), 'index.js resolves ./export-worker.js beside itself').toBe(true);
     expect(existsSync(resolve(out, 'main/export-worker.js'))).toBe(true);
+    expect(/new URL\("\.\/capture-worker\.js", \w+\)/.test(index), 'index.js resolves ./capture-worker.js beside itself').toBe(true);
+    expect(existsSync(resolve(out, 'main/capture-worker.js'))).toBe(true);
+  });
+
+  it("captures hf.onnx in the built capture worker under plain Node: torch's pattern", { timeout: 60_000 }, async () => {
+    const fixtures = resolve('tests/fixtures/model-capture');
+    const worker = new Worker(resolve(out, 'main/capture-worker.js'));
+    try {
+      const reply = new Promise<CaptureThreadMessage>((ok, fail) => {
+        worker.on('message', (m: CaptureThreadMessage) => {
+          if (!('fraction' in m)) ok(m);
+        });
+        worker.once('error', fail);
+      });
+      worker.postMessage({ modelPath: join(fixtures, 'hf.onnx'), request: { ids: EXPECTED_IDS } } satisfies CaptureThreadJob);
+      const m = await reply;
+      if (!('ok' in m) || !m.ok) throw new Error(`the capture failed: ${JSON.stringify(m)}`);
+      expect(m).toMatchObject({ layers: 2, heads: 4, positions: EXPECTED_IDS.length });
+      const got = readSafetensors(m.bytes).tensors.get('blocks.1.attn.hook_pattern')!.data;
+      const torch = readSafetensors(new Uint8Array(readFileSync(join(fixtures, 'hf.expected.safetensors')))).tensors.get('blocks.1.attn.hook_pattern')!.data;
+      expect(got.length).toBe(torch.length);
+      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - torch[i])).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('draws a PNG export in the built export worker under plain Node', { timeout: 60_000 }, async () => {

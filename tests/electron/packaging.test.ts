@@ -76,6 +76,7 @@ describe('the packaged app', () => {
       'out/main/index.js',
       'out/main/engine-worker.js',
       'out/main/export-worker.js',
+      'out/main/capture-worker.js',
       'out/main/chunks/lab-service-abc123.js',
       'out/preload/index.cjs',
       'out/preload/compute.cjs',

@@ -19,7 +19,7 @@ import { LabService } from '../../src-main/service/lab-service';
 import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
 import type { LabOperations } from '../../src-shared/api/requests';
 import { kernelPeakRssMb, resetKernelPeak, rssMb, LoopProbe } from '../../bench/reliability/probes';
-import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings } from '../service/helpers';
+import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings, openSource } from '../service/helpers';
 import { ROOT, STACK_LINE, qklabInProcess, recordFigures } from './helpers';
 
 /** [place, problem]: the place exactly ('' only where the problem is the whole file) or as a pattern. */
@@ -236,7 +236,7 @@ beforeAll(async () => {
   const good = join(dir, 'good.json');
   writeJsonEmbeddings(good, WORDS, 8);
   await service.grantDroppedPath({ path: good });
-  const info = await service.openEmbeddings({ path: good });
+  const info = await openSource(service, { path: good });
   goodId = info!.id;
   const run = await service.runJob({ runId: 'good', job: { embeddings: { path: good }, metric: { id: 'cosine' }, outputs: ['entropy'] } });
   goodEntropy = Array.from(run.result.entropy);
@@ -402,7 +402,7 @@ describe('the bad-input corpus', () => {
     const good = join(dir, 'good-after.json');
     writeJsonEmbeddings(good, WORDS, 4, 9);
     await service.grantDroppedPath({ path: good });
-    const info = await service.openEmbeddings({ path: good });
+    const info = await openSource(service, { path: good });
     expect(info!.T).toBe(WORDS.length);
     const reply = await service.runJob({ runId: 'after', job: { embeddings: { path: good }, outputs: ['entropy'] } });
     expect(reply.result.entropy.length).toBe(WORDS.length);

@@ -25,6 +25,10 @@ export const SESSION = { job: JOB, view: { theme: 'dark', head: 0, panels: ['hea
 
 export const GOOD_REQUESTS: Record<OperationName, unknown[]> = {
   openEmbeddings: [{}, { path: ABS }, { path: ABS, part: 'wte' }],
+  captureModel: [
+    { path: '/models/model.onnx', captureId: 'cap-1', text: 'the cat sat' },
+    { path: '/models/model.onnx', captureId: 'cap-2', ids: '464, 2068 7586' },
+  ],
   lookupSentence: [{ sourceId: 'src-1', sentence: 'the cat sat on the mat' }],
   runJob: [
     { runId: 'run-1', job: JOB },

@@ -20,7 +20,7 @@ import { LabService } from '../../src-main/service/lab-service';
 import { dispatch, serviceOperations } from '../../src-main/service/dispatch';
 import { PathNotAllowedError } from '../../src-main/service/sources/paths';
 import { readSessionFile } from '../../src-main/service/sessions/session-file';
-import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings } from '../service/helpers';
+import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings, openSource } from '../service/helpers';
 import { GOOD_REQUESTS } from './good-requests';
 
 const NAMES = Object.keys(OPERATIONS) as OperationName[];
@@ -134,7 +134,7 @@ describe('paths from the renderer are confined', () => {
     host = new ScriptedHost(join(root, 'user'));
     service = await LabService.create({ host, backend: pool });
     host.opens.push(join(root, 'data', 'emb.json'));
-    await service.openEmbeddings({});
+    await openSource(service, {});
   });
   afterAll(async () => {
     await service.close();
@@ -144,7 +144,7 @@ describe('paths from the renderer are confined', () => {
 
   it('".." is resolved before the check: it may not leave the granted file, and what opens is what was checked', async () => {
     // lexically back to the granted file, through a folder that does not even exist: allowed, and it is emb.json that opens
-    const back = await service.openEmbeddings({ path: join(root, 'data', 'no-such-folder', '..', 'emb.json') });
+    const back = await openSource(service, { path: join(root, 'data', 'no-such-folder', '..', 'emb.json') });
     expect(back!.path).toBe(join(root, 'data', 'emb.json'));
     expect(back!.T).toBe(WORDS.length);
     // out of the granted file to one that exists but was never granted: refused
@@ -155,7 +155,7 @@ describe('paths from the renderer are confined', () => {
 
   it('".." through a symlinked folder is resolved on the path checked, never by the file system', async () => {
     // data/link -> elsewhere: physically data/link/../emb.json would be ROOT/emb.json; lexically it is data/emb.json (granted)
-    const info = await service.openEmbeddings({ path: join(root, 'data', 'link', '..', 'emb.json') });
+    const info = await openSource(service, { path: join(root, 'data', 'link', '..', 'emb.json') });
     expect(info!.path).toBe(join(root, 'data', 'emb.json'));
     expect(info!.tokens).toEqual(WORDS);
     // and a file inside the symlinked folder was never granted
@@ -166,7 +166,7 @@ describe('paths from the renderer are confined', () => {
     await expect(service.openEmbeddings({ path: join(root, 'data', 'secret-link.json') })).rejects.toBeInstanceOf(PathNotAllowedError);
     await service.grantDroppedPath({ path: join(root, 'data', 'secret-link.json') });
     // the user dropped the link: reading it reads what it points to (the user's choice)…
-    expect((await service.openEmbeddings({ path: join(root, 'data', 'secret-link.json') }))!.T).toBe(3);
+    expect((await openSource(service, { path: join(root, 'data', 'secret-link.json') }))!.T).toBe(3);
     // …but the target itself is still not granted
     await expect(service.openEmbeddings({ path: join(root, 'secret.json') })).rejects.toBeInstanceOf(PathNotAllowedError);
     const job = await dispatch(ops(), 'runJob', { runId: 'sneak', job: { embeddings: { path: join(root, 'secret.json') } } });

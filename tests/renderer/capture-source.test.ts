@@ -99,6 +99,26 @@ describe('a session with a capture', () => {
     expect(buildJobSpec(restored.sources, restored.config).job).toMatchObject({ capture: { path: '/data/caps.safetensors', layer: 1 }, metric: { id: 'cosine' } });
   });
 
+  it('keeps the heads a session listed (shown, sent back as they were) until "All heads"; heads past the file’s are dropped with a problem', async () => {
+    const restored = stateFromJob({ capture: { path: '/data/caps.safetensors', layer: 1, heads: [2, 0] } }, [captureInfo()]);
+    expect(restored.problems).toEqual([]);
+    expect(restored.sources.capture).toMatchObject({ layer: 1, heads: [2, 0] });
+    expect(describeCapture(restored.sources.capture!)).toMatch(/ · runs heads 2, 0$/);
+    expect(buildJobSpec(restored.sources, restored.config).job?.capture).toEqual({ path: '/data/caps.safetensors', layer: 1, heads: [2, 0] });
+    const past = stateFromJob({ capture: { path: '/data/caps.safetensors', layer: 1, heads: [1, 5] } }, [captureInfo()]);
+    expect(past.problems).toEqual(['capture: caps.safetensors has 3 heads, no head 5: every head runs']);
+    expect(past.sources.capture?.heads).toBeUndefined();
+
+    provideLabApi(new FakeLabApi());
+    setActivePinia(createPinia());
+    const sources = useSourcesStore();
+    sources.restore(restored.sources);
+    sources.setLayer(0);
+    expect(useJobStore().job?.capture).toEqual({ path: '/data/caps.safetensors', layer: 0, heads: [2, 0] });
+    sources.runAllHeads();
+    expect(useJobStore().job?.capture).toEqual({ path: '/data/caps.safetensors', layer: 0 });
+  });
+
   it('says so when the file was not reopened, or no longer holds the layer', () => {
     expect(stateFromJob({ capture: { path: '/data/caps.safetensors', layer: 1 } }, []).problems).toEqual(['capture: the file /data/caps.safetensors was not reopened']);
     expect(stateFromJob({ capture: { path: '/data/caps.safetensors', layer: 3 } }, [captureInfo()]).problems).toEqual([

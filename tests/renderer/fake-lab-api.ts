@@ -3,12 +3,14 @@
  * and every call is recorded. The app itself never sees this file.
  */
 import type {
+  CaptureModelRequest,
   ExperimentName,
   ExperimentReplyOf,
   ExperimentRequest,
   ExperimentRequestOf,
   LabApi,
   MenuCommand,
+  ModelFileInfo,
   ModelPatternReply,
   OpenedSession,
   ProgressEvent,
@@ -97,7 +99,7 @@ export class FakeLabApi implements LabApi {
   autosaves: unknown[] = [];
   saved: unknown[] = [];
   exports: unknown[] = [];
-  openResult: SourceInfo | null | Error = sourceInfo();
+  openResult: SourceInfo | ModelFileInfo | null | Error = sourceInfo();
   /** what recoverSession / openSession answer (`warnings` default to none) */
   recovery: { session: SessionDoc; sources: SourceInfo[]; warnings?: string[]; outside?: string[] } | null = null;
   sessionToOpen: { path: string; session: SessionDoc; sources: SourceInfo[]; warnings?: string[]; outside?: string[] } | null = null;
@@ -109,9 +111,14 @@ export class FakeLabApi implements LabApi {
   /** answer every run at once with this result (null: leave runs pending) */
   autoReply: AttentionResult | null = null;
 
-  async openEmbeddings(_req: { path?: string; part?: string }): Promise<SourceInfo | null> {
+  async openEmbeddings(_req: { path?: string; part?: string }): Promise<SourceInfo | ModelFileInfo | null> {
     if (this.openResult instanceof Error) throw this.openResult;
     return this.openResult;
+  }
+  /** every captureModel request; each waits for the test (resolve / reject), or is rejected by cancelJob with its captureId */
+  captures: (CaptureModelRequest & { resolve: (s: SourceInfo) => void; reject: (e: Error) => void })[] = [];
+  captureModel(req: CaptureModelRequest): Promise<SourceInfo> {
+    return new Promise<SourceInfo>((resolve, reject) => this.captures.push({ ...req, resolve, reject }));
   }
   async lookupSentence(req: { sourceId: string; sentence: string }) {
     const words = req.sentence.split(/\s+/).filter(Boolean);
@@ -137,6 +144,7 @@ export class FakeLabApi implements LabApi {
     this.cancelled.push(req.runId);
     const run = this.runs.find((r) => r.runId === req.runId);
     run?.reject(new Error('the run was cancelled'));
+    this.captures.find((c) => c.captureId === req.runId)?.reject(new Error('the job was cancelled'));
   }
   /** every fetchTile request; answers with zeros of the asked size (the engine's side is tested in tests/service) */
   tiles: TileRequest[] = [];

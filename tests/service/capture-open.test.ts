@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
-import { ScriptedHost, tempDir, writeJsonEmbeddings, WORDS } from './helpers';
+import { ScriptedHost, tempDir, writeJsonEmbeddings, WORDS, openSource } from './helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'captures');
 interface Expected {
@@ -45,7 +45,7 @@ describe('opening a capture file', () => {
     try {
       const path = join(tmp.dir, 'capture-tl.safetensors');
       host.opens.push(path);
-      const info = await service.openEmbeddings({});
+      const info = await openSource(service, {});
       const [T, H, d] = EXPECTED['capture-tl.safetensors'].layers[0].shape;
       expect(info).toMatchObject({ path, name: 'capture-tl.safetensors', T, d: H * d, shape: [T, H, d], vocabulary: false, tokens: EXPECTED['capture-tl.safetensors'].tokens });
       expect(info!.capture).toEqual({ naming: 'transformer-lens', layers: [0, 1], layer: 0, heads: H, Tq: T, Tk: T, dHead: d, dv: d, pattern: true });
@@ -63,7 +63,7 @@ describe('opening a capture file', () => {
     try {
       const path = join(tmp.dir, 'capture-generic.npz');
       await service.grantDroppedPath({ path });
-      const info = await service.openEmbeddings({ path });
+      const info = await openSource(service, { path });
       const [T, H, d] = EXPECTED['capture-generic.npz'].layers[0].shape;
       expect(info!.capture).toMatchObject({ naming: 'generic', layers: [0], heads: H, Tq: T, Tk: T, dHead: d, pattern: true });
       expect(info!.tokens).toBeNull();
@@ -71,7 +71,7 @@ describe('opening a capture file', () => {
       const json = join(tmp.dir, 'plain.json');
       writeJsonEmbeddings(json, WORDS, 4);
       await service.grantDroppedPath({ path: json });
-      expect((await service.openEmbeddings({ path: json }))!.capture).toBeUndefined();
+      expect((await openSource(service, { path: json }))!.capture).toBeUndefined();
     } finally {
       await service.close();
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Host, SaveKind } from '../../src-main/service/host';
 import { encodeNpy } from '../../src-main/service/npy-write';
 import { gaussianMatrix } from '../../src-shared/random';
+import { isModelFileInfo, type ModelFileInfo, type SourceInfo } from '../../src-shared/api/lab-api';
 
 export function tempDir(prefix = 'qklab-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -57,4 +58,14 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (x: T) => 
   let resolve!: (x: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** Open… of an embedding or capture file, as a SourceInfo (null when the dialog was cancelled); a model's ModelFileInfo fails the test. */
+export async function openSource(
+  service: { openEmbeddings(req: { path?: string; part?: string }): Promise<SourceInfo | ModelFileInfo | null> },
+  req: { path?: string; part?: string },
+): Promise<SourceInfo | null> {
+  const info = await service.openEmbeddings(req);
+  if (info && isModelFileInfo(info)) throw new Error(`${info.name} opened as a model, not a source`);
+  return info;
 }

@@ -14,7 +14,7 @@ import type { ProgressEvent, RunReply } from '../../src-shared/api/lab-api';
 import { referenceAttention } from '../../src-shared/reference';
 import { resolveJob } from '../../src-shared/job/resolve';
 import { parseJobSpec, type JobSpec } from '../../src-shared/job/spec';
-import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings, writeNpyEmbeddings } from './helpers';
+import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings, writeNpyEmbeddings, openSource } from './helpers';
 
 let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
@@ -56,7 +56,7 @@ describe('opening embedding files', () => {
     const path = dataFile('words.json');
     writeJsonEmbeddings(path, WORDS, 8);
     host.opens.push(path);
-    const info = await service.openEmbeddings({});
+    const info = await openSource(service, {});
     expect(info).toMatchObject({ name: path.split(/[\\/]/).pop(), path, format: 'json', T: 8, d: 8, tokens: WORDS, vocabulary: false });
     expect(info!.sha256).toBe(createHash('sha256').update(readFileSync(path)).digest('hex'));
     expect(info!.id).toMatch(/^src-\d+$/);
@@ -66,7 +66,7 @@ describe('opening embedding files', () => {
   it('returns null when the dialog is cancelled', async () => {
     const { host, service } = await makeService();
     host.opens.push(null);
-    expect(await service.openEmbeddings({})).toBeNull();
+    expect(await openSource(service, {})).toBeNull();
   });
 
   it('lists tokens only up to 4096 rows', async () => {
@@ -78,7 +78,7 @@ describe('opening embedding files', () => {
       2,
     );
     host.opens.push(path);
-    const info = await service.openEmbeddings({});
+    const info = await openSource(service, {});
     expect(info!.T).toBe(5000);
     expect(info!.tokens).toBeNull();
     expect(info!.vocabulary).toBe(true);
@@ -97,7 +97,7 @@ describe('opening embedding files', () => {
       2,
     );
     host.opens.push(path);
-    const info = await service.openEmbeddings({});
+    const info = await openSource(service, {});
     expect(info!.T).toBe(16_384);
     expect(info!.tokens).toBeNull();
     expect(info!.vocabulary).toBe(false);
@@ -118,7 +118,7 @@ describe('running jobs', () => {
     const path = dataFile('words.json');
     const v = writeJsonEmbeddings(path, WORDS, 8);
     host.opens.push(path);
-    await service.openEmbeddings({});
+    await openSource(service, {});
     const job: JobSpec = { embeddings: { path }, metric: { id: 'cosine', tau: 0.5 }, mask: [{ id: 'causal' }], outputs: ['weights', 'output', 'entropy', 'scores'] };
     const reply = await service.runJob({ runId: 'r1', job });
     expect(reply.runId).toBe('r1');
@@ -150,7 +150,7 @@ describe('running jobs', () => {
     const mtime = new Date(Math.floor(statSync(path).mtimeMs / 1000) * 1000 - 60_000);
     utimesSync(path, mtime, mtime);
     host.opens.push(path);
-    await service.openEmbeddings({});
+    await openSource(service, {});
     const job = { embeddings: { path }, outputs: ['entropy' as const] };
     const first = await service.runJob({ runId: 'c1', job });
     // same size, same mtime, different numbers: the cache must answer (the file is not read again)
@@ -170,7 +170,7 @@ describe('running jobs', () => {
     const path = dataFile('long.npy');
     writeNpyEmbeddings(path, 3000, 32, 3);
     host.opens.push(path);
-    await service.openEmbeddings({});
+    await openSource(service, {});
     const slow: JobSpec = { embeddings: { path }, metric: { id: 'rbf', tau: 3 }, outputs: ['weights', 'entropy'] };
     const small: JobSpec = { embeddings: { path, rows: [0, 1, 2, 3] }, outputs: ['weights'] };
     const older = service.runJob({ runId: 'old', job: slow, channel: 'main' });
@@ -195,7 +195,7 @@ describe('running jobs', () => {
     const path = dataFile('long.npy');
     writeNpyEmbeddings(path, 3000, 32, 4);
     host.opens.push(path);
-    await service.openEmbeddings({});
+    await openSource(service, {});
     const run = service.runJob({ runId: 'doomed', job: { embeddings: { path }, metric: { id: 'laplacian' } } });
     await new Promise((r) => setTimeout(r, 50));
     await service.cancelJob({ runId: 'doomed' });
@@ -258,12 +258,12 @@ describe('path confinement', () => {
     writeJsonEmbeddings(path, WORDS);
     await expect(first.service.openEmbeddings({ path })).rejects.toThrow(/will not read/);
     await first.service.grantDroppedPath({ path });
-    expect((await first.service.openEmbeddings({ path }))!.T).toBe(8);
+    expect((await openSource(first.service, { path }))!.T).toBe(8);
     await first.service.close();
     // a restart: the path is in the recent list, so opening it from there is allowed
     const second = await makeService(first.userDataDir);
     expect(await second.service.recentFiles()).toEqual([path]);
-    expect((await second.service.openEmbeddings({ path }))!.T).toBe(8);
+    expect((await openSource(second.service, { path }))!.T).toBe(8);
   });
 
   it('keeps at most 10 recent files, newest first', async () => {
@@ -272,7 +272,7 @@ describe('path confinement', () => {
     for (const p of paths) {
       writeJsonEmbeddings(p, ['a', 'b'], 2);
       await service.grantDroppedPath({ path: p });
-      await service.openEmbeddings({ path: p });
+      await openSource(service, { path: p });
     }
     expect(await service.recentFiles()).toEqual(paths.slice(2).reverse());
   });
@@ -284,7 +284,7 @@ describe('sessions', () => {
     const path = dataFile('s.json');
     writeJsonEmbeddings(path, WORDS, 8);
     host.opens.push(path);
-    await service.openEmbeddings({});
+    await openSource(service, {});
     const job: JobSpec = { embeddings: { path }, metric: { id: 'rbf', tau: 2 } };
     const target = dataFile('my.qklab');
     host.saves.push(target);
@@ -313,7 +313,7 @@ describe('sessions', () => {
     const path = dataFile('gone.json');
     writeJsonEmbeddings(path, WORDS, 4);
     host.opens.push(path);
-    await service.openEmbeddings({});
+    await openSource(service, {});
     const target = dataFile('embedded.qklab');
     host.saves.push(target);
     await service.saveSession({ session: { job: { embeddings: { path } }, view: {} }, saveAs: true, embedData: true });
@@ -358,7 +358,7 @@ describe('autosave and recovery', () => {
     const path = dataFile('auto.json');
     writeJsonEmbeddings(path, WORDS, 4);
     host.opens.push(path);
-    await service.openEmbeddings({});
+    await openSource(service, {});
     const job: JobSpec = { embeddings: { path }, metric: { id: 'cosine' } };
     await service.autosave({ session: { job, view: { step: 1 } } });
     await service.autosave({ session: { job, view: { step: 2 } } });

@@ -35,6 +35,20 @@ const CASES: Record<OperationName, { good: unknown[]; bad: [unknown, RegExp][] }
       ['open', /got "open"/],
     ],
   },
+  captureModel: {
+    good: [
+      { path: abs, captureId: 'cap-1', text: 'the cat sat' },
+      { path: abs, captureId: 'cap-2', ids: '3, 14 15' },
+    ],
+    bad: [
+      [{ path: abs, captureId: 'cap-1' }, /either a text or token ids, one of the two/],
+      [{ path: abs, captureId: 'cap-1', text: 'a', ids: '1' }, /either a text or token ids, one of the two/],
+      [{ path: abs, captureId: '../x', ids: '1' }, /captureId: expected a capture id made of/],
+      [{ path: abs, captureId: 'cap-1', text: '' }, /text: expected a text to tokenize/],
+      [{ path: abs, captureId: 'cap-1', ids: [1, 2] }, /ids: expected token ids as text/],
+      [{ path: abs, captureId: 'cap-1', ids: '1', layers: [0] }, /unknown field "layers"/],
+    ],
+  },
   lookupSentence: {
     good: [{ sourceId: 'src-1', sentence: 'the cat sat' }],
     bad: [

@@ -14,7 +14,7 @@ import { sessionText } from '../../src-main/service/sessions/session-file';
 import { readJobFile } from '../../src-main/cli/cli-service';
 import type { SessionDoc } from '../../src-shared/api/lab-api';
 import type { JobSpec } from '../../src-shared/job/spec';
-import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings } from './helpers';
+import { ScriptedHost, WORDS, tempDir, writeJsonEmbeddings, openSource } from './helpers';
 
 /** Opening sessions reads files; nothing here runs a job. */
 const noEngine = { id: 'none', run: () => Promise.reject(new Error('no engine in this test')), release: () => {}, close: async () => {} } as unknown as Backend;
@@ -86,7 +86,7 @@ describe('a session names files, it does not grant them', () => {
     await expect(service.openEmbeddings({ path: secret })).rejects.toThrow(/will not read/);
     const granted = await service.grantSessionFiles({ paths: [secret] });
     expect(granted.sources.map((s) => [s.path, s.T])).toEqual([[secret, WORDS.length]]);
-    expect((await service.openEmbeddings({ path: secret }))!.T).toBe(WORDS.length);
+    expect((await openSource(service, { path: secret }))!.T).toBe(WORDS.length);
   });
 
   it('grants nothing when no session listed files outside its folder', async () => {
@@ -144,7 +144,7 @@ describe('recent files', () => {
     first.host.opens.push(session);
     await first.service.openSession({});
     // the renderer opens a file the session named (granted by the session, not by the user)
-    await first.service.openEmbeddings({ path: inside });
+    await openSource(first.service, { path: inside });
     expect(await first.service.recentFiles()).toEqual([inside, session]);
 
     const restarted = await makeService(first.userDataDir);

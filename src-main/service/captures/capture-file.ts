@@ -4,6 +4,7 @@
  * tokenized from text, then capture-model.ts. Paths are the caller's to grant; this room
  * only reads them.
  */
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readRegularFile, SafeOpenError } from '../sources/safe-open';
 import { captureModel, MAX_MODEL_BYTES, type Capture } from './capture-model';
@@ -18,11 +19,23 @@ export interface CaptureFileRequest {
   tokenizerPath?: string;
   layers?: readonly number[];
   threads?: number;
+  /** how far the capture has got, 0…1 (the app's progress bar) */
+  onProgress?: (fraction: number) => void;
 }
 
 /** The tokenizer.json beside a model (as Hugging Face exports lay them out), for `--text` without `--tokenizer`. */
 export function tokenizerBeside(modelPath: string): string {
   return join(dirname(modelPath), 'tokenizer.json');
+}
+
+/** The tokenizer.json beside a model when there is one (a regular file), else null: the app then asks for token ids. */
+export async function tokenizerBesideIfAny(modelPath: string): Promise<string | null> {
+  const path = tokenizerBeside(modelPath);
+  try {
+    return (await stat(path)).isFile() ? path : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function readModelFile(path: string): Promise<Uint8Array> {
@@ -47,7 +60,9 @@ export async function captureFile(modelPath: string, request: CaptureFileRequest
     ids = request.ids!;
     tokens = tokenizer ? labelIds(tokenizer, ids) : undefined;
   }
+  request.onProgress?.(0.05);
   const bytes = await readModelFile(modelPath);
+  request.onProgress?.(0.15);
   return captureModel(bytes, name, {
     ids,
     tokens,
@@ -55,5 +70,6 @@ export async function captureFile(modelPath: string, request: CaptureFileRequest
     idsFrom: request.text !== undefined ? 'text' : 'ids',
     layers: request.layers,
     threads: request.threads,
+    onProgress: request.onProgress,
   });
 }

@@ -55,6 +55,8 @@ export interface CaptureOptions {
   layers?: readonly number[];
   /** onnxruntime threads (ort.env.wasm.numThreads, fixed by the first session of the process) */
   threads?: number;
+  /** how far the capture has got, 0…1 (the app's progress bar): the model analysed, loaded, run */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface CapturedLayer extends LayerHooks {
@@ -222,6 +224,7 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
     );
   }
   const chosen = selectLayers(plan.taps, options.layers, name);
+  options.onProgress?.(0.3);
   const factors = [...new Set(chosen.flatMap(computedFactors))];
   const fetches = [...new Set(chosen.flatMap((t) => [t.q, t.k, t.v, t.pattern]))];
   let session: ort.InferenceSession;
@@ -230,6 +233,7 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
   } catch (e) {
     throw new CaptureModelError(`${name}: onnxruntime could not load the model: ${(e as Error).message}`);
   }
+  options.onProgress?.(0.5);
   try {
     const T = ids.length;
     const tensor = (type: 'int64' | 'int32', values: readonly number[]): ort.Tensor =>
@@ -243,6 +247,7 @@ export async function captureModel(bytes: Uint8Array, name: string, options: Cap
     } catch (e) {
       throw new CaptureModelError(`${name}: the model failed to run on ${T} token${T === 1 ? '' : 's'}: ${(e as Error).message}`);
     }
+    options.onProgress?.(0.9);
     const factorValues = new Map(factors.map((f) => [f, scalarOf(results[f], name)]));
     const layers = chosen.map((tap): CapturedLayer => {
       const what = (hook: string) => `layer ${tap.layer}: ${hook}`;

@@ -9,6 +9,7 @@ import type { StoredRun } from '../runs/kept-results';
 import type { ServiceContext } from '../service-context';
 import { Exporter } from './exporter';
 import { fetchKeptTile } from '../runs/fetch-tile';
+import { trackWork } from '../active-work';
 
 export class Exports {
   private readonly exporter = new Exporter();
@@ -46,24 +47,10 @@ export class Exports {
     });
   }
 
-  /**
-   * Run an export as the work in flight named `exportId` (when given): cancelJob reaches it
-   * through the shared table of active work, and its progress goes out as ProgressEvents.
-   */
+  /** Run an export as the work in flight named `exportId` (when given): cancelJob reaches it, its progress goes out as ProgressEvents. */
   private async track(exportId: string | undefined, work: (signal: AbortSignal | undefined, progress: (fraction: number) => void) => Promise<void>): Promise<void> {
     if (!exportId) return work(undefined, () => {});
-    const { active, options } = this.ctx;
-    const controller = new AbortController();
-    active.set(exportId, { runId: exportId, controller });
-    const progress = (fraction: number) => {
-      if (!controller.signal.aborted) options.onProgress?.({ runId: exportId, stage: 'exporting', fraction: Math.min(1, Math.max(0, fraction)) });
-    };
-    try {
-      progress(0);
-      await work(controller.signal, progress);
-    } finally {
-      if (active.get(exportId)?.controller === controller) active.delete(exportId);
-    }
+    return trackWork(this.ctx, exportId, 'exporting', work);
   }
 
   close(): Promise<void> {

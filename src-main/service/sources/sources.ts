@@ -3,10 +3,13 @@
  * look-ups in them. Opening grants the path (the allow-list, paths.ts) and adds it to the
  * recent list.
  */
-import type { SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
+import type { ModelFileInfo, SentenceLookup, SourceInfo } from '../../../src-shared/api/lab-api';
+import { isModelPath } from '../../../src-shared/capture/model-file';
+import { modelFileInfo } from '../captures/model-captures';
 import type { LoadedEmbeddings } from '../../../src-shared/formats/types';
 import type { LoadedCapture } from '../../../src-shared/formats/captures';
 import { lookupSentence } from '../../../src-shared/formats/sentence';
+import { basename } from 'node:path';
 import type { Host } from '../host';
 import type { ServiceContext } from '../service-context';
 import type { RecentFiles } from '../app/recent-files';
@@ -29,7 +32,8 @@ export class Sources {
     this.ctx.allow.allow(req.path, 'read', 'drop');
   }
 
-  async openEmbeddings(req: { path?: string; part?: string }): Promise<SourceInfo | null> {
+  /** An embedding or capture file as a source; an ONNX model as a ModelFileInfo (captured by captures/model-captures.ts once the user typed its input). */
+  async openEmbeddings(req: { path?: string; part?: string }): Promise<SourceInfo | ModelFileInfo | null> {
     let path: string;
     if (req.path !== undefined) {
       path = this.ctx.allow.check(req.path, 'read');
@@ -38,7 +42,7 @@ export class Sources {
       if (!chosen) return null;
       path = this.ctx.allow.allow(chosen, 'read', 'dialog');
     }
-    const info = await this.openSource(path, req.part);
+    const info = isModelPath(path) ? await modelFileInfo(path) : await this.openSource(path, req.part);
     await this.recent.add(path, this.ctx.allow.grantOf(path, 'read'));
     return info;
   }
@@ -69,6 +73,13 @@ export class Sources {
     const found = await files.probeCapture(path).catch(() => null);
     if (!found || found.layers.length === 0) return null;
     return files.loadCapture(path, found.layers[0], { signal });
+  }
+
+  /** A capture file the app wrote itself (a model it captured), granted by the caller, as a capture source. */
+  async openCaptureFile(path: string): Promise<SourceInfo> {
+    const capture = await this.loadCapture(path);
+    if (!capture) throw new Error(`${basename(path)}: no capture tensors found`);
+    return this.registerCapture(path, capture, await this.ctx.files.sha256(path));
   }
 
   private async openSource(path: string, part?: string): Promise<SourceInfo> {

@@ -1,4 +1,4 @@
-/** Files dropped on the window: sessions (.qklab) open as sessions, anything else as embeddings. */
+/** Files dropped on the window: sessions (.qklab) open as sessions, anything else through Open… (embeddings, captures, an .onnx model to capture). */
 
 export type DropKind = 'session' | 'embeddings';
 

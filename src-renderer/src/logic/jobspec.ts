@@ -40,6 +40,8 @@ export type SlotState =
 export interface CaptureState {
   info: SourceInfo & { capture: CaptureInfo };
   layer: number;
+  /** the model heads a session listed (`capture.heads`), kept and sent as they were; absent: every head */
+  heads?: number[];
 }
 
 export interface SourcesState {
@@ -224,7 +226,8 @@ export function describeCapture(c: CaptureState): string {
   const layers = k.layers.length === 1 ? `1 layer (${k.layers[0]})` : `${k.layers.length} layers (${k.layers[0]}–${k.layers[k.layers.length - 1]})`;
   const positions = k.Tq === k.Tk ? `${k.Tk} positions` : `${k.Tq} queries × ${k.Tk} keys`;
   const pattern = k.pattern ? "with the model's pattern" : "without the model's pattern";
-  return `${info.format} · ${info.dtype} · ${layers} · ${k.heads} heads × ${positions} · d_head ${k.dHead} · ${pattern}`;
+  const listed = c.heads ? ` · runs heads ${c.heads.join(', ')}` : '';
+  return `${info.format} · ${info.dtype} · ${layers} · ${k.heads} heads × ${positions} · d_head ${k.dHead} · ${pattern}${listed}`;
 }
 
 /** The capture state of an opened file at its first layer, or null when the file is no capture. */
@@ -342,8 +345,9 @@ export function buildJobSpec(sources: SourcesState, config: ConfigState): BuildR
 
   const capture = sources.mode === 'capture';
   if (capture) {
-    // the capture replaces the sources, the projection and the heads (its heads all run; the Head selector picks one)
-    if (sources.capture) draft.capture = { path: sources.capture.info.path, layer: sources.capture.layer };
+    // the capture replaces the sources, the projection and the heads (its heads all run, or those a session listed; the Head selector picks one)
+    const c = sources.capture;
+    if (c) draft.capture = { path: c.info.path, layer: c.layer, ...(c.heads ? { heads: [...c.heads] } : {}) };
     else errors.capture = 'no capture file loaded: open a .safetensors or .npz capture';
   }
   for (const role of activeRoles(sources)) {
@@ -446,7 +450,10 @@ function restoreCapture(spec: NonNullable<JobSpec['capture']>, infos: SourceInfo
   const state = info ? captureOf(info, spec.layer) : null;
   if (!state) problems.push(`capture: the file ${spec.path} was not reopened`);
   else if (state.layer !== spec.layer) problems.push(`capture: ${info!.name} holds no layer ${spec.layer} now (layer ${state.layer} is shown)`);
-  if (spec.heads) problems.push(`capture: the session listed heads ${spec.heads.join(', ')}; the app runs every head of the layer`);
+  if (!state || !spec.heads) return state;
+  const past = spec.heads.filter((h) => h >= state.info.capture.heads);
+  if (past.length === 0) return { ...state, heads: [...spec.heads] };
+  problems.push(`capture: ${state.info.name} has ${state.info.capture.heads} heads, no head ${past.join(', ')}: every head runs`);
   return state;
 }
 

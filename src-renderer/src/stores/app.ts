@@ -141,8 +141,9 @@ export const useAppStore = defineStore('app', () => {
         await exportRun(format ?? 'png', scale);
         return;
       case 'cancel-run':
-        // Esc stops what is running: the export first, then a dialog, then the run
+        // Esc stops what is running: the export first, then a model's capture, then a dialog, then the run
         if (exporting.value) await cancelExport();
+        else if (sources.capturing) await sources.cancelCapture();
         else if (dialog.value) dialog.value = null;
         else await run.cancel();
         return;

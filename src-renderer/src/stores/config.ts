@@ -23,6 +23,7 @@ import {
 } from '../logic/jobspec';
 import { defaultFormValues, type FormValue, type FormValues } from '../logic/form';
 import { labApi } from '../host';
+import { isModelFileInfo } from '../../../src-shared/api/lab-api';
 import { errorText } from '../logic/errors';
 
 export const useConfigStore = defineStore('config', () => {
@@ -130,6 +131,7 @@ export const useConfigStore = defineStore('config', () => {
     try {
       browseError.value = null;
       const info = await labApi().openEmbeddings({});
+      if (info && isModelFileInfo(info)) throw new Error(`${info.name} is a model: a path field takes a matrix file (.npy, .safetensors, .json)`);
       return info ? info.path : null;
     } catch (e) {
       browseError.value = errorText(e);

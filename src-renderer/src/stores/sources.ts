@@ -5,11 +5,12 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { SourceInfo } from '../../../src-shared/api/lab-api';
+import { isModelFileInfo, type SourceInfo } from '../../../src-shared/api/lab-api';
 import { labApi } from '../host';
 import { errorText } from '../logic/errors';
 import { captureOf, keySlot, querySlot, slotTokens, type CaptureState, type SlotState, type SourceRole, type SourcesState } from '../logic/jobspec';
 import { sample, type SampleData } from '../logic/samples';
+import { captureRequestOf, isCancellation, modelState, type ModelState } from '../logic/model-capture';
 
 type Slots = Record<SourceRole, SlotState | null>;
 
@@ -41,6 +42,11 @@ export const useSourcesStore = defineStore('sources', () => {
 
   /** the capture file opened last: the source while the mode is "capture" */
   const capture = ref<CaptureState | null>(null);
+
+  /** an ONNX model opened with Open…, waiting for its text or ids, or being captured (logic/model-capture.ts) */
+  const model = ref<ModelState | null>(null);
+  const capturing = computed(() => model.value?.captureId != null);
+  let nextCapture = 1;
 
   const state = computed<SourcesState>(() => ({ mode: mode.value, capture: capture.value, ...slots.value }));
   const keyTokens = computed(() => slotTokens(keySlot(state.value)));
@@ -90,6 +96,12 @@ export const useSourcesStore = defineStore('sources', () => {
       const info = await labApi().openEmbeddings({ path, part });
       if (!info) return null;
       clearError(role);
+      if (isModelFileInfo(info)) {
+        // a model gives nothing yet: the data panel asks for its text or ids, then captureModel() makes it a capture
+        if (capturing.value) await cancelCapture();
+        model.value = modelState(info);
+        return null;
+      }
       const opened = captureOf(info);
       if (opened) {
         // a capture file gives q, k and v itself: it becomes the source, at its first layer
@@ -112,6 +124,60 @@ export const useSourcesStore = defineStore('sources', () => {
     } finally {
       loading.value = null;
     }
+  }
+
+  function setModelInput(input: string) {
+    if (model.value && !capturing.value) model.value = { ...model.value, input, error: null };
+  }
+
+  /**
+   * Capture the model opened last on what was typed (in main, in a worker thread), with
+   * progress; it then becomes the source exactly like an opened capture file. A failure is
+   * shown on the model's card (the message names the model); a cancel shows nothing.
+   */
+  async function captureModel(): Promise<SourceInfo | null> {
+    const m = model.value;
+    if (!m || capturing.value) return null;
+    const captureId = `capture-${nextCapture++}`;
+    const request = captureRequestOf(m, captureId);
+    model.value = { ...m, captureId, fraction: null, error: null };
+    const mine = () => model.value?.captureId === captureId;
+    const stop = labApi().onProgress((e) => {
+      if (e.runId === captureId && mine()) model.value = { ...model.value!, fraction: e.fraction };
+    });
+    try {
+      const info = await labApi().captureModel(request);
+      if (!mine()) return null;
+      const opened = captureOf(info);
+      if (!opened) throw new Error(`${m.info.name}: the capture holds no attention layers`);
+      model.value = null;
+      capture.value = opened;
+      mode.value = 'capture';
+      sampleId.value = null;
+      return info;
+    } catch (e) {
+      if (mine()) {
+        const text = errorText(e);
+        model.value = { ...model.value!, captureId: null, fraction: null, error: isCancellation(text) ? null : text };
+      }
+      return null;
+    } finally {
+      stop();
+    }
+  }
+
+  /** Stop the capture in flight (its worker is terminated); the model stays, to try again. */
+  async function cancelCapture(): Promise<void> {
+    const id = model.value?.captureId;
+    if (!id) return;
+    model.value = { ...model.value!, captureId: null, fraction: null };
+    await labApi().cancelJob({ runId: id });
+  }
+
+  /** Put the opened model away (cancelling its capture). */
+  async function closeModel(): Promise<void> {
+    await cancelCapture();
+    model.value = null;
   }
 
   /** Load a JSON {q, k, v} (or any multi-part) file's parts as separate queries / keys / values. */
@@ -152,6 +218,16 @@ export const useSourcesStore = defineStore('sources', () => {
     if (c && c.info.capture.layers.includes(layer) && c.layer !== layer) capture.value = { ...c, layer };
   }
 
+  /** Run every head of the capture again (a session may have listed some). */
+  function runAllHeads() {
+    const c = capture.value;
+    if (c?.heads) {
+      const { heads: _heads, ...rest } = c;
+      void _heads;
+      capture.value = rest;
+    }
+  }
+
   /** Show a layer of the capture (the layers × heads table's cell): back to capture mode, at that layer. Returns whether it could. */
   function showCaptureLayer(layer: number): boolean {
     const c = capture.value;
@@ -179,7 +255,14 @@ export const useSourcesStore = defineStore('sources', () => {
     mode,
     slots,
     capture,
+    model,
+    capturing,
+    setModelInput,
+    captureModel,
+    cancelCapture,
+    closeModel,
     setLayer,
+    runAllHeads,
     showCaptureLayer,
     sampleId,
     fileErrors,
