@@ -1,6 +1,6 @@
 /**
  * An ONNX model opened in the app (issue #17 part 3), end to end: the built renderer in
- * Chromium, the real LabService and WasmPool behind it. Open hf.onnx through the Open dialog,
+ * Chromium, the real LabService and CpuPool behind it. Open hf.onnx through the Open dialog,
  * type a text (the tokenizer.json beside it makes it the fixture's ids), wait for the
  * capture, pick layer 1 and head 2, re-score the model's way (dot, causal): the weights are
  * torch's own pattern (tests/fixtures/model-capture/hf.expected.safetensors), modelDivergence
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { EXPECTED_IDS, FIXTURES, readSafetensors } from '../capture/helpers';
 import { closeBrowser, startHarness, type Harness } from './harness';
 import { chartState, duplicateTestIds, runFinished, shownRun } from './probes';
@@ -25,12 +25,12 @@ const H = 4;
 /** torch's own pattern of layer 1, [head, query, key] */
 const TORCH = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'hf.expected.safetensors')))).tensors.get('blocks.1.attn.hook_pattern')!.data;
 
-let pool: WasmPool;
+let pool: CpuPool;
 let h: Harness;
 let tmp: string;
 
 beforeAll(async () => {
-  pool = new WasmPool({ workers: 2 });
+  pool = new CpuPool({ workers: 2 });
   h = await startHarness({ pool });
   await runFinished(h.page, '');
   tmp = mkdtempSync(join(tmpdir(), 'qklab-e2e-model-'));

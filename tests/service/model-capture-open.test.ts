@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
-import { WasmPool } from '../../src-main/engine/pool';
+import { CpuPool } from '../../src-main/engine/pool';
 import { LabService } from '../../src-main/service/lab-service';
 import { captureFile } from '../../src-main/service/captures/capture-file';
 import { encodeCapture } from '../../src-main/service/captures/capture-output';
@@ -25,14 +25,14 @@ const HOOKS = ['hook_q', 'hook_k', 'hook_v', 'hook_pattern'] as const;
 /** the words of EXPECTED_IDS in the fixture's tokenizer (WordPiece over 50 words; "xyzzy" is [UNK], id 0) */
 const TEXT = 'Sat house tree a he mat fish to seven xyzzy';
 
-let pool: WasmPool;
+let pool: CpuPool;
 let tmp: ReturnType<typeof tempDir>;
 /** hf.onnx alone in a folder: no tokenizer.json beside it */
 let alone: string;
 let n = 0;
 
 beforeAll(() => {
-  pool = new WasmPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+  pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
   tmp = tempDir('qklab-model-open-');
   alone = join(tmp.dir, 'alone', 'hf.onnx');
   mkdirSync(dirname(alone));
@@ -162,7 +162,7 @@ describe('Open… on an .onnx, then captureModel', () => {
     expect(existsSync(capturesDir(s2.userDataDir))).toBe(false);
   });
 
-  it('a session naming the app-owned capture reopens it from anywhere (the app wrote it), with its heads', async () => {
+  it('a session naming the app’s capture asks for it like any file outside its folder, then reopens it with its heads', async () => {
     const userDataDir = join(tmp.dir, `user-${++n}`);
     const first = await makeService(userDataDir);
     first.host.opens.push(HF);
@@ -177,8 +177,11 @@ describe('Open… on an .onnx, then captureModel', () => {
     const again = await makeService(userDataDir);
     again.host.opens.push(session);
     const opened = (await again.service.openSession({}))!;
-    expect(opened.outside).toEqual([]);
-    expect(opened.sources.map((s) => s.path)).toEqual([info.path]);
+    // the app wrote it, but a session file from anywhere could name it: the user confirms it
+    expect(opened.outside).toEqual([info.path]);
+    expect(opened.sources).toEqual([]);
     expect(opened.session.job.capture).toEqual({ path: info.path, layer: 1, heads: [2] });
+    const granted = await again.service.grantSessionFiles({ paths: [info.path] });
+    expect(granted.sources.map((s) => s.path)).toEqual([info.path]);
   });
 });

@@ -6,7 +6,7 @@
  * table of active work, writes it as one .safetensors file the app owns (under
  * `userDataDir/captures`, named after the model and the capture's sha256) and opens that
  * file as a capture source, exactly like a capture file the user opened: JobSpecs name it
- * as `capture: {path, layer}`, sessions reopen it.
+ * as `capture: {path, layer}`, sessions name it.
  *
  * Every message names the model file (or the tokenizer) and the problem, never the files'
  * contents.
@@ -24,7 +24,7 @@ import type { Sources } from '../sources/sources';
 import { tokenizerBesideIfAny } from './capture-file';
 import { captureInWorker, type CaptureThreadJob } from './capture-thread';
 
-/** The folder of the captures the app made of the models the user opened (app-owned: sessions naming them reopen them). */
+/** The folder of the captures the app made of the models the user opened (a session naming one asks for it like any other file). */
 export function capturesDir(userDataDir: string): string {
   return join(userDataDir, 'captures');
 }

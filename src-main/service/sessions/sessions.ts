@@ -7,9 +7,9 @@
  * A session names files; it does not grant them. Files inside the session's folder (links
  * resolved) are granted and read; any other file it names is left unread and listed in the
  * reply's `outside`, and is read only if the user confirms it (`grantSessionFiles`, which
- * grants nothing but those files of the session opened last). The one exception is the app's
- * own: a capture the app made of a model the user opened (under userDataDir/captures) is
- * reopened wherever the session lies.
+ * grants nothing but those files of the session opened last). The captures the app made of
+ * models the user opened (under userDataDir/captures) are no exception: a session file from
+ * anywhere could name any of them.
  */
 import { basename, dirname } from 'node:path';
 import type { SessionDoc, SourceInfo } from '../../../src-shared/api/lab-api';
@@ -21,7 +21,6 @@ import { writeFileAtomic } from '../durable-files';
 import type { Host } from '../host';
 import type { ServiceContext } from '../service-context';
 import { JobFiles } from '../sources/job-files';
-import { capturesDir } from '../captures/model-captures';
 import { canonicalPath, checkPathShape, isInsideFolder, PathNotAllowedError } from '../sources/paths';
 import type { Sources } from '../sources/sources';
 import { inlineFromLoaded, loadedFromInline } from './embedded-data';
@@ -118,11 +117,9 @@ export class Sessions {
     }
     const inside: FileRef[] = [];
     const outside = new Map<string, string>();
-    // the captures the app made of models the user opened are the app's own files: a session naming one reopens it
-    const owned = capturesDir(this.host.userDataDir);
     for (const ref of refs) {
       const path = JobFiles.absolute(ref.path, dir);
-      if ((await isInsideFolder(path, dir)) || (ref.capture && (await isInsideFolder(path, owned)))) {
+      if (await isInsideFolder(path, dir)) {
         allow.allow(path, 'read', grant);
         inside.push(ref);
       } else outside.set(canonicalPath(path), path);
