@@ -158,7 +158,7 @@ export async function runAppCase(reps = 5, profile?: (page: import('playwright-c
       d: APP_D,
       heads: APP_HEADS,
       outputs: stored?.spec.outputs,
-      backend: stored ? 'wasm (2 workers, APP_POOL)' : undefined,
+      backend: stored ? `${pool.ranOn().backend}, APP_POOL` : undefined,
       metricChange: summary(metric),
       tauStep: summary(tau),
       pageErrors: h.pageErrors,
@@ -166,6 +166,8 @@ export async function runAppCase(reps = 5, profile?: (page: import('playwright-c
   } finally {
     await h.close();
     await closeBrowser();
+    // the harness does not own this pool: its workers would keep the process alive
+    await pool.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

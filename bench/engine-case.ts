@@ -44,6 +44,8 @@ export async function runEngineCase(c: BenchCase, input: string, workers?: numbe
       times.push(performance.now() - t0);
       pool.release(r);
     }
+    // the peak of the steady state, before freshTimes holds results on purpose
+    const steadyRssMb = process.resourceUsage().maxRSS / 1024;
     const freshTimes: number[] = [];
     if (c.kind === 'full') {
       for (let i = 0; i < Math.min(3, c.reps); i++) {
@@ -75,6 +77,7 @@ export async function runEngineCase(c: BenchCase, input: string, workers?: numbe
       tiles: warm.timing.tiles,
       backend: warm.backend,
       entropySum,
+      steadyRssMb,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
     };
   } finally {

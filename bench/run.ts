@@ -32,6 +32,8 @@ interface Contender {
   medianMs: number | null;
   times?: number[];
   peakRssMb?: number;
+  /** the engine's peak RSS over its steady-state runs (before freshTimes holds results on purpose) */
+  steadyRssMb?: number;
   entropySum?: number;
   note?: string;
   [k: string]: unknown;
@@ -224,7 +226,7 @@ export async function benchMain(argv: string[]): Promise<void> {
       const tile = contenders.engine.tileTimes as number[] | undefined;
       const fresh = contenders.engine.freshTimes as number[] | undefined;
       rows.push(
-        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(fresh?.length ? median(fresh) : null)} ${fmt(contenders['engine 1 worker × 2 threads'].medianMs)} ${fmt(contenders['engine 1 worker × 1 thread'].medianMs)} ${fmt(w)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${(entry.ratioEngineToNumpy?.toFixed(2) ?? '—').padStart(4)}   ${fmt(contenders.engine.peakRssMb)} ${fmt(gpu.medianMs)} ${fmt(gpu.pageTimes ? median(gpu.pageTimes as number[]) : null)} ${fmt(tile ? median(tile) : null)}`,
+        `${c.name.padEnd(22)} ${fmt(e)} ${fmt(fresh?.length ? median(fresh) : null)} ${fmt(contenders['engine 1 worker × 2 threads'].medianMs)} ${fmt(contenders['engine 1 worker × 1 thread'].medianMs)} ${fmt(w)} ${fmt(n)} ${fmt(contenders['plain JS'].medianMs)}   ${(entry.ratioEngineToNumpy?.toFixed(2) ?? '—').padStart(4)}   ${fmt(contenders.engine.peakRssMb)} ${fmt(contenders.engine.steadyRssMb)} ${fmt(gpu.medianMs)} ${fmt(gpu.pageTimes ? median(gpu.pageTimes as number[]) : null)} ${fmt(tile ? median(tile) : null)}`,
       );
       process.stderr.write(`${rows[rows.length - 1]}\n`);
     }
@@ -260,6 +262,6 @@ export async function benchMain(argv: string[]): Promise<void> {
       ? `renderer: ${render.note ?? 'failed'}`
       : `renderer: 4096×4096 overview → 1024×1024 px first paint ${first?.totalMs.toFixed(1)} ms (pool+colour ${first?.poolAndColourMs.toFixed(1)} ms); steady ${render.medianMs.toFixed(1)} ms`;
   process.stdout.write(
-    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'wasm'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n${zoomLine(zoom)}\n${cli.lines.join('\n')}\n${app.lines.join('\n')}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); webgpu = wall through the test bridge, gpu page = the page's own tile time; wasm = the same pool on onnxruntime-web's wasm build; tile 512 = a 512-row fetchTile region on the app's pool)\n\nwrote bench/report.json\n`,
+    `\n${'case'.padEnd(22)} ${'engine'.padStart(9)} ${'fresh'.padStart(9)} ${'eng 1×2'.padStart(9)} ${'eng 1×1'.padStart(9)} ${'wasm'.padStart(9)} ${'numpy'.padStart(9)} ${'plain JS'.padStart(9)}   e/np   ${'RSS MB'.padStart(9)} ${'steady MB'.padStart(9)} ${'webgpu'.padStart(9)} ${'gpu page'.padStart(9)} ${'tile 512'.padStart(9)}\n${rows.join('\n')}\n\n${sweepLine}\n${renderLine}\n${zoomLine(zoom)}\n${cli.lines.join('\n')}\n${app.lines.join('\n')}\n(engine = the app's pool, here ${String((report.cases as { contenders: Record<string, Contender> }[])[0]?.contenders.engine.backend ?? '?')}, results released between runs; fresh = the same without releasing (new memory each run); RSS MB = the engine process's peak, steady MB = its peak before the fresh runs; webgpu = wall through the test bridge, gpu page = the page's own tile time; wasm = the same pool on onnxruntime-web's wasm build; tile 512 = a 512-row fetchTile region on the app's pool)\n\nwrote bench/report.json\n`,
   );
 }

@@ -109,7 +109,7 @@ export function wasmPoolBeside(options: PoolOptions): Backend | null {
 const NATIVE_CLOSE_WAIT_MS = 60_000;
 
 export class CpuPool implements Backend, TileExecutor {
-  readonly id = 'wasm';
+  readonly id = 'cpu';
   readonly memory = 'shared';
   readonly workers: number;
   readonly threadsPerWorker: number;
@@ -218,11 +218,11 @@ export class CpuPool implements Backend, TileExecutor {
     const { workers: w, threadsPerWorker: t } = this;
     const { fallback } = this.runtimeNow();
     const shape = `${w} worker${w > 1 ? 's' : ''} × ${t} thread${t > 1 ? 's' : ''}${fallback ? `; ${fallback}` : ''}`;
-    return { backend: `${this.runtimeLabel()} (${shape})`, workers: w };
+    return { backend: `${this.describe()} (${shape})`, workers: w };
   }
 
-  /** What the workers run: 'native CPU' or 'wasm'. */
-  runtimeLabel(): string {
+  /** What the workers run: 'native CPU' or 'wasm' (appInfo, and the router's own description). */
+  describe(): string {
     return this.runtimeNow().runtime === 'native' ? 'native CPU' : 'wasm';
   }
 

@@ -124,8 +124,8 @@ export class EngineRouter implements Backend {
   }
 }
 
-/** The CPU pool in a word: 'native CPU' or 'wasm' (a pool says which it runs: pool.ts runtimeLabel). */
+/** The CPU pool in a word: 'native CPU' or 'wasm' (the pool says which it runs: pool.ts describe), else its id. */
 function cpuLabel(cpu: Backend): string {
-  const label = (cpu as { runtimeLabel?: () => string }).runtimeLabel;
-  return typeof label === 'function' ? label.call(cpu) : 'wasm';
+  const describe = (cpu as { describe?: () => string }).describe;
+  return typeof describe === 'function' ? describe.call(cpu) : cpu.id;
 }

@@ -390,6 +390,6 @@ describe('autosave and recovery', () => {
 describe('app info', () => {
   it('names the version and the backend', async () => {
     const { service } = await makeService();
-    expect(await service.appInfo()).toEqual({ version: '9.9.9', backend: 'wasm', workers: 2 });
+    expect(await service.appInfo()).toEqual({ version: '9.9.9', backend: 'native CPU', workers: 2 });
   });
 });
