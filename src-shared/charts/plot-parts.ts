@@ -170,6 +170,35 @@ export function logAxis(opts: ChartOpts, name: string, range: [number, number], 
   };
 }
 
+/** Where two stacked plots go: their margins, the room between them and below, and the first one's share of the height. */
+export interface StackedLayout {
+  top: number;
+  gap: number;
+  bottom: number;
+  /** the two plots' height together, at the least */
+  minHeight: number;
+  share: number;
+  left: number;
+  right: number;
+}
+
+/**
+ * Two plots stacked in one chart over the same x (an experiment's two panels): the two grids,
+ * the first `share` of the height left, and the axis pointer moving on both at once.
+ */
+export function stackedPlots(opts: ChartOpts, layout: StackedLayout) {
+  const { top, gap, bottom, minHeight, share, left, right } = layout;
+  const avail = Math.max(minHeight, opts.height - top - bottom - gap);
+  const h1 = Math.round(avail * share);
+  return {
+    grid: [
+      { left, right, top, height: h1 },
+      { left, right, top: top + h1 + gap, height: avail - h1 },
+    ],
+    axisPointer: { link: [{ xAxisIndex: 'all' }] },
+  };
+}
+
 /** A rounded maximum a little above `x` (axis tops). */
 export function niceCeil(x: number): number {
   if (!(x > 0)) return 1;

@@ -10,7 +10,7 @@ import * as v from 'valibot';
 import type { AttentionResult } from '../job/problem';
 import type { EntrySpec } from '../job/spec';
 import { palette } from '../charts/theme';
-import { formatValue, legendBlock, seriesColor, start, titleBlock, valueAxis } from '../charts/plot-parts';
+import { formatValue, legendBlock, seriesColor, stackedPlots, start, titleBlock, valueAxis } from '../charts/plot-parts';
 import { jensenShannon } from '../stats';
 import { copyTokens, ExperimentOptionError, jobInput, resolveInput, Runs } from './common';
 import { float64Text } from './csv';
@@ -125,10 +125,7 @@ function quantizationChart(result: QuantizationResult, opts: ExperimentChartOpts
     subtitle: opts.subtitle ?? `${result.apply.join(', ')} quantized · mean over ${result.heads} head${result.heads === 1 ? '' : 's'} · ${result.Tq} × ${result.Tk}`,
   });
   const lg = legendBlock(opts, t.height + 4, families);
-  const top = t.height + lg.height + 28;
-  const gap = 56;
-  const avail = Math.max(140, opts.height - top - 48 - gap);
-  const h1 = Math.round(avail * 0.6);
+  const plots = stackedPlots(opts, { top: t.height + lg.height + 28, gap: 56, bottom: 48, minHeight: 140, share: 0.6, left: 64, right: 24 });
   const series = families.flatMap((family, f) => {
     const picked = (r: QuantizationRow) => (r.group ?? 'float') === family;
     const at = (value: (r: QuantizationRow) => number) =>
@@ -162,12 +159,8 @@ function quantizationChart(result: QuantizationResult, opts: ExperimentChartOpts
     ...start(opts),
     title: t.title,
     legend: lg.legend,
-    grid: [
-      { left: 64, right: 24, top, height: h1 },
-      { left: 64, right: 24, top: top + h1 + gap, height: avail - h1 },
-    ],
+    ...plots,
     tooltip: opts.forExport ? undefined : { trigger: 'axis', valueFormatter: (x: unknown) => (typeof x === 'number' ? formatValue(x) : '–') },
-    axisPointer: { link: [{ xAxisIndex: 'all' }] },
     xAxis: [category(0), category(1, 'format (bits per value)')],
     yAxis: [
       valueAxis(opts, 'JS divergence to full precision (nats, log)', { gridIndex: 0, type: 'log', logBase: 10 }),

@@ -15,7 +15,7 @@ import type { RecurrenceId } from '../job/problem';
 import { resolveJob } from '../job/resolve';
 import { gaussianMatrix } from '../random';
 import { fontSize, palette } from '../charts/theme';
-import { formatValue, legendBlock, logAxis, seriesColor, start, titleBlock, valueAxis } from '../charts/plot-parts';
+import { formatValue, legendBlock, logAxis, seriesColor, stackedPlots, start, titleBlock, valueAxis } from '../charts/plot-parts';
 import { scanRows } from '../recurrence/scan';
 import { Runs, throwIfAborted } from './common';
 import { float64Text } from './csv';
@@ -119,10 +119,7 @@ function recurrenceChart(result: RecurrenceResult, opts: ExperimentChartOpts): E
   });
   const names = kinds.flatMap((k) => [`${k} · matrix`, `${k} · scan`]);
   const lg = legendBlock(opts, t.height + 4, names);
-  const top = t.height + lg.height + 28;
-  const gap = 64;
-  const avail = Math.max(160, opts.height - top - 52 - gap);
-  const h1 = Math.round(avail * 0.62);
+  const plots = stackedPlots(opts, { top: t.height + lg.height + 28, gap: 64, bottom: 52, minHeight: 160, share: 0.62, left: 72, right: 24 });
   const Ts = result.rows.map((r) => r.T);
   const xRange: [number, number] = [Math.min(...Ts), Math.max(...Ts)];
   const ms = result.rows.flatMap((r) => [r.matrixMs, r.scanMs]).filter((x) => x > 0);
@@ -182,12 +179,8 @@ function recurrenceChart(result: RecurrenceResult, opts: ExperimentChartOpts): E
     ...start(opts),
     title: t.title,
     legend: lg.legend,
-    grid: [
-      { left: 72, right: 24, top, height: h1 },
-      { left: 72, right: 24, top: top + h1 + gap, height: avail - h1 },
-    ],
+    ...plots,
     tooltip: opts.forExport ? undefined : { trigger: 'axis', valueFormatter: (x: unknown) => (typeof x === 'number' ? formatValue(x) : '–') },
-    axisPointer: { link: [{ xAxisIndex: 'all' }] },
     xAxis: [xAxis(0, ''), xAxis(1, 'sequence length T (log)')],
     yAxis: [
       valueAxis(opts, 'time (ms, log)', { gridIndex: 0, type: 'log', logBase: 10, min: ms.length ? 10 ** Math.floor(Math.log10(Math.min(...ms))) : 0.01 }),

@@ -16,7 +16,7 @@ import type { AttentionResult } from '../job/problem';
 import { catalogueEntry } from '../metrics/catalogue';
 import type { EntrySpec } from '../job/spec';
 import { fontSize, palette } from '../charts/theme';
-import { formatValue, legendBlock, logAxis, niceCeil, seriesColor, start, titleBlock, valueAxis } from '../charts/plot-parts';
+import { formatValue, legendBlock, logAxis, niceCeil, seriesColor, stackedPlots, start, titleBlock, valueAxis } from '../charts/plot-parts';
 import { copyTokens, ExperimentOptionError, resolveInput, Runs, jobInput } from './common';
 import { float64Text } from './csv';
 import { about, listOf } from './fields';
@@ -172,14 +172,7 @@ function temperatureChart(result: TemperatureResult, opts: ExperimentChartOpts):
   const names = [...Array.from({ length: result.heads }, (_, h) => headSeriesName(h)), ...(one ? [flatSeriesName(null)] : result.flatEntropy.map((_, h) => flatSeriesName(h)))];
   const legendTop = t.height + 4;
   const lg = legendBlock(opts, legendTop, names);
-  const top = legendTop + lg.height + size + 12;
-  const gap = size + 46;
-  const bottom = size + 40;
-  const avail = Math.max(120, opts.height - top - bottom - gap);
-  const h1 = Math.round(avail * 0.68);
-  const h2 = avail - h1;
-  const left = 58;
-  const right = 28;
+  const plots = stackedPlots(opts, { top: legendTop + lg.height + size + 12, gap: size + 46, bottom: size + 40, minHeight: 120, share: 0.68, left: 58, right: 28 });
   const yMax = niceCeil(Math.max(...result.flatEntropy, ...rows.flatMap((r) => r.entropy), 0.1));
 
   const heads = Array.from({ length: result.heads }, (_, h) => ({
@@ -227,10 +220,7 @@ function temperatureChart(result: TemperatureResult, opts: ExperimentChartOpts):
     ...start(opts),
     title: t.title,
     legend: lg.legend,
-    grid: [
-      { left, right, top, height: h1 },
-      { left, right, top: top + h1 + gap, height: h2 },
-    ],
+    grid: plots.grid,
     tooltip: opts.forExport
       ? undefined
       : {
@@ -245,7 +235,7 @@ function temperatureChart(result: TemperatureResult, opts: ExperimentChartOpts):
             return [`τ = ${formatValue(tau)}`, ...lines].join('<br>');
           },
         },
-    axisPointer: { link: [{ xAxisIndex: 'all' }] },
+    axisPointer: plots.axisPointer,
     xAxis: [
       logAxis(opts, '', range, 10, { gridIndex: 0, axisLabel: { show: false }, name: undefined }),
       logAxis(opts, 'temperature τ (log scale; small = sharp, large = flat)', range, 10, { gridIndex: 1 }),
