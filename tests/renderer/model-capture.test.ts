@@ -49,9 +49,14 @@ describe('the sources store with a model', () => {
     expect(await sources.open()).toBeNull();
     expect(sources.model?.info).toEqual(WITH_TOKENIZER);
     expect(sources.mode).toBe('shared');
+    expect(sources.canCapture).toBe(false);
+    sources.setModelInput('   ');
+    expect(sources.canCapture).toBe(false);
     sources.setModelInput('The cat');
+    expect(sources.canCapture).toBe(true);
     const done = sources.captureModel();
     expect(sources.capturing).toBe(true);
+    expect(sources.canCapture).toBe(false);
     const req = api.captures[0];
     expect(req).toMatchObject({ path: '/m/hf.onnx', text: 'The cat' });
     api.emitProgress({ runId: 'someone-else', stage: 'computing', fraction: 0.9 });

@@ -46,6 +46,8 @@ export const useSourcesStore = defineStore('sources', () => {
   /** an ONNX model opened with Open…, waiting for its text or ids, or being captured (logic/model-capture.ts) */
   const model = ref<ModelState | null>(null);
   const capturing = computed(() => model.value?.captureId != null);
+  /** Capture can start: a model is open, none is capturing, and something is typed */
+  const canCapture = computed(() => model.value != null && !capturing.value && model.value.input.trim() !== '');
   let nextCapture = 1;
 
   const state = computed<SourcesState>(() => ({ mode: mode.value, capture: capture.value, ...slots.value }));
@@ -257,6 +259,7 @@ export const useSourcesStore = defineStore('sources', () => {
     capture,
     model,
     capturing,
+    canCapture,
     setModelInput,
     captureModel,
     cancelCapture,
