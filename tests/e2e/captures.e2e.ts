@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { CpuPool } from '../../src-main/engine/pool';
 import { closeBrowser, startHarness, type Harness } from './harness';
 import { chartState, duplicateTestIds, runFinished, shownRun } from './probes';
 
@@ -21,17 +20,14 @@ interface Expected {
 }
 const EXPECTED = (JSON.parse(readFileSync(join(FIXTURES, 'captures.json'), 'utf8')) as Record<string, Expected>)['capture-tl.safetensors'];
 
-let pool: CpuPool;
 let h: Harness;
 
 beforeAll(async () => {
-  pool = new CpuPool({ workers: 2 });
-  h = await startHarness({ pool });
+  h = await startHarness();
   await runFinished(h.page, '');
 });
 afterAll(async () => {
   await h?.close();
-  await pool?.close();
   await closeBrowser();
 });
 

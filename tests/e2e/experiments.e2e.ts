@@ -7,17 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { CpuPool } from '../../src-main/engine/pool';
 import { readFileSync } from 'node:fs';
 import { closeBrowser, startHarness, type Harness } from './harness';
 import { chartLayout, layoutProblems } from './probes';
 
-let pool: CpuPool;
 let h: Harness;
 
 beforeAll(async () => {
-  pool = new CpuPool({ workers: 2 });
-  h = await startHarness({ pool });
+  h = await startHarness();
   const { page } = h;
   // the first job (the sample sentence) has run: the pickers know its rows
   await page.locator('[data-testid="heatmap-panel"]:not([data-run-id=""])').waitFor({ timeout: 60_000 });
@@ -26,7 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  await pool?.close();
   await closeBrowser();
 });
 

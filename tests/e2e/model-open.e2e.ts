@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CpuPool } from '../../src-main/engine/pool';
 import { EXPECTED_IDS, FIXTURES, readSafetensors } from '../capture/helpers';
 import { closeBrowser, startHarness, type Harness } from './harness';
 import { chartState, duplicateTestIds, runFinished, shownRun } from './probes';
@@ -25,19 +24,16 @@ const H = 4;
 /** torch's own pattern of layer 1, [head, query, key] */
 const TORCH = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'hf.expected.safetensors')))).tensors.get('blocks.1.attn.hook_pattern')!.data;
 
-let pool: CpuPool;
 let h: Harness;
 let tmp: string;
 
 beforeAll(async () => {
-  pool = new CpuPool({ workers: 2 });
-  h = await startHarness({ pool });
+  h = await startHarness();
   await runFinished(h.page, '');
   tmp = mkdtempSync(join(tmpdir(), 'qklab-e2e-model-'));
 });
 afterAll(async () => {
   await h?.close();
-  await pool?.close();
   await closeBrowser();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
