@@ -46,12 +46,12 @@ export class CliService {
   /**
    * Run the job read from `jobPath` (validated here, like any request): the files it names are
    * granted as an opened session's are, relative ones against its folder. The result stays
-   * valid until the next run.
+   * valid until the next run. `onlyHead`: the command reads that head alone (Runs.run).
    */
-  async run(job: unknown, jobPath: string): Promise<FinishedRun> {
+  async run(job: unknown, jobPath: string, options: { onlyHead?: number } = {}): Promise<FinishedRun> {
     try {
       this.ctx.jobFiles.openAt(parseJobSpec(job), dirname(jobPath), 'session');
-      return await this.runs.run({ runId: RUN_ID, job });
+      return await this.runs.run({ runId: RUN_ID, job, onlyHead: options.onlyHead });
     } catch (e) {
       // the terminal names the job file, as it names every file
       throw e instanceof JobSpecError ? e.inFile(jobPath) : e;

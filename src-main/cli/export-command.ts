@@ -14,7 +14,7 @@ import type { OutputKind } from '../../src-shared/job/problem';
 import type { HeatmapView } from '../../src-shared/api/lab-api';
 import { COLORMAPS, DEFAULT_SEQUENTIAL, isColormap } from '../../src-shared/charts/colormaps';
 import { describeJob } from '../../src-shared/charts/caption';
-import { exportHeatmap } from '../service/export/heatmap-export';
+import { defaultHeatmapTitle, exportHeatmap } from '../service/export/heatmap-export';
 import { exportHeadGrid } from '../service/export/heatmap-grid-export';
 import { exportData, pooledOnly } from '../service/export/data-export';
 import { PNG_SCALES, type PngScale } from '../service/export/render';
@@ -139,13 +139,18 @@ export async function cmdExport(args: string[], deps: ExportCommandDeps): Promis
       progressShown = true;
       process.stderr.write(`\r${Math.round(fraction * 100)}% `);
     });
-    const finished = await cli.run(input, a.jobPath);
+    // a picture of one head computes that head alone (a grid, or a data export, reads them all)
+    const oneHead = (a.format === 'png' || a.format === 'svg') && !a.grid;
+    const finished = await cli.run(input, a.jobPath, { onlyHead: oneHead ? a.head : undefined });
     const run = finished.run;
     // clear the progress figure so that what follows (the written file, or an error) starts the line
     if (progressShown) process.stderr.write('\r      \r');
     const result = run.result;
-    if (a.head >= result.heads) {
-      throw deps.usage(`--head ${a.head}: the job has ${result.heads} head${result.heads === 1 ? '' : 's'} (0–${result.heads - 1})`);
+    // the result lives in this thread's memory: the workers' heaps go before drawing needs its own
+    await pool.close();
+    const heads = finished.problem.heads;
+    if (a.head >= heads) {
+      throw deps.usage(`--head ${a.head}: the job has ${heads} head${heads === 1 ? '' : 's'} (0–${heads - 1})`);
     }
     const tokens = run.tokens;
     const caption = describeJob(run.spec);
@@ -154,7 +159,12 @@ export async function cmdExport(args: string[], deps: ExportCommandDeps): Promis
     if (a.format === 'png' || a.format === 'svg') {
       const view: HeatmapView = { matrix: a.matrix, colormap: a.colormap, scale: a.log ? 'log' : 'linear', head: a.head };
       const options = { format: a.format, scale: a.scale, caption, width: a.width, height: a.height, theme: a.theme };
-      data = a.grid ? exportHeadGrid({ result, tokens }, view, options) : exportHeatmap(result, tokens, view, options);
+      if (a.grid) data = exportHeadGrid({ result, tokens }, view, options);
+      else {
+        // the title names the job's head and head count, whichever heads the result holds
+        const title = defaultHeatmapTitle({ heads }, view);
+        data = exportHeatmap(result, tokens, { ...view, head: finished.head === undefined ? a.head : 0 }, { ...options, title });
+      }
       if (a.format === 'png') what = `png, ${pngSize(data as Uint8Array)}`;
     } else {
       // the engine's result carries its own bookkeeping (backend, timing); the JSON export is the AttentionResult plus the job

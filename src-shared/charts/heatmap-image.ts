@@ -71,7 +71,7 @@ export function paintPixels(pooled: PooledMatrix, scale: ColourScale, maskedColo
  * one image this way instead of one ECharts item each.
  */
 export function colourPixels(values: ArrayLike<number>, width: number, height: number, scale: ColourScale, maskedColor: string): MatrixPixels {
-  const masked = parseColor(maskedColor);
+  const [mr, mg, mb] = parseColor(maskedColor);
   const data = new Uint8ClampedArray(width * height * 4);
   // a 256-entry lookup table: colouring a million pixels must not interpolate a million times
   const lut = new Uint8ClampedArray(256 * 3);
@@ -80,7 +80,10 @@ export function colourPixels(values: ArrayLike<number>, width: number, height: n
     const v = values[k];
     const o = k * 4;
     if (v === -Infinity) {
-      data.set(masked.slice(0, 3), o);
+      // (no array per pixel: half of a causal map is masked)
+      data[o] = mr;
+      data[o + 1] = mg;
+      data[o + 2] = mb;
     } else {
       const s = Math.round(Math.min(1, Math.max(0, scale.position(v))) * 255) * 3;
       data[o] = lut[s];

@@ -11,6 +11,11 @@ import { main } from '../../src-main/cli/main';
 import { outputsFor, parseExportArgs } from '../../src-main/cli/export-command';
 import { SENTENCE, SENTENCE_VECTORS } from '../charts/helpers';
 import { decodePng, distinctColours, pngSize } from './png';
+import { vectors } from '../service/helpers';
+import { CpuPool } from '../../src-main/engine/pool';
+import { CliService } from '../../src-main/cli/cli-service';
+import { exportHeatmap } from '../../src-main/service/export/heatmap-export';
+import { describeJob } from '../../src-shared/charts/caption';
 
 const dir = mkdtempSync(join(tmpdir(), 'qklab-cli-export-'));
 const jobPath = join(dir, 'job.json');
@@ -136,6 +141,36 @@ describe('qklab export', () => {
     expect(await qklab('export', multi, '--grid', '--head', '1', '--out', join(dir, 'h.png'))).toBe(2);
     expect(stderr).toContain('leave out --head');
   });
+
+  it('--head 1 of a 3-head job × 300 tokens computes that head alone, and draws what the whole run’s head 1 draws', async () => {
+    const multi = join(dir, 'three-heads.json');
+    const threeHeads = { embeddings: { inline: { vectors: vectors(300, 24, 5) } }, heads: 3, mask: [{ id: 'causal' }], outputs: ['weights', 'scores'] };
+    writeFileSync(multi, JSON.stringify(threeHeads));
+    const out = join(dir, 'head1.png');
+    expect(await qklab('export', multi, '--head', '1', '--out', out, '--workers', '1')).toBe(0);
+    const svgOut = join(dir, 'head1.svg');
+    expect(await qklab('export', multi, '--head', '1', '--out', svgOut, '--workers', '1')).toBe(0);
+    expect(readFileSync(svgOut, 'utf8')).toContain('Attention weights · head 1 (3 heads)');
+
+    // the whole run, drawn by the same export for head 1 (and head 0, which must differ)
+    const pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+    try {
+      const whole = await new CliService(pool).run(threeHeads, multi);
+      expect(whole.run.result.heads).toBe(3);
+      const draw = (head: number) =>
+        exportHeatmap(
+          whole.run.result,
+          whole.run.tokens,
+          { matrix: 'weights', colormap: 'viridis', scale: 'linear', head },
+          { format: 'png', scale: 2, caption: describeJob(whole.run.spec) },
+        );
+      const png = new Uint8Array(readFileSync(out));
+      expect(Buffer.from(png).equals(Buffer.from(draw(1)))).toBe(true);
+      expect(Buffer.from(png).equals(Buffer.from(draw(0)))).toBe(false);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 
   it('a missing job file is a plain error that names it (exit 1)', async () => {
     expect(await qklab('export', join(dir, 'missing.json'), '--out', join(dir, 'x.png'))).toBe(1);

@@ -52,7 +52,7 @@ export function matrixTitle(view: HeatmapView): string {
   return view.matrix === 'weights' ? 'Attention weights' : 'Attention scores';
 }
 
-export function defaultHeatmapTitle(result: AttentionResult, view: HeatmapView): string {
+export function defaultHeatmapTitle(result: Pick<AttentionResult, 'heads'>, view: HeatmapView): string {
   const what = matrixTitle(view);
   return result.heads > 1 ? `${what} · head ${view.head} (${result.heads} heads)` : what;
 }

@@ -12,11 +12,14 @@ import { parseJobSpec } from '../../../src-shared/job/spec';
 import { cancelled, stopReason, type ActiveRun, type ServiceContext } from '../service-context';
 import type { StoredRun } from './kept-results';
 import { portableResult } from '../../engine/marshal';
+import { regionProblem, type Region } from '../../../src-shared/graph/region';
 
 /** A finished run as kept, with what it took. */
 export interface FinishedRun {
   run: StoredRun;
   problem: AttentionProblem;
+  /** the one head computed (`onlyHead`, when the problem allowed it): the result has that head alone */
+  head?: number;
   loadMs: number;
   totalMs: number;
 }
@@ -26,8 +29,14 @@ export class Runs {
 
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** Run a JobSpec (untrusted: validated here) and keep its result; the reply copies nothing. */
-  async run(req: { runId: string; job: unknown; channel?: string }): Promise<FinishedRun> {
+  /**
+   * Run a JobSpec (untrusted: validated here) and keep its result; the reply copies nothing.
+   * `onlyHead`: the caller reads one head's matrices (an export draws one), so only that head
+   * is computed — a region of the problem, all its rows — where the problem allows a region
+   * (a normaliser that couples a head's rows, or a pooled overview, runs whole); the result
+   * then has one head and FinishedRun.head says which.
+   */
+  async run(req: { runId: string; job: unknown; channel?: string; onlyHead?: number }): Promise<FinishedRun> {
     const { ctx } = this;
     if (ctx.closed) throw new Error('the lab is shutting down');
     const spec = parseJobSpec(req.job);
@@ -51,19 +60,20 @@ export class Runs {
       const model = capturePattern(spec, table);
       const loadMs = performance.now() - t0;
       emit('computing', 0);
-      const result = await ctx.backend.run(problem, { signal, onProgress: (p) => emit('computing', p.fraction) });
+      const region = oneHeadRegion(problem, req.onlyHead);
+      const result = await ctx.backend.run(problem, { signal, region, onProgress: (p) => emit('computing', p.fraction) });
       if (signal.aborted) {
         // cancelled as it finished: nobody will read it
         ctx.backend.release(result);
         throw signal.reason;
       }
       // a capture's own pattern beside the lab's weights (the transposed problem of a capture with Tq ≠ Tk has no counterpart)
-      if (model && result.weights && result.Tq === model.Tq && result.Tk === model.Tk) {
+      if (model && !region && result.weights && result.Tq === model.Tq && result.Tk === model.Tk) {
         result.modelDivergence = modelDivergence(result.weights, model.pattern, model.heads, model.Tq, model.Tk, result.emptyRows, result.rowNotDistribution);
       }
       const stored: StoredRun = { result, tokens: problem.tokens, spec };
       ctx.kept.keep(req.runId, stored, problem);
-      return { run: stored, problem, loadMs, totalMs: performance.now() - t0 };
+      return { run: stored, problem, head: region?.head, loadMs, totalMs: performance.now() - t0 };
     } catch (err) {
       throw stopReason(signal, err, 'the job was cancelled');
     } finally {
@@ -93,4 +103,11 @@ export class Runs {
   cancelAll(reason: string): void {
     for (const run of this.ctx.active.values()) run.controller.abort(cancelled(reason));
   }
+}
+
+/** All rows of one head, when the caller asked for one and the problem can be computed a head at a time. */
+function oneHeadRegion(problem: AttentionProblem, head: number | undefined): Region | undefined {
+  if (head === undefined || problem.heads === 1) return undefined;
+  const region = { head, r0: 0, r1: problem.q.rows };
+  return regionProblem(problem, region) === null ? region : undefined;
 }
