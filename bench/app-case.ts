@@ -6,8 +6,9 @@
  * the new run, then two requestAnimationFrames): (a) a change of score function, (b) one step
  * of the τ slider. Beside each, the engine's own compute time from the run's reply
  * (RunReply.timing.computeMs), and where the rest went: input → request sent (debounce, JobSpec),
- * request → reply (the service: load, engine, reply; plus the test transport, which is not
- * Electron's IPC: base64 through a Playwright binding), reply → DOM patched (decode, stores,
+ * request → reply decoded (the service: load, engine, reply; plus the test transport, which is
+ * not Electron's IPC: a Playwright binding, the large arrays fetched from the test server as raw
+ * bytes), reply → DOM patched (stores,
  * option build, setOption) and DOM → painted frame.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -28,13 +29,13 @@ export interface AppSample {
   totalMs: number;
   /** input event → runJob request sent (debounce, JobSpec build) */
   toSendMs: number;
-  /** request sent → reply received by the page (service + test transport) */
+  /** request sent → reply decoded in the page (service + test transport) */
   roundTripMs: number;
   /** the service's own time for the run (RunReply.timing.totalMs: load + engine) */
   serviceMs: number;
   /** the engine's compute time (RunReply.timing.computeMs) */
   engineMs: number;
-  /** reply received → heatmap panel patched with the new run (decode, stores, options, setOption) */
+  /** reply decoded → heatmap panel patched with the new run (stores, options, setOption) */
   toDomMs: number;
   /** DOM patched → the frame that shows it (two requestAnimationFrames) */
   toPaintMs: number;
@@ -56,6 +57,11 @@ const PAGE_SCRIPT = `(() => {
     entry.received = performance.now();
     if (name === 'runJob' && envelope.ok) entry.timing = envelope.value && envelope.value.timing;
     return envelope;
+  };
+  // the reply decoded: its large arrays fetched from the test server (page-api.js)
+  window.__qklabOnReply = (name, at) => {
+    const entry = window.__benchCalls.filter((c) => c.name === name && !c.decoded).pop();
+    if (entry) entry.decoded = at;
   };
   const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   window.__benchChange = async (kind) => {
@@ -92,10 +98,10 @@ const PAGE_SCRIPT = `(() => {
     return {
       totalMs: t1 - t0,
       toSendMs: last.sent - t0,
-      roundTripMs: last.received - last.sent,
+      roundTripMs: (last.decoded || last.received) - last.sent,
       serviceMs: last.timing ? last.timing.totalMs : NaN,
       engineMs: last.timing ? last.timing.computeMs : NaN,
-      toDomMs: dom - last.received,
+      toDomMs: dom - (last.decoded || last.received),
       toPaintMs: t1 - dom,
       runs: runs.length,
     };

@@ -92,17 +92,22 @@ function sameWeights(qklab: string, numpy: string): void {
   }
 }
 
-export function runCliCases(root: string, reps = 7): { built: string; cases: LatencyCase[] } {
-  // what `npm ci` leaves: the prepare script's bundle
+/** What `npm ci` leaves: the prepare script's bundle (out/cli), built from the sources now; the command it ran. */
+export function buildCli(root: string): string {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   execFileSync('sh', ['-c', scripts.prepare], { cwd: root, stdio: 'pipe' });
+  return scripts.prepare;
+}
+
+export function runCliCases(root: string, reps = 7): { built: string; cases: LatencyCase[] } {
+  const built = buildCli(root);
   const numpyEnv = { ...process.env };
   delete numpyEnv.OPENBLAS_CORETYPE;
   delete numpyEnv.OPENBLAS_L2_SIZE;
   const qklab = (...args: string[]): Command => ({ file: process.execPath, args: [join(root, 'bin/qklab.mjs'), ...args] });
   const toy = join(root, 'examples/toy.json');
   return {
-    built: scripts.prepare,
+    built,
     cases: [
       compare(
         'cli toy run (cold) vs numpy',

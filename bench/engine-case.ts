@@ -5,6 +5,17 @@ import { APP_POOL, CpuPool } from '../src-main/engine/pool';
 import type { CpuRuntimeKind } from '../src-main/engine/protocol';
 import { loadFile } from '../src-main/service/sources/file-source';
 import type { BenchCase } from './cases';
+import { existsSync } from 'node:fs';
+
+/**
+ * The engine worker as the app and `npx qklab` run it: the CLI build's bundle (benchMain builds
+ * it first). From sources each worker would boot through tsx and compile the engine again,
+ * ~30 MB a worker and a slower start that no user sees. Null when there is no build.
+ */
+export function shippedWorker(): URL | null {
+  const url = new URL('../out/cli/engine-worker.js', import.meta.url);
+  return existsSync(url) ? url : null;
+}
 
 export function benchJob(c: BenchCase): JobSpec {
   return {
@@ -23,7 +34,7 @@ export async function runEngineCase(c: BenchCase, input: string, workers?: numbe
   const problem = resolveJob(benchJob(c), files);
   // configured as the app's pool (src-main/index.ts), whose idle warm-up has long ended by the
   // time a user runs a job; `warmMs` is how long it took here
-  const pool = new CpuPool({ ...APP_POOL, workers, threadsPerWorker: threads, runtime });
+  const pool = new CpuPool({ ...APP_POOL, workers, threadsPerWorker: threads, runtime, workerScript: shippedWorker() ?? undefined });
   try {
     const w0 = performance.now();
     const { roundMs: warmRoundMs } = await pool.whenWarm();
@@ -76,6 +87,7 @@ export async function runEngineCase(c: BenchCase, input: string, workers?: numbe
       firstRunMs: warm.timing.totalMs,
       tiles: warm.timing.tiles,
       backend: warm.backend,
+      worker: shippedWorker() ? 'built (out/cli/engine-worker.js)' : 'sources (tsx)',
       entropySum,
       steadyRssMb,
       peakRssMb: process.resourceUsage().maxRSS / 1024,

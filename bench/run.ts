@@ -15,15 +15,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES, median, type BenchCase } from './cases';
 import { writeBenchInput, benchInput } from './inputs';
-import { runEngineCase } from './engine-case';
-import { plainJsAttention } from './js-case';
-import { runWebGpuCase } from './webgpu-case';
-import { runRenderCase } from './render-case';
-import { runSweepCase, SWEEP_TAUS } from './sweep-case';
-import { cliLine, runCliCases } from './cli-case';
-import { runZoomCase, zoomLine } from './zoom-case';
-import { recurrenceLines, runRecurrenceCase } from './recurrence-case';
-import { appLines, runAppCase } from './app-case';
+import type { runRecurrenceCase } from './recurrence-case';
+import type { appLines } from './app-case';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -59,40 +52,28 @@ function numpy(c: BenchCase, input: string): Contender {
   }
 }
 
+/**
+ * One contender in this process. Each imports only its own case module: a child's peak RSS
+ * is its case's (the engine's, say), not that of the renderer, Playwright and ECharts that
+ * other cases load.
+ */
 async function childMain(argv: string[]): Promise<void> {
   const get = (k: string) => argv[argv.indexOf(k) + 1];
-  if (get('--child') === 'render') {
-    process.stdout.write(JSON.stringify(await runRenderCase()) + '\n');
-    return;
-  }
-  if (get('--child') === 'zoom') {
-    process.stdout.write(JSON.stringify(await runZoomCase()) + '\n');
-    return;
-  }
-  if (get('--child') === 'recurrence') {
-    process.stdout.write(JSON.stringify(await runRecurrenceCase()) + '\n');
-    return;
-  }
-  if (get('--child') === 'app') {
-    process.stdout.write(JSON.stringify(await runAppCase()) + '\n');
-    return;
-  }
-  if (get('--child') === 'webgpu') {
-    const c = CASES.find((x) => x.name === get('--case'))!;
-    process.stdout.write(JSON.stringify(await runWebGpuCase(c)) + '\n');
-    return;
-  }
+  const print = (x: unknown): void => void process.stdout.write(JSON.stringify(x) + '\n');
+  if (get('--child') === 'render') return print(await (await import('./render-case')).runRenderCase());
+  if (get('--child') === 'zoom') return print(await (await import('./zoom-case')).runZoomCase());
+  if (get('--child') === 'recurrence') return print(await (await import('./recurrence-case')).runRecurrenceCase());
+  if (get('--child') === 'app') return print(await (await import('./app-case')).runAppCase());
   const c = CASES.find((x) => x.name === get('--case'))!;
-  if (get('--child') === 'sweep') {
-    process.stdout.write(JSON.stringify(await runSweepCase(c, get('--input'))) + '\n');
-    return;
-  }
+  if (get('--child') === 'webgpu') return print(await (await import('./webgpu-case')).runWebGpuCase(c));
+  if (get('--child') === 'sweep') return print(await (await import('./sweep-case')).runSweepCase(c, get('--input')));
   if (get('--child') === 'engine') {
     const workers = argv.includes('--workers') ? Number(get('--workers')) : undefined;
     const threads = argv.includes('--threads') ? Number(get('--threads')) : undefined;
     const runtime = argv.includes('--runtime') ? (get('--runtime') as 'native' | 'wasm') : undefined;
-    process.stdout.write(JSON.stringify(await runEngineCase(c, get('--input'), workers, threads, runtime)) + '\n');
+    return print(await (await import('./engine-case')).runEngineCase(c, get('--input'), workers, threads, runtime));
   } else {
+    const { plainJsAttention } = await import('./js-case');
     const x = benchInput(c);
     plainJsAttention(x, c); // warm-up
     const times: number[] = [];
@@ -108,7 +89,8 @@ async function childMain(argv: string[]): Promise<void> {
 }
 
 /** The CLI latency cases, as report.cli, with a line each for the table. */
-function cliReport(): { cli: unknown; lines: string[] } {
+async function cliReport(): Promise<{ cli: unknown; lines: string[] }> {
+  const { cliLine, runCliCases } = await import('./cli-case');
   const { built, cases } = runCliCases(root);
   return {
     cli: {
@@ -127,21 +109,22 @@ async function previousReport(): Promise<Record<string, unknown>> {
 }
 
 /** The app's latency around the engine (app-case.ts, in its own process), as report.app, with its lines. */
-function appReport(): { app: Record<string, unknown>; lines: string[] } {
+async function appReport(): Promise<{ app: Record<string, unknown>; lines: string[] }> {
   const r = child(['--child', 'app']);
   const app = {
-    case: 'the built renderer in headless Chromium, the real service behind it (tests/e2e/harness.ts), 2048 tokens × 64 dims in 8 heads: input event → painted frame (two requestAnimationFrames) for a score-function change and one τ slider step, median of 5 each; overheadMs = median total − median engine compute (RunReply.timing.computeMs); transportMs is the test harness’s base64 binding, which stands in for Electron IPC',
+    case: 'the built renderer in headless Chromium, the real service behind it (tests/e2e/harness.ts), 2048 tokens × 64 dims in 8 heads: input event → painted frame (two requestAnimationFrames) for a score-function change and one τ slider step, median of 5 each; overheadMs = median total − median engine compute (RunReply.timing.computeMs); transportMs is the test harness’s transport (a Playwright binding, large arrays as raw bytes over the page’s HTTP connection), which stands in for Electron IPC',
     date: new Date().toISOString(),
     ...r,
   };
   if (!r.metricChange) return { app, lines: [`app: ${r.note ?? 'failed'}`] };
-  return { app, lines: appLines(r as unknown as Parameters<typeof appLines>[0]) };
+  const lines = (await import('./app-case')).appLines;
+  return { app, lines: lines(r as unknown as Parameters<typeof appLines>[0]) };
 }
 
 /** `--app`: only the app's latency case, merged into the report already there (if any). */
 async function appOnly(): Promise<void> {
   const previous = await previousReport();
-  const { app, lines } = appReport();
+  const { app, lines } = await appReport();
   await writeFile(join(here, 'report.json'), JSON.stringify({ ...previous, app }, null, 2));
   process.stdout.write(`${lines.join('\n')}\n\nwrote bench/report.json (app)\n`);
 }
@@ -150,7 +133,7 @@ async function appOnly(): Promise<void> {
 async function cliOnly(): Promise<void> {
   const path = join(here, 'report.json');
   const previous = await previousReport();
-  const { cli, lines } = cliReport();
+  const { cli, lines } = await cliReport();
   await writeFile(
     path,
     JSON.stringify({ ...previous, cli: { date: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...(cli as object) } }, null, 2),
@@ -169,6 +152,7 @@ async function mergeIntoReport(key: string, section: object, lines: string[]): P
 /** `--zoom`: only the zoom latency case. */
 async function zoomOnly(): Promise<void> {
   const zoom = child(['--child', 'zoom']);
+  const { zoomLine } = await import('./zoom-case');
   await mergeIntoReport('zoom', zoom, [zoomLine(zoom)]);
 }
 
@@ -177,6 +161,7 @@ async function recurrenceOnly(): Promise<void> {
   const out = child(['--child', 'recurrence']);
   if (!('cases' in out)) throw new Error(`the recurrence bench failed: ${out.note ?? 'no report'}`);
   const rec = out as unknown as Awaited<ReturnType<typeof runRecurrenceCase>>;
+  const { recurrenceLines } = await import('./recurrence-case');
   await mergeIntoReport('recurrence', rec, recurrenceLines(rec));
 }
 
@@ -188,6 +173,11 @@ export async function benchMain(argv: string[]): Promise<void> {
   if (argv.includes('--app')) return appOnly();
   const quick = argv.includes('--quick');
   const cases = CASES.filter((c) => !quick || c.quick);
+  const { SWEEP_TAUS } = await import('./sweep-case');
+  const { zoomLine } = await import('./zoom-case');
+  const { buildCli } = await import('./cli-case');
+  // the engine children run the worker as it ships (engine-case.ts): built now, from these sources
+  buildCli(root);
   const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-'));
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -251,9 +241,9 @@ export async function benchMain(argv: string[]): Promise<void> {
   // zooming a T = 16384 overview run: fetchTile of 512 × 512 regions against the engine's own time
   const zoom = quick ? { medianMs: null, note: 'skipped with --quick' } : child(['--child', 'zoom']);
   report.zoom = zoom;
-  const cli = cliReport();
+  const cli = await cliReport();
   report.cli = cli.cli;
-  const app = quick ? { app: { note: 'skipped with --quick' }, lines: ['app: skipped with --quick'] } : appReport();
+  const app = quick ? { app: { note: 'skipped with --quick' }, lines: ['app: skipped with --quick'] } : await appReport();
   report.app = app.app;
   await writeFile(join(here, 'report.json'), JSON.stringify(report, null, 2));
   const first = (render as { first?: { totalMs: number; poolAndColourMs: number } }).first;

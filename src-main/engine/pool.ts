@@ -56,6 +56,12 @@ export interface PoolOptions {
   maxTileBytes?: number;
   /** bytes of released results kept for reuse (default 256 MiB; 0 turns reuse off) */
   recycleBytes?: number;
+  /**
+   * a built engine worker to run (default: the one beside this module; from sources, worker.ts
+   * booted through tsx, which compiles the engine's sources again in every worker). The bench
+   * names the CLI build's out/cli/engine-worker.js: the worker as the app and the CLI ship it.
+   */
+  workerScript?: URL;
 }
 
 interface Slot {
@@ -73,7 +79,8 @@ interface Slot {
   closed: Promise<void>;
 }
 
-function workerUrl(): { url: URL; workerData?: unknown } {
+function workerUrl(script?: URL): { url: URL; workerData?: unknown } {
+  if (script) return { url: script };
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // running from sources: boot through tsx
@@ -122,6 +129,7 @@ export class CpuPool implements Backend, TileExecutor {
   private readonly slots: Slot[] = [];
   private readonly queue: JobQueue;
   private readonly maxTileBytes: number;
+  private readonly workerScript?: URL;
   private closed = false;
   private restartCount = 0;
 
@@ -142,6 +150,7 @@ export class CpuPool implements Backend, TileExecutor {
     // already, and a worker must never be terminated mid-run (ort-native.ts)
     this.idleWarmUp = (options.idleWarmUp ?? false) && this.warmUp && this.runtime === 'wasm';
     this.maxTileBytes = options.maxTileBytes ?? MAX_TILE_BYTES;
+    this.workerScript = options.workerScript;
     this.queue = new JobQueue(this, { recycleBytes: options.recycleBytes });
     // before any worker compiles onnxruntime (each worker's isolate reads the flag then)
     if (options.optimizeUpFront && this.runtime === 'wasm') setFlagsFromString('--no-liftoff');
@@ -149,7 +158,7 @@ export class CpuPool implements Backend, TileExecutor {
   }
 
   private spawn(index: number): Slot {
-    const { url, workerData } = workerUrl();
+    const { url, workerData } = workerUrl(this.workerScript);
     const worker = new Worker(url, { workerData });
     let markReady: () => void;
     let markClosed: () => void;

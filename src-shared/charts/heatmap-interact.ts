@@ -23,7 +23,11 @@ export interface GridBox {
 }
 
 export interface HeatmapInteraction {
-  /** hover names the cell's query and key tokens (indices, or token ranges of a pooled cell) and its value */
+  /**
+   * hover names the cell's query and key tokens (indices, or token ranges of a pooled cell) and
+   * its value: the option's tooltip formatter, which the window calls for the cell under the
+   * pointer (tooltipAtPoint), not ECharts — a long map draws no cells for ECharts to hover
+   */
   tooltip?: boolean;
   /** a rectangle brush over the grid; EChart.vue arms it and reports the region (brushEnd) */
   brush?: boolean;
@@ -31,13 +35,12 @@ export interface HeatmapInteraction {
   pinnedRow?: number | null;
   pinColor?: string;
   /**
-   * the matrix painted over the grid at `pixelRatio` image pixels per CSS pixel (heatmapOption
+   * the matrix painted on the grid at `pixelRatio` image pixels per CSS pixel (heatmapOption
    * pools and colours it with the colour bar's scale; `paint` makes the image: a canvas in the
-   * app, a PNG in an export), drawn over the cells, which stay for hover
+   * app, a PNG in an export), in place of the cells: 65,536 cell items cost a window ~0.3 s of
+   * ECharts' time a run, even invisible, and an SVG megabytes
    */
   image?: { pixelRatio: number; paint: (pixels: MatrixPixels) => unknown };
-  /** the image replaces the cells instead of covering them (an export: nothing to hover, and a long map's cells would be megabytes of SVG) */
-  imageOnly?: boolean;
 }
 
 /** How an input maps onto drawn cells: input rows / columns per cell, and their token axes. */
@@ -148,8 +151,8 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
   if (h.tooltip) {
     const pooled = g.blockRows * g.rowAxis.step > 1 || g.blockCols * g.colAxis.step > 1;
     out.tooltip = {
-      trigger: 'item',
-      confine: true,
+      // ECharts shows none itself: tooltipAtPoint calls the formatter for the cell under the pointer
+      trigger: 'none',
       formatter: (params: unknown) => {
         const at = cellOf(params);
         if (!at) return '';
@@ -178,13 +181,6 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
   if (h.image && pixels && box) {
     const image = h.image.paint(pixels);
     if (image) {
-      // the cells stay underneath, invisible, so hover and click still find the cell under the
-      // pointer (with imageOnly, heatmapOption drew no cells: the image has them all)
-      if (!h.imageOnly) {
-        out.series = (Array.isArray(out.series) ? out.series : out.series ? [out.series] : []).map((s, i) =>
-          i === 0 ? { ...(s as object), itemStyle: { ...((s as { itemStyle?: object }).itemStyle ?? {}), opacity: 0, borderWidth: 0 }, label: { show: false } } : s,
-        );
-      }
       graphic.push({ type: 'image', id: 'matrix-image', left: box.left, top: box.top, silent: true, z: 5, style: { image, x: 0, y: 0, width: box.width, height: box.height } });
     }
   }
@@ -215,6 +211,18 @@ export function cellAtPoint(g: HeatmapGeometry, box: GridBox, x: number, y: numb
   const j = Math.min(drawnCols - 1, Math.floor(((x - box.left) / box.width) * drawnCols));
   const i = Math.min(drawnRows - 1, Math.floor(((y - box.top) / box.height) * drawnRows));
   return [j, i];
+}
+
+/**
+ * What the heatmap's tooltip says at a point of the chart (px from its top left): the option's
+ * formatter over the drawn cell there, whether ECharts drew the cells or an image of them; null
+ * outside the grid box or without a tooltip.
+ */
+export function tooltipAtPoint(option: EChartsOption, g: HeatmapGeometry, box: GridBox, x: number, y: number): string | null {
+  const tooltip = (Array.isArray(option.tooltip) ? option.tooltip[0] : option.tooltip) as { formatter?: unknown } | undefined;
+  const at = cellAtPoint(g, box, x, y);
+  if (!at || typeof tooltip?.formatter !== 'function') return null;
+  return String((tooltip.formatter as (p: { data: [number, number] }) => unknown)({ data: at }));
 }
 
 /** The query and key tokens [a, b) under a point of the chart (a pooled cell's whole block), or null outside the grid box. */

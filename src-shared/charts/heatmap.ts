@@ -233,8 +233,8 @@ export function heatmapOption(input: HeatmapInput, opts: HeatmapOpts, interact?:
 
   const cells: unknown[] = [];
   const masked: [number, number, number][] = [];
-  // an image that replaces the cells (an export) needs none: 65,536 of them would be dropped
-  const drawCells = !(pixels && interact?.imageOnly);
+  // an image replaces the cells (HeatmapInteraction.image)
+  const drawCells = !pixels;
   for (let i = 0; drawCells && i < pooled.rows; i++) {
     for (let j = 0; j < pooled.cols; j++) {
       const v = pooled.values[i * pooled.cols + j];

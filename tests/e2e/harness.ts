@@ -3,7 +3,9 @@
  * which `npm run test:e2e` runs once first) in Debian's Chromium, driven by playwright-core,
  * with the REAL LabService (real CpuPool, real files) behind `window.qklab`. Only the
  * Electron transport (the preload's IPC becomes one Playwright binding, through the same
- * request table and validation as ipc.ts) and the native dialogs (a Host whose dialogs
+ * request table and validation as ipc.ts; a reply's large typed arrays come as raw bytes over
+ * the page's HTTP connection to the test server, as fast as IPC's copies, where base64 through
+ * the binding took a second) and the native dialogs (a Host whose dialogs
  * return paths the test set) are replaced.
  *
  * The page is served from 127.0.0.1 with the app's own CSP and COOP/COEP headers, and every request the
@@ -46,15 +48,51 @@ const TYPED: Record<string, { new (buffer: ArrayBuffer, offset: number, length: 
   Int8Array,
 };
 
-/** Typed arrays → {__typed, b64}; everything else as is (Playwright carries JSON plus ±Infinity/NaN). */
-export function encodeTyped(x: unknown): unknown {
-  if (ArrayBuffer.isView(x)) {
-    return { __typed: x.constructor.name, b64: Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64') } satisfies Encoded;
+/** A typed array left at the test server for the page to fetch (its bytes never cross CDP). */
+type Fetched = { __typed: string; bytes: string };
+
+/**
+ * Typed arrays of at least this many bytes in a reply travel over the page's own HTTP
+ * connection to the test server, as raw bytes: base64 through a Playwright binding (CDP
+ * messages of JSON text, atob in the page) cost ~1 s for a run's 8 MB of overviews, where
+ * Electron's IPC copies the buffers in milliseconds. Smaller ones go inline as base64.
+ */
+const FETCHED_BYTES = 64 * 1024;
+
+/** Bytes waiting for the page to fetch them once, by id (the server's /__qklab-bytes/ID). */
+export class ReplyBytes {
+  private readonly waiting = new Map<string, Buffer>();
+  private next = 0;
+
+  put(bytes: Buffer): string {
+    const id = `${Date.now().toString(36)}-${(this.next++).toString(36)}`;
+    this.waiting.set(id, bytes);
+    return id;
   }
-  if (Array.isArray(x)) return x.map(encodeTyped);
+
+  take(id: string): Buffer | undefined {
+    const bytes = this.waiting.get(id);
+    this.waiting.delete(id);
+    return bytes;
+  }
+}
+
+/**
+ * Typed arrays → {__typed, b64}, or {__typed, bytes: id} left in `fetched` for the page to
+ * fetch when there is one and the array is large; everything else as is (Playwright carries
+ * JSON plus ±Infinity/NaN).
+ */
+export function encodeTyped(x: unknown, fetched?: ReplyBytes): unknown {
+  if (ArrayBuffer.isView(x)) {
+    const bytes = Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+    // a copy: a result's shared memory may be recycled for the next run before the page reads it
+    if (fetched && x.byteLength >= FETCHED_BYTES) return { __typed: x.constructor.name, bytes: fetched.put(Buffer.from(bytes)) } satisfies Fetched;
+    return { __typed: x.constructor.name, b64: bytes.toString('base64') } satisfies Encoded;
+  }
+  if (Array.isArray(x)) return x.map((v) => encodeTyped(v, fetched));
   if (x && typeof x === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) if (v !== undefined) out[k] = encodeTyped(v);
+    for (const [k, v] of Object.entries(x)) if (v !== undefined) out[k] = encodeTyped(v, fetched);
     return out;
   }
   return x;
@@ -116,13 +154,22 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-function serveRenderer(root: string): Promise<{ server: Server; origin: string }> {
+/** The path under which the page fetches a reply's large typed arrays (ReplyBytes). */
+const BYTES_PATH = '/__qklab-bytes/';
+
+function serveRenderer(root: string, replyBytes: ReplyBytes): Promise<{ server: Server; origin: string }> {
   const base = normalize(root + sep);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // Chromium asks every http origin for a favicon (Electron never does): answer "none"
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname.startsWith(BYTES_PATH)) {
+      const bytes = replyBytes.take(url.pathname.slice(BYTES_PATH.length));
+      if (!bytes) res.writeHead(404).end();
+      else res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', ...CROSS_ORIGIN_ISOLATION_HEADERS }).end(bytes);
       return;
     }
     let file: string | null = null;
@@ -233,7 +280,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const ops = serviceOperations(service);
-  const { server, origin } = await serveRenderer(RENDERER_DIR);
+  const replyBytes = new ReplyBytes();
+  const { server, origin } = await serveRenderer(RENDERER_DIR, replyBytes);
   const b = await sharedBrowser();
   const context = await b.newContext({ viewport: options.viewport ?? { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   page = await context.newPage();
@@ -255,7 +303,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
     if (!isOperationName(name)) return { ok: false, error: { name: 'RequestError', message: `unknown operation "${String(name)}"` } };
     calls.push(name);
-    return encodeTyped(await dispatch(ops, name, decodeTyped(payload)));
+    return encodeTyped(await dispatch(ops, name, decodeTyped(payload)), replyBytes);
   });
   await page.addInitScript({ content: PAGE_API });
 

@@ -479,19 +479,18 @@ describe('zooming the heatmap', () => {
 
     const option = (await chartState(page, 'heatmap'))!.option!;
     expect(option.yAxis[0].data).toEqual(NAMED);
-    // the tooltip the chart holds, over its first drawn cell: the query and key tokens with their indices
-    const first = option.series[0].data[0];
-    const [j0, i0] = Array.isArray(first) ? first : first.value;
-    const hover = await page.evaluate(() => {
-      const el = document.querySelector('[data-testid="heatmap"]') as (HTMLElement & { qklabChart?: { tooltip(s: number, i: number): string | null } }) | null;
-      return el?.qklabChart?.tooltip(0, 0) ?? null;
-    });
-    expect(hover).toMatch(new RegExp(`^${NAMED[i0]} \\(${i0}\\) → ${NAMED[j0]} \\(${j0}\\): (weight|score) `));
-
-    // drag from cell (key 2, query 3) to cell (key 5, query 6)
     const box = (await page.getByTestId('heatmap').boundingBox())!;
     const grid = option.grid[0];
     const at = (j: number, i: number) => ({ x: box.x + grid.left + ((j + 0.5) * grid.width) / TOKENS.length, y: box.y + grid.top + ((i + 0.5) * grid.height) / TOKENS.length });
+    // the pointer over cell (key 1, query 4): the tooltip names the query and key tokens with their indices
+    await page.mouse.move(at(1, 4).x, at(1, 4).y);
+    await page.getByTestId('heatmap-tip').waitFor({ state: 'visible' });
+    expect(await page.getByTestId('heatmap-tip').textContent()).toMatch(new RegExp(`^${NAMED[4]} \\(4\\) → ${NAMED[1]} \\(1\\): (weight|score) `));
+    // and leaving the chart hides it
+    await page.mouse.move(box.x + box.width / 2, box.y - 40);
+    await page.getByTestId('heatmap-tip').waitFor({ state: 'hidden' });
+
+    // drag from cell (key 2, query 3) to cell (key 5, query 6)
     await page.mouse.move(at(2, 3).x, at(2, 3).y);
     await page.mouse.down();
     await page.mouse.move(at(5, 6).x, at(5, 6).y, { steps: 6 });

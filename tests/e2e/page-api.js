@@ -1,8 +1,10 @@
 // Installed in the page by tests/e2e/harness.ts (page.addInitScript) before any app script
 // runs: `window.qklab`, a LabApi whose every method crosses to the test process through one
 // Playwright binding (`__qklabCall`), where the REAL LabService answers. Typed arrays travel
-// base64-encoded in a small envelope and are rebuilt here; progress and menu events come
-// back through `__qklabEmit`, which the harness calls with page.evaluate.
+// base64-encoded in a small envelope and are rebuilt here, except a reply's large ones, which
+// the page fetches as raw bytes from the test server; progress and menu events come back
+// through `__qklabEmit`, which the harness calls with page.evaluate. `__qklabOnReply`, when a
+// test sets it, is told when a reply is decoded (the bench times the transport with it).
 // Plain JavaScript on purpose: it is sent to the browser as text, untransformed.
 (() => {
   const TYPED = {
@@ -29,17 +31,42 @@
     return btoa(bin);
   }
 
-  function decode(x) {
-    if (Array.isArray(x)) return x.map(decode);
+  // a reply's large typed arrays wait at the test server, fetched as raw bytes (harness.ts, ReplyBytes)
+  const isTyped = (x) => typeof x.__typed === 'string' && Object.keys(x).length === 2 && (typeof x.b64 === 'string' || typeof x.bytes === 'string');
+
+  function fetchedIds(x, ids = []) {
+    if (Array.isArray(x)) x.forEach((v) => fetchedIds(v, ids));
+    else if (x && typeof x === 'object') {
+      if (isTyped(x)) {
+        if (typeof x.bytes === 'string') ids.push(x.bytes);
+      } else Object.keys(x).forEach((k) => fetchedIds(x[k], ids));
+    }
+    return ids;
+  }
+
+  async function fetchAll(x) {
+    const fetched = new Map();
+    await Promise.all(
+      fetchedIds(x).map(async (id) => {
+        const res = await fetch(`/__qklab-bytes/${id}`);
+        if (!res.ok) throw new Error(`the harness has no bytes ${id}`);
+        fetched.set(id, new Uint8Array(await res.arrayBuffer()));
+      }),
+    );
+    return fetched;
+  }
+
+  function decode(x, fetched) {
+    if (Array.isArray(x)) return x.map((v) => decode(v, fetched));
     if (x && typeof x === 'object') {
-      if (typeof x.__typed === 'string' && typeof x.b64 === 'string' && Object.keys(x).length === 2) {
+      if (isTyped(x)) {
         const Ctor = TYPED[x.__typed];
         if (!Ctor) throw new Error(`unknown typed array ${x.__typed}`);
-        const bytes = fromBase64(x.b64);
+        const bytes = typeof x.b64 === 'string' ? fromBase64(x.b64) : fetched.get(x.bytes);
         return new Ctor(bytes.buffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
       }
       const out = {};
-      for (const k of Object.keys(x)) out[k] = decode(x[k]);
+      for (const k of Object.keys(x)) out[k] = decode(x[k], fetched);
       return out;
     }
     return x;
@@ -57,7 +84,9 @@
   }
 
   async function call(name, req) {
-    const envelope = decode(await window.__qklabCall(name, encode(req)));
+    const raw = await window.__qklabCall(name, encode(req));
+    const envelope = decode(raw, await fetchAll(raw));
+    if (typeof window.__qklabOnReply === 'function') window.__qklabOnReply(name, performance.now());
     if (envelope.ok) return envelope.value;
     const error = new Error(envelope.error.message);
     error.name = envelope.error.name;
@@ -75,7 +104,7 @@
     value: (kind, payload) => {
       for (const l of [...listeners[kind]]) {
         try {
-          l(decode(payload));
+          l(decode(payload, new Map()));
         } catch (e) {
           console.error(e);
         }

@@ -94,7 +94,7 @@ export const EXPORT_VECTOR_CELLS = 64 * 64;
 export function inputExportOption(input: HeatmapInput, o: { width: number; height: number; theme: ChartTheme; pixelRatio: number }): EChartsOption {
   const opts = { width: o.width, height: o.height, theme: o.theme, forExport: true };
   if (!needsImage(input.rows, input.cols) && input.rows * input.cols <= EXPORT_VECTOR_CELLS) return heatmapOption(input, opts);
-  return heatmapOption(input, opts, { imageOnly: true, image: { pixelRatio: o.pixelRatio, paint: pngDataUrl } });
+  return heatmapOption(input, opts, { image: { pixelRatio: o.pixelRatio, paint: pngDataUrl } });
 }
 
 export function exportHeatmap(result: AttentionResult, tokens: Tokens, view: HeatmapView, options: HeatmapExportOptions & { format: 'png' }): Uint8Array;

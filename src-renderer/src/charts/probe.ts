@@ -17,8 +17,6 @@ export interface ChartProbe {
    * the series is not a bar series.
    */
   drawnBars(seriesIndex?: number): (number | null)[] | null;
-  /** what the tooltip says over data item `dataIndex` of series `seriesIndex` (the option's own formatter), or null */
-  tooltip(seriesIndex: number, dataIndex: number): string | null;
   /** where things are drawn now, in the chart's pixels: every text shown, each grid and each legend; null before a chart */
   layout(): ChartLayout | null;
 }
@@ -85,13 +83,6 @@ export function chartProbe(chart: () => Chart | null): ChartProbe {
         const at = c.convertFromPixel({ seriesIndex }, [shape.x + shape.width / 2, shape.y + shape.height]);
         return Array.isArray(at) && Number.isFinite(at[1]) ? at[1] : null;
       });
-    },
-    tooltip: (seriesIndex, dataIndex) => {
-      const o = chart()?.getOption() as { tooltip?: { formatter?: unknown }[]; series?: { data?: unknown[] }[] } | undefined;
-      const formatter = o?.tooltip?.[0]?.formatter;
-      const data = o?.series?.[seriesIndex]?.data?.[dataIndex];
-      if (typeof formatter !== 'function' || data === undefined) return null;
-      return String((formatter as (p: object) => unknown)({ seriesIndex, dataIndex, data }));
     },
     layout: () => {
       const c = chart();
