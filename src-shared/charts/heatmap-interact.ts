@@ -25,8 +25,8 @@ export interface GridBox {
 export interface HeatmapInteraction {
   /**
    * hover names the cell's query and key tokens (indices, or token ranges of a pooled cell) and
-   * its value: the option's tooltip formatter, which the window calls for the cell under the
-   * pointer (tooltipAtPoint), not ECharts — a long map draws no cells for ECharts to hover
+   * its value: the window asks for the cell under the pointer (tooltipAtPoint); ECharts shows
+   * no tooltip of its own — a long map draws no cells for it to hover
    */
   tooltip?: boolean;
   /** a rectangle brush over the grid; EChart.vue arms it and reports the region (brushEnd) */
@@ -123,14 +123,6 @@ export function cellTooltip(input: HeatmapInput, cell: { rows: [number, number];
   return other === null || input.diverging ? `${row} → ${col}: ${main}` : `${row} → ${col}: ${main} (${otherLabel} ${formatValue(other)})`;
 }
 
-/** The [j, i] of a heatmap data item or event params (data [j, i, v] or {value: [j, i, v]}), or null. */
-export function cellOf(params: unknown): [number, number] | null {
-  const p = params as { data?: unknown } | null;
-  if (!p || p.data === undefined || p.data === null) return null;
-  const d = Array.isArray(p.data) ? p.data : (p.data as { value?: unknown[] }).value;
-  return Array.isArray(d) && typeof d[0] === 'number' && typeof d[1] === 'number' ? [d[0], d[1]] : null;
-}
-
 /** The grid box of a heatmap option. */
 export function gridBox(option: EChartsOption): GridBox | null {
   const grid = (Array.isArray(option.grid) ? option.grid[0] : option.grid) as Record<string, unknown> | undefined;
@@ -139,6 +131,13 @@ export function gridBox(option: EChartsOption): GridBox | null {
   const box = { left: n('left'), top: n('top'), width: n('width'), height: n('height') };
   return Object.values(box).every(Number.isFinite) ? box : null;
 }
+
+/**
+ * The hover text of each option withInteraction made with a tooltip, over drawn cell [j, i]
+ * (tooltipAtPoint). Beside the option, not in it: an ECharts tooltip component, even one that
+ * shows nothing, builds its DOM and forces a layout every time an option replaces the last.
+ */
+const cellTips = new WeakMap<EChartsOption, (j: number, i: number) => string>();
 
 const graphicList = (option: EChartsOption): unknown[] => (option.graphic === undefined ? [] : Array.isArray(option.graphic) ? [...option.graphic] : [option.graphic]);
 
@@ -150,19 +149,11 @@ export function withInteraction(option: EChartsOption, input: HeatmapInput, p: P
   const graphic = graphicList(option);
   if (h.tooltip) {
     const pooled = g.blockRows * g.rowAxis.step > 1 || g.blockCols * g.colAxis.step > 1;
-    out.tooltip = {
-      // ECharts shows none itself: tooltipAtPoint calls the formatter for the cell under the pointer
-      trigger: 'none',
-      formatter: (params: unknown) => {
-        const at = cellOf(params);
-        if (!at) return '';
-        const [j, i] = at;
-        const cell = cellAt(g, j, i);
-        const k = i * p.pooled.cols + j;
-        const other = p.companion ? p.companion.values[k] : null;
-        return cellTooltip(input, cell, p.pooled.values[k], other, pooled ? p.mode : undefined);
-      },
-    };
+    cellTips.set(out, (j, i) => {
+      const k = i * p.pooled.cols + j;
+      const other = p.companion ? p.companion.values[k] : null;
+      return cellTooltip(input, cellAt(g, j, i), p.pooled.values[k], other, pooled ? p.mode : undefined);
+    });
   }
   if (h.brush) {
     // selection only: the brush neither recolours the cells nor selects series data
@@ -214,15 +205,18 @@ export function cellAtPoint(g: HeatmapGeometry, box: GridBox, x: number, y: numb
 }
 
 /**
- * What the heatmap's tooltip says at a point of the chart (px from its top left): the option's
- * formatter over the drawn cell there, whether ECharts drew the cells or an image of them; null
- * outside the grid box or without a tooltip.
+ * What the heatmap's tooltip says at a point of the chart (px from its top left): the text of
+ * the drawn cell there, whether ECharts drew the cells or an image of them; null outside the
+ * grid box, or for an option made without a tooltip.
  */
 export function tooltipAtPoint(option: EChartsOption, g: HeatmapGeometry, box: GridBox, x: number, y: number): string | null {
-  const tooltip = (Array.isArray(option.tooltip) ? option.tooltip[0] : option.tooltip) as { formatter?: unknown } | undefined;
   const at = cellAtPoint(g, box, x, y);
-  if (!at || typeof tooltip?.formatter !== 'function') return null;
-  return String((tooltip.formatter as (p: { data: [number, number] }) => unknown)({ data: at }));
+  return at ? tooltipAtCell(option, at[0], at[1]) : null;
+}
+
+/** What the heatmap's tooltip says over drawn cell (column j, row i); null for an option made without a tooltip. */
+export function tooltipAtCell(option: EChartsOption, j: number, i: number): string | null {
+  return cellTips.get(option)?.(j, i) ?? null;
 }
 
 /** The query and key tokens [a, b) under a point of the chart (a pooled cell's whole block), or null outside the grid box. */

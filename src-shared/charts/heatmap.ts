@@ -421,7 +421,7 @@ export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts, hook
   return {
     ...baseOption(opts),
     animation: false,
-    tooltip: { show: false },
+    // no tooltip component at all (not even a hidden one): it would build its DOM and force a layout every run
     grid: { left: 1, right: 1, top: 1, bottom: 1, containLabel: false },
     xAxis: { type: 'category', data: p.colLabels, show: false, axisLabel: hidden, axisTick: hidden, axisLine: hidden },
     yAxis: { type: 'category', data: p.rowLabels, inverse: true, show: false, axisLabel: hidden, axisTick: hidden, axisLine: hidden },

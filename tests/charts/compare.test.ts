@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tooltipAtCell } from '../../src-shared/charts/heatmap-interact';
 import { compareResults, diffHeatmapInput, divergenceAxisMax, divergenceOption } from '../../src-shared/charts/compare';
 import { heatmapOption } from '../../src-shared/charts/heatmap';
 import { colormap } from '../../src-shared/charts/colormaps';
@@ -47,7 +48,7 @@ describe('compareResults (SPEC §6 Compare)', () => {
     expect([o.visualMap[0].min, o.visualMap[0].max]).toEqual([-m, m]);
     expect(o.visualMap[0].inRange.color).toEqual(colormap('RdBu').stops);
     expect(o.series).toHaveLength(1);
-    expect(o.tooltip.formatter({ data: [1, 0, 0] })).toMatch(/^the \(0\) → cat \(1\): B − A weight -?[\d.]+$/);
+    expect(tooltipAtCell(o, 1, 0)).toMatch(/^the \(0\) → cat \(1\): B − A weight -?[\d.]+$/);
   });
 });
 

@@ -8,7 +8,7 @@ import type { HeatmapView, TileReply } from '../../src-shared/api/lab-api';
 import { heatmapOption } from '../../src-shared/charts/heatmap';
 import { axisLabels, cellTokens } from '../../src-shared/charts/heatmap-axes';
 import { runHeatmapInput, tileHeatmapInput } from '../../src-shared/charts/heatmap-input';
-import { brushedRegion, cellAt, heatmapGeometry, regionAt } from '../../src-shared/charts/heatmap-interact';
+import { brushedRegion, cellAt, heatmapGeometry, regionAt, tooltipAtCell } from '../../src-shared/charts/heatmap-interact';
 import { formatValue } from '../../src-shared/charts/theme';
 import { longRun } from './helpers';
 
@@ -52,7 +52,7 @@ describe('a T = 2048 overview in the app path', () => {
     // drawn cell (column 3, row 1) = overview rows 2–3 × columns 6–7 = queries 8–15 × keys 24–31
     const ov = run.result.overview!.data;
     const mean = (ov[2 * 512 + 6] + ov[2 * 512 + 7] + ov[3 * 512 + 6] + ov[3 * 512 + 7]) / 4;
-    const text = o.tooltip.formatter({ data: [3, 1, 0] });
+    const text = tooltipAtCell(o, 3, 1);
     expect(text).toBe(`mean of the 8 × 8 block [8–15] × [24–31]: weight ${formatValue(Math.fround(mean))}`);
   });
 
@@ -129,8 +129,8 @@ describe('a zoomed tile', () => {
   });
 
   it('hover names the pooled block: the query token and its index, the key range; and marks blocked pairs', () => {
-    expect(o.tooltip.formatter({ data: [0, 2, 0] })).toMatch(/^mean of the 1 × 2 block q1502 \(1502\) × \[1400–1401\]: weight /);
-    expect(o.tooltip.formatter({ data: [200, 2, 1], seriesIndex: 1 })).toBe('mean of the 1 × 2 block q1502 (1502) × [1800–1801]: masked');
+    expect(tooltipAtCell(o, 0, 2)).toMatch(/^mean of the 1 × 2 block q1502 \(1502\) × \[1400–1401\]: weight /);
+    expect(tooltipAtCell(o, 200, 2)).toBe('mean of the 1 × 2 block q1502 (1502) × [1800–1801]: masked');
     const g = heatmapGeometry(input, SIZE);
     expect(regionAt(g, [10, 19], [5, 9])).toEqual({ rows: [1505, 1510], cols: [1420, 1440] });
   });

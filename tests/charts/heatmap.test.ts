@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tooltipAtCell } from '../../src-shared/charts/heatmap-interact';
 import type { HeatmapView } from '../../src-shared/api/lab-api';
 import { colorAt, colormap, DEFAULT_DIVERGING, parseColor } from '../../src-shared/charts/colormaps';
 import {
@@ -199,12 +200,14 @@ describe('heatmapOption: tooltip and caption', () => {
     const o = hover(headHeatmapInput(r, tokens, WEIGHTS));
     const w = r.weights![1 * 6 + 0];
     const s = r.scores![1 * 6 + 0];
-    expect(o.tooltip.formatter({ data: [0, 1, w] })).toBe(`cat (1) → the (0): weight ${formatValue(w)} (score ${formatValue(s)})`);
-    expect(o.tooltip.formatter({ data: [5, 0, 1], seriesIndex: 1 })).toBe('the (0) → mat (5): masked');
+    expect(tooltipAtCell(o, 0, 1)).toBe(`cat (1) → the (0): weight ${formatValue(w)} (score ${formatValue(s)})`);
+    expect(tooltipAtCell(o, 5, 0)).toBe('the (0) → mat (5): masked');
     const scores = hover(headHeatmapInput(r, tokens, { ...WEIGHTS, matrix: 'scores' }));
-    expect(scores.tooltip.formatter({ data: [0, 1, s] })).toBe(`cat (1) → the (0): score ${formatValue(s)} (weight ${formatValue(w)})`);
+    expect(tooltipAtCell(scores, 0, 1)).toBe(`cat (1) → the (0): score ${formatValue(s)} (weight ${formatValue(w)})`);
     // without the hook (an export, or a chart that does not hover) there is no tooltip
-    expect(build(headHeatmapInput(r, tokens, WEIGHTS)).tooltip).toBeUndefined();
+    expect(tooltipAtCell(build(headHeatmapInput(r, tokens, WEIGHTS)), 0, 1)).toBeNull();
+    // and with it, ECharts has no tooltip component of its own (the window shows the text)
+    expect(o.tooltip).toBeUndefined();
   });
 
   it('an export has the caption under the plot, the export font, an opaque background, and no tooltip', () => {
@@ -273,7 +276,7 @@ describe('smallMultipleOption', () => {
     const o = smallMultipleOption({ ...headHeatmapInput(r, { queries: null, keys: null }, { ...WEIGHTS, head: 1 }), range }, { width: 120, height: 120, theme: 'dark' }) as Opt;
     expect(o.xAxis.show).toBe(false);
     expect(o.yAxis.show).toBe(false);
-    expect(o.tooltip.show).toBe(false);
+    expect(o.tooltip).toBeUndefined();
     expect(o.visualMap[0].show).toBe(false);
     expect(o.title).toBeUndefined();
   });
