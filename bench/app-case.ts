@@ -11,10 +11,12 @@
  * bytes), reply → DOM patched (stores,
  * option build, setOption) and DOM → painted frame.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APP_POOL, CpuPool } from '../src-main/engine/pool';
+import { appEngine } from '../src-main/engine/app-engine';
 import { encodeNpy } from '../src-main/service/npy-write';
 import { gaussianMatrix } from '../src-shared/random';
 import { closeBrowser, startHarness } from '../tests/e2e/harness';
@@ -23,6 +25,8 @@ import { median } from './cases';
 export const APP_T = 2048;
 export const APP_D = 64;
 export const APP_HEADS = 8;
+/** the width of the file the open case opens (a real model's d_model) */
+export const OPEN_D = 768;
 
 /** One timed change, all in page milliseconds. */
 export interface AppSample {
@@ -108,6 +112,61 @@ const PAGE_SCRIPT = `(() => {
   };
 })();`;
 
+/**
+ * Installed before the app's own scripts (HarnessOptions.initScript): resolves
+ * `window.__firstRun` with the page time of the frame that first shows a run (the sample
+ * sentence, which the window runs as it opens).
+ */
+const FIRST_RUN_SCRIPT = `(() => {
+  window.__firstRun = new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      const panel = document.querySelector('[data-testid="heatmap-panel"]');
+      if (!panel || !panel.dataset.runId) return;
+      observer.disconnect();
+      requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+    });
+    // the document itself: at document start it has no element yet
+    observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-run-id'] });
+  });
+})();`;
+
+/** Opening a file from the toolbar (the dialog answers at once): click → the data panel names it → its first run painted. */
+const OPEN_SCRIPT = `(() => {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const until = (test) => new Promise((resolve) => {
+    if (test()) return resolve(performance.now());
+    const observer = new MutationObserver(() => {
+      if (!test()) return;
+      observer.disconnect();
+      resolve(performance.now());
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  window.__benchOpen = async (name) => {
+    const panel = document.querySelector('[data-testid="heatmap-panel"]');
+    const before = panel.dataset.runId;
+    const label = () => (document.querySelector('[data-testid="source-name-embeddings"]') || {}).textContent || '';
+    await frame();
+    const from = window.__benchCalls.length;
+    const t0 = performance.now();
+    document.querySelector('[data-testid="open-embeddings"]').click();
+    const named = await until(() => label().includes(name));
+    await until(() => panel.dataset.runId && panel.dataset.runId !== before);
+    await frame();
+    const open = window.__benchCalls.slice(from).find((c) => c.name === 'openEmbeddings');
+    return { openMs: named - t0, toResultMs: performance.now() - t0, serviceOpenMs: open && open.decoded ? open.decoded - open.sent : NaN };
+  };
+})();`;
+
+/** numpy.load of the same file in one Python process (the time of the load alone, median of 5), OPENBLAS variables unset. */
+function numpyLoadMs(file: string): number {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const code = `import numpy, time, statistics, sys\nts=[]\nfor _ in range(5):\n    t=time.perf_counter(); a=numpy.load(sys.argv[1]); a.sum(); ts.append((time.perf_counter()-t)*1000)\nprint(statistics.median(ts))`;
+  return Number(execFileSync('python3', ['-c', code, file], { env, encoding: 'utf8' }).trim());
+}
+
 function summary(samples: AppSample[]) {
   const m = (k: keyof AppSample) => median(samples.map((s) => s[k]));
   const totalMs = m('totalMs');
@@ -125,9 +184,24 @@ function summary(samples: AppSample[]) {
 
 export async function runAppCase(reps = 5, profile?: (page: import('playwright-core').Page, change: (kind: 'metric' | 'tau') => Promise<AppSample>) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-app-'));
+  // the app's start: its pool starts with the process, the window loads beside it
+  const started = Date.now();
   const pool = new CpuPool({ workers: 2, ...APP_POOL });
-  const h = await startHarness({ pool, viewport: { width: 1440, height: 900 } });
+  // the app's engine over that pool (small jobs in process while it starts; no compute window here)
+  const h = await startHarness({ pool, backend: appEngine(null, pool), viewport: { width: 1440, height: 900 }, initScript: FIRST_RUN_SCRIPT });
   try {
+    const first = (await h.page.evaluate(
+      `window.__firstRun.then((at) => ({ at, origin: performance.timeOrigin, fcp: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime }))`,
+    )) as {
+      at: number;
+      origin: number;
+      fcp?: number;
+    };
+    const firstResult = {
+      sinceStartMs: first.origin + first.at - started,
+      sinceNavigationMs: first.at,
+      sinceFirstPaintMs: first.fcp === undefined ? null : first.at - first.fcp,
+    };
     await pool.whenWarm();
     const file = join(dir, 'app_T2048_d64.npy');
     await writeFile(file, encodeNpy(Float32Array.from(gaussianMatrix(20261122, 'bench/app', APP_T, APP_D, 1)), [APP_T, APP_D]));
@@ -159,6 +233,21 @@ export async function runAppCase(reps = 5, profile?: (page: import('playwright-c
       tau.push(await change('tau'));
     }
     const stored = h.service.storedRun(await panel.getAttribute('data-run-id').then((x) => x ?? ''));
+    // open a 2048 × 768 .npy (a real model's width), a fresh copy each time (the file cache keys on the path)
+    await page.evaluate(OPEN_SCRIPT);
+    const wide = Float32Array.from(gaussianMatrix(20261207, 'bench/open', APP_T, OPEN_D, 1));
+    const opens: { openMs: number; toResultMs: number; serviceOpenMs: number }[] = [];
+    let openFile = '';
+    for (let i = 0; i < 4; i++) {
+      openFile = join(dir, `open_${i}_T2048_d768.npy`);
+      await writeFile(openFile, encodeNpy(wide, [APP_T, OPEN_D]));
+      host.opens.embeddings.push(openFile);
+      const o = (await page.evaluate(`window.__benchOpen(${JSON.stringify(`open_${i}_`)})`)) as (typeof opens)[number];
+      // the first is a warm-up (the 768-wide graphs built in each worker)
+      if (i > 0) opens.push(o);
+    }
+    const numpyMs = numpyLoadMs(openFile);
+    const openMs = median(opens.map((o) => o.openMs));
     return {
       T: APP_T,
       d: APP_D,
@@ -167,6 +256,17 @@ export async function runAppCase(reps = 5, profile?: (page: import('playwright-c
       backend: stored ? `${pool.ranOn().backend}, APP_POOL` : undefined,
       metricChange: summary(metric),
       tauStep: summary(tau),
+      firstResult,
+      fileOpen: {
+        T: APP_T,
+        d: OPEN_D,
+        openMs,
+        serviceOpenMs: median(opens.map((o) => o.serviceOpenMs)),
+        toResultMs: median(opens.map((o) => o.toResultMs)),
+        numpyLoadMs: numpyMs,
+        ratio: openMs / numpyMs,
+        samples: opens,
+      },
       pageErrors: h.pageErrors,
     };
   } finally {
@@ -181,5 +281,12 @@ export async function runAppCase(reps = 5, profile?: (page: import('playwright-c
 export function appLines(r: Awaited<ReturnType<typeof runAppCase>>): string[] {
   const line = (name: string, s: ReturnType<typeof summary>) =>
     `app ${name} (T${r.T} d${r.d}, ${r.heads} heads): ${s.medianMs.toFixed(0)} ms to the painted frame, engine ${s.engineMs.toFixed(0)} ms, overhead ${s.overheadMs.toFixed(0)} ms (×${s.ratio.toFixed(2)}) — input→send ${s.parts.toSendMs.toFixed(0)}, service ${s.parts.serviceMs.toFixed(0)}, test transport ${s.parts.transportMs.toFixed(0)}, reply→DOM ${s.parts.toDomMs.toFixed(0)}, DOM→frame ${s.parts.toPaintMs.toFixed(0)}`;
-  return [line('metric change', r.metricChange), line('τ step', r.tauStep)];
+  const f = r.firstResult;
+  const o = r.fileOpen;
+  return [
+    line('metric change', r.metricChange),
+    line('τ step', r.tauStep),
+    `app first result: painted ${f.sinceStartMs.toFixed(0)} ms after the pool started, ${f.sinceNavigationMs.toFixed(0)} ms after the page began loading${f.sinceFirstPaintMs === null ? '' : `, ${f.sinceFirstPaintMs.toFixed(0)} ms after the window's first paint`}`,
+    `app open ${o.T} × ${o.d} .npy: named in the data panel ${o.openMs.toFixed(0)} ms after the click (service + transport ${o.serviceOpenMs.toFixed(0)}), its first run painted at ${o.toResultMs.toFixed(0)} ms; numpy.load ${o.numpyLoadMs.toFixed(1)} ms (ratio ${o.ratio.toFixed(1)})`,
+  ];
 }

@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { EVENTS } from '../src-shared/api/requests';
 import type { MenuCommand } from '../src-shared/api/lab-api';
-import { APP_POOL, CpuPool, wasmPoolBeside } from './engine/pool';
 import { WebGpuBackend } from './engine/gpu-backend';
-import { EngineRouter } from './engine/router';
+import type { EngineRouter } from './engine/router';
+import { appEngine } from './engine/app-engine';
 import { computeWindowConnector } from './electron/compute-window';
 import { LabService } from './service/lab-service';
 import { serviceOperations } from './service/dispatch';
@@ -62,7 +62,7 @@ if (!app.requestSingleInstanceLock()) {
       protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
 
       // CPU worker pool (native onnxruntime, or wasm) + WebGPU in a hidden compute window; the router picks per job
-      engine = new EngineRouter(new CpuPool(APP_POOL), new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })), null, wasmPoolBeside(APP_POOL));
+      engine = appEngine(new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })));
       service = await LabService.create({
         host: new ElectronHost(() => win, app.getPath('userData')),
         backend: engine,

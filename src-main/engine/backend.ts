@@ -44,6 +44,12 @@ export interface EngineResult extends AttentionResult {
 
 export interface Backend {
   readonly id: string;
+  /**
+   * whether it can take work at once: false while a pool starts (or before an on-demand one
+   * is started); absent, always. The router runs small jobs in process until its CPU pool is
+   * ready, so a first result never waits for the pool's start.
+   */
+  readonly ready?: boolean;
   run(problem: AttentionProblem, options?: RunOptions): Promise<EngineResult>;
   /**
    * The caller is done with a result this backend returned: it will never read its arrays

@@ -13,6 +13,11 @@ export class OnDemandBackend implements Backend {
     private readonly start: () => Backend,
   ) {}
 
+  /** started and ready (a backend that does not say is ready once started) */
+  get ready(): boolean {
+    return this.started ? (this.started.ready ?? true) : false;
+  }
+
   run(problem: AttentionProblem, options?: RunOptions): Promise<EngineResult> {
     this.started ??= this.start();
     return this.started.run(problem, options);

@@ -223,6 +223,11 @@ export class CpuPool implements Backend, TileExecutor {
     this.pump();
   }
 
+  /** a worker is ready for tiles (Backend.ready) */
+  get ready(): boolean {
+    return this.slots.some((s) => s.alive && s.runtime !== null);
+  }
+
   ranOn(): { backend: string; workers: number } {
     const { workers: w, threadsPerWorker: t } = this;
     const { fallback } = this.runtimeNow();

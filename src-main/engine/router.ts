@@ -8,9 +8,11 @@
  * - `webgpu`: the WebGPU backend; an error saying why when there is none here (the CLI
  *   under Node, no adapter, WebGPU disabled).
  * - `auto` (default): WebGPU when a hardware adapter is ready and the job is large enough
- *   to pay for the page round trips (`autoBackend`), else the CPU pool — or, for a host that
- *   gives the router an in-process executor (the CLI), that one when the job is small enough
- *   (in-process.ts: fitsInProcess).
+ *   to pay for the page round trips (`autoBackend`), else the CPU pool — or the in-process
+ *   executor, when the host gives the router one, for a job small enough (in-process.ts:
+ *   fitsInProcess) while the pool is not ready: the CLI's pool starts only with a job that
+ *   needs it, and the app's first result does not wait for its pool's start. A ready pool
+ *   runs even small jobs faster (native: 2.7 ms against 43 ms for 256² cells at d = 64).
  * A job WebGPU drops because the GPU or its page went away (BackendLostError) runs again on
  * the CPU pool, and says so in its `backend`.
  */
@@ -93,7 +95,7 @@ export class EngineRouter implements Backend {
     if (decision.backend === 'cpu') {
       const auto = (problem.backend ?? 'auto') === 'auto';
       if (auto && this.gpu?.status === 'idle') void this.gpu.start();
-      if (auto && this.inProcess && fitsInProcess(problem, options.region)) return this.inProcess.run(problem, options);
+      if (auto && this.inProcess && this.cpu.ready === false && fitsInProcess(problem, options.region)) return this.inProcess.run(problem, options);
       return this.cpu.run(problem, options);
     }
     const gpu = this.gpu;

@@ -19,6 +19,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CpuPool } from '../../src-main/engine/pool';
+import type { Backend } from '../../src-main/engine/backend';
 import { LabService } from '../../src-main/service/lab-service';
 import type { Host, SaveKind } from '../../src-main/service/host';
 import { dispatch, isOperationName, serviceOperations } from '../../src-main/service/dispatch';
@@ -211,6 +212,10 @@ export interface HarnessOptions {
   workers?: number;
   /** share a pool across harnesses in one file */
   pool?: CpuPool;
+  /** the service's engine, when it is more than the pool (the bench runs the app's: appEngine over `pool`) */
+  backend?: Backend;
+  /** JavaScript run in the page before the app's own (after the API's): the bench times the first run with it */
+  initScript?: string;
 }
 
 export interface Harness {
@@ -272,7 +277,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     page?.evaluate(([k, p]) => (window as unknown as { __qklabEmit(k: string, p: unknown): void }).__qklabEmit(k, p), [kind, encodeTyped(payload)] as const).catch(() => {});
   const service = await LabService.create({
     host,
-    backend: pool,
+    backend: options.backend ?? pool,
     version: 'e2e',
     onProgress: (e) => {
       progress.push(e);
@@ -306,6 +311,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return encodeTyped(await dispatch(ops, name, decodeTyped(payload)), replyBytes);
   });
   await page.addInitScript({ content: PAGE_API });
+  if (options.initScript) await page.addInitScript({ content: options.initScript });
 
   await page.goto(`${origin}/index.html`);
   mkdirSync(ARTIFACTS_DIR, { recursive: true });

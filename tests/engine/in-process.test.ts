@@ -20,7 +20,8 @@ const shape: Shape = { heads: 2, Tq: 5, Tk: 7, dq: 3, dk: 3, dv: 2 };
 const IN_PROCESS = 'in-process (float64 reference)';
 
 let poolStarts = 0;
-const engine = new EngineRouter(new OnDemandBackend('cpu', () => (poolStarts++, new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false }))), null, new InProcessExecutor());
+const inProcess = new InProcessExecutor();
+const engine = new EngineRouter(new OnDemandBackend('cpu', () => (poolStarts++, new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false }))), null, inProcess);
 afterAll(() => engine.close());
 
 /** A pool result read as the reference's arrays, so the one SPEC-tolerance check compares the two paths. */
@@ -73,7 +74,7 @@ describe('small jobs in process', () => {
       overview: { rows: 2, cols: 3, pool: 'max' },
       seed: 5,
     });
-    const small = await engine.run(problem);
+    const small = await inProcess.run(problem);
     const pooled = await engine.run({ ...problem, backend: 'cpu' });
     expect(small.backend).toBe(IN_PROCESS);
     expect(pooled.backend).toMatch(/^native CPU/);
@@ -91,6 +92,21 @@ describe('small jobs in process', () => {
     expect(poolStarts).toBe(before);
   });
 
+  it('small auto jobs run in process while the pool starts, and on the pool once a worker is ready (faster there)', async () => {
+    const pool = new CpuPool({ workers: 1, threadsPerWorker: 1, warmUp: false });
+    const router = new EngineRouter(pool, null, new InProcessExecutor());
+    try {
+      const problem = makeProblem({ shape, metric: 'cosine', outputs: ['weights', 'entropy'] });
+      expect(pool.ready).toBe(false);
+      expect((await router.run(problem)).backend).toBe(IN_PROCESS);
+      await pool.run(problem);
+      expect(pool.ready).toBe(true);
+      expect((await router.run(problem)).backend).toMatch(/^native CPU/);
+    } finally {
+      await router.close();
+    }
+  });
+
   it('a job over the size runs on the pool under auto', async () => {
     const big = makeProblem({ shape: { heads: 1, Tq: 2, Tk: IN_PROCESS_MAX_CELLS / 2 + 1, dq: 1, dk: 1, dv: 1 }, metric: 'dot', outputs: ['entropy'] });
     expect((await engine.run(big)).backend).toMatch(/^native CPU/);
@@ -99,7 +115,7 @@ describe('small jobs in process', () => {
   it("a kernel job with a negative score fails with the pool's message, naming the same first negative", async () => {
     const problem = makeProblem({ shape, metric: makeMetric('polynomial', shape, 4, { p: 3 }), normalizer: 'kernel', outputs: ['weights'] });
     const message = (backend: 'auto' | 'wasm') =>
-      engine.run({ ...problem, backend }).then(
+      (backend === 'auto' ? inProcess : engine).run({ ...problem, backend }).then(
         () => 'no error',
         (e: Error) => e.message,
       );
@@ -120,7 +136,7 @@ describe('small jobs in process', () => {
       v: big,
     };
     const message = (backend: 'auto' | 'wasm') =>
-      engine.run({ ...problem, backend }).then(
+      (backend === 'auto' ? inProcess : engine).run({ ...problem, backend }).then(
         () => 'no error',
         (e: Error) => e.message,
       );
