@@ -57,11 +57,6 @@ export interface HeatmapInput {
 
 export type HeatmapOpts = ChartOpts;
 
-/** The app's hook on a thumbnail: given its pooled cells as pixels and the grid's size, an image (a canvas) to draw instead of the cells. */
-export interface SmallMultipleHooks {
-  image?: (pixels: MatrixPixels, box: { width: number; height: number }) => unknown;
-}
-
 /** … and in a thumbnail. */
 export const SMALL_CELL_BUDGET = 64;
 
@@ -388,21 +383,33 @@ function xNameGap(p: Prepared, L: Layout, size: number): number {
   return (L.xRotate === 45 ? (w + size) * Math.SQRT1_2 : w) + 16;
 }
 
+/** A thumbnail's cells: the input pooled to at most SMALL_CELL_BUDGET a side (and the box's pixels), with its colour scale. */
+function smallMultipleCells(input: HeatmapInput, opts: Pick<HeatmapOpts, 'width' | 'height'>): Prepared {
+  const budget = (px: number) => Math.max(1, Math.min(SMALL_CELL_BUDGET, Math.floor(px)));
+  return prepare(input, budget(opts.height), budget(opts.width));
+}
+
+/**
+ * A thumbnail's pooled cells as RGBA pixels (one pixel a cell), in the colours
+ * smallMultipleOption gives them: the app paints these on a canvas, scaled up without
+ * smoothing — a chart per head cost ECharts a model, axes and a paint each run.
+ */
+export function smallMultiplePixels(input: HeatmapInput, opts: Pick<HeatmapOpts, 'width' | 'height' | 'theme' | 'forExport'>): MatrixPixels {
+  const { pooled, scale } = smallMultipleCells(input, opts);
+  return colourPixels(pooled.values, pooled.cols, pooled.rows, scale, palette(opts.theme, opts.forExport).masked);
+}
+
 /**
  * A per-head thumbnail: the same colour scale as its siblings (pass the shared `range`, e.g.
  * from `headsRange`), no labels, no tooltip, no colour bar, masked pairs in flat grey.
  */
-export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts, hooks: SmallMultipleHooks = {}): EChartsOption {
+export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts): EChartsOption {
   const pal = palette(opts.theme, opts.forExport);
-  const budget = (px: number) => Math.max(1, Math.min(SMALL_CELL_BUDGET, Math.floor(px)));
-  const p = prepare(input, budget(opts.height), budget(opts.width));
+  const p = smallMultipleCells(input, opts);
   const { pooled, scale } = p;
   const cells: [number, number, number][] = [];
   const masked: [number, number, number][] = [];
-  const box = { width: Math.max(1, opts.width - 2), height: Math.max(1, opts.height - 2) };
-  // the app's thumbnails: the same pooled cells and colours as one image (ECharts draws thousands of cell items slowly)
-  const image = hooks.image?.(colourPixels(pooled.values, pooled.cols, pooled.rows, scale, pal.masked), box);
-  for (let i = 0; i < (image ? 0 : pooled.rows); i++) {
+  for (let i = 0; i < pooled.rows; i++) {
     for (let j = 0; j < pooled.cols; j++) {
       const v = pooled.values[i * pooled.cols + j];
       if (v === -Infinity) masked.push([j, i, 1]);
@@ -427,6 +434,5 @@ export function smallMultipleOption(input: HeatmapInput, opts: HeatmapOpts, hook
     yAxis: { type: 'category', data: p.rowLabels, inverse: true, show: false, axisLabel: hidden, axisTick: hidden, axisLine: hidden },
     visualMap: visualMap as EChartsOption['visualMap'],
     series: series as EChartsOption['series'],
-    ...(image ? { graphic: [{ type: 'image', id: 'matrix-image', left: 1, top: 1, silent: true, z: 5, style: { image: image as HTMLCanvasElement, x: 0, y: 0, ...box } }] } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tooltipAtCell } from '../../src-shared/charts/heatmap-interact';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,9 +200,9 @@ describe('one picture in the app and in an export', () => {
     // the second "the" is numbered on both
     expect(pictureOf(app).y.data).toEqual(SENTENCE.map((t, i) => (t === 'the' && i > 0 ? 'the#2' : t)));
     // what the hook adds is the app's alone
-    expect(app.tooltip).toBeDefined();
+    expect(tooltipAtCell(app, 0, 2)).toMatch(/→/);
     expect(app.brush).toBeDefined();
-    expect(file.tooltip).toBeUndefined();
+    expect(tooltipAtCell(file, 0, 2)).toBeNull();
     expect(file.brush).toBeUndefined();
   });
 

@@ -4,7 +4,7 @@
  * than IMAGE_THRESHOLD, the matrix painted at screen resolution on a canvas (the only DOM use).
  */
 import type { EChartsOption } from 'echarts';
-import { heatmapOption, smallMultipleOption, type HeatmapInput } from '../../../src-shared/charts/heatmap';
+import { heatmapOption, type HeatmapInput } from '../../../src-shared/charts/heatmap';
 import { needsImage, type MatrixPixels } from '../../../src-shared/charts/heatmap-image';
 import type { ChartTheme } from '../../../src-shared/charts/theme';
 
@@ -48,32 +48,6 @@ export function drawHeatmap(input: HeatmapInput, o: DrawOptions): EChartsOption 
       pinnedRow: o.pinnedRow,
       pinColor: o.theme === 'dark' ? '#ffffff' : '#111111',
       image: needsImage(input.rows, input.cols) ? { pixelRatio: devicePixels(), paint: matrixCanvas } : undefined,
-    },
-  );
-}
-
-/**
- * A head's thumbnail: its pooled cells (at most SMALL_CELL_BUDGET a side) as one image, scaled
- * up without smoothing to the grid's pixels, rather than thousands of ECharts heatmap items
- * (8 heads of 64 × 64 items took most of a run's frame at T = 2048: bench --app).
- */
-export function drawSmallMultiple(input: HeatmapInput, o: { width: number; height: number; theme: ChartTheme }): EChartsOption {
-  return smallMultipleOption(
-    input,
-    { width: o.width, height: o.height, theme: o.theme, small: true },
-    {
-      image: (pixels, box) => {
-        if (typeof document === 'undefined') return null;
-        const dpr = devicePixels();
-        const canvas = document.createElement('canvas');
-        canvas.width = Math.max(1, Math.round(box.width * dpr));
-        canvas.height = Math.max(1, Math.round(box.height * dpr));
-        const ctx = canvas.getContext('2d');
-        if (!ctx) return null;
-        ctx.imageSmoothingEnabled = false;
-        ctx.drawImage(paintCanvas(pixels), 0, 0, canvas.width, canvas.height);
-        return canvas;
-      },
     },
   );
 }
