@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { APP_POOL, CpuPool } from '../src-main/engine/pool';
 import { appEngine } from '../src-main/engine/app-engine';
 import { encodeNpy } from '../src-main/service/npy-write';
+import { portableResult } from '../src-main/engine/marshal';
+import { deserialize, serialize } from 'node:v8';
 import { gaussianMatrix } from '../src-shared/random';
 import { closeBrowser, startHarness } from '../tests/e2e/harness';
 import { median } from './cases';
@@ -167,7 +169,12 @@ function numpyLoadMs(file: string): number {
   return Number(execFileSync('python3', ['-c', code, file], { env, encoding: 'utf8' }).trim());
 }
 
-function summary(samples: AppSample[]) {
+/**
+ * Medians of the samples, and `appOverheadMs`: the overhead with the harness's transport
+ * replaced by a structured clone of the reply (`ipcCloneMs`, what Electron's IPC does with it):
+ * total − engine − transport + clone.
+ */
+function summary(samples: AppSample[], ipcCloneMs: number) {
   const m = (k: keyof AppSample) => median(samples.map((s) => s[k]));
   const totalMs = m('totalMs');
   const engineMs = m('engineMs');
@@ -176,6 +183,7 @@ function summary(samples: AppSample[]) {
     medianMs: totalMs,
     engineMs,
     overheadMs: totalMs - engineMs,
+    appOverheadMs: median(samples.map((s) => s.totalMs - s.engineMs - (s.roundTripMs - s.serviceMs))) + ipcCloneMs,
     ratio: totalMs / engineMs,
     parts: { toSendMs: m('toSendMs'), serviceMs: m('serviceMs'), transportMs, toDomMs: m('toDomMs'), toPaintMs: m('toPaintMs') },
     samples,
@@ -233,6 +241,15 @@ export async function runAppCase(reps = 5, profile?: (page: import('playwright-c
       tau.push(await change('tau'));
     }
     const stored = h.service.storedRun(await panel.getAttribute('data-run-id').then((x) => x ?? ''));
+    // what Electron's IPC would do with the last run's reply in place of the harness's transport:
+    // a structured clone (v8's serializer) of the result as runJob sends it
+    const cloneTimes: number[] = [];
+    for (let i = 0; stored && i < 5; i++) {
+      const t0 = performance.now();
+      deserialize(serialize({ result: portableResult(stored.result), tokens: stored.tokens }));
+      cloneTimes.push(performance.now() - t0);
+    }
+    const ipcCloneMs = cloneTimes.length ? median(cloneTimes) : NaN;
     // open a 2048 × 768 .npy (a real model's width), a fresh copy each time (the file cache keys on the path)
     await page.evaluate(OPEN_SCRIPT);
     const wide = Float32Array.from(gaussianMatrix(20261207, 'bench/open', APP_T, OPEN_D, 1));
@@ -254,8 +271,9 @@ export async function runAppCase(reps = 5, profile?: (page: import('playwright-c
       heads: APP_HEADS,
       outputs: stored?.spec.outputs,
       backend: stored ? `${pool.ranOn().backend}, APP_POOL` : undefined,
-      metricChange: summary(metric),
-      tauStep: summary(tau),
+      metricChange: summary(metric, ipcCloneMs),
+      tauStep: summary(tau, ipcCloneMs),
+      ipcCloneMs,
       firstResult,
       fileOpen: {
         T: APP_T,
@@ -280,7 +298,7 @@ export async function runAppCase(reps = 5, profile?: (page: import('playwright-c
 
 export function appLines(r: Awaited<ReturnType<typeof runAppCase>>): string[] {
   const line = (name: string, s: ReturnType<typeof summary>) =>
-    `app ${name} (T${r.T} d${r.d}, ${r.heads} heads): ${s.medianMs.toFixed(0)} ms to the painted frame, engine ${s.engineMs.toFixed(0)} ms, overhead ${s.overheadMs.toFixed(0)} ms (×${s.ratio.toFixed(2)}) — input→send ${s.parts.toSendMs.toFixed(0)}, service ${s.parts.serviceMs.toFixed(0)}, test transport ${s.parts.transportMs.toFixed(0)}, reply→DOM ${s.parts.toDomMs.toFixed(0)}, DOM→frame ${s.parts.toPaintMs.toFixed(0)}`;
+    `app ${name} (T${r.T} d${r.d}, ${r.heads} heads): ${s.medianMs.toFixed(0)} ms to the painted frame, engine ${s.engineMs.toFixed(0)} ms, overhead ${s.overheadMs.toFixed(0)} ms (×${s.ratio.toFixed(2)}) — input→send ${s.parts.toSendMs.toFixed(0)}, service ${s.parts.serviceMs.toFixed(0)}, test transport ${s.parts.transportMs.toFixed(0)}, reply→DOM ${s.parts.toDomMs.toFixed(0)}, DOM→frame ${s.parts.toPaintMs.toFixed(0)}; with a structured clone (${r.ipcCloneMs.toFixed(0)} ms) for the transport: engine + ${s.appOverheadMs.toFixed(0)} ms`;
   const f = r.firstResult;
   const o = r.fileOpen;
   return [
