@@ -20,6 +20,7 @@ import { shareProblem } from './marshal';
 import type { CpuRuntimeKind, ToMain, ToWorker } from './protocol';
 import { nativeInstalled } from './ort-native';
 import { OnDemandBackend } from './on-demand';
+import { workerScript } from './worker-script';
 
 export interface PoolOptions {
   /**
@@ -80,14 +81,8 @@ interface Slot {
 }
 
 function workerUrl(script?: URL): { url: URL; workerData?: unknown } {
-  if (script) return { url: script };
   const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // running from sources: boot through tsx
-    return { url: new URL('./worker-boot.mjs', here), workerData: { entry: new URL('./worker.ts', here).href } };
-  }
-  // bundled (electron-vite / CLI build): the worker is emitted beside this chunk
-  return { url: new URL('./engine-worker.js', here) };
+  return script ? { url: script } : workerScript(here, './worker.ts', new URL('./engine-worker.js', here));
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { CaptureFileRequest } from './capture-file';
+import { workerScript } from '../../engine/worker-script';
 
 /** what a capture worker is given: the model and the request (without callbacks, which do not cross threads) */
 export interface CaptureThreadJob {
@@ -26,16 +27,6 @@ export interface CapturedFile {
 /** what the worker posts: how far it has got, then one reply */
 export type CaptureThreadMessage = { fraction: number } | ({ ok: true } & CapturedFile) | { ok: false; name: string; message: string };
 
-function workerUrl(): { url: URL; workerData?: unknown } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // from sources (tests): boot through tsx, as the engine's pool does
-    return { url: new URL('../../engine/worker-boot.mjs', here), workerData: { entry: new URL('./capture-worker.ts', here).href } };
-  }
-  // bundled: electron.vite.config.ts emits the worker beside the main chunk
-  return { url: new URL('./capture-worker.js', here) };
-}
-
 /**
  * Capture `modelPath` as `request` asks, in a worker thread; `onProgress` hears 0…1. Errors
  * come back with their name and message (which name the model, never its bytes).
@@ -47,7 +38,8 @@ export function captureInWorker(
 ): Promise<CapturedFile> {
   const { signal } = opts;
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
-  const { url, workerData } = workerUrl();
+  const here = import.meta.url;
+  const { url, workerData } = workerScript(here, './capture-worker.ts', new URL('./capture-worker.js', here));
   const worker = new Worker(url, { workerData });
   opts.onWorker?.(worker);
   return new Promise<CapturedFile>((resolve, reject) => {

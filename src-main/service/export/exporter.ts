@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ExportRequest, TileReply } from '../../../src-shared/api/lab-api';
 import type { StoredRun } from '../runs/kept-results';
+import { workerScript } from '../../engine/worker-script';
 
 export interface ExportJob {
   id: number;
@@ -28,23 +29,14 @@ interface Pending {
   progress?: (fraction: number) => void;
 }
 
-function workerUrl(): { url: URL; workerData?: unknown } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // from sources (tests): boot through tsx, as the engine's pool does
-    return { url: new URL('../../engine/worker-boot.mjs', here), workerData: { entry: new URL('./export-worker.ts', here).href } };
-  }
-  // bundled: electron.vite.config.ts emits the worker beside the main chunk
-  return { url: new URL('./export-worker.js', here) };
-}
-
 export class Exporter {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
   private start(): Worker {
-    const { url, workerData } = workerUrl();
+    const here = import.meta.url;
+    const { url, workerData } = workerScript(here, './export-worker.ts', new URL('./export-worker.js', here));
     const worker = new Worker(url, { workerData });
     worker.on('message', (m: ExportMessage) => {
       const p = this.pending.get(m.id);
