@@ -9,7 +9,7 @@ import { needsImage, type MatrixPixels } from '../../../src-shared/charts/heatma
 import type { ChartTheme } from '../../../src-shared/charts/theme';
 
 /** Image pixels per CSS pixel: the screen's, up to 2 (finer is not seen, and costs pooling time). */
-const devicePixels = () => (typeof window !== 'undefined' ? Math.min(2, window.devicePixelRatio || 1) : 1);
+export const devicePixels = () => (typeof window !== 'undefined' ? Math.min(2, window.devicePixelRatio || 1) : 1);
 
 export function paintCanvas(pixels: MatrixPixels): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
