@@ -22,7 +22,7 @@ import { portableResult } from '../src-main/engine/marshal';
 import { deserialize, serialize } from 'node:v8';
 import { gaussianMatrix } from '../src-shared/random';
 import { closeBrowser, startHarness } from '../tests/e2e/harness';
-import { median } from './cases';
+import { median, numpyEnv } from './cases';
 
 export const APP_T = 2048;
 export const APP_D = 64;
@@ -162,11 +162,8 @@ const OPEN_SCRIPT = `(() => {
 
 /** numpy.load of the same file in one Python process (the time of the load alone, median of 5), OPENBLAS variables unset. */
 function numpyLoadMs(file: string): number {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
   const code = `import numpy, time, statistics, sys\nts=[]\nfor _ in range(5):\n    t=time.perf_counter(); a=numpy.load(sys.argv[1]); a.sum(); ts.append((time.perf_counter()-t)*1000)\nprint(statistics.median(ts))`;
-  return Number(execFileSync('python3', ['-c', code, file], { env, encoding: 'utf8' }).trim());
+  return Number(execFileSync('python3', ['-c', code, file], { env: numpyEnv(), encoding: 'utf8' }).trim());
 }
 
 /**

@@ -25,3 +25,14 @@ export function median(xs: number[]): number {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/**
+ * The environment numpy's baseline commands run in: this one's, less OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE (they slow a current numpy on these machines; unset for numpy alone).
+ */
+export function numpyEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}

@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gaussianMatrix } from '../src-shared/random';
-import { median } from './cases';
+import { median, numpyEnv } from './cases';
 
 const TIME = '/usr/bin/time';
 
@@ -101,9 +101,6 @@ export function buildCli(root: string): string {
 
 export function runCliCases(root: string, reps = 7): { built: string; cases: LatencyCase[] } {
   const built = buildCli(root);
-  const numpyEnv = { ...process.env };
-  delete numpyEnv.OPENBLAS_CORETYPE;
-  delete numpyEnv.OPENBLAS_L2_SIZE;
   const qklab = (...args: string[]): Command => ({ file: process.execPath, args: [join(root, 'bin/qklab.mjs'), ...args] });
   const toy = join(root, 'examples/toy.json');
   return {
@@ -112,7 +109,7 @@ export function runCliCases(root: string, reps = 7): { built: string; cases: Lat
       compare(
         'cli toy run (cold) vs numpy',
         qklab('run', toy, '--json'),
-        { file: 'python3', args: [join(root, 'bench/numpy_toy.py'), toy], env: numpyEnv },
+        { file: 'python3', args: [join(root, 'bench/numpy_toy.py'), toy], env: numpyEnv() },
         root,
         reps,
         sameWeights,

@@ -13,7 +13,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CASES, median, type BenchCase } from './cases';
+import { CASES, median, numpyEnv, type BenchCase } from './cases';
 import { writeBenchInput, benchInput } from './inputs';
 import type { runRecurrenceCase } from './recurrence-case';
 import type { appLines } from './app-case';
@@ -42,6 +42,7 @@ function child(args: string[]): Contender {
 function numpy(c: BenchCase, input: string): Contender {
   try {
     const out = execFileSync('python3', [join(here, 'numpy_case.py'), input, String(c.H), String(c.T), String(c.d), c.kind, String(c.reps)], {
+      env: numpyEnv(),
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
