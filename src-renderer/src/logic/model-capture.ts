@@ -49,8 +49,3 @@ export function captureProgress(state: ModelState): { percent: number | null; te
   const percent = state.fraction === null ? null : Math.round(state.fraction * 100);
   return { percent, text: percent === null ? 'Capturing…' : `Capturing ${percent}%` };
 }
-
-/** Whether an error is the capture's own cancellation (the user asked for it: no error shown). */
-export function isCancellation(message: string): boolean {
-  return /cancelled/i.test(message);
-}

@@ -7,10 +7,10 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { isModelFileInfo, type SourceInfo } from '../../../src-shared/api/lab-api';
 import { labApi } from '../host';
-import { errorText } from '../logic/errors';
+import { errorText, isCancellation } from '../logic/errors';
 import { captureOf, keySlot, querySlot, slotTokens, type CaptureState, type SlotState, type SourceRole, type SourcesState } from '../logic/jobspec';
 import { sample, type SampleData } from '../logic/samples';
-import { captureRequestOf, isCancellation, modelState, type ModelState } from '../logic/model-capture';
+import { captureRequestOf, modelState, type ModelState } from '../logic/model-capture';
 
 type Slots = Record<SourceRole, SlotState | null>;
 
@@ -159,8 +159,8 @@ export const useSourcesStore = defineStore('sources', () => {
       return info;
     } catch (e) {
       if (mine()) {
-        const text = errorText(e);
-        model.value = { ...model.value!, captureId: null, fraction: null, error: isCancellation(text) ? null : text };
+        // the user's own cancel shows no error
+        model.value = { ...model.value!, captureId: null, fraction: null, error: isCancellation(e) ? null : errorText(e) };
       }
       return null;
     } finally {
