@@ -161,9 +161,9 @@ export function colourScale(input: HeatmapInput, drawn: ArrayLike<number> = inpu
   const [lo, hi] = perRow ? [0, 1] : (input.range ?? valueRange(drawn, input.view.matrix, input.diverging));
   const label = perRow ? `${defaultValueLabel(input)} ÷ row maximum` : defaultValueLabel(input);
   const heading = [label];
-  const ext = finiteExtent(drawn);
   const wantsLog = input.view.scale === 'log';
-  const canLog = wantsLog && !input.diverging && lo >= 0 && (ext === null || ext[0] >= 0);
+  // a log scale needs no negative value drawn (scanned only then: a 512² map per run)
+  const canLog = wantsLog && !input.diverging && lo >= 0 && (finiteExtent(drawn)?.[0] ?? 0) >= 0;
   if (pooled && (pooled.blockRows > 1 || pooled.blockCols > 1)) heading.push(`${pooled.mode} of ${pooled.blockRows}×${pooled.blockCols} blocks`);
   if (canLog) {
     const top = hi > 0 ? Math.log10(hi) : 0;

@@ -52,33 +52,62 @@ export function poolMatrix(values: Float32Array, rows: number, cols: number, max
     }
     return { values: out, rows: outRows, cols: outCols, blockRows: 1, blockCols: 1, blocked: frac };
   }
+  // row by row through the source (the order it lies in memory), each block's totals kept per output column
+  const sum = new Float64Array(outCols);
+  const max = new Float64Array(outCols);
+  const nFinite = new Int32Array(outCols);
+  const nBlocked = new Int32Array(outCols);
   for (let R = 0; R < outRows; R++) {
     const i0 = R * br;
     const i1 = Math.min(rows, i0 + br);
-    for (let C = 0; C < outCols; C++) {
-      const j0 = C * bc;
-      const j1 = Math.min(cols, j0 + bc);
-      let max = -Infinity;
-      let sum = 0;
-      let nFinite = 0;
-      let nBlocked = 0;
-      for (let i = i0; i < i1; i++) {
-        for (let j = j0; j < j1; j++) {
-          const k = i * cols + j;
-          const x = values[k];
-          const b = x === -Infinity || (blocked != null && blocked[k] === 1);
-          if (b) nBlocked++;
-          if (!Number.isFinite(x)) continue;
-          // the mean counts a flagged blocked weight (it holds 0) as 0; max ignores it
-          sum += x;
-          nFinite++;
-          if (!b && x > max) max = x;
+    sum.fill(0);
+    max.fill(-Infinity);
+    nFinite.fill(0);
+    nBlocked.fill(0);
+    for (let i = i0; i < i1; i++) {
+      const base = i * cols;
+      for (let C = 0; C < outCols; C++) {
+        const j0 = base + C * bc;
+        const j1 = base + Math.min(cols, (C + 1) * bc);
+        let s = sum[C];
+        let m = max[C];
+        let nf = 0;
+        let nb = 0;
+        if (blocked == null) {
+          for (let k = j0; k < j1; k++) {
+            const x = values[k];
+            // x − x is 0 for a finite x, NaN for ±∞ and NaN: those are left out (−∞ is a blocked cell)
+            if (x - x !== 0) {
+              if (x === -Infinity) nb++;
+              continue;
+            }
+            s += x;
+            nf++;
+            if (x > m) m = x;
+          }
+        } else {
+          for (let k = j0; k < j1; k++) {
+            const x = values[k];
+            const b = x === -Infinity || blocked[k] === 1;
+            if (b) nb++;
+            if (x - x !== 0) continue;
+            // the mean counts a flagged blocked weight (it holds 0) as 0; max ignores it
+            s += x;
+            nf++;
+            if (!b && x > m) m = x;
+          }
         }
+        sum[C] = s;
+        max[C] = m;
+        nFinite[C] += nf;
+        nBlocked[C] += nb;
       }
-      const cells = (i1 - i0) * (j1 - j0);
+    }
+    for (let C = 0; C < outCols; C++) {
+      const cells = (i1 - i0) * (Math.min(cols, (C + 1) * bc) - C * bc);
       const o = R * outCols + C;
-      out[o] = nBlocked === cells || nFinite === 0 ? -Infinity : mode === 'max' ? max : sum / nFinite;
-      frac[o] = nBlocked / cells;
+      out[o] = nBlocked[C] === cells || nFinite[C] === 0 ? -Infinity : mode === 'max' ? max[C] : sum[C] / nFinite[C];
+      frac[o] = nBlocked[C] / cells;
     }
   }
   return { values: out, rows: outRows, cols: outCols, blockRows: br, blockCols: bc, blocked: frac };

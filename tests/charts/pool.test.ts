@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { headBlocked, headSlice, poolMatrix } from '../../src-shared/charts/pool';
 import { poolOverview } from '../../src-shared/reference';
 import type { AttentionResult } from '../../src-shared/job/problem';
+import { gaussianMatrix } from '../../src-shared/random';
 import { randomResult } from './helpers';
 
 const NEG = -Infinity;
@@ -68,6 +69,48 @@ describe('poolMatrix', () => {
     expect(Array.from(max.values)).toEqual([3, NEG]);
     expect(Array.from(max.blocked)).toEqual([0.5, 1]);
     expect(Array.from(poolMatrix(s, 2, 4, 1, 2, 'mean').values)).toEqual([2, NEG]);
+  });
+
+  it('pools ragged blocks of a matrix with −∞, +∞, NaN and flagged cells as the definition says, cell for cell', () => {
+    // the definition, block by block (the docs' "overview", and this file's header): what poolMatrix must equal
+    const oracle = (v: Float32Array, rows: number, cols: number, br: number, bc: number, mode: 'mean' | 'max', flags?: Uint8Array) => {
+      const out: number[] = [];
+      const frac: number[] = [];
+      for (let i0 = 0; i0 < rows; i0 += br) {
+        for (let j0 = 0; j0 < cols; j0 += bc) {
+          const cells: { x: number; blocked: boolean }[] = [];
+          for (let i = i0; i < Math.min(rows, i0 + br); i++)
+            for (let j = j0; j < Math.min(cols, j0 + bc); j++) cells.push({ x: v[i * cols + j], blocked: v[i * cols + j] === -Infinity || flags?.[i * cols + j] === 1 });
+          const finite = cells.filter((c) => Number.isFinite(c.x));
+          const open = finite.filter((c) => !c.blocked);
+          const nBlocked = cells.filter((c) => c.blocked).length;
+          const all = nBlocked === cells.length || finite.length === 0;
+          out.push(all ? -Infinity : mode === 'max' ? Math.max(-Infinity, ...open.map((c) => c.x)) : finite.reduce((a, c) => a + c.x, 0) / finite.length);
+          frac.push(nBlocked / cells.length);
+        }
+      }
+      return { out, frac };
+    };
+    const rows = 37;
+    const cols = 53;
+    const v = Float32Array.from(gaussianMatrix(7, 'pool/ragged', rows, cols, 1));
+    // a causal corner of −∞, one +∞, one NaN, and a fully blocked first block
+    for (let i = 0; i < rows; i++) for (let j = i + 20; j < cols; j++) v[i * cols + j] = -Infinity;
+    v[5 * cols + 3] = Infinity;
+    v[9 * cols + 11] = NaN;
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 6; j++) v[i * cols + j] = -Infinity;
+    const flags = Uint8Array.from({ length: rows * cols }, (_, k) => (k % 7 === 3 ? 1 : 0));
+    for (const mode of ['mean', 'max'] as const) {
+      for (const blocked of [undefined, flags]) {
+        // 37 rows into ≤ 10 → blocks of 4 (the last of 1); 53 columns into ≤ 9 → blocks of 6 (the last of 5)
+        const p = poolMatrix(v, rows, cols, 10, 9, mode, blocked);
+        expect([p.rows, p.cols, p.blockRows, p.blockCols]).toEqual([10, 9, 4, 6]);
+        const want = oracle(v, rows, cols, 4, 6, mode, blocked);
+        expect(Array.from(p.values)).toEqual(want.out.map((x) => Math.fround(x)));
+        expect(Array.from(p.blocked)).toEqual(want.frac.map((x) => Math.fround(x)));
+        expect(p.values[0]).toBe(-Infinity);
+      }
+    }
   });
 
   it('mean counts blocked weights (which hold 0) as 0, as the overview does; max ignores them', () => {
