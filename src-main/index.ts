@@ -62,7 +62,7 @@ if (!app.requestSingleInstanceLock()) {
       protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
 
       // CPU worker pool (native onnxruntime, or wasm) + WebGPU in a hidden compute window; the router picks per job
-      engine = appEngine(new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath })));
+      engine = appEngine(new WebGpuBackend(computeWindowConnector({ preload: computePreloadPath }))).engine;
       service = await LabService.create({
         host: new ElectronHost(() => win, app.getPath('userData')),
         backend: engine,

@@ -53,6 +53,12 @@ export interface PoolOptions {
    * so varies from run to run. Default false; the app's pool sets it (APP_POOL).
    */
   optimizeUpFront?: boolean;
+  /**
+   * Start the workers when this settles, or with the first job if that comes first (default:
+   * at once). The app's window boots on the same cores as the workers' onnxruntime: its first
+   * result runs in process (router.ts) and the workers start after it.
+   */
+  startWhen?: Promise<unknown>;
   /** refuse jobs whose smallest tile needs more than this (default MAX_TILE_BYTES, see plan.ts) */
   maxTileBytes?: number;
   /** bytes of released results kept for reuse (default 256 MiB; 0 turns reuse off) */
@@ -126,6 +132,7 @@ export class CpuPool implements Backend, TileExecutor {
   private readonly maxTileBytes: number;
   private readonly workerScript?: URL;
   private closed = false;
+  private workersStarted = false;
   private restartCount = 0;
 
   constructor(options: PoolOptions = {}) {
@@ -149,6 +156,15 @@ export class CpuPool implements Backend, TileExecutor {
     this.queue = new JobQueue(this, { recycleBytes: options.recycleBytes });
     // before any worker compiles onnxruntime (each worker's isolate reads the flag then)
     if (options.optimizeUpFront && this.runtime === 'wasm') setFlagsFromString('--no-liftoff');
+    const start = () => this.start();
+    if (options.startWhen) void options.startWhen.then(start, start);
+    else start();
+  }
+
+  /** Start the workers (once; not after close). */
+  private start(): void {
+    if (this.workersStarted || this.closed) return;
+    this.workersStarted = true;
     for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn(i));
   }
 
@@ -196,6 +212,7 @@ export class CpuPool implements Backend, TileExecutor {
   }
 
   run(problem: AttentionProblem, options: RunOptions = {}): Promise<EngineResult> {
+    this.start();
     return this.queue.run(problem, options);
   }
 
@@ -216,6 +233,11 @@ export class CpuPool implements Backend, TileExecutor {
 
   admit(): void {
     this.pump();
+  }
+
+  /** its workers have been started (PoolOptions.startWhen settled, or a job came first) */
+  get started(): boolean {
+    return this.workersStarted;
   }
 
   /** a worker is ready for tiles (Backend.ready) */
@@ -335,6 +357,8 @@ export class CpuPool implements Backend, TileExecutor {
   }
 
   private checkWarm(): void {
+    // not started: nothing has warmed yet (unless closed, when nothing ever will)
+    if (!this.workersStarted && !this.closed) return;
     if (!this.slots.every((s) => s.warm || !s.alive)) return;
     const waiters = this.warmWaiters;
     this.warmWaiters = [];

@@ -212,7 +212,7 @@ export interface HarnessOptions {
   workers?: number;
   /** share a pool across harnesses in one file */
   pool?: CpuPool;
-  /** the service's engine, when it is more than the pool (the bench runs the app's: appEngine over `pool`) */
+  /** the service's engine, when it is more than the pool (the bench runs the app's: appEngine's engine, with its pool as `pool`) */
   backend?: Backend;
   /** JavaScript run in the page before the app's own (after the API's): the bench times the first run with it */
   initScript?: string;
