@@ -186,7 +186,7 @@ function summary(samples: AppSample[], ipcCloneMs: number) {
   };
 }
 
-export async function runAppCase(reps = 5, profile?: (page: import('playwright-core').Page, change: (kind: 'metric' | 'tau') => Promise<AppSample>) => Promise<void>) {
+export async function runAppCase(reps = 9, profile?: (page: import('playwright-core').Page, change: (kind: 'metric' | 'tau') => Promise<AppSample>) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), 'qklab-bench-app-'));
   // the app's start: its engine (small jobs in process, the pool's workers started after the
   // window's first run; no compute window here), the window loading beside it
