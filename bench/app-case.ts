@@ -90,8 +90,11 @@ const PAGE_SCRIPT = `(() => {
       select.dispatchEvent(new Event('change', { bubbles: true }));
     } else {
       const slider = document.querySelector('[data-testid="field-metric.tau"] input[type="range"]');
+      // back and forth between two positions 5 apart: one position moves τ by less than the
+      // field's rounding in places (672 → 673 of 1000 both give τ = 1.04: no new run)
       const at = Number(slider.value);
-      slider.value = String(at >= Number(slider.max) - 1 ? at - 1 : at + 1);
+      window.__benchTauUp = !window.__benchTauUp && at + 5 <= Number(slider.max);
+      slider.value = String(window.__benchTauUp ? at + 5 : at - 5);
       slider.dispatchEvent(new Event('input', { bubbles: true }));
     }
     const status = () => (document.querySelector('[data-testid="run-status"]') || {}).textContent;
