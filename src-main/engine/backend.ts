@@ -50,6 +50,10 @@ export interface Backend {
    * ready, so a first result never waits for the pool's start.
    */
   readonly ready?: boolean;
+  /** worker threads it computes on (appInfo); absent, one */
+  readonly workers?: number;
+  /** what it computes on, in words ("native CPU", "auto (native CPU; webgpu: …)"; appInfo); absent, its id */
+  describe?(): string;
   run(problem: AttentionProblem, options?: RunOptions): Promise<EngineResult>;
   /**
    * The caller is done with a result this backend returned: it will never read its arrays

@@ -55,7 +55,7 @@ export class EngineRouter implements Backend {
 
   constructor(
     /** the CPU worker pool (native or wasm onnxruntime: pool.ts) */
-    readonly cpu: Backend & { workers?: number },
+    readonly cpu: Backend,
     readonly gpu: WebGpuBackend | null = null,
     /** small `auto` jobs run here instead of on the pool (in-process.ts) */
     readonly inProcess: Backend | null = null,
@@ -71,7 +71,7 @@ export class EngineRouter implements Backend {
   /** What the app's About box and appInfo show, e.g. "auto (native CPU; webgpu: google swiftshader, software)". */
   describe(): string {
     const gpu = this.gpu;
-    const cpu = cpuLabel(this.cpu);
+    const cpu = this.cpu.describe?.() ?? this.cpu.id;
     if (!gpu) return cpu;
     if (gpu.status === 'ready') return `auto (${cpu}; ${gpu.label})`;
     if (gpu.status === 'unavailable') return `${cpu} (WebGPU unavailable: ${gpu.reason})`;
@@ -124,10 +124,4 @@ export class EngineRouter implements Backend {
   async close(): Promise<void> {
     await Promise.all([this.cpu.close(), this.gpu?.close(), this.inProcess?.close(), this.wasm?.close()]);
   }
-}
-
-/** The CPU pool in a word: 'native CPU' or 'wasm' (the pool says which it runs: pool.ts describe), else its id. */
-function cpuLabel(cpu: Backend): string {
-  const describe = (cpu as { describe?: () => string }).describe;
-  return typeof describe === 'function' ? describe.call(cpu) : cpu.id;
 }
