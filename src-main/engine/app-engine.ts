@@ -6,7 +6,8 @@
  *
  * The pool's workers start after the window's first run, not with the process: on 2 cores
  * their onnxruntime start (compiling its wasm, warming up) took the cores from the window's
- * boot and its first run, which then painted ~130 ms later (bench --app, "first result").
+ * boot and its first run, which then painted ~270 ms later counted from the page's start
+ * (bench --app's "first result", 4 alternating pairs: docs/performance.md).
  * A job the in-process executor does not take starts them at once (CpuPool.run).
  */
 import type { AttentionProblem } from '../../src-shared/job/problem';
