@@ -28,6 +28,17 @@ export interface RecycledBuffersOptions {
   minBytes?: number;
 }
 
+/**
+ * Zeroes a buffer 8 bytes at a time (the tail byte by byte): V8 fills a Uint8Array over a
+ * SharedArrayBuffer a byte at a time, 4–5 ms for a T = 2048 run's 8 MB overview, against
+ * ~1 ms through a Float64Array (+0.0 is all zero bits) — on every run of the app's.
+ */
+export function zeroBuffer(buffer: ResultBuffer): void {
+  const words = Math.floor(buffer.byteLength / 8);
+  new Float64Array(buffer, 0, words).fill(0);
+  new Uint8Array(buffer, words * 8).fill(0);
+}
+
 export class RecycledBuffers implements BufferSupply {
   readonly maxBytes: number;
   readonly minBytes: number;
@@ -45,7 +56,7 @@ export class RecycledBuffers implements BufferSupply {
     if (i < 0) return null;
     const [buffer] = this.idle.splice(i, 1);
     this.bytes -= buffer.byteLength;
-    new Uint8Array(buffer).fill(0);
+    zeroBuffer(buffer);
     return buffer;
   }
 

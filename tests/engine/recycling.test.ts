@@ -31,6 +31,19 @@ describe('RecycledBuffers', () => {
     expect(supply.take(64, true)).toBeNull();
   });
 
+  it('zeroes every byte, a length that is no multiple of 8 included, shared or not', () => {
+    for (const bytes of [MiB + 5, MiB]) {
+      for (const buffer of [new SharedArrayBuffer(bytes), new ArrayBuffer(bytes)]) {
+        const supply = new RecycledBuffers();
+        new Uint8Array(buffer).fill(0xff);
+        supply.give(buffer);
+        const got = new Uint8Array(supply.take(bytes, buffer instanceof SharedArrayBuffer)!);
+        expect(got.length).toBe(bytes);
+        expect(got.findIndex((b) => b !== 0)).toBe(-1);
+      }
+    }
+  });
+
   it('keeps at most maxBytes (oldest dropped first), ignores small buffers and a buffer given twice', () => {
     const supply = new RecycledBuffers({ minBytes: 16, maxBytes: 100 });
     const [a, b, c] = [new ArrayBuffer(40), new ArrayBuffer(40), new ArrayBuffer(40)];
