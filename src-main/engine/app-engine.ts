@@ -8,7 +8,10 @@
  * their onnxruntime start (compiling its wasm, warming up) took the cores from the window's
  * boot and its first run, which then painted ~270 ms later counted from the page's start
  * (bench --app's "first result", 4 alternating pairs: docs/performance.md).
- * A job the in-process executor does not take starts them at once (CpuPool.run).
+ * A job the in-process executor does not take starts them at once (CpuPool.run); if that
+ * is the window's first job (the sample is small; a session is restored only when the user
+ * accepts the offer), it waits for their start, ~0.7 s here with the built native worker,
+ * where it used to find them started.
  */
 import type { AttentionProblem } from '../../src-shared/job/problem';
 import type { EngineResult, RunOptions } from './backend';
