@@ -17,7 +17,7 @@ import type { AttentionProblem } from '../../src-shared/job/problem';
 import { matrix } from '../../src-shared/linalg/matrix';
 import { gaussianMatrix } from '../../src-shared/random';
 import { referenceAttention } from '../../src-shared/reference';
-import { ScriptedHost, tempDir } from './helpers';
+import { ScriptedHost, tempDir, writeJobFile } from './helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'captures');
 interface Expected {
@@ -41,11 +41,7 @@ afterAll(async () => {
 });
 
 /** A job file beside the captures; returns its path. */
-function jobFile(name: string, job: unknown): string {
-  const path = join(tmp.dir, name);
-  writeFileSync(path, JSON.stringify(job));
-  return path;
-}
+const jobFile = (name: string, job: unknown) => writeJobFile(tmp.dir, name, job);
 
 async function runJob(job: unknown, name = 'job.json') {
   const path = jobFile(name, job);

@@ -40,6 +40,13 @@ export function vectors(T: number, d: number, seed = 1): number[][] {
   return Array.from({ length: T }, (_, i) => Array.from(m.subarray(i * d, (i + 1) * d), (x) => Math.round(x * 1000) / 1000));
 }
 
+/** A JobSpec written as `name` in `dir`; returns its path. */
+export function writeJobFile(dir: string, name: string, job: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(job));
+  return path;
+}
+
 /** A JSON embedding file {"tokens", "vectors"}. */
 export function writeJsonEmbeddings(path: string, tokens: string[], d = 8, seed = 1): number[][] {
   const v = vectors(tokens.length, d, seed);

@@ -4,13 +4,11 @@
  * the float64 reference's; a problem whose normaliser couples a head's rows runs whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CpuPool } from '../../src-main/engine/pool';
 import { CliService } from '../../src-main/cli/cli-service';
 import { referenceAttention } from '../../src-shared/reference';
 import type { AttentionProblem } from '../../src-shared/job/problem';
-import { tempDir, vectors } from './helpers';
+import { tempDir, vectors, writeJobFile } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
 let pool: CpuPool;
@@ -25,11 +23,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-function jobFile(name: string, job: object): string {
-  const path = join(tmp.dir, name);
-  writeFileSync(path, JSON.stringify(job));
-  return path;
-}
+const jobFile = (name: string, job: object) => writeJobFile(tmp.dir, name, job);
 
 describe('a run of one head', () => {
   it('4 heads × 2048 tokens, causal: head 2 alone equals the whole run’s head 2 and the float64 reference', async () => {
