@@ -111,6 +111,35 @@ describe('QK Lab in Chromium with the real engine', () => {
     await h.screenshot('lab-rbf-causal');
   });
 
+  it('a change paints the map first: at that moment the entropy panel and the thumbnails still show the last run; then every panel shows the new one', async () => {
+    const { page } = h;
+    const before = await shownRun(page);
+    // what the panels show at the moment the map's element takes the new run
+    await page.evaluate(() => {
+      const w = window as unknown as { __mapFirst?: Promise<Record<string, string>> };
+      const focus = document.querySelector<HTMLElement>('[data-testid="heatmap-focus"]')!;
+      const was = focus.dataset.runId;
+      w.__mapFirst = new Promise((resolve) => {
+        const observer = new MutationObserver(() => {
+          if (!focus.dataset.runId || focus.dataset.runId === was) return;
+          observer.disconnect();
+          const id = (t: string) => document.querySelector<HTMLElement>(`[data-testid="${t}"]`)?.dataset.runId ?? '';
+          resolve({ map: focus.dataset.runId, panel: id('heatmap-panel'), entropy: id('entropy-panel') });
+        });
+        observer.observe(focus, { attributes: true, attributeFilter: ['data-run-id'] });
+      });
+    });
+    await page.getByTestId('score-function').selectOption('cosine');
+    const runId = await runFinished(page, before);
+    const atMap = await page.evaluate(() => (window as unknown as { __mapFirst: Promise<Record<string, string>> }).__mapFirst);
+    expect(atMap).toEqual({ map: runId, panel: before, entropy: before });
+    expect(await page.getByTestId('entropy-panel').getAttribute('data-run-id')).toBe(runId);
+    expect(await page.getByTestId('heatmap-focus').getAttribute('data-run-id')).toBe(runId);
+    await expectEntropyChartShows(page, runId);
+    await page.getByTestId('score-function').selectOption('rbf');
+    await runFinished(page, runId);
+  });
+
   it('exports a PNG of the asked size to the path chosen in the Save dialog', async () => {
     const { page, host } = h;
     const target = join(dir, 'heatmap.png');

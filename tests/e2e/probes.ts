@@ -65,12 +65,12 @@ export async function duplicateTestIds(page: Page): Promise<string[]> {
   });
 }
 
-/** The run id the heatmap shows. */
+/** The run id the heatmap panel shows in every part (its map has it a frame before its thumbnails: stores/run.ts). */
 export async function shownRun(page: Page): Promise<string> {
   return (await page.getByTestId('heatmap-panel').getAttribute('data-run-id')) ?? '';
 }
 
-/** Wait until the heatmap shows a finished run other than `previous`; returns its id. */
+/** Wait until the heatmap panel shows a finished run other than `previous` (the entropy panel shows it too); returns its id. */
 export async function runFinished(page: Page, previous: string): Promise<string> {
   await page.waitForFunction(
     (prev) => {

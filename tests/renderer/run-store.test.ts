@@ -71,6 +71,28 @@ describe('the run store', () => {
     expect(run.reply?.runId).toBe(api.runs[1].runId);
   });
 
+  it("the panels' reply follows the map's once the map's frame is painted (timers here), and a reset clears both at once", async () => {
+    const run = useRunStore();
+    run.schedule(job(1));
+    api.runs[0].resolve(replyOf(api.runs[0].runId, resultOf([[1, 0]])));
+    await flush();
+    expect(run.reply?.runId).toBe(api.runs[0].runId);
+    expect(run.panelReply).toBeNull();
+    vi.advanceTimersByTime(0);
+    expect(run.panelReply).toBe(run.reply);
+    // two replies before the panels' turn: they draw the last one
+    run.runNow(job(2));
+    api.runs[1].resolve(replyOf(api.runs[1].runId, resultOf([[0, 1]])));
+    await flush();
+    expect(run.panelReply?.runId).toBe(api.runs[0].runId);
+    run.reset();
+    expect(run.reply).toBeNull();
+    expect(run.panelReply).toBeNull();
+    vi.advanceTimersByTime(10);
+    // the reply put off before the reset does not come back
+    expect(run.panelReply).toBeNull();
+  });
+
   it('a change soon after a finished run still waits for the debounce (a drag that outlasts a run)', async () => {
     api.autoReply = resultOf([[1]]);
     const run = useRunStore();

@@ -9,6 +9,7 @@ import type { ProgressEvent, RunReply } from '../../../src-shared/api/lab-api';
 import type { JobSpec } from '../../../src-shared/job/spec';
 import { labApi } from '../host';
 import { debounce } from '../logic/debounce';
+import { afterNextPaint } from '../logic/frames';
 import { isCancellation, locateError, type LocatedError } from '../logic/errors';
 
 /**
@@ -34,6 +35,14 @@ export const useRunStore = defineStore('run', () => {
   /** the last good result, and the JobSpec that produced it */
   const reply = shallowRef<RunReply | null>(null);
   const replyJob = shallowRef<JobSpec | null>(null);
+  /**
+   * The reply the panels around the map draw (the entropy charts, the heads' thumbnails):
+   * `reply`, once the frame after it has been painted. A change's map is painted in the frame
+   * after its reply comes; those panels (~50 ms of charts at T = 2048) redraw after that, in a
+   * background task, not before it. Cleared with `reply` at once.
+   */
+  const panelReply = shallowRef<RunReply | null>(null);
+  const toPanels = afterNextPaint();
   /** the last run's error (cleared by the next good result) */
   const error = ref<LocatedError | null>(null);
   /** the job waiting for the debounce */
@@ -87,6 +96,9 @@ export const useRunStore = defineStore('run', () => {
       if (current.value !== runId) return null;
       reply.value = markRaw(r);
       replyJob.value = job;
+      toPanels(() => {
+        panelReply.value = reply.value;
+      });
       error.value = null;
       status.value = 'done';
       return r;
@@ -181,16 +193,39 @@ export const useRunStore = defineStore('run', () => {
     queued.value = null;
     reply.value = null;
     replyJob.value = null;
+    toPanels.cancel();
+    panelReply.value = null;
     error.value = null;
     status.value = 'idle';
   }
 
   function dispose() {
     debounced.cancel();
+    toPanels.cancel();
     stopBlink();
     unsubscribe?.();
     unsubscribe = null;
   }
 
-  return { status, current, progress, slow, reply, replyJob, error, queued, started, busy, hasResult, schedule, dropQueued, runNow, cancel, clearError, reset, dispose };
+  return {
+    status,
+    current,
+    progress,
+    slow,
+    reply,
+    panelReply,
+    replyJob,
+    error,
+    queued,
+    started,
+    busy,
+    hasResult,
+    schedule,
+    dropQueued,
+    runNow,
+    cancel,
+    clearError,
+    reset,
+    dispose,
+  };
 });
