@@ -8,7 +8,7 @@
 import { colorAt, parseColor } from './colormaps';
 import type { HeatmapInput } from './heatmap';
 import { colourScale, scaledValues, type ColourScale } from './heatmap-scale';
-import { poolMatrix, type PooledMatrix } from './pool';
+import { poolBlock, poolMatrix, type PooledMatrix } from './pool';
 
 /** Matrices larger than this on either axis are drawn as an image in the app (the option has at most this many cells a side). */
 export const IMAGE_THRESHOLD = 256;
@@ -33,21 +33,39 @@ export function matrixPixels(input: HeatmapInput, maxWidth: number, maxHeight: n
   return paintPixels(pooled, colourScale(input, pooled.values, { blockRows: pooled.blockRows, blockCols: pooled.blockCols, mode: input.pool ?? 'mean' }), maskedColor);
 }
 
-let lastPooling: { values: Float32Array; key: string; pooled: PooledMatrix } | null = null;
+/** the last two poolings: the heatmap pools its input twice per draw (below), and redraws it for every pin and resize step */
+const poolings: { values: Float32Array; key: string; pooled: PooledMatrix }[] = [];
 
 /**
- * The input pooled to at most maxWidth × maxHeight pixels (after its colour scale's
- * transform: log, per-row maximum). The last one is kept: a window redraws the same
- * matrix for every hover, pin and resize step, and pooling 2048² cells takes ~0.1 s.
+ * The input pooled to at most maxRows × maxCols blocks (after its colour scale's transform:
+ * log, per-row maximum), as `poolMatrix` pools it. The heatmap pools its input to its cell
+ * budget (the axes, hover) and to the image's pixels; on a plot no more pixels high and wide
+ * than that budget both give the same blocks, and the second is the first (a 512² overview into
+ * a 256-cell budget: ~5 ms a draw). The last two are kept, keyed on the blocks they make.
  */
-export function imagePooling(input: HeatmapInput, maxWidth: number, maxHeight: number): PooledMatrix {
-  const [w, h] = [Math.max(1, Math.floor(maxWidth)), Math.max(1, Math.floor(maxHeight))];
+export function pooledInput(input: HeatmapInput, maxRows: number, maxCols: number): PooledMatrix {
   const mode = input.pool ?? 'mean';
-  const key = [w, h, input.rows, input.cols, mode, input.view.scale, input.diverging ? 1 : 0, input.blocked ? input.blocked.length : 0].join('|');
-  if (lastPooling && lastPooling.values === input.values && lastPooling.key === key) return lastPooling.pooled;
-  const pooled = poolMatrix(scaledValues(input), input.rows, input.cols, h, w, mode, input.blocked);
-  lastPooling = { values: input.values, key, pooled };
+  const key = [
+    poolBlock(input.rows, maxRows),
+    poolBlock(input.cols, maxCols),
+    input.rows,
+    input.cols,
+    mode,
+    input.view.scale,
+    input.diverging ? 1 : 0,
+    input.blocked ? input.blocked.length : 0,
+  ].join('|');
+  const kept = poolings.find((p) => p.values === input.values && p.key === key);
+  if (kept) return kept.pooled;
+  const pooled = poolMatrix(scaledValues(input), input.rows, input.cols, maxRows, maxCols, mode, input.blocked);
+  poolings.unshift({ values: input.values, key, pooled });
+  poolings.length = Math.min(poolings.length, 2);
   return pooled;
+}
+
+/** The input pooled to at most maxWidth × maxHeight pixels (pooledInput). */
+export function imagePooling(input: HeatmapInput, maxWidth: number, maxHeight: number): PooledMatrix {
+  return pooledInput(input, Math.max(1, Math.floor(maxHeight)), Math.max(1, Math.floor(maxWidth)));
 }
 
 let lastPaint: { pooled: PooledMatrix; key: string; pixels: MatrixPixels } | null = null;

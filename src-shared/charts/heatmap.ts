@@ -14,12 +14,12 @@ import type { HeatmapView } from '../api/lab-api';
 import { colorAt, colormap } from './colormaps';
 import { axisLabels, cellBudget, spanOf, type AxisSpan } from './heatmap-axes';
 import { withInteraction, type HeatmapInteraction } from './heatmap-interact';
-import { colourScale, defaultValueLabel, scaledValues, type ColourScale } from './heatmap-scale';
+import { colourScale, defaultValueLabel, type ColourScale } from './heatmap-scale';
 import { BAR_W, cellText, colourBar, hatch, maskedLegend } from './heatmap-legend';
 
 export { cellText } from './heatmap-legend';
 import { poolMatrix, type PoolMode, type PooledMatrix } from './pool';
-import { colourPixels, imagePooling, paintPixels, type MatrixPixels } from './heatmap-image';
+import { colourPixels, imagePooling, paintPixels, pooledInput, type MatrixPixels } from './heatmap-image';
 import { baseOption, displayToken, EXPORT_FONT, fontSize, labelInterval, palette, textWidth, wrapText, type ChartOpts } from './theme';
 
 export * from './heatmap-scale';
@@ -79,7 +79,7 @@ function prepare(input: HeatmapInput, maxRows: number, maxCols: number): Prepare
   if (input.values.length < rows * cols) throw new Error(`heatmap: ${input.values.length} values cannot fill ${rows}×${cols} cells`);
   if (rows === 0 || cols === 0) throw new Error(`heatmap: a ${rows}×${cols} matrix has no cells to draw`);
   const mode = input.pool ?? 'mean';
-  const pooled = poolMatrix(scaledValues(input), rows, cols, maxRows, maxCols, mode, input.blocked);
+  const pooled = pooledInput(input, maxRows, maxCols);
   const companion = input.companion ? poolMatrix(input.companion, rows, cols, maxRows, maxCols, mode, input.blocked) : null;
   let masked = 0;
   for (let k = 0; k < pooled.values.length; k++) if (pooled.values[k] === -Infinity) masked++;
