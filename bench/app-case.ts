@@ -55,6 +55,17 @@ export interface AppSample {
 }
 
 /**
+ * Page JavaScript: `painted()`, the page time of the next frame's paint. A message posted in that
+ * frame's callbacks is handled as the first task after it is painted (before the work the app
+ * itself puts off until after that paint, which it posts at a lower priority).
+ */
+const PAINTED = `const painted = () => new Promise((r) => requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => r(performance.now());
+    channel.port2.postMessage(0);
+  }));`;
+
+/**
  * Installed once in the page: wraps the test transport to time runJob, and times one change to
  * its painted frame. Plain JavaScript sent as text (tsx would add helpers the page lacks).
  */
@@ -74,14 +85,7 @@ const PAGE_SCRIPT = `(() => {
     const entry = window.__benchCalls.filter((c) => c.name === name && !c.decoded).pop();
     if (entry) entry.decoded = at;
   };
-  // the next frame's paint: a message posted in that frame's callbacks is handled as the first
-  // task after it is painted (before the work the app itself puts off until after that paint,
-  // which it posts at a lower priority)
-  const painted = () => new Promise((r) => requestAnimationFrame(() => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => r(performance.now());
-    channel.port2.postMessage(0);
-  }));
+  ${PAINTED}
   const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   // when an element's data-run-id next changes to a new run
   const patchOf = (el) => {
@@ -143,11 +147,7 @@ const PAGE_SCRIPT = `(() => {
  * next paint after the element takes the run, as in PAGE_SCRIPT.
  */
 const FIRST_RUN_SCRIPT = `(() => {
-  const painted = () => new Promise((r) => requestAnimationFrame(() => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => r(performance.now());
-    channel.port2.postMessage(0);
-  }));
+  ${PAINTED}
   // the first time an element named by this test id has a run id, then its next paint
   const shown = (testid) => new Promise((resolve) => {
     const observer = new MutationObserver(() => {
