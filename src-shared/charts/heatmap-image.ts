@@ -39,9 +39,9 @@ const poolings: { values: Float32Array; key: string; pooled: PooledMatrix }[] = 
 /**
  * The input pooled to at most maxRows × maxCols blocks (after its colour scale's transform:
  * log, per-row maximum), as `poolMatrix` pools it. The heatmap pools its input to its cell
- * budget (the axes, hover) and to the image's pixels; on a plot no more pixels high and wide
- * than that budget both give the same blocks, and the second is the first (a 512² overview into
- * a 256-cell budget: ~5 ms a draw). The last two are kept, keyed on the blocks they make.
+ * budget (the axes, hover) and to the image's pixels; where both make the same blocks (a 512²
+ * overview on a plot of 256–511 px: blocks of 2 either way) the second is the first (~5 ms a
+ * draw). The last two are kept, keyed on the blocks they make.
  */
 export function pooledInput(input: HeatmapInput, maxRows: number, maxCols: number): PooledMatrix {
   const mode = input.pool ?? 'mean';

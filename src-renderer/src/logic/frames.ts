@@ -13,8 +13,6 @@ export interface AfterPaint {
   (fn: () => void): void;
   /** drop the pending function */
   cancel(): void;
-  /** run the pending function now (if any) */
-  flush(): void;
 }
 
 interface TaskScheduler {
@@ -48,6 +46,5 @@ export function afterNextPaint(): AfterPaint {
     pending = null;
     generation++;
   };
-  later.flush = () => run(generation);
   return later;
 }
