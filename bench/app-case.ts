@@ -164,8 +164,9 @@ const FIRST_RUN_SCRIPT = `(() => {
   window.__firstRun = Promise.all([map, panels]).then(([map, panels]) => ({ map, panels }));
 })();`;
 
-/** Opening a file from the toolbar (the dialog answers at once): click → the data panel names it → its first run painted. */
+/** Opening a file from the toolbar (the dialog answers at once): click → the data panel names it → its first run painted in every panel (the next paint, as in PAGE_SCRIPT). */
 const OPEN_SCRIPT = `(() => {
+  ${PAINTED}
   const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   const until = (test) => new Promise((resolve) => {
     if (test()) return resolve(performance.now());
@@ -186,9 +187,9 @@ const OPEN_SCRIPT = `(() => {
     document.querySelector('[data-testid="open-embeddings"]').click();
     const named = await until(() => label().includes(name));
     await until(() => panel.dataset.runId && panel.dataset.runId !== before);
-    await frame();
+    const shown = await painted();
     const open = window.__benchCalls.slice(from).find((c) => c.name === 'openEmbeddings');
-    return { openMs: named - t0, toResultMs: performance.now() - t0, serviceOpenMs: open && open.decoded ? open.decoded - open.sent : NaN };
+    return { openMs: named - t0, toResultMs: shown - t0, serviceOpenMs: open && open.decoded ? open.decoded - open.sent : NaN };
   };
 })();`;
 

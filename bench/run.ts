@@ -113,7 +113,7 @@ async function previousReport(): Promise<Record<string, unknown>> {
 async function appReport(): Promise<{ app: Record<string, unknown>; lines: string[] }> {
   const r = child(['--child', 'app']);
   const app = {
-    case: 'the built renderer in headless Chromium, the real service behind it (tests/e2e/harness.ts), 2048 tokens × 64 dims in 8 heads: input event → painted frame (two requestAnimationFrames) for a score-function change and one τ slider step, median of 9 each; overheadMs = median total − median engine compute (RunReply.timing.computeMs); transportMs is the test harness’s transport (a Playwright binding, large arrays as raw bytes over the page’s HTTP connection), which stands in for Electron IPC',
+    case: 'the built renderer in headless Chromium, the real service behind it (tests/e2e/harness.ts), 2048 tokens × 64 dims in 8 heads: input event → the next paint after the map shows the new run, and after every panel does (a requestAnimationFrame and a message posted in it; the panels redraw after the map) for a score-function change and one τ slider step, median of 9 each; the first result is the median of 3 starts of the app; overheadMs = median total − median engine compute (RunReply.timing.computeMs); transportMs is the test harness’s transport (a Playwright binding, large arrays as raw bytes over the page’s HTTP connection), which stands in for Electron IPC',
     date: new Date().toISOString(),
     ...r,
   };
